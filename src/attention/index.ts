@@ -1,0 +1,33 @@
+/**
+ * The attention family on one core. Start at attend.ts: score → softmax → weighted sum.
+ * Everything else here is a configuration of it.
+ */
+export { type AttendOptions, type AttentionResult, attend } from "./attend.js";
+export { type BahdanauParams, bahdanauAttention } from "./bahdanau.js";
+export { type LuongOptions, type LuongScoreName, luongAttention } from "./luong.js";
+export {
+  AttentionMask,
+  additiveMask,
+  causalMask,
+  combineMasks,
+  fromTorchAttnMask,
+  fromTorchBoolMask,
+  fromTorchKeyPaddingMask,
+  maskFromAllowed,
+  paddingMask,
+} from "./masks.js";
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionConfig,
+  type MultiHeadForwardOptions,
+  type MultiHeadResult,
+} from "./multi-head.js";
+export { type ScaledDotProductOptions, scaledDotProductAttention } from "./scaled-dot-product.js";
+export * as scores from "./scores.js";
+export { additive, concat, dot, general, location, type Score, scaledDot } from "./scores.js";
+export {
+  crossAttention,
+  type ProjectionParams,
+  type SelfAttentionOptions,
+  selfAttention,
+} from "./self-attention.js";

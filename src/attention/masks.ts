@@ -1,0 +1,194 @@
+/**
+ * Attention masks with ONE meaning: a mask says which keys each query is ALLOWED to attend to.
+ *
+ * Internally every mask becomes an additive bias on the scores, e_ij + m_ij, with m_ij = 0 where
+ * allowed and −∞ where not (a float bias is added as given, as in "Attention Is All You Need",
+ * Vaswani et al. 2017, §3.2.3). A query whose keys are all disallowed gets zero weights, a zero
+ * output and a zero gradient — never NaN (the softmax kernels guarantee it).
+ *
+ * Constructors: `paddingMask(lengths)`, `causalMask()`, `maskFromAllowed(allowed)`,
+ * `additiveMask(bias)`, `combineMasks(...)` / `mask.and(other)`.
+ * PyTorch's boolean masks mean the opposite (True = IGNORE); they enter only through the adapters
+ * whose names say so: `fromTorchBoolMask`, `fromTorchKeyPaddingMask`, `fromTorchAttnMask`.
+ */
+import { type NestedArray, reshape, type Shape, Tensor, tensor } from "../tensor/index.js";
+import { fmt } from "../tensor/shape.js";
+
+type Part =
+  | { kind: "padding"; lengths: readonly number[] }
+  | { kind: "causal"; diagonal: number }
+  | { kind: "keyBias"; bias: Tensor }
+  | { kind: "bias"; bias: Tensor }
+  | { kind: "torchAttn"; bias: Tensor };
+
+const NEG_INF = Number.NEGATIVE_INFINITY;
+
+export class AttentionMask {
+  private constructor(readonly parts: readonly Part[]) {}
+
+  /** @internal */
+  static of(part: Part): AttentionMask {
+    return new AttentionMask([part]);
+  }
+
+  /** Both masks at once: a key is allowed only where both allow it (biases add). */
+  and(other: AttentionMask | null | undefined): AttentionMask {
+    return other ? new AttentionMask([...this.parts, ...other.parts]) : this;
+  }
+
+  /** True when the mask is purely causal (lets a fused kernel use its built-in causal path). */
+  get isCausalOnly(): boolean {
+    return this.parts.length === 1 && this.parts[0].kind === "causal" && this.parts[0].diagonal === 0;
+  }
+
+  /**
+   * The additive bias for scores of shape (…, T, S): a tensor broadcastable to `scoreShape`.
+   * Batch-indexed parts (padding lengths) align with the FIRST score dimension; matrices align
+   * with the trailing (T, S) dimensions, like NumPy broadcasting.
+   */
+  biasFor(op: string, scoreShape: Shape): Tensor {
+    const rank = scoreShape.length;
+    const T = scoreShape[rank - 2];
+    const S = scoreShape[rank - 1];
+    let total: Float32Array | null = null;
+    let totalShape: number[] = [];
+    const acc = (b: Tensor) => {
+      if (!total) {
+        total = Float32Array.from(b.data);
+        totalShape = [...b.shape];
+        return;
+      }
+      const sum = tensor(total, totalShape).add(b);
+      total = sum.data;
+      totalShape = [...sum.shape];
+    };
+    for (const p of this.parts) {
+      if (p.kind === "padding") {
+        const B = p.lengths.length;
+        if (rank < 3 || scoreShape[0] !== B) {
+          throw new Error(
+            `${op}: padding mask has ${B} lengths but the scores have shape ${fmt(scoreShape)} (batch first)`,
+          );
+        }
+        const data = new Float32Array(B * S);
+        p.lengths.forEach((len, b) => {
+          if (!Number.isInteger(len) || len < 0 || len > S) {
+            throw new Error(
+              `${op}: padding length ${len} (batch ${b}) is outside [0, ${S}] for keys of length ${S}`,
+            );
+          }
+          for (let j = len; j < S; j++) data[b * S + j] = NEG_INF;
+        });
+        acc(tensor(data, [B, ...Array(rank - 2).fill(1), S]));
+      } else if (p.kind === "keyBias") {
+        const [B, S2] = p.bias.shape;
+        if (rank < 3 || scoreShape[0] !== B || S2 !== S) {
+          throw new Error(
+            `${op}: key padding mask ${fmt(p.bias.shape)} does not match scores ${fmt(scoreShape)} (needs (B, S))`,
+          );
+        }
+        acc(reshape(p.bias, [B, ...Array(rank - 2).fill(1), S]));
+      } else if (p.kind === "causal") {
+        const data = new Float32Array(T * S);
+        for (let i = 0; i < T; i++) for (let j = i + p.diagonal + 1; j < S; j++) data[i * S + j] = NEG_INF;
+        acc(tensor(data, [T, S]));
+      } else {
+        let b = p.bias;
+        if (
+          p.kind === "torchAttn" &&
+          b.rank === 3 &&
+          rank === 4 &&
+          b.shape[0] === scoreShape[0] * scoreShape[1]
+        ) {
+          b = reshape(b, scoreShape); // PyTorch's (B·H, T, S) layout → (B, H, T, S)
+        }
+        const ok =
+          b.rank <= rank &&
+          b.shape.every((d, i) => {
+            const s = scoreShape[rank - b.rank + i];
+            return d === s || d === 1;
+          });
+        if (!ok)
+          throw new Error(
+            `${op}: mask of shape ${fmt(b.shape)} does not broadcast to scores ${fmt(scoreShape)}`,
+          );
+        acc(b.detach());
+      }
+    }
+    if (!total) return tensor(new Float32Array(1), []);
+    return tensor(total, totalShape);
+  }
+}
+
+/** Keys j ≥ lengths[b] of batch element b are padding and not allowed. Broadcasts over queries and heads. */
+export function paddingMask(lengths: readonly number[]): AttentionMask {
+  return AttentionMask.of({ kind: "padding", lengths: [...lengths] });
+}
+
+/**
+ * Query i may attend to keys j ≤ i + diagonal (top-left aligned, as `torch.tril(ones(T, S))`);
+ * the default diagonal 0 is the decoder's "no peeking ahead" mask.
+ */
+export function causalMask(diagonal = 0): AttentionMask {
+  return AttentionMask.of({ kind: "causal", diagonal });
+}
+
+function toTensor(x: Tensor | NestedArray): Tensor {
+  return x instanceof Tensor ? x : tensor(x);
+}
+
+/** From a matrix of allowed flags (true/1 = may attend), shape (T, S), (B, T, S) or (B, H, T, S). */
+export function maskFromAllowed(allowed: Tensor | boolean[][] | boolean[][][] | NestedArray): AttentionMask {
+  const t = toTensor(mapBools(allowed));
+  const bias = new Float32Array(t.size);
+  for (let i = 0; i < t.size; i++) bias[i] = t.data[i] !== 0 ? 0 : NEG_INF;
+  return AttentionMask.of({ kind: "bias", bias: tensor(bias, t.shape) });
+}
+
+/** A float bias added to the scores as given (e.g. ALiBi, relative positions, or −1e9 style masks). */
+export function additiveMask(bias: Tensor | NestedArray): AttentionMask {
+  return AttentionMask.of({ kind: "bias", bias: toTensor(bias) });
+}
+
+/** All masks at once (a key is allowed only where every mask allows it). */
+export function combineMasks(...masks: (AttentionMask | null | undefined)[]): AttentionMask | null {
+  let out: AttentionMask | null = null;
+  for (const m of masks) if (m) out = out ? out.and(m) : m;
+  return out;
+}
+
+function mapBools(x: unknown): Tensor | NestedArray {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "boolean") return x ? 1 : 0;
+  if (Array.isArray(x)) return x.map(mapBools) as NestedArray;
+  return x as NestedArray;
+}
+
+/** ADAPTER for PyTorch boolean masks, where True (non-zero) means IGNORE this key. */
+export function fromTorchBoolMask(ignore: Tensor | boolean[][] | boolean[][][] | NestedArray): AttentionMask {
+  const t = toTensor(mapBools(ignore));
+  const bias = new Float32Array(t.size);
+  for (let i = 0; i < t.size; i++) bias[i] = t.data[i] !== 0 ? NEG_INF : 0;
+  return AttentionMask.of({ kind: "torchAttn", bias: tensor(bias, t.shape) });
+}
+
+/**
+ * ADAPTER for PyTorch's `key_padding_mask` (B, S), True = IGNORE (a padded key). Broadcasts over
+ * queries and heads.
+ */
+export function fromTorchKeyPaddingMask(ignore: Tensor | boolean[][] | NestedArray): AttentionMask {
+  const t = toTensor(mapBools(ignore));
+  if (t.rank !== 2) throw new Error(`fromTorchKeyPaddingMask: expected shape (B, S), got ${fmt(t.shape)}`);
+  const bias = new Float32Array(t.size);
+  for (let i = 0; i < t.size; i++) bias[i] = t.data[i] !== 0 ? NEG_INF : 0;
+  return AttentionMask.of({ kind: "keyBias", bias: tensor(bias, t.shape) });
+}
+
+/**
+ * ADAPTER for PyTorch's `attn_mask`: a boolean mask (True = IGNORE) or a float mask (added), of shape
+ * (T, S) or (B·H, T, S) as `nn.MultiheadAttention` takes it.
+ */
+export function fromTorchAttnMask(mask: Tensor, dtype: "bool" | "float"): AttentionMask {
+  if (dtype === "bool") return fromTorchBoolMask(mask);
+  return AttentionMask.of({ kind: "torchAttn", bias: mask });
+}

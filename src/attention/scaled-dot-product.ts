@@ -1,0 +1,57 @@
+/**
+ * Scaled dot-product attention (Vaswani et al. 2017, eq. 1):
+ *   Attention(Q, K, V) = softmax(Q Kᵀ / √d_k + M) V
+ * with PyTorch's options: a mask, `causal`, an explicit `scale`, dropout on the weights, and
+ * grouped-query attention (Ainslie et al. 2023): Hq query heads share Hk = Hq/g key/value heads,
+ * query head h reading kv head ⌊h/g⌋ (as `repeat_interleave`, torch's `enable_gqa`).
+ *
+ * Shapes: query (…, Hq, T, D), key (…, Hk, S, D), value (…, Hk, S, Dv) → output (…, Hq, T, Dv),
+ * weights (…, Hq, T, S). Without a head axis, (…, T, D) works as well.
+ * A configuration of `attend`: score = scaledDot(scale).
+ */
+import { repeatInterleave, type Tensor } from "../tensor/index.js";
+import { fmt } from "../tensor/shape.js";
+import { type AttentionResult, attend, checkAttentionShapes } from "./attend.js";
+import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
+import { scaledDot } from "./scores.js";
+
+export interface ScaledDotProductOptions {
+  mask?: AttentionMask | null;
+  /** Adds a causal mask (query i sees keys j ≤ i, top-left aligned). */
+  causal?: boolean;
+  /** Score scale (default 1/√D). */
+  scale?: number;
+  dropout?: number;
+  training?: boolean;
+}
+
+export function scaledDotProductAttention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  opts: ScaledDotProductOptions = {},
+): AttentionResult {
+  checkAttentionShapes("scaledDotProductAttention", query, key, value);
+  let k = key;
+  let v = value;
+  if (query.rank >= 3 && key.rank === query.rank) {
+    const hq = query.shape[query.rank - 3];
+    const hk = key.shape[key.rank - 3];
+    if (hq !== hk) {
+      if (hk === 0 || hq % hk !== 0 || value.shape[value.rank - 3] !== hk) {
+        throw new Error(
+          `scaledDotProductAttention: query heads (${hq}) must be a multiple of key/value heads (${hk}) for grouped-query attention; got query ${fmt(query.shape)}, key ${fmt(key.shape)}, value ${fmt(value.shape)}`,
+        );
+      }
+      k = repeatInterleave(key, hq / hk, -3);
+      v = repeatInterleave(value, hq / hk, -3);
+    }
+  }
+  const mask = combineMasks(opts.mask, opts.causal ? causalMask() : null);
+  return attend(query, k, v, {
+    score: scaledDot(opts.scale),
+    mask,
+    dropout: opts.dropout,
+    training: opts.training,
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The kernel contract: the forward computations every backend implements, named and typed.
+ *
+ * Ops (src/tensor/ops) own shapes, validation and gradients; backends only fill Float32Arrays.
+ * A kernel must not keep or mutate its inputs, and returns a fresh (or pooled, caller-owned) array.
+ * Gradients are written once, in the ops, out of these same kernels — never per backend (as tfjs).
+ *
+ * Shape conventions: arrays are row-major. Axis-wise kernels see a tensor as (outer, n, inner) and
+ * work along the middle dimension.
+ */
+
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "square"
+  | "reciprocal";
+
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "gt" | "ge";
+
+export type ReduceOp = "sum" | "max" | "min";
+
+/** Batched matrix product C[b] = op(A[b]) · op(B[b]), op = transpose when the flag is set. */
+export interface MatmulParams {
+  /** Number of matrix products. */
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  /** A[b] is stored (k, m) rather than (m, k). */
+  transA: boolean;
+  /** B[b] is stored (n, k) rather than (k, n). */
+  transB: boolean;
+  /** Element offset of A[b] for each b (length `batch`), which allows broadcast batch dimensions. */
+  aOffsets: Int32Array;
+  bOffsets: Int32Array;
+}
+
+/** Fused scaled-dot-product attention (optional: a backend may leave it out). */
+export interface FusedAttentionParams {
+  /** Batch·heads, query length, key length, head dim, value head dim. */
+  bh: number;
+  t: number;
+  s: number;
+  d: number;
+  dv: number;
+  scale: number;
+  causal: boolean;
+  /** Optional additive bias, broadcast as (bh, t, s) through element strides (0 = broadcast). */
+  bias?: { data: Float32Array; strides: [number, number, number] };
+}
+
+export interface Backend {
+  readonly name: string;
+  unary(op: UnaryOp, x: Float32Array): Float32Array;
+  /** Broadcasting element-wise op; `outShape` is the broadcast of `aShape` and `bShape`. */
+  binary(
+    op: BinaryOp,
+    a: Float32Array,
+    aShape: readonly number[],
+    b: Float32Array,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): Float32Array;
+  matmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array;
+  /** Reduces along the middle axis of (outer, n, inner) → (outer, inner). */
+  reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number): Float32Array;
+  /**
+   * Softmax (or log-softmax) along the middle axis, max-subtracted. A lane whose values are all -∞
+   * (every key masked) yields zeros for softmax and -∞ for log-softmax — never NaN.
+   */
+  softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array;
+  /** Index of the maximum along the middle axis (first one on ties). */
+  argmax(x: Float32Array, outer: number, n: number, inner: number): Int32Array;
+  /** Transposes axes: out[perm-indexed] = x. */
+  permute(x: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array;
+  /** out(outer, indices.length, inner) = x(outer, indices[j], inner). */
+  indexSelect(x: Float32Array, outer: number, n: number, inner: number, indices: Int32Array): Float32Array;
+  /** Adds g(outer, indices.length, inner) into zeros(outer, n, inner) at indices (gather's adjoint). */
+  indexAdd(g: Float32Array, outer: number, n: number, inner: number, indices: Int32Array): Float32Array;
+  /** Concatenates parts of shape (outer, sizes[i], inner) along the middle axis. */
+  concat(parts: Float32Array[], outer: number, sizes: readonly number[], inner: number): Float32Array;
+  /** Optional fused attention forward: returns output (bh,t,dv) and log-sum-exp (bh,t). */
+  attentionForward?(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    p: FusedAttentionParams,
+  ): { output: Float32Array; lse: Float32Array };
+}

@@ -1,0 +1,112 @@
+/** Tensor constructors: from nested arrays or flat data, constants, ranges and seeded random draws. */
+import { random, randomNormal } from "./random.js";
+import { fmt, type Shape, sizeOf } from "./shape.js";
+import { type NestedArray, Tensor } from "./tensor.js";
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+}
+
+function inferShape(x: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+    if (cur === undefined) break;
+  }
+  return shape;
+}
+
+function flatten(x: NestedArray, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (typeof x !== "number") throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
+    out.push(x);
+    return;
+  }
+  if (!Array.isArray(x) || x.length !== shape[dim]) {
+    throw new Error(`tensor: ragged nested array at depth ${dim} (expected shape ${fmt(shape)})`);
+  }
+  for (const v of x) flatten(v, shape, dim + 1, out);
+}
+
+/**
+ * Creates a tensor: `tensor([[1, 2], [3, 4]])`, `tensor(float32Array, [2, 2])` or
+ * `tensor([1, 2, 3, 4], [2, 2])`. The data is copied into a new Float32Array.
+ */
+export function tensor(
+  data: NestedArray | Float32Array | ArrayLike<number>,
+  shape?: Shape,
+  opts: TensorOptions = {},
+): Tensor {
+  let flat: Float32Array;
+  let s: number[];
+  if (typeof data === "number") {
+    flat = new Float32Array([data]);
+    s = [];
+  } else if (data instanceof Float32Array || !Array.isArray(data)) {
+    flat = Float32Array.from(data as ArrayLike<number>);
+    s = shape ? [...shape] : [flat.length];
+  } else if (shape && data.every((v) => typeof v === "number")) {
+    flat = Float32Array.from(data as number[]);
+    s = [...shape];
+  } else {
+    s = inferShape(data);
+    const out: number[] = [];
+    flatten(data, s, 0, out);
+    flat = Float32Array.from(out);
+    if (shape && sizeOf(shape) !== flat.length) {
+      throw new Error(`tensor: data of shape ${fmt(s)} cannot be viewed as ${fmt(shape)}`);
+    }
+    if (shape) s = [...shape];
+  }
+  return new Tensor(flat, s, opts.requiresGrad ?? false);
+}
+
+/** A scalar tensor. */
+export function scalar(v: number): Tensor {
+  return new Tensor(new Float32Array([v]), []);
+}
+
+export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+  return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, opts.requiresGrad ?? false);
+}
+
+export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+
+export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+export function zerosLike(t: Tensor): Tensor {
+  return zeros(t.shape);
+}
+
+export function onesLike(t: Tensor): Tensor {
+  return ones(t.shape);
+}
+
+/** [start, start+step, …) below `end`. */
+export function arange(start: number, end?: number, step = 1): Tensor {
+  const [a, b] = end === undefined ? [0, start] : [start, end];
+  const n = Math.max(0, Math.ceil((b - a) / step));
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = a + i * step;
+  return new Tensor(out, [n]);
+}
+
+/** Uniform samples in [low, high) from the seeded generator (`manualSeed`). */
+export function rand(shape: Shape, low = 0, high = 1, opts: TensorOptions = {}): Tensor {
+  const out = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * random();
+  return new Tensor(out, shape, opts.requiresGrad ?? false);
+}
+
+/** Normal samples N(mean, std²) from the seeded generator (`manualSeed`). */
+export function randn(shape: Shape, std = 1, mean = 0, opts: TensorOptions = {}): Tensor {
+  const out = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < out.length; i++) out[i] = mean + std * randomNormal();
+  return new Tensor(out, shape, opts.requiresGrad ?? false);
+}

@@ -1,0 +1,98 @@
+/**
+ * Batched matrix product with broadcast batch dimensions (as `torch.matmul`):
+ *   C[..., i, j] = Σ_k A[..., i, k] B[..., k, j];  dA = g Bᵀ, dB = Aᵀ g (summed over broadcast dims).
+ * `matmulT(a, b, transA, transB)` multiplies transposed operands without copying them.
+ */
+import type { MatmulParams } from "../../kernels/contract.js";
+import { backend } from "../../kernels/registry.js";
+import { broadcastShapes, fmt, sizeOf, stridesOf } from "../shape.js";
+import { record, Tensor } from "../tensor.js";
+import { add, sumTo } from "./elementwise.js";
+import { reshape } from "./layout.js";
+
+function batchOffsets(batchShape: number[], ownBatch: readonly number[], matSize: number): Int32Array {
+  const n = sizeOf(batchShape);
+  const out = new Int32Array(n);
+  const own = stridesOf(ownBatch);
+  const off = batchShape.length - ownBatch.length;
+  const strides = batchShape.map((_, i) => (i < off || ownBatch[i - off] === 1 ? 0 : own[i - off] * matSize));
+  const idx = new Array<number>(batchShape.length).fill(0);
+  let cur = 0;
+  for (let b = 0; b < n; b++) {
+    out[b] = cur;
+    for (let d = batchShape.length - 1; d >= 0; d--) {
+      idx[d]++;
+      cur += strides[d];
+      if (idx[d] < batchShape[d]) break;
+      cur -= strides[d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** op(A) · op(B) for tensors of rank ≥ 2 with broadcast batch dimensions. */
+export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  if (a.rank < 2 || b.rank < 2) {
+    throw new Error(`matmul: operands need rank ≥ 2 here, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
+  const [ar, ac] = a.shape.slice(-2);
+  const [br, bc] = b.shape.slice(-2);
+  const [m, k] = transA ? [ac, ar] : [ar, ac];
+  const [k2, n] = transB ? [bc, br] : [br, bc];
+  if (k !== k2) {
+    throw new Error(
+      `matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? "ᵀ" : ""} @ ${fmt(b.shape)}${transB ? "ᵀ" : ""} (${k} vs ${k2})`,
+    );
+  }
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batchShape = broadcastShapes("matmul", aBatch, bBatch);
+  const p: MatmulParams = {
+    batch: sizeOf(batchShape),
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    aOffsets: batchOffsets(batchShape, aBatch, ar * ac),
+    bOffsets: batchOffsets(batchShape, bBatch, br * bc),
+  };
+  const out = new Tensor(backend().matmul(a.data, b.data, p), [...batchShape, m, n]);
+  return record(out, "matmul", [a, b], (g) => {
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (a.requiresGrad) da = transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB);
+    if (b.requiresGrad) db = transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false);
+    return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];
+  });
+}
+
+/** `torch.matmul`: 1-D operands are promoted to a row (left) or column (right) and squeezed back. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 0 || b.rank === 0) {
+    throw new Error(`matmul: scalars are not allowed, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  let out = matmulT(a2, b2);
+  if (a.rank === 1) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
+  if (b.rank === 1) out = reshape(out, out.shape.slice(0, -1));
+  return out;
+}
+
+/** Affine map `y = x Wᵀ + b` with W of shape (out, in), as `torch.nn.functional.linear`. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.rank !== 2 || x.shape[x.rank - 1] !== weight.shape[1]) {
+    throw new Error(
+      `linear: input ${fmt(x.shape)} does not match weight ${fmt(weight.shape)} (expected last dim ${weight.shape[1]})`,
+    );
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new Error(`linear: bias ${fmt(bias.shape)} does not match weight ${fmt(weight.shape)}`);
+  }
+  const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]]) : x;
+  let y = matmulT(x2, weight, false, true);
+  if (bias) y = add(y, bias);
+  return x.rank === 1 ? reshape(y, [weight.shape[0]]) : y;
+}

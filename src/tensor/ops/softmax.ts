@@ -1,0 +1,25 @@
+/**
+ * Softmax and log-softmax over any axis, max-subtracted for stability:
+ *   softmax(x)_j = exp(x_j − m) / Σ_k exp(x_k − m),  m = max_k x_k.
+ * Gradients: d softmax = y ⊙ (g − Σ_j g_j y_j); d logsoftmax = g − softmax(x) Σ_j g_j.
+ * A lane of all −∞ (every key masked) gives zero weights and zero gradient, never NaN.
+ */
+import { backend } from "../../kernels/registry.js";
+import { normAxis, splitAtAxis } from "../shape.js";
+import { record, Tensor } from "../tensor.js";
+import { exp, mul, sub } from "./elementwise.js";
+import { sum } from "./reduce.js";
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis("softmax", axis, x.rank);
+  const { outer, n, inner } = splitAtAxis(x.shape, a);
+  const y = new Tensor(backend().softmax(x.data, outer, n, inner, false), x.shape);
+  return record(y, "softmax", [x], (g) => [mul(y, sub(g, sum(mul(g, y), a, true)))]);
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis("logSoftmax", axis, x.rank);
+  const { outer, n, inner } = splitAtAxis(x.shape, a);
+  const y = new Tensor(backend().softmax(x.data, outer, n, inner, true), x.shape);
+  return record(y, "logSoftmax", [x], (g) => [sub(g, mul(exp(y), sum(g, a, true)))]);
+}

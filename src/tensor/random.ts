@@ -1,0 +1,40 @@
+/**
+ * Seeded pseudo-random numbers, so initialisation, dropout and data shuffles are reproducible.
+ * Generator: mulberry32 (32-bit state); normals by Box–Muller.
+ */
+
+let state = 0x2545f491;
+
+/** Sets the global seed (like `torch.manual_seed`). */
+export function manualSeed(seed: number): void {
+  state = seed >>> 0;
+}
+
+/** A uniform float in [0, 1) from the global generator. */
+export function random(): number {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** A standard normal sample. */
+export function randomNormal(): number {
+  let u = 0;
+  while (u === 0) u = random();
+  const v = random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Returns an independent generator with its own seed (for data pipelines that must not disturb init). */
+export function createRng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * Tensor: a float32 array with a shape, and reverse-mode automatic differentiation.
+ *
+ * Every op that produces a tensor from tensors that require gradients records a `GradNode`: its
+ * parents and a function mapping the output's gradient to the parents' gradients (written with
+ * public ops, once for all backends). `backward()` walks the graph in reverse topological order and
+ * accumulates `.grad` on leaf tensors (those created by the user with `requiresGrad: true`).
+ */
+import * as ops from "./ops/index.js";
+import { checkShape, fmt, type Shape, sizeOf } from "./shape.js";
+
+/** What an op records for the backward pass. */
+export interface GradNode {
+  op: string;
+  parents: Tensor[];
+  /** Maps dL/d(output) to dL/d(parent) for each parent (null where no gradient flows). */
+  backward: (grad: Tensor) => (Tensor | null)[];
+}
+
+let gradEnabled = true;
+
+/** True unless inside `noGrad`. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording gradients (like `torch.no_grad()`). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export type NestedArray = number | NestedArray[];
+
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  /** Whether gradients flow to (leaf) or through (non-leaf) this tensor. */
+  requiresGrad: boolean;
+  /** Accumulated dL/d(this) after `backward()` (leaves, and tensors marked with `retainGrad()`). */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, when it was recorded for autograd. */
+  node: GradNode | null = null;
+  private retains = false;
+
+  constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
+    checkShape("tensor", shape);
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(
+        `tensor: data has ${data.length} elements but shape ${fmt(shape)} needs ${sizeOf(shape)}`,
+      );
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** True for tensors created by the user (not the output of a recorded op). */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** Nested JS arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1)
+      throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, not 1`);
+    return this.data[0];
+  }
+
+  /** A tensor sharing no graph with this one (same values, no gradient). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, false);
+  }
+
+  /** Marks a non-leaf tensor so `backward()` stores its gradient too. */
+  retainGrad(): this {
+    this.retains = true;
+    return this;
+  }
+
+  /** Sets `requiresGrad` and returns this (for chaining on leaves). */
+  requireGrad(flag = true): this {
+    if (!this.isLeaf) throw new Error("requireGrad: only leaf tensors can change requiresGrad");
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /**
+   * Back-propagates from this tensor. Without `grad`, the tensor must hold one element (a loss) and
+   * dL/dL = 1 is used. Gradients accumulate into `.grad` (call `zeroGrad` between steps).
+   */
+  backward(grad?: Tensor): void {
+    if (!this.requiresGrad) {
+      throw new Error("backward: this tensor does not require grad (no input had requiresGrad: true)");
+    }
+    let seed = grad;
+    if (!seed) {
+      if (this.size !== 1) {
+        throw new Error(
+          `backward: grad can be omitted only for one-element outputs, got shape ${fmt(this.shape)}`,
+        );
+      }
+      seed = new Tensor(new Float32Array([1]), this.shape);
+    } else if (seed.size !== this.size) {
+      throw new Error(`backward: grad of shape ${fmt(seed.shape)} does not match output ${fmt(this.shape)}`);
+    }
+    // Reverse topological order by iterative depth-first search.
+    const order: Tensor[] = [];
+    const seen = new Set<Tensor>();
+    const stack: [Tensor, number][] = [[this, 0]];
+    seen.add(this);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [t, i] = top;
+      const parents = t.node?.parents ?? [];
+      if (i < parents.length) {
+        top[1]++;
+        const p = parents[i];
+        if (p.requiresGrad && !seen.has(p)) {
+          seen.add(p);
+          stack.push([p, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(t);
+      }
+    }
+    const grads = new Map<Tensor, Tensor>([[this, seed]]);
+    noGrad(() => {
+      for (let k = order.length - 1; k >= 0; k--) {
+        const t = order[k];
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        if (t.node === null || t.retains) t.grad = t.grad ? ops.add(t.grad, g) : g;
+        if (t.node === null) continue;
+        const pg = t.node.backward(g);
+        t.node.parents.forEach((p, i) => {
+          const gi = pg[i];
+          if (!p.requiresGrad || !gi) return;
+          const prev = grads.get(p);
+          grads.set(p, prev ? ops.add(prev, gi) : gi);
+        });
+      }
+    });
+  }
+
+  /** Clears `.grad`. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  toString(): string {
+    return `Tensor(${fmt(this.shape)}${this.requiresGrad ? ", requiresGrad" : ""})`;
+  }
+
+  // Chaining conveniences; each is the public op of the same name.
+  add(o: Tensor | number): Tensor {
+    return ops.add(this, o);
+  }
+  sub(o: Tensor | number): Tensor {
+    return ops.sub(this, o);
+  }
+  mul(o: Tensor | number): Tensor {
+    return ops.mul(this, o);
+  }
+  div(o: Tensor | number): Tensor {
+    return ops.div(this, o);
+  }
+  matmul(o: Tensor): Tensor {
+    return ops.matmul(this, o);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  sum(axis?: number | number[], keepDims = false): Tensor {
+    return ops.sum(this, axis, keepDims);
+  }
+  mean(axis?: number | number[], keepDims = false): Tensor {
+    return ops.mean(this, axis, keepDims);
+  }
+  max(axis?: number | number[], keepDims = false): Tensor {
+    return ops.max(this, axis, keepDims);
+  }
+  softmax(axis = -1): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  reshape(shape: Shape): Tensor {
+    return ops.reshape(this, shape);
+  }
+  transpose(a = -2, b = -1): Tensor {
+    return ops.transpose(this, a, b);
+  }
+  permute(perm: readonly number[]): Tensor {
+    return ops.permute(this, perm);
+  }
+}
+
+/** Attaches a grad node to `out` when gradients are enabled and some parent requires them. */
+export function record(out: Tensor, op: string, parents: Tensor[], backward: GradNode["backward"]): Tensor {
+  if (gradEnabled && parents.some((p) => p.requiresGrad)) {
+    out.requiresGrad = true;
+    out.node = { op, parents, backward };
+  }
+  return out;
+}
