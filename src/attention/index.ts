@@ -23,8 +23,8 @@ export {
   type MultiHeadResult,
 } from "./multi-head.js";
 export { type ScaledDotProductOptions, scaledDotProductAttention } from "./scaled-dot-product.js";
+export type { Score } from "./scores.js";
 export * as scores from "./scores.js";
-export { additive, concat, dot, general, location, type Score, scaledDot } from "./scores.js";
 export {
   crossAttention,
   type ProjectionParams,

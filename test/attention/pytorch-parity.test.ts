@@ -6,24 +6,26 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type AttentionMask,
-  additive,
   additiveMask,
   attend,
   causalMask,
   combineMasks,
-  concat,
-  dot,
   fromTorchAttnMask,
   fromTorchKeyPaddingMask,
-  general,
-  location,
   MultiHeadAttention,
   maskFromAllowed,
   paddingMask,
-  type Score,
-  scaledDot,
   scaledDotProductAttention,
 } from "../../src/attention/index.js";
+import {
+  additive,
+  concat,
+  dot,
+  general,
+  location,
+  type Score,
+  scaledDot,
+} from "../../src/attention/scores.js";
 import { withBackend } from "../../src/kernels/registry.js";
 import { mul, sum, type Tensor, tensor } from "../../src/tensor/index.js";
 import { loadTestBackends } from "../helpers/backends.js";

@@ -1,0 +1,212 @@
+/**
+ * The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes of JSON
+ * header `{ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__": { … } }`, then the
+ * raw little-endian tensor bytes. qkv writes F32; it reads F32, F64, F16, BF16, I64, I32, I16, I8, U8
+ * and BOOL (converted to float32 tensors).
+ *
+ * The header is validated before any data is used: size bounds, JSON, known dtypes, integer shapes,
+ * offsets inside the data section, byte counts that match the shapes, no overlapping tensors and no
+ * gaps. A bad file is a clear error naming the problem, never garbage numbers.
+ */
+import { Tensor } from "../tensor/index.js";
+
+const DTYPE_BYTES: Record<string, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
+
+/** Largest header accepted (the reference implementation's limit). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+export interface SafetensorsFile {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+function fail(msg: string): never {
+  throw new Error(`readSafetensors: ${msg}`);
+}
+
+function f16ToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+function decodeValues(dtype: string, bytes: Uint8Array, n: number): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    switch (dtype) {
+      case "F32":
+        out[i] = view.getFloat32(i * 4, true);
+        break;
+      case "F64":
+        out[i] = view.getFloat64(i * 8, true);
+        break;
+      case "F16":
+        out[i] = f16ToF32(view.getUint16(i * 2, true));
+        break;
+      case "BF16": // the upper half of an F32
+        out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0];
+        break;
+      case "I64":
+        out[i] = Number(view.getBigInt64(i * 8, true));
+        break;
+      case "I32":
+        out[i] = view.getInt32(i * 4, true);
+        break;
+      case "I16":
+        out[i] = view.getInt16(i * 2, true);
+        break;
+      case "I8":
+        out[i] = view.getInt8(i);
+        break;
+      default:
+        out[i] = view.getUint8(i); // U8, BOOL
+    }
+  }
+  return out;
+}
+
+/** Parses safetensors bytes, validating the header first. */
+export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short for the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) fail(`header length ${n} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  const headerLen = Number(n);
+  if (8 + headerLen > bytes.byteLength) {
+    fail(`header length ${headerLen} runs past the end of the file (${bytes.byteLength} bytes)`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+  } catch (e) {
+    fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    fail("header is not a JSON object");
+  const data = bytes.subarray(8 + headerLen);
+  const tensors: Record<string, Tensor> = {};
+  let metadata: Record<string, string> = {};
+  const spans: [number, number, string][] = [];
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      if (
+        typeof entry !== "object" ||
+        entry === null ||
+        Object.values(entry).some((v) => typeof v !== "string")
+      ) {
+        fail("__metadata__ must map strings to strings");
+      }
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof e !== "object" || e === null) fail(`entry "${name}" is not an object`);
+    if (typeof e.dtype !== "string" || !(e.dtype in DTYPE_BYTES)) {
+      fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)}`);
+    }
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
+    }
+    const offs = e.data_offsets;
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offs[0] > offs[1]
+    ) {
+      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offs)}`);
+    }
+    const [begin, end] = offs as [number, number];
+    if (end > data.byteLength) {
+      fail(
+        `tensor "${name}" data_offsets [${begin}, ${end}] run past the data section (${data.byteLength} bytes)`,
+      );
+    }
+    const shape = e.shape as number[];
+    const count = shape.reduce((p, d) => p * d, 1);
+    const size = DTYPE_BYTES[e.dtype];
+    if (end - begin !== count * size) {
+      fail(
+        `tensor "${name}" (${e.dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes but data_offsets give ${end - begin}`,
+      );
+    }
+    spans.push([begin, end, name]);
+    tensors[name] = new Tensor(decodeValues(e.dtype, data.subarray(begin, end), count), shape);
+  }
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cursor = 0;
+  for (const [begin, end, name] of spans) {
+    if (begin < cursor)
+      fail(`tensor "${name}" overlaps the previous tensor (starts at ${begin} < ${cursor})`);
+    if (begin > cursor) fail(`gap in the data section before tensor "${name}" (bytes ${cursor}..${begin})`);
+    cursor = end;
+  }
+  if (cursor !== data.byteLength)
+    fail(`data section has ${data.byteLength - cursor} trailing bytes not owned by any tensor`);
+  return { tensors, metadata };
+}
+
+/** Serialises float32 tensors (names sorted) with optional string metadata. */
+export function encodeSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name];
+    header[name] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, offset + t.size * 4] };
+    offset += t.size * 4;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + new TextEncoder().encode(json).byteLength) % 8 !== 0) json += " ";
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.byteLength), true);
+  out.set(headerBytes, 8);
+  let pos = 8 + headerBytes.byteLength;
+  for (const name of names) {
+    const t = tensors[name];
+    for (let i = 0; i < t.size; i++, pos += 4) view.setFloat32(pos, t.data[i], true);
+  }
+  return out;
+}
+
+/** Reads a .safetensors file (Node). */
+export async function readSafetensors(path: string): Promise<SafetensorsFile> {
+  const { readFile } = await import("node:fs/promises");
+  const bytes = await readFile(path);
+  try {
+    return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (file ${path})`);
+  }
+}
+
+/** Writes a .safetensors file atomically (temp file + fsync + rename): a crash never leaves half a file. */
+export async function writeSafetensors(
+  path: string,
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
+  const { writeFileAtomic } = await import("./atomic.js");
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}

@@ -1,0 +1,61 @@
+/**
+ * qkv/viz: framework-free pictures of attention weights — terminal heatmaps, standalone SVG (heatmaps and
+ * line charts), PNG, and a self-contained HTML report. Input is plain data (`number[][]` plus labels);
+ * everything here runs in Node and in browsers (the PNG encoder is pure TypeScript).
+ */
+export {
+  COLORMAP_NAMES,
+  type ColormapName,
+  colorAt,
+  colormapTable,
+  contrastColor,
+  isColormapName,
+  type RGB,
+  relativeLuminance,
+  toHex,
+} from "./colormap.js";
+export { type AttentionPanel, type AttentionReportOptions, attentionReportHtml } from "./html.js";
+export {
+  formatValue,
+  type MatrixShape,
+  makeScale,
+  type Normalize,
+  type Scale,
+  type ScaleOptions,
+  validateMatrix,
+} from "./matrix.js";
+export {
+  adler32,
+  crc32,
+  deflateFixed,
+  deflateStored,
+  type EncodePngOptions,
+  encodePng,
+  heatmapPng,
+  heatmapRgba,
+  type PngCompression,
+  type PngHeatmapOptions,
+  type RgbaImage,
+  zlibCompress,
+} from "./png.js";
+export {
+  DEFAULT_FONT_FAMILY,
+  heatmapSvg,
+  type LineChartOptions,
+  type LineSeries,
+  lineChartSvg,
+  niceTicks,
+  SERIES_COLORS,
+  type SvgHeatmapOptions,
+} from "./svg.js";
+export {
+  type ColumnHeader,
+  heatmapTerminal,
+  rgbTo256,
+  SHADES,
+  shadeChar,
+  sideBySide,
+  type TerminalColor,
+  type TerminalHeatmapOptions,
+} from "./terminal.js";
+export { displayWidth, escapeXml, graphemes, stripAnsi, truncateToWidth } from "./text.js";
