@@ -91,9 +91,13 @@ function main(): void {
       "bottom",
     ),
   );
-  console.log(`\nLuong dot attention = scaled-dot attention with Q = s, K = V = h, scale 1: max |difference| = ${r.maxDiff}`);
+  console.log(
+    `\nLuong dot attention = scaled-dot attention with Q = s, K = V = h, scale 1: max |difference| = ${r.maxDiff}`,
+  );
   console.log('"Self": in the right-hand map queries and keys are the SAME sentence (intra-attention);');
-  console.log("in the left-hand maps they come from two sentences (inter-attention). The computation is identical.");
+  console.log(
+    "in the left-hand maps they come from two sentences (inter-attention). The computation is identical.",
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -14,7 +14,7 @@ describe("README", () => {
       const code = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
       expect(code, "README has a ```js example").toBeTruthy();
       const codeLines = code!.split("\n").filter((l) => l.trim() && !l.trim().startsWith("//"));
-    expect(codeLines.length).toBeLessThanOrEqual(20);
+      expect(codeLines.length).toBeLessThanOrEqual(20);
       const dir = join(root, "tmp");
       mkdirSync(dir, { recursive: true });
       const file = join(dir, "readme-example.mjs");
