@@ -4,6 +4,13 @@
  */
 export { type AttendOptions, type AttentionResult, attend } from "./attend.js";
 export { type BahdanauParams, bahdanauAttention } from "./bahdanau.js";
+export {
+  type FusedAttentionOptions,
+  type FusedAttentionResult,
+  fusedAttention,
+  hasFusedAttention,
+  prefersFusedAttention,
+} from "./fused.js";
 export { type LuongOptions, type LuongScoreName, luongAttention } from "./luong.js";
 export {
   AttentionMask,

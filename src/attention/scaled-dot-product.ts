@@ -8,10 +8,16 @@
  * Shapes: query (…, Hq, T, D), key (…, Hk, S, D), value (…, Hk, S, Dv) → output (…, Hq, T, Dv),
  * weights (…, Hq, T, S). Without a head axis, (…, T, D) works as well.
  * A configuration of `attend`: score = scaledDot(scale).
+ *
+ * Two paths with the same numbers (nanoGPT's `if flash:`): where the active backend has a fused
+ * attention kernel (wasm) and no dropout is asked for, one fused op (fused.ts: FlashAttention, the
+ * weights recomputed from the saved log-sum-exp only when `weights` is read); otherwise the three
+ * readable steps of `attend`. The reference backend takes the three steps unless `fused: true`.
  */
 import { repeatInterleave, type Tensor } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 import { type AttentionResult, attend, checkAttentionShapes } from "./attend.js";
+import { fusedAttention, fusedShapesOk, hasFusedAttention, prefersFusedAttention } from "./fused.js";
 import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
 import { scaledDot } from "./scores.js";
 
@@ -23,6 +29,12 @@ export interface ScaledDotProductOptions {
   scale?: number;
   dropout?: number;
   training?: boolean;
+  /**
+   * true: use the backend's fused kernel if it has one; false: always the three steps (score →
+   * softmax → weighted sum). Default: fused on backends that prefer it (wasm), three steps on the
+   * reference backend. Never fused while dropout is active.
+   */
+  fused?: boolean;
 }
 
 export function scaledDotProductAttention(
@@ -46,6 +58,12 @@ export function scaledDotProductAttention(
       k = repeatInterleave(key, hq / hk, -3);
       v = repeatInterleave(value, hq / hk, -3);
     }
+  }
+  const dropping = (opts.dropout ?? 0) > 0 && opts.training === true;
+  const fused = opts.fused ?? prefersFusedAttention();
+  if (fused && !dropping && hasFusedAttention() && fusedShapesOk(query, k, v)) {
+    // The result's `weights` is a getter: computed (from the saved log-sum-exp) only when read.
+    return fusedAttention(query, k, v, { scale: opts.scale, causal: opts.causal, mask: opts.mask });
   }
   const mask = combineMasks(opts.mask, opts.causal ? causalMask() : null);
   return attend(query, k, v, {

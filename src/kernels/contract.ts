@@ -42,7 +42,11 @@ export interface MatmulParams {
   bOffsets: Int32Array;
 }
 
-/** Fused scaled-dot-product attention (optional: a backend may leave it out). */
+/**
+ * Fused scaled-dot-product attention (optional: a backend may leave it out). Inputs are row-major
+ * q (bh, t, d), k (bh, s, d), v (bh, s, dv) with bh = batch·heads; scores are
+ *   s_ij = scale · q_i·k_j + bias_ij,  −∞ where `causal` and j > i (top-left aligned).
+ */
 export interface FusedAttentionParams {
   /** Batch·heads, query length, key length, head dim, value head dim. */
   bh: number;
@@ -52,8 +56,19 @@ export interface FusedAttentionParams {
   dv: number;
   scale: number;
   causal: boolean;
-  /** Optional additive bias, broadcast as (bh, t, s) through element strides (0 = broadcast). */
-  bias?: { data: Float32Array; strides: [number, number, number] };
+  /**
+   * Optional additive bias (−∞ = not allowed). Entry (h, i, j) is
+   * `data[offsets[h] + i·strides[0] + j·strides[1]]`: per-slice offsets (as MatmulParams) allow any
+   * broadcast over the leading dims; a stride of 0 broadcasts over queries or keys.
+   */
+  bias?: { data: Float32Array; offsets: Int32Array; strides: [number, number] };
+}
+
+/** Gradients of fused attention with respect to q, k and v (shapes as the inputs). */
+export interface AttentionGrads {
+  dq: Float32Array;
+  dk: Float32Array;
+  dv: Float32Array;
 }
 
 export interface Backend {
@@ -86,11 +101,29 @@ export interface Backend {
   indexAdd(g: Float32Array, outer: number, n: number, inner: number, indices: Int32Array): Float32Array;
   /** Concatenates parts of shape (outer, sizes[i], inner) along the middle axis. */
   concat(parts: Float32Array[], outer: number, sizes: readonly number[], inner: number): Float32Array;
-  /** Optional fused attention forward: returns output (bh,t,dv) and log-sum-exp (bh,t). */
+  /**
+   * Optional fused attention forward (FlashAttention): output (bh, t, dv) and the log-sum-exp of each
+   * query's scores (bh, t), without materialising the (t, s) scores. A query whose keys are all
+   * masked gets a zero output and lse = −∞.
+   */
   attentionForward?(
     q: Float32Array,
     k: Float32Array,
     v: Float32Array,
     p: FusedAttentionParams,
   ): { output: Float32Array; lse: Float32Array };
+  /**
+   * Optional fused attention backward (FlashAttention-2): from the forward's output and lse and the
+   * output gradient, recomputing the weights exp(s − lse) block by block. Fully masked queries get
+   * zero gradients. A backend has both fused kernels or neither.
+   */
+  attentionBackward?(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    output: Float32Array,
+    lse: Float32Array,
+    dOutput: Float32Array,
+    p: FusedAttentionParams,
+  ): AttentionGrads;
 }

@@ -1,6 +1,8 @@
 /**
  * Backend registry: backends register under a name; ops dispatch through `backend()`.
- * The reference backend is always there; faster ones (wasm) register themselves when loaded.
+ * The reference backend is always there and active by default; "wasm" is registered as a loader
+ * (the module and its binary load on first `setBackend("wasm")`). `initBackend()` in ./index.ts
+ * picks wasm where it loads.
  */
 import type { Backend } from "./contract.js";
 import { referenceBackend } from "./reference/index.js";
@@ -12,6 +14,8 @@ let active: Backend = referenceBackend;
 export function registerBackend(name: string, b: Backend | (() => Promise<Backend>)): void {
   backends.set(name, b);
 }
+
+registerBackend("wasm", async () => (await import("./wasm/index.js")).loadWasmBackend());
 
 /** Names of the registered backends. */
 export function listBackends(): string[] {

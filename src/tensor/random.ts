@@ -38,3 +38,13 @@ export function createRng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The global generator's state (saved in checkpoints so `--resume` continues exactly). */
+export function getRngState(): number {
+  return state;
+}
+
+/** Restores a state from `getRngState`. */
+export function setRngState(s: number): void {
+  state = s >>> 0;
+}

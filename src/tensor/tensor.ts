@@ -157,7 +157,11 @@ export class Tensor {
         const g = grads.get(t);
         if (!g) continue;
         grads.delete(t);
-        if (t.node === null || t.retains) t.grad = t.grad ? ops.add(t.grad, g) : g;
+        // A fresh buffer per leaf: ops may hand the same gradient tensor (or a view of its data) to
+        // several parents, and optimizers must be free to change one leaf's .grad in place.
+        if (t.node === null || t.retains) {
+          t.grad = t.grad ? ops.add(t.grad, g) : new Tensor(Float32Array.from(g.data), t.shape);
+        }
         if (t.node === null) continue;
         const pg = t.node.backward(g);
         t.node.parents.forEach((p, i) => {

@@ -4,7 +4,8 @@
  */
 import type { Backend } from "../../src/kernels/contract.js";
 import { referenceBackend } from "../../src/kernels/reference/index.js";
+import { loadWasmBackend } from "../../src/kernels/wasm/index.js";
 
 export async function loadTestBackends(): Promise<Backend[]> {
-  return [referenceBackend];
+  return [referenceBackend, await loadWasmBackend()];
 }

@@ -5,6 +5,7 @@
  */
 import { stridesOf } from "../../tensor/shape.js";
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp } from "../contract.js";
+import { attentionBackward, attentionForward } from "./attention.js";
 
 const unaryFns: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
@@ -101,24 +102,33 @@ function binary(
 function matmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
   const { batch, m, k, n, transA, transB } = p;
   const out = new Float32Array(batch * m * n);
-  const row = new Float64Array(n);
+  const aRow = new Float64Array(k); // row i of op(A), gathered once (contiguous, float64)
+  const acc = new Float64Array(n);
   for (let bt = 0; bt < batch; bt++) {
     const ao = p.aOffsets[bt];
     const bo = p.bOffsets[bt];
     const oo = bt * m * n;
     for (let i = 0; i < m; i++) {
-      row.fill(0);
-      for (let kk = 0; kk < k; kk++) {
-        const av = transA ? a[ao + kk * m + i] : a[ao + i * k + kk];
-        if (av === 0) continue;
-        if (transB) {
-          for (let j = 0; j < n; j++) row[j] += av * b[bo + j * k + kk];
-        } else {
-          const bRow = bo + kk * n;
-          for (let j = 0; j < n; j++) row[j] += av * b[bRow + j];
+      for (let kk = 0; kk < k; kk++) aRow[kk] = transA ? a[ao + kk * m + i] : a[ao + i * k + kk];
+      if (transB) {
+        // C[i, j] = Σ_k A[i, k] · B[j, k]: two contiguous rows per dot product.
+        for (let j = 0; j < n; j++) {
+          const bRow = bo + j * k;
+          let s = 0;
+          for (let kk = 0; kk < k; kk++) s += aRow[kk] * b[bRow + kk];
+          out[oo + i * n + j] = s;
         }
+      } else {
+        // C[i, :] = Σ_k A[i, k] · B[k, :]: stream over contiguous rows of B.
+        acc.fill(0);
+        for (let kk = 0; kk < k; kk++) {
+          const av = aRow[kk];
+          if (av === 0) continue;
+          const bRow = bo + kk * n;
+          for (let j = 0; j < n; j++) acc[j] += av * b[bRow + j];
+        }
+        for (let j = 0; j < n; j++) out[oo + i * n + j] = acc[j];
       }
-      for (let j = 0; j < n; j++) out[oo + i * n + j] = row[j];
     }
   }
   return out;
@@ -264,4 +274,6 @@ export const referenceBackend: Backend = {
   indexSelect,
   indexAdd,
   concat,
+  attentionForward,
+  attentionBackward,
 };

@@ -91,8 +91,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new Error(`linear: bias ${fmt(bias.shape)} does not match weight ${fmt(weight.shape)}`);
   }
-  const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]]) : x;
+  // Flatten leading dimensions to one (N, in) @ (in, out) product: one kernel call, and dW is a
+  // single (out, in) product instead of a per-batch stack summed afterwards.
+  const lead = x.shape.slice(0, -1);
+  const x2 = reshape(x, [lead.reduce((p, d) => p * d, 1), weight.shape[1]]);
   let y = matmulT(x2, weight, false, true);
   if (bias) y = add(y, bias);
-  return x.rank === 1 ? reshape(y, [weight.shape[0]]) : y;
+  return reshape(y, [...lead, weight.shape[0]]);
 }

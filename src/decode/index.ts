@@ -1,0 +1,10 @@
+export {
+  type BeamOptions,
+  beamSearch,
+  type DecodeOptions,
+  EOS_ID,
+  greedyDecode,
+  type Hypothesis,
+  SOS_ID,
+  type StepDecoder,
+} from "./search.js";

@@ -1,0 +1,31 @@
+/**
+ * Neural-network building blocks on the tensor layer: the Module base (PyTorch parameter names and
+ * state dicts), layers, losses, initialisers and (in optim/) optimizers and schedules.
+ */
+export { ModuleList, Sequential, type TensorModule } from "./container.js";
+export { Dropout } from "./dropout.js";
+export { Embedding, type EmbeddingOptions, embedding } from "./embedding.js";
+export * as init from "./init.js";
+export { LayerNorm, type LayerNormOptions, layerNorm } from "./layer-norm.js";
+export { Linear, type LinearOptions } from "./linear.js";
+export {
+  type CrossEntropyOptions,
+  crossEntropy,
+  type MseLossOptions,
+  mseLoss,
+  type NllLossOptions,
+  nllLoss,
+  type Reduction,
+} from "./losses.js";
+export { LSTM, type LSTMConfig, type LSTMForwardOptions, type LSTMResult } from "./lstm.js";
+export { LSTMCell, type LSTMCellConfig, type LSTMState, lstmPointwise } from "./lstm-cell.js";
+export {
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  Module,
+  type TensorLikeData,
+} from "./module.js";
+export { MultiheadAttention } from "./multihead-attention.js";
+export * as optim from "./optim/index.js";
+export * from "./optim/index.js";
+export { unbind } from "./unbind.js";

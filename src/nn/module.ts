@@ -1,0 +1,280 @@
+/**
+ * Module: the base class of every layer (as `torch.nn.Module`).
+ *
+ * A module owns named parameters (learnable leaf tensors), buffers (state that is saved but not
+ * learned) and submodules. Names join with dots into PyTorch's state-dict keys
+ * (`encoder.lstm.weight_ih_l0`), so checkpoints move both ways. Order is registration order:
+ * a module's own parameters first, then each child's, depth first — the order of
+ * `named_parameters()` and `state_dict()` in PyTorch when layers register in the same order.
+ *
+ * Register in the constructor with `registerParameter`, `registerBuffer` and `registerModule`;
+ * read back with `param(name)` / `buffer(name)` (or keep the returned object in a field).
+ * Registering an existing parameter name replaces it — the way to tie weights
+ * (`decoder.out.weight = embedding.weight`); shared tensors are listed once by `parameters()`.
+ */
+import { noGrad, type Tensor, tensor } from "../tensor/index.js";
+import { fmt } from "../tensor/shape.js";
+
+/** Anything with a shape and flat row-major data: a Tensor, or a tensor read from a checkpoint. */
+export interface TensorLikeData {
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<number>;
+}
+
+export interface LoadStateDictOptions {
+  /** Missing or unexpected keys are errors (default true). Shape mismatches are always errors. */
+  strict?: boolean;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+function checkName(kind: string, name: string): void {
+  if (name.length === 0 || name.includes(".")) {
+    throw new Error(`Module.${kind}: name must be non-empty and contain no ".", got "${name}"`);
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export abstract class Module {
+  /** Training mode (dropout active) or evaluation mode; set with `train()` / `eval()`. */
+  training = true;
+  readonly #params = new Map<string, Tensor>();
+  readonly #buffers = new Map<string, { tensor: Tensor; persistent: boolean }>();
+  readonly #modules = new Map<string, Module>();
+
+  /** Adds (or replaces) a learnable parameter; it is marked `requiresGrad` unless `requiresGrad: false`. */
+  registerParameter(name: string, t: Tensor, { requiresGrad = true } = {}): Tensor {
+    checkName("registerParameter", name);
+    if (this.#buffers.has(name) || this.#modules.has(name)) {
+      throw new Error(`Module.registerParameter: "${name}" is already a buffer or submodule`);
+    }
+    if (!t.isLeaf)
+      throw new Error(`Module.registerParameter: "${name}" must be a leaf tensor (detach it first)`);
+    t.requiresGrad = requiresGrad;
+    this.#params.set(name, t);
+    return t;
+  }
+
+  /** Adds (or replaces) a buffer: saved in the state dict when `persistent` (default), never trained. */
+  registerBuffer(name: string, t: Tensor, { persistent = true } = {}): Tensor {
+    checkName("registerBuffer", name);
+    if (this.#params.has(name) || this.#modules.has(name)) {
+      throw new Error(`Module.registerBuffer: "${name}" is already a parameter or submodule`);
+    }
+    this.#buffers.set(name, { tensor: t, persistent });
+    return t;
+  }
+
+  /** Adds (or replaces) a submodule; its parameters appear under `name.`. */
+  registerModule<M extends Module>(name: string, m: M): M {
+    checkName("registerModule", name);
+    if (this.#params.has(name) || this.#buffers.has(name)) {
+      throw new Error(`Module.registerModule: "${name}" is already a parameter or buffer`);
+    }
+    if (m === (this as Module)) throw new Error(`Module.registerModule: a module cannot contain itself`);
+    this.#modules.set(name, m);
+    return m;
+  }
+
+  /** This module's own parameter `name` (throws when absent). */
+  param(name: string): Tensor {
+    const t = this.#params.get(name);
+    if (!t) throw new Error(`${this.constructor.name}: no parameter named "${name}"`);
+    return t;
+  }
+
+  /** This module's own parameter `name`, or undefined. */
+  maybeParam(name: string): Tensor | undefined {
+    return this.#params.get(name);
+  }
+
+  /** This module's own buffer `name` (throws when absent). */
+  buffer(name: string): Tensor {
+    const b = this.#buffers.get(name);
+    if (!b) throw new Error(`${this.constructor.name}: no buffer named "${name}"`);
+    return b.tensor;
+  }
+
+  /** Direct submodules with their names. */
+  namedChildren(): [string, Module][] {
+    return [...this.#modules.entries()];
+  }
+
+  children(): Module[] {
+    return [...this.#modules.values()];
+  }
+
+  /** This module ("" or `prefix`) and every descendant, depth first, each listed once. */
+  namedModules(prefix = ""): [string, Module][] {
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>();
+    const visit = (m: Module, name: string) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push([name, m]);
+      for (const [child, sub] of m.#modules) visit(sub, name ? `${name}.${child}` : child);
+    };
+    visit(this, prefix);
+    return out;
+  }
+
+  /**
+   * Parameters with dotted PyTorch names, in registration order (own first, then children). A tensor
+   * shared by several names (tied weights) is listed once, under its first name.
+   */
+  namedParameters(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [modName, m] of this.namedModules(prefix)) {
+      for (const [name, t] of m.#params) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([modName ? `${modName}.${name}` : name, t]);
+      }
+    }
+    return out;
+  }
+
+  /** The learnable tensors (each once): what an optimizer is given. */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Buffers with dotted names (persistent and not). */
+  namedBuffers(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [modName, m] of this.namedModules(prefix)) {
+      for (const [name, b] of m.#buffers) out.push([modName ? `${modName}.${name}` : name, b.tensor]);
+    }
+    return out;
+  }
+
+  /**
+   * Sets training mode on this module and, through their own `train`, every descendant (dropout is
+   * active only in training). Override to reach state outside the module tree, calling super.
+   */
+  train(on = true): this {
+    this.training = on;
+    for (const m of this.#modules.values()) m.train(on);
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears `.grad` of every parameter. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /** Calls `fn` on every module (children first, then this one), as `torch.nn.Module.apply`. */
+  apply(fn: (m: Module) => void): this {
+    const mods = this.namedModules().map(([, m]) => m);
+    for (let i = mods.length - 1; i >= 0; i--) fn(mods[i]);
+    return this;
+  }
+
+  /** Freezes (false) or unfreezes (true) every parameter. */
+  requiresGrad(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad = flag;
+    return this;
+  }
+
+  /** Number of scalar parameters (shared tensors counted once). */
+  get numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  /**
+   * Parameters and persistent buffers under their dotted names, every name of a shared tensor
+   * included (as PyTorch). Unlike PyTorch the tensors are **copies**, so a saved state dict does
+   * not change as training goes on.
+   */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [key, t] of this.#stateEntries()) out[key] = tensor(Float32Array.from(t.data), t.shape);
+    return out;
+  }
+
+  /**
+   * Copies values from a state dict into this module's parameters and persistent buffers (in place,
+   * so optimizers holding the tensors keep working). A shape mismatch is always an error naming the
+   * key and both shapes; missing and unexpected keys are errors when `strict` (default) and are
+   * returned otherwise.
+   */
+  loadStateDict(
+    dict: Record<string, TensorLikeData>,
+    { strict = true }: LoadStateDictOptions = {},
+  ): LoadStateDictResult {
+    const own = new Map(this.#stateEntries());
+    const where = `${this.constructor.name}.loadStateDict`;
+    const unexpectedKeys = Object.keys(dict).filter((k) => !own.has(k));
+    const missingKeys = [...own.keys()].filter((k) => !(k in dict));
+    for (const [key, dst] of own) {
+      const src = dict[key];
+      if (!src) continue;
+      if (!sameShape(src.shape, dst.shape)) {
+        throw new Error(
+          `${where}: size mismatch for "${key}": the state dict has shape ${fmt(src.shape)}, the model ${fmt(dst.shape)}`,
+        );
+      }
+      if (src.data.length !== dst.size) {
+        throw new Error(
+          `${where}: "${key}" has ${src.data.length} values for shape ${fmt(src.shape)} (${dst.size} expected)`,
+        );
+      }
+    }
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
+      const parts: string[] = [];
+      if (missingKeys.length) parts.push(`missing keys: ${missingKeys.map((k) => `"${k}"`).join(", ")}`);
+      if (unexpectedKeys.length) {
+        parts.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}`);
+      }
+      throw new Error(`${where}: ${parts.join("; ")}`);
+    }
+    noGrad(() => {
+      for (const [key, dst] of own) {
+        const src = dict[key];
+        if (src) dst.data.set(src.data);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Every state-dict key with its tensor: shared tensors and modules under each of their names. */
+  #stateEntries(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const path = new Set<Module>();
+    const walk = (m: Module, prefix: string) => {
+      if (path.has(m)) throw new Error(`${this.constructor.name}: module graph has a cycle at "${prefix}"`);
+      path.add(m);
+      for (const [name, t] of m.#params) out.push([prefix + name, t]);
+      for (const [name, b] of m.#buffers) if (b.persistent) out.push([prefix + name, b.tensor]);
+      for (const [name, sub] of m.#modules) walk(sub, `${prefix}${name}.`);
+      path.delete(m);
+    };
+    walk(this, "");
+    return out;
+  }
+
+  /** A one-line-per-module summary: names, types and parameter shapes. */
+  toString(): string {
+    const lines: string[] = [];
+    for (const [name, m] of this.namedModules()) {
+      const depth = name ? name.split(".").length : 0;
+      const shapes = [...m.#params].map(([n, t]) => `${n} ${fmt(t.shape)}`).join(", ");
+      lines.push(
+        `${"  ".repeat(depth)}${name || "(root)"}: ${m.constructor.name}${shapes ? ` (${shapes})` : ""}`,
+      );
+    }
+    return lines.join("\n");
+  }
+}

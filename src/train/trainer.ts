@@ -1,0 +1,285 @@
+/**
+ * The training loop for the seq2seq models: teacher forcing, cross-entropy (ignore padding, optional
+ * label smoothing), Adam, gradient-norm clipping; validation every epoch; checkpoints (last and best)
+ * written atomically; `resume` continues exactly (weights, optimizer moments, RNG, batch position);
+ * Ctrl-C saves the last checkpoint and returns cleanly.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type Example, makeBatches, PAD, Vocab } from "../data/index.js";
+import { type AttentionKind, Seq2Seq, type Seq2SeqConfig } from "../models/seq2seq/index.js";
+import { Adam, clipGradNorm, crossEntropy } from "../nn/index.js";
+import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
+import { getRngState, manualSeed, reshape, setRngState, type Tensor, tensor } from "../tensor/index.js";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { type EvalResult, evaluatePairs } from "./evaluate.js";
+import { createProgress } from "./progress.js";
+import { loadTask, type TaskData, type TaskOptions } from "./tasks.js";
+
+export interface TrainOptions {
+  task: string;
+  taskOptions?: TaskOptions;
+  model?: Omit<Seq2SeqConfig, "srcVocabSize" | "tgtVocabSize">;
+  attention?: AttentionKind;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  clip?: number;
+  labelSmoothing?: number;
+  seed?: number;
+  /** Folder for last/best checkpoints; none = no checkpoints. */
+  outDir?: string;
+  resume?: boolean;
+  /** Stop after this many optimizer steps in total (quick runs). */
+  maxSteps?: number;
+  /** Validate on at most this many pairs (default all). */
+  validLimit?: number;
+  quiet?: boolean;
+  /** Called after every epoch. */
+  onEpoch?: (e: EpochSummary) => void;
+}
+
+export interface EpochSummary {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  seconds: number;
+  tokensPerSec: number;
+  valid: { exactMatch: number; tokenAccuracy: number; bleu: number };
+}
+
+export interface TrainResult {
+  model: Seq2Seq;
+  task: TaskData;
+  history: EpochSummary[];
+  best: { epoch: number; score: number };
+  interrupted: boolean;
+  steps: number;
+}
+
+export interface CheckpointMeta {
+  kind: "seq2seq";
+  config: Seq2SeqConfig;
+  task: string;
+  taskOptions: TaskOptions;
+  srcVocab: string[];
+  tgtVocab: string[];
+  epoch: number;
+  batchIndex: number;
+  step: number;
+  rngState: number;
+  optimizer: {
+    paramGroups: OptimizerStateDict["paramGroups"];
+    scalars: Record<string, Record<string, unknown>>;
+  };
+  history: EpochSummary[];
+  best: { epoch: number; score: number };
+  trainOptions: Omit<TrainOptions, "onEpoch" | "quiet">;
+}
+
+/** Optimizer state → tensors (Float32Array buffers) + JSON (everything else). */
+function packOptimizer(sd: OptimizerStateDict): {
+  tensors: Record<string, Tensor>;
+  json: CheckpointMeta["optimizer"];
+} {
+  const tensors: Record<string, Tensor> = {};
+  const scalars: Record<string, Record<string, unknown>> = {};
+  for (const [i, s] of Object.entries(sd.state)) {
+    scalars[i] = {};
+    for (const [k, v] of Object.entries(s)) {
+      if (v instanceof Float32Array) tensors[`state.${i}.${k}`] = tensor(v, [v.length]);
+      else scalars[i][k] = v;
+    }
+  }
+  return { tensors, json: { paramGroups: sd.paramGroups, scalars } };
+}
+
+function unpackOptimizer(
+  tensors: Record<string, Tensor>,
+  json: CheckpointMeta["optimizer"],
+): OptimizerStateDict {
+  const state: OptimizerStateDict["state"] = {};
+  for (const [i, s] of Object.entries(json.scalars)) state[Number(i)] = { ...(s as Record<string, never>) };
+  for (const [name, t] of Object.entries(tensors)) {
+    const [, i, k] = name.split(".");
+    state[Number(i)] ??= {};
+    state[Number(i)][k] = Float32Array.from(t.data);
+  }
+  return { state, paramGroups: json.paramGroups };
+}
+
+/** Score used to pick the best checkpoint: exact match for SCAN/synthetic, BLEU for translation. */
+function scoreOf(task: string, v: EpochSummary["valid"]): number {
+  return task.startsWith("tatoeba") ? v.bleu : v.exactMatch;
+}
+
+/** Builds the model a checkpoint describes and loads its weights. */
+export async function loadModel(
+  path: string,
+  name = "best",
+): Promise<{ model: Seq2Seq; meta: CheckpointMeta }> {
+  const ck = await loadCheckpoint<CheckpointMeta>(path, name);
+  const model = new Seq2Seq(ck.meta.config);
+  model.loadStateDict(ck.model);
+  model.eval();
+  return { model, meta: ck.meta };
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const seed = opts.seed ?? 1;
+  const epochs = opts.epochs ?? 10;
+  const batchSize = opts.batchSize ?? 64;
+  const taskOptions = { seed, ...opts.taskOptions };
+  manualSeed(seed);
+  const task = loadTask(opts.task, taskOptions);
+  const config: Seq2SeqConfig = {
+    ...opts.model,
+    attention: opts.attention ?? opts.model?.attention ?? "luong-general",
+    srcVocabSize: task.srcVocab.size,
+    tgtVocabSize: task.tgtVocab.size,
+  };
+  const model = new Seq2Seq(config);
+  const params = model.parameters();
+  const optimizer = new Adam(params, { lr: opts.lr ?? 1e-3 });
+  let startEpoch = 0;
+  let startBatch = 0;
+  let step = 0;
+  let history: EpochSummary[] = [];
+  let best = { epoch: -1, score: Number.NEGATIVE_INFINITY };
+
+  if (opts.resume) {
+    if (!opts.outDir || !existsSync(join(opts.outDir, "last.json"))) {
+      throw new Error(
+        `train: --resume needs a checkpoint at ${opts.outDir ? join(opts.outDir, "last.json") : "(no --out)"}`,
+      );
+    }
+    const ck = await loadCheckpoint<CheckpointMeta>(opts.outDir, "last");
+    const m = ck.meta;
+    if (m.task !== opts.task)
+      throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
+    if (JSON.stringify(m.tgtVocab) !== JSON.stringify(task.tgtVocab.toJSON().tokens)) {
+      throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
+    }
+    model.loadStateDict(ck.model);
+    optimizer.loadStateDict(unpackOptimizer(ck.optimizer ?? {}, m.optimizer));
+    startEpoch = m.epoch;
+    startBatch = m.batchIndex;
+    step = m.step;
+    history = m.history;
+    best = m.best;
+    setRngState(m.rngState);
+  }
+
+  const toExample = (p: { src: string[]; tgt: string[] }): Example => ({
+    src: task.srcVocab.encode(p.src),
+    tgt: task.tgtVocab.encode(p.tgt),
+  });
+  const examples = task.train.map(toExample);
+  const validPairs = opts.validLimit ? task.valid.slice(0, opts.validLimit) : task.valid;
+
+  let stopRequested = false;
+  const onSigint = () => {
+    stopRequested = true;
+  };
+  process.once("SIGINT", onSigint);
+
+  const save = async (name: string, epoch: number, batchIndex: number) => {
+    if (!opts.outDir) return;
+    const { tensors, json } = packOptimizer(optimizer.stateDict());
+    const { onEpoch: _o, quiet: _q, ...trainOptions } = opts;
+    const meta: CheckpointMeta = {
+      kind: "seq2seq",
+      config,
+      task: opts.task,
+      taskOptions,
+      srcVocab: task.srcVocab.toJSON().tokens,
+      tgtVocab: task.tgtVocab.toJSON().tokens,
+      epoch,
+      batchIndex,
+      step,
+      rngState: getRngState(),
+      optimizer: json,
+      history,
+      best,
+      trainOptions,
+    };
+    await saveCheckpoint(opts.outDir, name, { model: model.stateDict(), optimizer: tensors, meta });
+  };
+
+  let interrupted = false;
+  try {
+    for (let epoch = startEpoch; epoch < epochs; epoch++) {
+      const batches = makeBatches(examples, {
+        batchSize,
+        shuffle: true,
+        sortByLength: true,
+        seed: seed * 1000 + epoch,
+      });
+      const progress = createProgress(`epoch ${epoch + 1}/${epochs}`, batches.length, { quiet: opts.quiet });
+      const t0 = Date.now();
+      let tokens = 0;
+      let lossSum = 0;
+      let lossCount = 0;
+      model.train();
+      for (let bi = epoch === startEpoch ? startBatch : 0; bi < batches.length; bi++) {
+        const b = batches[bi];
+        optimizer.zeroGrad();
+        const { logits } = model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);
+        const V = logits.shape[2];
+        const loss = crossEntropy(reshape(logits, [b.B * b.T, V]), b.tgtOut, {
+          ignoreIndex: PAD,
+          labelSmoothing: opts.labelSmoothing ?? 0,
+        });
+        loss.backward();
+        if (opts.clip !== 0) clipGradNorm(params, opts.clip ?? 1);
+        optimizer.step();
+        step++;
+        const lv = loss.item();
+        if (!Number.isFinite(lv)) throw new Error(`train: loss became ${lv} at step ${step} (lower --lr?)`);
+        lossSum += lv;
+        lossCount++;
+        tokens += b.tgtLengths.reduce((p, x) => p + x, 0);
+        const secs = (Date.now() - t0) / 1000;
+        progress.update(bi + 1, { loss: lossSum / lossCount, tokensPerSec: tokens / Math.max(secs, 1e-3) });
+        if (stopRequested || (opts.maxSteps !== undefined && step >= opts.maxSteps)) {
+          progress.stop();
+          await save("last", epoch, bi + 1);
+          interrupted = stopRequested;
+          return { model, task, history, best, interrupted, steps: step };
+        }
+      }
+      progress.stop();
+      const seconds = (Date.now() - t0) / 1000;
+      const v: EvalResult = evaluatePairs(model, validPairs, task.srcVocab, task.tgtVocab);
+      const summary: EpochSummary = {
+        epoch: epoch + 1,
+        step,
+        trainLoss: lossSum / Math.max(lossCount, 1),
+        seconds,
+        tokensPerSec: tokens / Math.max(seconds, 1e-3),
+        valid: { exactMatch: v.exactMatch, tokenAccuracy: v.tokenAccuracy, bleu: v.bleu },
+      };
+      history = [...history, summary];
+      const score = scoreOf(opts.task, summary.valid);
+      const improved = score > best.score;
+      if (improved) best = { epoch: epoch + 1, score };
+      await save("last", epoch + 1, 0);
+      if (improved) await save("best", epoch + 1, 0);
+      opts.onEpoch?.(summary);
+      if (!opts.quiet) {
+        process.stderr.write(
+          `epoch ${epoch + 1}: loss ${summary.trainLoss.toFixed(4)} | valid exact ${(100 * v.exactMatch).toFixed(2)}% ` +
+            `token acc ${(100 * v.tokenAccuracy).toFixed(2)}% BLEU ${v.bleu.toFixed(2)} | ${seconds.toFixed(1)}s${improved ? " (best)" : ""}\n`,
+        );
+      }
+    }
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+  return { model, task, history, best, interrupted, steps: step };
+}
+
+/** Rebuilds the vocabularies stored in a checkpoint. */
+export function vocabsOf(meta: CheckpointMeta): { srcVocab: Vocab; tgtVocab: Vocab } {
+  return { srcVocab: new Vocab(meta.srcVocab), tgtVocab: new Vocab(meta.tgtVocab) };
+}
