@@ -10,7 +10,15 @@ export * from "./decode/index.js";
 export * from "./eval/index.js";
 export * from "./io/index.js";
 export type { Backend } from "./kernels/contract.js";
-export { getBackend, listBackends, registerBackend, setBackend } from "./kernels/registry.js";
+export {
+  getBackend,
+  getNumThreads,
+  initBackend,
+  listBackends,
+  registerBackend,
+  setBackend,
+  setNumThreads,
+} from "./kernels/index.js";
 export * from "./models/seq2seq/index.js";
 export * from "./nn/index.js";
 export * from "./tensor/index.js";

@@ -136,3 +136,22 @@ export function location(params: { weight: Tensor }): Score {
     },
   };
 }
+
+/**
+ * The additive score with its key half computed once per source sequence:
+ *   e = vᵀ tanh(W₁ q + k′),  k′ = W₂ k + b  (the caller passes k′ as the keys).
+ * The same number as `additive` (and, with W = [W₁ | W₂], as `concat`), grouped so that a decoder
+ * pays for W₂ k once per sentence instead of once per output step (Bahdanau et al. 2014, App. A.1.2
+ * note this precomputation).
+ */
+export function additiveProjected(params: { wQuery: Tensor; v: Tensor }): Score {
+  const { wQuery, v } = params;
+  return {
+    name: "additive",
+    params: { wQuery, v },
+    compute(query, projectedKeys) {
+      checkDims("additive (projected keys)", query, projectedKeys, wQuery.shape[1], wQuery.shape[0]);
+      return tanhMlp(linear(query, wQuery), projectedKeys, v);
+    },
+  };
+}

@@ -183,7 +183,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   process.once("SIGINT", onSigint);
 
-  const save = async (name: string, epoch: number, batchIndex: number) => {
+  /** `last` carries the optimizer state for --resume; `best` is weights only (for inference and shipping). */
+  const save = async (name: "last" | "best", epoch: number, batchIndex: number) => {
     if (!opts.outDir) return;
     const { tensors, json } = packOptimizer(optimizer.stateDict());
     const { onEpoch: _o, quiet: _q, ...trainOptions } = opts;
@@ -203,7 +204,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       best,
       trainOptions,
     };
-    await saveCheckpoint(opts.outDir, name, { model: model.stateDict(), optimizer: tensors, meta });
+    await saveCheckpoint(opts.outDir, name, {
+      model: model.stateDict(),
+      optimizer: name === "last" ? tensors : undefined,
+      meta: name === "last" ? meta : { ...meta, optimizer: { paramGroups: [], scalars: {} } },
+    });
   };
 
   let interrupted = false;

@@ -105,3 +105,43 @@ describe("Seq2Seq", () => {
     );
   });
 });
+
+describe("Seq2Seq attention is luongAttention / bahdanauAttention with the key half precomputed", () => {
+  it("general: weights equal luongAttention(s_t, h, general W); bahdanau: bahdanauAttention(s_{t−1}, h)", async () => {
+    const { luongAttention } = await import("../../src/attention/luong.js");
+    const { bahdanauAttention } = await import("../../src/attention/bahdanau.js");
+    for (const attention of ["luong-general", "bahdanau", "luong-concat"] as const) {
+      manualSeed(8);
+      const m = new Seq2Seq({
+        srcVocabSize: 12,
+        tgtVocabSize: 9,
+        embedDim: 6,
+        hiddenSize: 5,
+        attention,
+        dropout: 0,
+      });
+      m.eval();
+      const st = m.encode(src, B, S, srcLengths);
+      const r = m.step(st, [2, 2]);
+      const ref =
+        attention === "bahdanau"
+          ? bahdanauAttention(
+              st.h,
+              st.memory,
+              { wQuery: m.param("attn_w_query"), wKey: m.param("attn_w_key"), v: m.param("attn_v") },
+              { mask: st.mask },
+            )
+          : luongAttention(r.state.h, st.memory, {
+              score: attention === "luong-general" ? "general" : "concat",
+              params: {
+                weight: m.param("attn_w"),
+                v: attention === "luong-concat" ? m.param("attn_v") : undefined,
+              },
+              mask: st.mask,
+            });
+      r.weights!.data.forEach((w, i) => {
+        expect(w).toBeCloseTo(ref.weights.data[i], 6);
+      });
+    }
+  });
+});

@@ -11,13 +11,14 @@
 //             dV_j += Pᵀ dO_i;  dP = dO_i V_jᵀ;  dS = scale·P ⊙ (dP − D_i);
 //             dK_j += dSᵀ Q_i;  dQ_i += dS K_j
 //   The backward runs in two passes so that every output block has one owner and threads never
-//   need to add into the same memory: over key blocks (dK, dV), then over query blocks (dQ).
+//   need to add into the same memory: over query blocks (dQ), then over key blocks (dK, dV; these
+//   read only the packed Kᵀ and Vᵀ, so dK and dV may overwrite K and V).
 //
 // Layout (set up by src/kernels/wasm/runtime.ts): Q, dO, O (bh, tpad, ·); K, V (bh, spad, ·); head
 // dims dp, dvp padded to multiples of 8 with zeros, tpad and spad to multiples of 4 (zero rows).
 // Kᵀ and Vᵀ are packed per key block: panel (h, kb) holds dp (dvp) rows of BC keys.
 
-import { argF, argI, argP, at, hpmax, imin, NEG_INF, nextTask, transpose4, vexpFast } from "./common";
+import { argF, argI, argP, at, hpmax, hsum, imin, NEG_INF, nextTask, transpose4, vexpFast } from "./common";
 import { kern4x8 } from "./gemm";
 
 const BR = 64;
@@ -110,11 +111,13 @@ function packPanel(src: usize, d: i32, h: i32, kb: i32, dst: usize): void {
   let jj = 0;
   for (; jj + 4 <= jn; jj += 4) {
     const row = at(src, (h * P.spad + j0 + jj) * d);
-    for (let kk = 0; kk < d; kk += 4) transpose4(at(row, kk), ss, panel + <usize>kk * LDS + (<usize>jj << 2), LDS);
+    const dst = panel + (<usize>jj << 2);
+    for (let kk = 0; kk < d; kk += 4) transpose4(at(row, kk), ss, dst + <usize>kk * LDS, LDS);
   }
   for (; jj < jn; jj++) {
     const row = at(src, (h * P.spad + j0 + jj) * d);
-    for (let kk = 0; kk < d; kk++) store<f32>(panel + <usize>kk * LDS + (<usize>jj << 2), load<f32>(at(row, kk)));
+    const dst = panel + (<usize>jj << 2);
+    for (let kk = 0; kk < d; kk++) store<f32>(dst + <usize>kk * LDS, load<f32>(at(row, kk)));
   }
 }
 
@@ -123,7 +126,8 @@ function scoreTile(q: usize, dp: i32, rows: i32, kt: usize, np: i32, sx: usize):
   const ars = <usize>dp << 2;
   for (let p = 0; p < np; p++) {
     for (let r = 0; r < rows; r += 4) {
-      kern4x8(q + <usize>r * ars, ars, 4, kt + <usize>p * 32, LDS, dp, sx + <usize>r * LDS + <usize>p * 32, LDS, false);
+      const c = sx + <usize>r * LDS + <usize>p * 32;
+      kern4x8(q + <usize>r * ars, ars, 4, kt + <usize>p * 32, LDS, dp, c, LDS, false);
     }
   }
 }
@@ -166,7 +170,9 @@ function maskRow(srow: usize, ncols: i32, h: i32, i: i32, j0: i32, jn: i32): f32
       }
     }
     vEnd = c;
-    for (; c < limit; c++) store<f32>(at(srow, c), load<f32>(at(srow, c)) * sc + load<f32>(at(brow, c * P.bss)));
+    for (; c < limit; c++) {
+      store<f32>(at(srow, c), load<f32>(at(srow, c)) * sc + load<f32>(at(brow, c * P.bss)));
+    }
   }
   let m = hpmax(mv);
   for (let t = vEnd; t < limit; t++) m = Mathf.max(m, load<f32>(at(srow, t)));
@@ -186,81 +192,85 @@ function maskRow(srow: usize, ncols: i32, h: i32, i: i32, j0: i32, jn: i32): f32
 /** Forward pass: O and lse. Tasks are (head, block of BR queries). */
 export function attnForward(args: usize, tid: i32, nt: i32): void {
   readParams(args, tid);
+  const tasks = P.bh * P.nQB;
+  // One call per task (not one loop in this function): V8 switches a wasm function to optimised
+  // code on its next call, so a long job must not run inside a single cold call.
+  for (let task = nextTask(args); task < tasks; task = nextTask(args)) {
+    const h = task / P.nQB;
+    forwardTask(h, (task - h * P.nQB) * BR);
+  }
+}
+
+function forwardTask(h: i32, i0: i32): void {
   const sx = P.scratch;
   const mrow = sx + <usize>(2 * BR * BC * 4);
   const lrow = mrow + <usize>(BR * 4);
-  const tasks = P.bh * P.nQB;
   const dp = P.dp;
   const dvp = P.dvp;
   const ldo = <usize>dvp << 2;
-  for (let task = nextTask(args); task < tasks; task = nextTask(args)) {
-    const h = task / P.nQB;
-    const i0 = (task - h * P.nQB) * BR;
-    const rows = imin(BR, P.tpad - i0);
-    const qb = at(P.Q, (h * P.tpad + i0) * dp);
-    const ob = at(P.O, (h * P.tpad + i0) * dvp);
-    const lse = at(P.LSE, h * P.tpad + i0);
-    memory.fill(ob, 0, <usize>rows * ldo);
+  const rows = imin(BR, P.tpad - i0);
+  const qb = at(P.Q, (h * P.tpad + i0) * dp);
+  const ob = at(P.O, (h * P.tpad + i0) * dvp);
+  const lse = at(P.LSE, h * P.tpad + i0);
+  memory.fill(ob, 0, <usize>rows * ldo);
+  for (let r = 0; r < rows; r++) {
+    store<f32>(at(mrow, r), NEG_INF);
+    store<f32>(at(lrow, r), 0);
+  }
+  const iLast = imin(i0 + rows, P.t) - 1;
+  let kbEnd = P.nKB;
+  if (P.causal) kbEnd = imin(kbEnd, iLast / BC + 1);
+  if (iLast < i0) kbEnd = 0;
+  for (let kb = 0; kb < kbEnd; kb++) {
+    const j0 = kb * BC;
+    const jn = imin(BC, P.s - j0);
+    const np = (jn + 7) >> 3;
+    const ncols = np << 3;
+    // 1. scores of the tile
+    scoreTile(qb, dp, rows, P.KT + <usize>((h * P.nKB + kb) * dp) * LDS, np, sx);
+    // 2. online softmax, row by row
     for (let r = 0; r < rows; r++) {
-      store<f32>(at(mrow, r), NEG_INF);
-      store<f32>(at(lrow, r), 0);
-    }
-    const iLast = imin(i0 + rows, P.t) - 1;
-    let kbEnd = P.nKB;
-    if (P.causal) kbEnd = imin(kbEnd, iLast / BC + 1);
-    if (iLast < i0) kbEnd = 0;
-    for (let kb = 0; kb < kbEnd; kb++) {
-      const j0 = kb * BC;
-      const jn = imin(BC, P.s - j0);
-      const np = (jn + 7) >> 3;
-      const ncols = np << 3;
-      // 1. scores of the tile
-      scoreTile(qb, dp, rows, P.KT + <usize>((h * P.nKB + kb) * dp) * LDS, np, sx);
-      // 2. online softmax, row by row
-      for (let r = 0; r < rows; r++) {
-        const i = i0 + r;
-        const srow = sx + <usize>r * LDS;
-        if (i >= P.t) {
-          zeroRow(srow, ncols);
-          continue;
-        }
-        const mOld = load<f32>(at(mrow, r));
-        const mNew = Mathf.max(mOld, maskRow(srow, ncols, h, i, j0, jn));
-        if (mNew == NEG_INF) {
-          zeroRow(srow, ncols);
-          continue;
-        }
-        const mNv = f32x4.splat(mNew);
-        let sum = f32x4.splat(0);
-        for (let c = 0; c < ncols; c += 4) {
-          const e = vexpFast(f32x4.sub(v128.load(at(srow, c)), mNv));
-          v128.store(at(srow, c), e);
-          sum = f32x4.add(sum, e);
-        }
-        const alpha: f32 = mOld == NEG_INF ? 0 : Mathf.exp(mOld - mNew);
-        const l =
-          load<f32>(at(lrow, r)) * alpha +
-          (f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3));
-        store<f32>(at(lrow, r), l);
-        store<f32>(at(mrow, r), mNew);
-        if (alpha != 1) scaleRow(ob + <usize>r * ldo, dvp, alpha);
+      const i = i0 + r;
+      const srow = sx + <usize>r * LDS;
+      if (i >= P.t) {
+        zeroRow(srow, ncols);
+        continue;
       }
-      // 3. O += P V_j
-      const vb = at(P.V, (h * P.spad + j0) * dvp);
-      for (let c = 0; c < dvp; c += 8) {
-        for (let r = 0; r < rows; r += 4) {
-          kern4x8(sx + <usize>r * LDS, LDS, 4, vb + (<usize>c << 2), ldo, jn, ob + <usize>r * ldo + (<usize>c << 2), ldo, true);
-        }
+      const mOld = load<f32>(at(mrow, r));
+      const mNew = Mathf.max(mOld, maskRow(srow, ncols, h, i, j0, jn));
+      if (mNew == NEG_INF) {
+        zeroRow(srow, ncols);
+        continue;
+      }
+      const mNv = f32x4.splat(mNew);
+      let sum = f32x4.splat(0);
+      for (let c = 0; c < ncols; c += 4) {
+        const e = vexpFast(f32x4.sub(v128.load(at(srow, c)), mNv));
+        v128.store(at(srow, c), e);
+        sum = f32x4.add(sum, e);
+      }
+      const alpha: f32 = mOld == NEG_INF ? 0 : Mathf.exp(mOld - mNew);
+      const l = load<f32>(at(lrow, r)) * alpha + hsum(sum);
+      store<f32>(at(lrow, r), l);
+      store<f32>(at(mrow, r), mNew);
+      if (alpha != 1) scaleRow(ob + <usize>r * ldo, dvp, alpha);
+    }
+    // 3. O += P V_j
+    const vb = at(P.V, (h * P.spad + j0) * dvp);
+    for (let c = 0; c < dvp; c += 8) {
+      for (let r = 0; r < rows; r += 4) {
+        const o = ob + <usize>r * ldo + (<usize>c << 2);
+        kern4x8(sx + <usize>r * LDS, LDS, 4, vb + (<usize>c << 2), ldo, jn, o, ldo, true);
       }
     }
-    for (let r = 0; r < rows; r++) {
-      const l = load<f32>(at(lrow, r));
-      if (l > 0) {
-        scaleRow(ob + <usize>r * ldo, dvp, 1 / l);
-        store<f32>(at(lse, r), load<f32>(at(mrow, r)) + Mathf.log(l));
-      } else {
-        store<f32>(at(lse, r), NEG_INF);
-      }
+  }
+  for (let r = 0; r < rows; r++) {
+    const l = load<f32>(at(lrow, r));
+    if (l > 0) {
+      scaleRow(ob + <usize>r * ldo, dvp, 1 / l);
+      store<f32>(at(lse, r), load<f32>(at(mrow, r)) + Mathf.log(l));
+    } else {
+      store<f32>(at(lse, r), NEG_INF);
     }
   }
 }
@@ -287,14 +297,17 @@ function probsAndDs(h: i32, i0: i32, rows: i32, kb: i32, sx: usize, dpx: usize):
     }
     maskRow(srow, ncols, h, i, j0, jn);
     const lv = f32x4.splat(lse);
-    for (let c = 0; c < ncols; c += 4) v128.store(at(srow, c), vexpFast(f32x4.sub(v128.load(at(srow, c)), lv)));
+    for (let c = 0; c < ncols; c += 4) {
+      v128.store(at(srow, c), vexpFast(f32x4.sub(v128.load(at(srow, c)), lv)));
+    }
   }
   // dP = dO_i V_jᵀ
   const ldo = <usize>P.dvp << 2;
   const vt = P.VT + <usize>((h * P.nKB + kb) * P.dvp) * LDS;
   for (let q = 0; q < np; q++) {
     for (let r = 0; r < rows; r += 4) {
-      kern4x8(dob + <usize>r * ldo, ldo, 4, vt + <usize>q * 32, LDS, P.dvp, dpx + <usize>r * LDS + <usize>q * 32, LDS, false);
+      const c = dpx + <usize>r * LDS + <usize>q * 32;
+      kern4x8(dob + <usize>r * ldo, ldo, 4, vt + <usize>q * 32, LDS, P.dvp, c, LDS, false);
     }
   }
   // dS = scale · P ⊙ (dP − D_i)
@@ -310,74 +323,83 @@ function probsAndDs(h: i32, i0: i32, rows: i32, kb: i32, sx: usize, dpx: usize):
   }
 }
 
-/** Backward pass 1: dK and dV, tasks are (head, block of BC keys). `O` holds dO here. */
+/** Backward pass 2: dK and dV, tasks are (head, block of BC keys). `O` holds dO here. */
 export function attnBackwardKV(args: usize, tid: i32, nt: i32): void {
   readParams(args, tid);
-  const sx = P.scratch;
-  const dpx = sx + <usize>(BR * BC * 4);
   const tasks = P.bh * P.nKB;
-  const ldq = <usize>P.dp << 2;
-  const ldo = <usize>P.dvp << 2;
   for (let task = nextTask(args); task < tasks; task = nextTask(args)) {
     const h = task / P.nKB;
-    const kb = task - h * P.nKB;
-    const j0 = kb * BC;
-    const jn = imin(BC, P.s - j0);
-    const kr = (jn + 3) & ~3;
-    const dkb = at(P.dK, (h * P.spad + j0) * P.dp);
-    const dvb = at(P.dV, (h * P.spad + j0) * P.dvp);
-    memory.fill(dkb, 0, <usize>kr * ldq);
-    memory.fill(dvb, 0, <usize>kr * ldo);
-    const ib0 = P.causal ? j0 / BR : 0;
-    for (let ib = ib0; ib < P.nQB; ib++) {
-      const i0 = ib * BR;
-      if (i0 >= P.t) break;
-      const rows = imin(BR, P.tpad - i0);
-      probsAndDs(h, i0, rows, kb, sx, dpx);
-      const qb = at(P.Q, (h * P.tpad + i0) * P.dp);
-      const dob = at(P.O, (h * P.tpad + i0) * P.dvp);
-      // dV_j += Pᵀ dO_i, dK_j += dSᵀ Q_i
-      for (let c = 0; c < P.dvp; c += 8) {
-        for (let g = 0; g < kr; g += 4) {
-          kern4x8(sx + (<usize>g << 2), 4, LDS, dob + (<usize>c << 2), ldo, rows, dvb + <usize>g * ldo + (<usize>c << 2), ldo, true);
-        }
+    backwardKVTask(h, task - h * P.nKB);
+  }
+}
+
+function backwardKVTask(h: i32, kb: i32): void {
+  const sx = P.scratch;
+  const dpx = sx + <usize>(BR * BC * 4);
+  const ldq = <usize>P.dp << 2;
+  const ldo = <usize>P.dvp << 2;
+  const j0 = kb * BC;
+  const jn = imin(BC, P.s - j0);
+  const kr = (jn + 3) & ~3;
+  const dkb = at(P.dK, (h * P.spad + j0) * P.dp);
+  const dvb = at(P.dV, (h * P.spad + j0) * P.dvp);
+  memory.fill(dkb, 0, <usize>kr * ldq);
+  memory.fill(dvb, 0, <usize>kr * ldo);
+  const ib0 = P.causal ? j0 / BR : 0;
+  for (let ib = ib0; ib < P.nQB; ib++) {
+    const i0 = ib * BR;
+    if (i0 >= P.t) break;
+    const rows = imin(BR, P.tpad - i0);
+    probsAndDs(h, i0, rows, kb, sx, dpx);
+    const qb = at(P.Q, (h * P.tpad + i0) * P.dp);
+    const dob = at(P.O, (h * P.tpad + i0) * P.dvp);
+    // dV_j += Pᵀ dO_i, dK_j += dSᵀ Q_i
+    for (let c = 0; c < P.dvp; c += 8) {
+      for (let g = 0; g < kr; g += 4) {
+        const o = dvb + <usize>g * ldo + (<usize>c << 2);
+        kern4x8(sx + (<usize>g << 2), 4, LDS, dob + (<usize>c << 2), ldo, rows, o, ldo, true);
       }
-      for (let c = 0; c < P.dp; c += 8) {
-        for (let g = 0; g < kr; g += 4) {
-          kern4x8(dpx + (<usize>g << 2), 4, LDS, qb + (<usize>c << 2), ldq, rows, dkb + <usize>g * ldq + (<usize>c << 2), ldq, true);
-        }
+    }
+    for (let c = 0; c < P.dp; c += 8) {
+      for (let g = 0; g < kr; g += 4) {
+        const o = dkb + <usize>g * ldq + (<usize>c << 2);
+        kern4x8(dpx + (<usize>g << 2), 4, LDS, qb + (<usize>c << 2), ldq, rows, o, ldq, true);
       }
     }
   }
 }
 
-/** Backward pass 2: dQ, tasks are (head, block of BR queries). `O` holds dO here. */
+/** Backward pass 1: dQ, tasks are (head, block of BR queries). `O` holds dO here. */
 export function attnBackwardQ(args: usize, tid: i32, nt: i32): void {
   readParams(args, tid);
-  const sx = P.scratch;
-  const dpx = sx + <usize>(BR * BC * 4);
   const tasks = P.bh * P.nQB;
-  const ldq = <usize>P.dp << 2;
   for (let task = nextTask(args); task < tasks; task = nextTask(args)) {
     const h = task / P.nQB;
-    const i0 = (task - h * P.nQB) * BR;
-    const rows = imin(BR, P.tpad - i0);
-    const dqb = at(P.dQ, (h * P.tpad + i0) * P.dp);
-    memory.fill(dqb, 0, <usize>rows * ldq);
-    const iLast = imin(i0 + rows, P.t) - 1;
-    let kbEnd = P.nKB;
-    if (P.causal) kbEnd = imin(kbEnd, iLast / BC + 1);
-    if (iLast < i0) kbEnd = 0;
-    for (let kb = 0; kb < kbEnd; kb++) {
-      const j0 = kb * BC;
-      const jn = imin(BC, P.s - j0);
-      probsAndDs(h, i0, rows, kb, sx, dpx);
-      // dQ_i += dS K_j
-      const kb0 = at(P.K, (h * P.spad + j0) * P.dp);
-      for (let c = 0; c < P.dp; c += 8) {
-        for (let r = 0; r < rows; r += 4) {
-          kern4x8(dpx + <usize>r * LDS, LDS, 4, kb0 + (<usize>c << 2), ldq, jn, dqb + <usize>r * ldq + (<usize>c << 2), ldq, true);
-        }
+    backwardQTask(h, (task - h * P.nQB) * BR);
+  }
+}
+
+function backwardQTask(h: i32, i0: i32): void {
+  const sx = P.scratch;
+  const dpx = sx + <usize>(BR * BC * 4);
+  const ldq = <usize>P.dp << 2;
+  const rows = imin(BR, P.tpad - i0);
+  const dqb = at(P.dQ, (h * P.tpad + i0) * P.dp);
+  memory.fill(dqb, 0, <usize>rows * ldq);
+  const iLast = imin(i0 + rows, P.t) - 1;
+  let kbEnd = P.nKB;
+  if (P.causal) kbEnd = imin(kbEnd, iLast / BC + 1);
+  if (iLast < i0) kbEnd = 0;
+  for (let kb = 0; kb < kbEnd; kb++) {
+    const j0 = kb * BC;
+    const jn = imin(BC, P.s - j0);
+    probsAndDs(h, i0, rows, kb, sx, dpx);
+    // dQ_i += dS K_j
+    const kb0 = at(P.K, (h * P.spad + j0) * P.dp);
+    for (let c = 0; c < P.dp; c += 8) {
+      for (let r = 0; r < rows; r += 4) {
+        const o = dqb + <usize>r * ldq + (<usize>c << 2);
+        kern4x8(dpx + <usize>r * LDS, LDS, 4, kb0 + (<usize>c << 2), ldq, jn, o, ldq, true);
       }
     }
   }

@@ -70,7 +70,8 @@ export const POS_INF: f32 = Infinity;
 
 /** Horizontal sum and max of four lanes. */
 @inline export function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+  const a = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1);
+  return a + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
 @inline export function hmax(v: v128): f32 {

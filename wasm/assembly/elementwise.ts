@@ -79,15 +79,24 @@ export const B_GE = 9;
   for (; i < end; i++) store<f32>(at(out, i), sunary(op, load<f32>(at(x, i))));
 }
 
-/** args: [_, op, x, out, n]. Threads split the range statically. */
+/**
+ * args: [_, op, x, out, n]. Threads split the range statically; each share runs in chunks, one call
+ * each, so that V8's optimised code (used from a function's next call) takes over early.
+ */
 export function unary(args: usize, tid: i32, nt: i32): void {
   const op = argI(args, 1);
   const x = argP(args, 2);
   const out = argP(args, 3);
   const n = argI(args, 4);
-  const chunk = ((n + nt - 1) / nt + 3) & ~3;
-  const start = imin(n, tid * chunk);
-  const end = imin(n, start + chunk);
+  const share = ((n + nt - 1) / nt + 3) & ~3;
+  const start = imin(n, tid * share);
+  const end = imin(n, start + share);
+  for (let c = start; c < end; c += CHUNK) unaryRange(op, x, out, c, imin(end, c + CHUNK));
+}
+
+const CHUNK = 16384;
+
+function unaryRange(op: i32, x: usize, out: usize, start: i32, end: i32): void {
   switch (op) {
     case U_NEG: unaryLoop(U_NEG, x, out, start, end); break;
     case U_EXP: unaryLoop(U_EXP, x, out, start, end); break;
@@ -207,6 +216,13 @@ function runSV(op: i32, a: f32, b: usize, out: usize, n: i32): void {
 
 /** One run of `len` outputs whose inputs advance by stride sa, sb ∈ {0, 1}. */
 function run(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, len: i32): void {
+  if (len > CHUNK) {
+    // Long runs in chunks (one call each, see unary).
+    for (let c = 0; c < len; c += CHUNK) {
+      run(op, at(a, c * sa), sa, at(b, c * sb), sb, at(out, c), imin(CHUNK, len - c));
+    }
+    return;
+  }
   if (sa != 0 && sb != 0) runVV(op, a, b, out, len);
   else if (sa != 0) runVS(op, a, load<f32>(b), out, len);
   else if (sb != 0) runSV(op, load<f32>(a), b, out, len);

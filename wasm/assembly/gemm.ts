@@ -135,10 +135,12 @@ function packB(b: usize, k: i32, n: i32, transB: bool, k0: i32, kc: i32, j0: i32
       for (let h = 0; h + 4 <= w; h += 4) {
         const src = at(b, (jc + h) * k + k0);
         let kk = 0;
-        for (; kk + 4 <= kc; kk += 4) transpose4(at(src, kk), ss, panel + <usize>kk * 32 + (<usize>h << 2), 32);
+        const dst = panel + (<usize>h << 2);
+        for (; kk + 4 <= kc; kk += 4) transpose4(at(src, kk), ss, dst + <usize>kk * 32, 32);
         for (; kk < kc; kk++) {
           for (let jj = 0; jj < 4; jj++) {
-            store<f32>(panel + <usize>kk * 32 + (<usize>(h + jj) << 2), load<f32>(src + <usize>jj * ss + (<usize>kk << 2)));
+            const v = load<f32>(src + <usize>jj * ss + (<usize>kk << 2));
+            store<f32>(dst + <usize>kk * 32 + (<usize>jj << 2), v);
           }
         }
       }

@@ -78,7 +78,10 @@ export function indexSelect(args: usize, tid: i32, nt: i32): void {
   }
 }
 
-/** out = zeros(outer, n, inner); out[o, indices[j]] += g[o, j]. args: [_, g, out, outer, n, inner, indices, m]. */
+/**
+ * out = zeros(outer, n, inner); out[o, indices[j]] += g[o, j].
+ * args: [_, g, out, outer, n, inner, indices, m].
+ */
 export function indexAdd(args: usize, tid: i32, nt: i32): void {
   const g = argP(args, 1);
   const out = argP(args, 2);

@@ -1,5 +1,5 @@
 // Axis-wise kernels on (outer, n, inner) views: reductions, softmax / log-softmax, argmax.
-import { argI, argP, at, hmax, imin, NEG_INF, nextTask, vexpFast } from "./common";
+import { argI, argP, at, hmax, hsum, imin, NEG_INF, nextTask, vexpFast } from "./common";
 
 const R_SUM = 0;
 const R_MAX = 1;
@@ -121,8 +121,7 @@ export function softmaxRow(x: usize, out: usize, n: i32, log: bool): void {
       s0 = f32x4.add(s0, e);
     }
   }
-  let sum =
-    f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3);
+  let sum = hsum(s0);
   for (; j < n; j++) {
     const e = f32x4.extract_lane(vexpFast(f32x4.splat(load<f32>(at(x, j)) - m)), 0);
     if (!log) store<f32>(at(out, j), e);

@@ -400,15 +400,17 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     rt.reset();
     const Q = rt.alloc(bh * tpad * dp * 4);
     const K = rt.alloc(bh * spad * dp * 4);
-    const V = rt.alloc(bh * spad * dvp * 4);
     const KT = rt.alloc(bh * nKB * dp * BLOCK * 4);
     const VT = backward ? rt.alloc(bh * nKB * dvp * BLOCK * 4) : 0;
     const O = rt.alloc(bh * tpad * dvp * 4); // forward: O; backward: dO
     const LSE = rt.alloc(bh * tpad * 4);
     const D = backward ? rt.alloc(bh * tpad * 4) : 0;
     const dQ = backward ? rt.alloc(bh * tpad * dp * 4) : 0;
-    const dK = backward ? rt.alloc(bh * spad * dp * 4) : 0;
-    const dV = backward ? rt.alloc(bh * spad * dvp * 4) : 0;
+    // The backward reads V only to pack Vᵀ, and K (row-major) only in the dQ pass, which runs first:
+    // dV and dK are then written in their places.
+    const V = rt.alloc(bh * spad * dvp * 4);
+    const dV = backward ? V : 0;
+    const dK = backward ? K : 0;
     const bias = p.bias ? rt.alloc(p.bias.data.length * 4) : 0;
     const biasOff = p.bias ? rt.alloc(bh * 4) : 0;
     const scratch = rt.alloc(rt.attnScratch * Math.max(nt, 1));
@@ -509,9 +511,9 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     const job = attentionJob(q, k, v, p, { o: output, lse, dOut: dOutput });
     rt.run("attnPack", job.nt);
     rt.resetCounter();
-    rt.run("attnBackwardKV", job.nt);
+    rt.run("attnBackwardQ", job.nt); // reads K
     rt.resetCounter();
-    rt.run("attnBackwardQ", job.nt);
+    rt.run("attnBackwardKV", job.nt); // writes dK over K
     return {
       dq: takePadded(rt, job.dQ, bh, t, d, job.tpad, job.dp),
       dk: takePadded(rt, job.dK, bh, s, d, job.spad, job.dp),

@@ -3,14 +3,14 @@
  * optional worker pool.
  *
  * Memory: [0, heapBase) holds the module's constant tables; then a 64-byte control block for the
- * threads, a 256-byte argument block for the current job, and the arena. Every kernel call resets
- * the arena, allocates its inputs, outputs and scratch from it (bump allocation), copies inputs in,
- * runs, and copies outputs out; the memory grows on demand and is kept, so steady-state calls
- * allocate nothing in wasm. Kernel calls are synchronous and never nested, so one arena suffices.
+ * threads (16 int32 slots), a 256-byte argument block for the current job, and the arena. Every
+ * kernel call resets the arena, allocates its inputs, outputs and scratch from it (bump allocation),
+ * copies inputs in, runs, and copies outputs out; the memory grows on demand and is kept, so
+ * steady-state calls allocate nothing in wasm. Kernel calls are synchronous and never nested, so one
+ * arena suffices.
  */
-import { WASM_BASE64 } from "./binary.generated.js";
 import { unsharedVariant, wasmBytes } from "./module.js";
-import { CTL_SLOTS, WorkerPool } from "./threads.js";
+import { WorkerPool } from "./threads.js";
 
 /** The kernels the module exports, in the order workers index them. */
 export const JOBS = [
@@ -91,7 +91,6 @@ export class WasmRuntime {
     this.i32v = new Int32Array(memory.buffer);
     this.matmulScratch = exports.MATMUL_SCRATCH.value as number;
     this.attnScratch = exports.ATTN_SCRATCH.value as number;
-    if (CTL_SLOTS * 4 > 64) throw new Error("wasm: control block too large");
   }
 
   static ctlPtr(heapBase: number): number {
@@ -231,11 +230,6 @@ export class WasmRuntime {
   /** `threads` if `work` is large enough to pay for waking workers, else 1. */
   threadsFor(work: number, minWork: number): number {
     return work >= minWork ? this.threads : 1;
-  }
-
-  /** The base64 length of the embedded binary (for diagnostics). */
-  static get binarySize(): number {
-    return Math.floor((WASM_BASE64.length * 3) / 4);
   }
 }
 

@@ -92,6 +92,7 @@ export class WorkerPool {
   /** Grows the pool to `n` workers (never shrinks; idle workers sleep and do not keep Node alive). */
   ensure(n: number): Promise<void> {
     this.pending = this.pending.then(async () => {
+      const starting: Promise<void>[] = [];
       while (this.workers.length < n) {
         const tid = this.workers.length + 1;
         const w = new this.WorkerCtor(WORKER_SOURCE, {
@@ -99,13 +100,16 @@ export class WorkerPool {
           workerData: { module: this.module, memory: this.memory, ctlPtr: this.ctlPtr, tid, jobs: this.jobs },
         });
         this.workers.push(w);
-        await new Promise<void>((resolve, reject) => {
-          w.once("message", () => resolve());
-          w.once("error", (e) => reject(e));
-        });
-        w.unref();
-        this.ready = this.workers.length;
+        starting.push(
+          new Promise<void>((resolve, reject) => {
+            w.once("message", () => resolve());
+            w.once("error", (e) => reject(e));
+          }),
+        );
       }
+      await Promise.all(starting);
+      for (const w of this.workers) w.unref();
+      this.ready = this.workers.length;
     });
     return this.pending;
   }

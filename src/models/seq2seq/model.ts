@@ -13,16 +13,17 @@
  *             c_t = attend(s_t, h) with score dot / general / concat / location,
  *             h̃_t = tanh(W_c [c_t; s_t])
  *   p(y_t | y_<t, x) = softmax(W_s h̃_t).
- * Every attention call is `attend` (through luongAttention / bahdanauAttention) over keys = values =
- * encoder states: cross-attention, query from one sequence, keys and values from the other.
+ * Every attention call is `attend` over the encoder states: cross-attention, query from one sequence,
+ * keys and values from the other. The key-side half of each score is computed once per sentence in
+ * `encode` (general: k′ = W h, so e = s·k′; bahdanau/concat: k′ = W₂ h, e = vᵀ tanh(W₁ s + k′)),
+ * which gives the same numbers as luongAttention / bahdanauAttention without redoing W h every step.
  *
  * Shapes: B batch, S source length, T target length, E embedDim, H encoder hidden per direction,
  * Dh = encoder output size (2H or H), Hd decoder hidden, V target vocabulary.
  */
-import { bahdanauAttention } from "../../attention/bahdanau.js";
-import { luongAttention } from "../../attention/luong.js";
+import { attend } from "../../attention/attend.js";
 import { type AttentionMask, paddingMask } from "../../attention/masks.js";
-import { concat as concatScore, general, location, type Score } from "../../attention/scores.js";
+import { additiveProjected, dot, location, type Score } from "../../attention/scores.js";
 import { Dropout } from "../../nn/dropout.js";
 import { Embedding } from "../../nn/embedding.js";
 import { Linear } from "../../nn/linear.js";
@@ -32,21 +33,26 @@ import { Module } from "../../nn/module.js";
 import {
   concat,
   indexSelect,
+  linear,
   reshape,
   slice,
+  squeeze,
   stack,
   type Tensor,
   tanh,
   transpose,
   uniformParam,
+  unsqueeze,
   zeros,
 } from "../../tensor/index.js";
 import { type ResolvedSeq2SeqConfig, resolveConfig, type Seq2SeqConfig } from "./config.js";
 
 /** What the decoder carries from step to step (all rows indexed by batch·beam). */
 export interface DecoderState {
-  /** Encoder states h (N, S, Dh): keys and values of the attention. */
+  /** Encoder states h (N, S, Dh): the values of the attention. */
   memory: Tensor;
+  /** The keys the score compares the query with: h, or its projection k′ (N, S, ·) computed once. */
+  keys: Tensor;
   /** Valid source lengths per row. */
   srcLengths: number[];
   mask: AttentionMask;
@@ -122,29 +128,35 @@ export class Seq2Seq extends Module {
     const A = c.attentionDim;
     switch (c.attention) {
       case "bahdanau":
-        this.registerParameter("attn_w_query", uniformParam([A, Hd], 1 / Math.sqrt(Hd)));
+        this.score = additiveProjected({
+          wQuery: this.registerParameter("attn_w_query", uniformParam([A, Hd], 1 / Math.sqrt(Hd))),
+          v: this.registerParameter("attn_v", uniformParam([A], 1 / Math.sqrt(A))),
+        });
         this.registerParameter("attn_w_key", uniformParam([A, Dh], 1 / Math.sqrt(Dh)));
-        this.registerParameter("attn_v", uniformParam([A], 1 / Math.sqrt(A)));
-        this.score = null;
         break;
       case "luong-general":
-        this.score = general({
-          weight: this.registerParameter("attn_w", uniformParam([Hd, Dh], 1 / Math.sqrt(Dh))),
-        });
+        this.registerParameter("attn_w", uniformParam([Hd, Dh], 1 / Math.sqrt(Dh)));
+        this.score = dot(); // on k′ = W h
         break;
-      case "luong-concat":
-        this.score = concatScore({
-          weight: this.registerParameter("attn_w", uniformParam([A, Hd + Dh], 1 / Math.sqrt(Hd + Dh))),
+      case "luong-concat": {
+        // W [s; h] = W_s s + W_h h with W = [W_s | W_h] (A, Hd + Dh).
+        const w = this.registerParameter("attn_w", uniformParam([A, Hd + Dh], 1 / Math.sqrt(Hd + Dh)));
+        this.score = additiveProjected({
+          wQuery: slice(w, 1, 0, Hd),
           v: this.registerParameter("attn_v", uniformParam([A], 1 / Math.sqrt(A))),
         });
         break;
+      }
       case "luong-location":
         this.score = location({
           weight: this.registerParameter("attn_w", uniformParam([c.maxSourceLength, Hd], 1 / Math.sqrt(Hd))),
         });
         break;
+      case "luong-dot":
+        this.score = dot();
+        break;
       default:
-        this.score = null; // luong-dot needs Hd = Dh; none has no score
+        this.score = null; // none: no score at all
     }
     if (c.attention === "luong-dot" && Hd !== Dh) {
       throw new Error(`Seq2Seq: luong-dot needs decoderHiddenSize (${Hd}) = encoder output size (${Dh})`);
@@ -177,7 +189,30 @@ export class Seq2Seq extends Module {
     const c = this.bridgeC.forward(top(enc.c));
     const Hd = this.config.decoderHiddenSize;
     const feed = this.config.attention === "none" ? h : zeros([B, Hd]);
-    return { memory: enc.output, srcLengths, mask: paddingMask(srcLengths), h, c, feed };
+    return {
+      memory: enc.output,
+      keys: this.projectKeys(enc.output),
+      srcLengths,
+      mask: paddingMask(srcLengths),
+      h,
+      c,
+      feed,
+    };
+  }
+
+  /** The key-side half of the score, once per sentence: k′ = W h (general), W₂ h (bahdanau, concat), or h. */
+  private projectKeys(memory: Tensor): Tensor {
+    const Hd = this.config.decoderHiddenSize;
+    switch (this.config.attention) {
+      case "bahdanau":
+        return linear(memory, this.param("attn_w_key"));
+      case "luong-general":
+        return linear(memory, this.param("attn_w"));
+      case "luong-concat":
+        return linear(memory, slice(this.param("attn_w"), 1, Hd));
+      default:
+        return memory;
+    }
   }
 
   /** One decoder step for the previous tokens `prev` (N ids). */
@@ -192,21 +227,21 @@ export class Seq2Seq extends Module {
       s = this.cell.forward(concat([e, state.feed], 1), { h: state.h, c: state.c });
       context = state.feed; // the one fixed vector
     } else if (cfg.attention === "bahdanau") {
-      const r = bahdanauAttention(
-        state.h,
-        state.memory,
-        { wQuery: this.param("attn_w_query"), wKey: this.param("attn_w_key"), v: this.param("attn_v") },
-        { mask: state.mask },
-      );
-      context = r.output;
-      weights = r.weights;
+      // Bahdanau: the previous state s_{t−1} queries, then the context enters the LSTM.
+      const r = attend(unsqueeze(state.h, 1), state.keys, state.memory, {
+        score: this.score!,
+        mask: state.mask,
+      });
+      context = squeeze(r.output, 1);
+      weights = squeeze(r.weights, 1);
       s = this.cell.forward(concat([e, context], 1), { h: state.h, c: state.c });
     } else {
+      // Luong: the LSTM runs first (with input feeding), then the new state s_t queries.
       const input = cfg.inputFeeding ? concat([e, state.feed], 1) : e;
       s = this.cell.forward(input, { h: state.h, c: state.c });
-      const r = luongAttention(s.h, state.memory, { score: this.score ?? "dot", mask: state.mask });
-      context = r.output;
-      weights = r.weights;
+      const r = attend(unsqueeze(s.h, 1), state.keys, state.memory, { score: this.score!, mask: state.mask });
+      context = squeeze(r.output, 1);
+      weights = squeeze(r.weights, 1);
     }
     const hTilde = this.drop.forward(tanh(this.combine.forward(concat([context, s.h], 1)))); // (N, Hd)
     const logits = this.out.forward(hTilde);
@@ -218,8 +253,10 @@ export class Seq2Seq extends Module {
   selectRows(state: DecoderState, index: ArrayLike<number>): DecoderState {
     const idx = Array.from(index);
     const srcLengths = idx.map((i) => state.srcLengths[i]);
+    const memory = indexSelect(state.memory, 0, idx);
     return {
-      memory: indexSelect(state.memory, 0, idx),
+      memory,
+      keys: state.keys === state.memory ? memory : indexSelect(state.keys, 0, idx),
       srcLengths,
       mask: paddingMask(srcLengths),
       h: indexSelect(state.h, 0, idx),
