@@ -6,17 +6,10 @@
  * sequence, on every platform (it only uses 32-bit integer arithmetic via `Math.imul`).
  */
 
-/** Returns a function giving uniform floats in [0, 1), fully determined by `seed` (any integer). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from "../tensor/random.js";
+
+/** Returns a function giving uniform floats in [0, 1), fully determined by `seed` (the tensor layer's generator). */
+export const mulberry32: (seed: number) => () => number = createRng;
 
 /** Fisher-Yates shuffle of `items` in place using `rng`; returns the same array. */
 export function shuffleInPlace<T>(items: T[], rng: () => number): T[] {

@@ -1,0 +1,87 @@
+/** The qkv command line end to end: train a toy model, translate, eval, attend; helpful errors. */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../..", import.meta.url).pathname;
+const tsx = join(root, "node_modules/.bin/tsx");
+const qkv = (...args: string[]) =>
+  spawnSync(tsx, [join(root, "src/cli/main.ts"), ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+
+describe("qkv CLI", () => {
+  const out = mkdtempSync(join(tmpdir(), "qkv-cli-"));
+  const model = join(out, "copy");
+
+  it("train → translate → eval → attend on a toy copy task", () => {
+    const t = qkv(
+      "train",
+      "--task",
+      "copy",
+      "--synthetic-size",
+      "300",
+      "--max-length",
+      "4",
+      "--epochs",
+      "1",
+      "--embed",
+      "8",
+      "--hidden",
+      "8",
+      "--valid-limit",
+      "20",
+      "--out",
+      model,
+      "--json",
+    );
+    expect(t.status, t.stderr).toBe(0);
+    const r = JSON.parse(t.stdout);
+    expect(r.steps).toBe(Math.ceil(300 / 64));
+    expect(existsSync(join(model, "best.safetensors"))).toBe(true);
+    expect(existsSync(join(model, "last.json"))).toBe(true);
+
+    const tr = qkv("translate", "--model", model, "--json", "s1 s2 s3");
+    expect(tr.status, tr.stderr).toBe(0);
+    const [res] = JSON.parse(tr.stdout);
+    expect(res.source).toBe("s1 s2 s3");
+    expect(res.alignment.length).toBeGreaterThan(0);
+    expect(res.alignment[0]).toHaveLength(3);
+
+    const ev = qkv(
+      "eval",
+      "--model",
+      model,
+      "--split",
+      "test",
+      "--limit",
+      "30",
+      "--json",
+      "--plot",
+      join(out, "p.svg"),
+    );
+    expect(ev.status, ev.stderr).toBe(0);
+    const e = JSON.parse(ev.stdout);
+    expect(e.count).toBe(30);
+    expect(e.exactMatch).toBeGreaterThanOrEqual(0);
+    expect(existsSync(join(out, "p.svg"))).toBe(true);
+
+    const at = qkv("attend", "--model", model, "--color", "none", "--png", join(out, "a.png"), "s1 s2");
+    expect(at.status, at.stderr).toBe(0);
+    expect(at.stdout).toContain("s1");
+    expect(existsSync(join(out, "a.png"))).toBe(true);
+  }, 180_000);
+
+  it("explains unknown options, bad values and missing files", () => {
+    const unknown = qkv("train", "--task", "copy", "--epoch", "3");
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown option '--epoch'/);
+    const badTask = qkv("train", "--task", "nope");
+    expect(badTask.stderr).toMatch(/Allowed choices are/);
+    const badNum = qkv("train", "--task", "copy", "--epochs", "many");
+    expect(badNum.stderr).toMatch(/--epochs must be a non-negative integer, got "many"/);
+    const missing = qkv("translate", "--model", join(out, "absent"), "hello");
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/qkv translate: no model at .*absent/);
+  }, 60_000);
+});
