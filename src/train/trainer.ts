@@ -246,6 +246,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         tokens += b.tgtLengths.reduce((p, x) => p + x, 0);
         const secs = (Date.now() - t0) / 1000;
         progress.update(bi + 1, { loss: lossSum / lossCount, tokensPerSec: tokens / Math.max(secs, 1e-3) });
+        // Let the event loop run (a Ctrl-C handler, progress output) between steps.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (stopRequested || (opts.maxSteps !== undefined && step >= opts.maxSteps)) {
           progress.stop();
           await save("last", epoch, bi + 1);

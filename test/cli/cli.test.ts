@@ -1,5 +1,5 @@
 /** The qkv command line end to end: train a toy model, translate, eval, attend; helpful errors. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,4 +84,49 @@ describe("qkv CLI", () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/qkv translate: no model at .*absent/);
   }, 60_000);
+
+  it("Ctrl-C saves the last checkpoint and exits cleanly; --resume picks it up", async () => {
+    const dir = join(out, "sigint");
+    const args = [
+      "--import",
+      "tsx",
+      join(root, "src/cli/main.ts"),
+      "train",
+      "--task",
+      "copy",
+      "--synthetic-size",
+      "20000",
+    ];
+    args.push(
+      "--max-length",
+      "10",
+      "--epochs",
+      "2",
+      "--embed",
+      "8",
+      "--hidden",
+      "8",
+      "--valid-limit",
+      "20",
+      "--out",
+      dir,
+    );
+    const child = spawn(process.execPath, args, { cwd: root });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      if (/epoch 1\/2 \d+\//.test(stderr)) child.kill("SIGINT");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/interrupted — last checkpoint saved: \d+ steps/);
+    expect(existsSync(join(dir, "last.json"))).toBe(true);
+    const resumed = qkv("train", ...args.slice(4), "--resume", "--max-steps", "700", "--json");
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).steps).toBeGreaterThan(0);
+  }, 120_000);
 });
