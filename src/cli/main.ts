@@ -221,7 +221,7 @@ program
       const hyps = decodeAll(
         m.model,
         toks.map((t) => srcVocab.encode(t)),
-        { beamSize: o.beam },
+        { beamSize: o.beam, maxTargetLength: m.meta.maxTargetLength },
       );
       const color = o.color ?? (process.stdout.isTTY ? "truecolor" : "none");
       const results = hyps.map((h, i) => {
@@ -274,7 +274,9 @@ program
         ? task[o.split as "valid" | "test"].slice(0, o.limit)
         : task[o.split as "valid" | "test"];
       const t0 = Date.now();
-      const r = evaluatePairs(m.model, pairs, srcVocab, tgtVocab, { beamSize: o.beam });
+      // Older checkpoints lack maxTargetLength: take it from the task's training part.
+      const maxTargetLength = m.meta.maxTargetLength ?? Math.max(...task.train.map((p) => p.tgt.length));
+      const r = evaluatePairs(m.model, pairs, srcVocab, tgtVocab, { beamSize: o.beam, maxTargetLength });
       const seconds = (Date.now() - t0) / 1000;
       if (o.plot) {
         const svg = lineChartSvg(
@@ -337,7 +339,7 @@ program
       const m = await load(o.model, o.checkpoint);
       const { srcVocab, tgtVocab } = vocabsOf(m.meta);
       const src = m.tokenize(sentence);
-      const [h] = decodeAll(m.model, [srcVocab.encode(src)]);
+      const [h] = decodeAll(m.model, [srcVocab.encode(src)], { maxTargetLength: m.meta.maxTargetLength });
       if (!h.alignment.length)
         throw new Error(`this model has no attention (attention "${m.meta.config.attention}")`);
       const out = tgtVocab.decode(h.tokens);

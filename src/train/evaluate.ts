@@ -23,7 +23,13 @@ export interface EvalResult {
 export interface EvalOptions {
   beamSize?: number;
   batchSize?: number;
+  /**
+   * Longest output to decode. Default: the larger of 2·(source length) + 10 and `maxTargetLength`
+   * (set from the training data) · 2 + 10 — long enough for SCAN's 48-action outputs.
+   */
   maxLength?: number;
+  /** Longest target seen in training (checkpoints store it). */
+  maxTargetLength?: number;
   /** Called after each decoded batch with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -32,7 +38,7 @@ export interface EvalOptions {
 export function decodeAll(
   model: Seq2Seq,
   srcIds: number[][],
-  { beamSize = 1, batchSize = 64, maxLength, onProgress }: EvalOptions = {},
+  { beamSize = 1, batchSize = 64, maxLength, maxTargetLength = 0, onProgress }: EvalOptions = {},
 ): Hypothesis[] {
   const wasTraining = model.training;
   model.eval();
@@ -43,7 +49,7 @@ export function decodeAll(
   );
   let done = 0;
   for (const b of batches) {
-    const maxLen = maxLength ?? Math.max(...b.srcLengths) * 2 + 10;
+    const maxLen = maxLength ?? Math.max(Math.max(...b.srcLengths) * 2 + 10, maxTargetLength * 2 + 10);
     const opts = { maxLength: maxLen, eos: EOS };
     const hyps =
       beamSize > 1

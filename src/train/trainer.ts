@@ -64,6 +64,8 @@ export interface CheckpointMeta {
   taskOptions: TaskOptions;
   srcVocab: string[];
   tgtVocab: string[];
+  /** Longest training target (bounds decoding). */
+  maxTargetLength: number;
   epoch: number;
   batchIndex: number;
   step: number;
@@ -175,6 +177,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     tgt: task.tgtVocab.encode(p.tgt),
   });
   const examples = task.train.map(toExample);
+  const maxTargetLength = examples.reduce((m, e) => Math.max(m, e.tgt.length), 0);
   const validPairs = opts.validLimit ? task.valid.slice(0, opts.validLimit) : task.valid;
 
   let stopRequested = false;
@@ -195,6 +198,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       taskOptions,
       srcVocab: task.srcVocab.toJSON().tokens,
       tgtVocab: task.tgtVocab.toJSON().tokens,
+      maxTargetLength,
       epoch,
       batchIndex,
       step,
@@ -257,7 +261,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       progress.stop();
       const seconds = (Date.now() - t0) / 1000;
-      const v: EvalResult = evaluatePairs(model, validPairs, task.srcVocab, task.tgtVocab);
+      const v: EvalResult = evaluatePairs(model, validPairs, task.srcVocab, task.tgtVocab, {
+        maxTargetLength,
+      });
       const summary: EpochSummary = {
         epoch: epoch + 1,
         step,
