@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import {
   ATTENTION_KINDS,
   type AttentionKind,
+  attentionReportHtml,
   type CheckpointMeta,
   decodeAll,
   evaluatePairs,
@@ -330,6 +331,7 @@ program
   .option("--checkpoint <name>", "best or last", "best")
   .option("--svg <file>", "write the map as SVG")
   .option("--png <file>", "write the map as PNG")
+  .option("--html <file>", "write a self-contained HTML page with the map (hover shows each weight)")
   .addOption(new Option("--color <mode>", "heatmap colours").choices(["truecolor", "256", "none"]))
   .option("--backend <name>", "kernel backend", "auto")
   .argument("<sentence>")
@@ -357,6 +359,14 @@ program
       if (o.png) {
         writeFileSync(o.png, heatmapPng(rows, { cellSize: 32 }));
         console.log(`PNG written to ${o.png}`);
+      }
+      if (o.html) {
+        const title = `${m.meta.task} (${m.meta.config.attention}): ${sentence}`;
+        writeFileSync(
+          o.html,
+          attentionReportHtml([{ title, weights: rows, rowLabels, colLabels: src }], { title }),
+        );
+        console.log(`HTML written to ${o.html}`);
       }
     } catch (e) {
       fail("attend", e);

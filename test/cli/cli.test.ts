@@ -1,6 +1,6 @@
 /** The qkv command line end to end: train a toy model, translate, eval, attend; helpful errors. */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -66,10 +66,22 @@ describe("qkv CLI", () => {
     expect(e.exactMatch).toBeGreaterThanOrEqual(0);
     expect(existsSync(join(out, "p.svg"))).toBe(true);
 
-    const at = qkv("attend", "--model", model, "--color", "none", "--png", join(out, "a.png"), "s1 s2");
+    const at = qkv(
+      "attend",
+      "--model",
+      model,
+      "--color",
+      "none",
+      "--png",
+      join(out, "a.png"),
+      "--html",
+      join(out, "a.html"),
+      "s1 s2",
+    );
     expect(at.status, at.stderr).toBe(0);
     expect(at.stdout).toContain("s1");
     expect(existsSync(join(out, "a.png"))).toBe(true);
+    expect(readFileSync(join(out, "a.html"), "utf8")).toMatch(/<svg[\s\S]*s1[\s\S]*<\/html>/);
   }, 180_000);
 
   it("explains unknown options, bad values and missing files", () => {
