@@ -15,7 +15,13 @@ interface Bucket {
 }
 const runs = kinds.map((k) => ({
   kind: k,
-  train: JSON.parse(readFileSync(`runs/reverse-${k}.train.json`, "utf8")),
+  train: JSON.parse(readFileSync(`runs/reverse-${k}.train.json`, "utf8")) as {
+    parameters: number;
+    steps: number;
+  },
+  history: JSON.parse(readFileSync(`runs/reverse-${k}/last.json`, "utf8")).meta.history as {
+    seconds: number;
+  }[],
   evalr: JSON.parse(readFileSync(`runs/reverse-${k}.eval.json`, "utf8")) as {
     exactMatch: number;
     tokenAccuracy: number;
@@ -49,7 +55,7 @@ const buckets: [number, number][] = [
   [51, 60],
 ];
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
-let md = "| model | params | steps | train s | all: exact / token | ";
+let md = "| model | params | steps | training s | all: exact / token | ";
 md += buckets.map(([a, b]) => `${a}–${b}`).join(" | ");
 md += " |\n|---|---|---|---|---|";
 md += buckets.map(() => "---").join("|");
@@ -62,7 +68,7 @@ for (const r of runs) {
     const ta = bs.reduce((p, x) => p + x.tokenAccuracy * x.count, 0) / n;
     return `${pct(em)} / ${pct(ta)}`;
   });
-  md += `| ${r.kind} | ${r.train.parameters} | ${r.train.steps} | ${r.train.seconds.toFixed(0)} | ${pct(r.evalr.exactMatch)} / ${pct(r.evalr.tokenAccuracy)} | ${cells.join(" | ")} |\n`;
+  md += `| ${r.kind} | ${r.train.parameters} | ${r.train.steps} | ${r.history.reduce((p, h) => p + h.seconds, 0).toFixed(0)} | ${pct(r.evalr.exactMatch)} / ${pct(r.evalr.tokenAccuracy)} | ${cells.join(" | ")} |\n`;
 }
 writeFileSync("docs/results/bottleneck.md", md);
 console.log(md);
