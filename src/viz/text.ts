@@ -26,6 +26,8 @@ function getSegmenter(): Intl.Segmenter | null {
 }
 
 const MARK_OR_FORMAT_RE = /^[\p{M}\p{Cf}]$/u;
+/** Characters that take no terminal cell: non-spacing and enclosing marks, format characters. */
+const NO_CELL_RE = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
 
 /** Combining marks (Mn, Mc, Me), format characters (ZWJ, ZWNJ, soft hyphen, …) and C0/C1 controls occupy no cell. */
 function isZeroWidthChar(ch: string): boolean {
@@ -87,13 +89,21 @@ export function graphemeWidth(g: string): number {
   const cp = g.codePointAt(0) ?? 0;
   if (isWideCodePoint(cp)) return 2;
   if (EMOJI_PRESENTATION_RE.test(g) || g.includes("\ufe0f")) return 2;
-  return 1;
+  // As wcwidth (xterm, VTE, tmux): every code point that is not a non-spacing mark or a format
+  // character takes a cell, so a Devanagari spacing vowel sign (ा, ो: category Mc) or a conjunct's
+  // second consonant adds one, while a virama or anusvara (Mn) adds none.
+  let w = 0;
+  for (const ch of g) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (!(c < 0x20 || (c >= 0x7f && c <= 0x9f) || NO_CELL_RE.test(ch))) w++;
+  }
+  return w;
 }
 
 /**
- * Display width of `s` in terminal cells: ANSI escapes are ignored, each grapheme cluster counts once
- * (so Devanagari vowel signs and viramas, which combine with the consonant before them, add nothing),
- * and East Asian wide characters and emoji count twice. `displayWidth("करो") === 2`.
+ * Display width of `s` in terminal cells, as terminals compute it (wcwidth): ANSI escapes are ignored,
+ * non-spacing marks and format characters take no cell, spacing marks (Devanagari ा, ो) take one,
+ * and East Asian wide characters and emoji (one cluster) take two. `displayWidth("करो") === 3`.
  */
 export function displayWidth(s: string): number {
   let w = 0;

@@ -69,8 +69,8 @@ describe("heatmapTerminal, color: none", () => {
     expect(rowLines).toHaveLength(4);
     // Every grid starts at the same display column: label width 5 ("<eos>") + space.
     for (const l of rowLines) expect(displayWidth(l.slice(0, l.indexOf("│")))).toBe(6);
-    expect(rowLines[2].startsWith("   करो │")).toBe(true); // करो is 2 cells wide: 3 spaces of padding
-    expect(rowLines[0].startsWith("  लाइट │")).toBe(true); // लाइट is 3 cells wide
+    expect(rowLines[2].startsWith("  करो │")).toBe(true); // करो is 3 cells wide (wcwidth): 2 spaces
+    expect(rowLines[0].startsWith(" लाइट │")).toBe(true); // लाइट is 4 cells wide
     // Every grid line has the same display width.
     const widths = new Set(rowLines.map(displayWidth));
     expect(widths.size).toBe(1);
@@ -104,7 +104,7 @@ describe("heatmapTerminal, color: none", () => {
     );
     const lines = out.split("\n");
     expect(lines[0]).toBe("      क  日");
-    expect(lines[1]).toBe("      रो  本");
+    expect(lines[1]).toBe("      रो 本"); // रो is 2 cells (र + ो), 本 2
     expect(displayWidth(lines[1])).toBe(displayWidth(lines[0]));
   });
 

@@ -10,10 +10,11 @@ import {
 
 describe("displayWidth", () => {
   it("counts Devanagari by grapheme cluster: vowel signs and anusvara add no width", () => {
-    expect(displayWidth("करो")).toBe(2); // क + (र + ो)
-    expect(displayWidth("बंद")).toBe(2); // (ब + ं) + द
-    expect(displayWidth("लाइट")).toBe(3); // (ल + ा) + इ + ट
-    expect(displayWidth("लाइट बंद करो")).toBe(9);
+    expect(displayWidth("करो")).toBe(3); // क + र + ो (spacing vowel sign, Mc: one cell, as wcwidth)
+    expect(displayWidth("बंद")).toBe(2); // ब + ं (anusvara, Mn: no cell) + द
+    expect(displayWidth("लाइट")).toBe(4); // ल + ा + इ + ट
+    expect(displayWidth("लिफ़्ट")).toBe(4); // ल + ि + फ + ़ (Mn) + ् (Mn) + ट
+    expect(displayWidth("लाइट बंद करो")).toBe(11);
     expect("करो".length).toBe(3); // UTF-16 length would misalign
     expect(graphemes("करो")).toEqual(["क", "रो"]);
   });
@@ -39,13 +40,13 @@ describe("truncateToWidth / padStartWidth", () => {
     expect(truncateToWidth("lights", 6)).toBe("lights");
     expect(truncateToWidth("lights", 4)).toBe("lig…");
     expect(truncateToWidth("日本語", 4)).toBe("日…");
-    expect(truncateToWidth("लाइट बंद", 2)).toBe("ला…"); // keeps "ला" (ल + ा) whole
-    expect(truncateToWidth("लाइट बंद", 3)).toBe("लाइ…");
+    expect(truncateToWidth("लाइट बंद", 3)).toBe("ला…"); // keeps "ला" (ल + ा, 2 cells) whole
+    expect(truncateToWidth("लाइट बंद", 4)).toBe("लाइ…");
     expect(displayWidth(truncateToWidth("लाइट बंद करो", 5))).toBeLessThanOrEqual(5);
   });
 
   it("pads by display width", () => {
-    expect(padStartWidth("करो", 5)).toBe("   करो");
+    expect(padStartWidth("करो", 5)).toBe("  करो");
     expect(displayWidth(padStartWidth("करो", 5))).toBe(5);
   });
 });
