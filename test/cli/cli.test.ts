@@ -141,4 +141,14 @@ describe("qkv CLI", () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).steps).toBeGreaterThan(0);
   }, 120_000);
+
+  it("npm start's bundled English→Hindi model loads, translates and aligns", () => {
+    const r = qkv("translate", "--model", join(root, "pretrained/en-hi"), "--json", "He is my friend.");
+    expect(r.status, r.stderr).toBe(0);
+    const [res] = JSON.parse(r.stdout);
+    expect(res.sourceTokens).toEqual(["he", "is", "my", "friend", "."]);
+    expect(res.tokens.length).toBeGreaterThan(0);
+    expect(res.translation).toMatch(/[\u0900-\u097F]/); // Devanagari output
+    for (const row of res.alignment) expect(row.reduce((p: number, x: number) => p + x, 0)).toBeCloseTo(1, 5);
+  }, 60_000);
 });
