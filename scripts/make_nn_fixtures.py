@@ -32,6 +32,9 @@ import sys
 import zlib
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixtures_common import is_f32_exact, leaf, randn  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -51,23 +54,6 @@ torch.set_default_dtype(torch.float32)
 
 def seed(file: str, name: str) -> None:
     torch.manual_seed(zlib.crc32(f"{file}/{name}".encode()) & 0x7FFFFFFF)
-
-
-def randn(*shape: int, scale: float = 1.0) -> torch.Tensor:
-    """float32 draw (optionally scaled in float32), returned as a float64 tensor with the same values."""
-    t = torch.randn(tuple(shape), dtype=torch.float32)
-    if scale != 1.0:
-        t = t * torch.tensor(scale, dtype=torch.float32)
-    return t.to(F64)
-
-
-def leaf(t: torch.Tensor) -> torch.Tensor:
-    return t.detach().clone().to(F64).requires_grad_(True)
-
-
-def is_f32_exact(t: torch.Tensor) -> bool:
-    t = t.detach().to(F64)
-    return bool(torch.equal(t.to(torch.float32).to(F64), t))
 
 
 def tj(t: torch.Tensor) -> dict:
