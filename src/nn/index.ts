@@ -28,4 +28,3 @@ export {
 export { MultiheadAttention } from "./multihead-attention.js";
 export * as optim from "./optim/index.js";
 export * from "./optim/index.js";
-export { unbind } from "./unbind.js";

@@ -37,13 +37,13 @@ import {
   type Tensor,
   tensor,
   transpose,
+  unbind,
   unsqueeze,
   zeros,
 } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 import { type LSTMState, lstmPointwise, rnnParam } from "./lstm-cell.js";
 import { Module } from "./module.js";
-import { unbind } from "./unbind.js";
 
 export interface LSTMConfig {
   inputSize: number;

@@ -4,7 +4,7 @@
  * training; clear errors; unbind's gradient.
  */
 import { describe, expect, it } from "vitest";
-import { LSTM, LSTMCell, unbind } from "../../src/nn/index.js";
+import { LSTM, LSTMCell } from "../../src/nn/index.js";
 import {
   manualSeed,
   mul,
@@ -15,6 +15,7 @@ import {
   type Tensor,
   tensor,
   transpose,
+  unbind,
 } from "../../src/tensor/index.js";
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-6): void {

@@ -59,6 +59,14 @@ const cases: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ["indexSelect (repeats)", (a) => ops.indexSelect(a, 1, [2, 0, 2]), () => [r(2, 3, 2)]],
   ["gather (embedding)", (a) => ops.gather(a, [1, 3, 1, 0], [2, 2]), () => [r(4, 3)]],
   ["repeatInterleave", (a) => ops.repeatInterleave(a, 2, 0), () => [r(3, 2)]],
+  [
+    "unbind (rows used once, twice and not at all)",
+    (a) => {
+      const rows = ops.unbind(a);
+      return ops.add(rows[0], ops.mul(rows[2], rows[2]));
+    },
+    () => [r(4, 3)],
+  ],
 ];
 
 describe("finite-difference gradients of every op", () => {

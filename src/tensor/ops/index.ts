@@ -40,3 +40,4 @@ export {
 export { linear, matmul, matmulT } from "./matmul.js";
 export { argmax, max, mean, min, sum } from "./reduce.js";
 export { logSoftmax, softmax } from "./softmax.js";
+export { unbind } from "./unbind.js";

@@ -12,8 +12,8 @@
  * rows (it is their parent), and the hub's backward returns the filled buffer as dL/dx and resets it
  * for the next backward pass.
  */
-import { isGradEnabled, record, Tensor } from "../tensor/index.js";
-import { fmt } from "../tensor/shape.js";
+import { fmt } from "../shape.js";
+import { isGradEnabled, record, Tensor } from "../tensor.js";
 
 export function unbind(x: Tensor): Tensor[] {
   if (x.rank === 0) throw new Error(`unbind: needs a tensor of rank ≥ 1, got ${fmt(x.shape)}`);
