@@ -24,3 +24,20 @@ def leaf(t: torch.Tensor) -> torch.Tensor:
 def is_f32_exact(t: torch.Tensor) -> bool:
     t = t.detach().to(F64)
     return bool(torch.equal(t.to(torch.float32).to(F64), t))
+
+
+def write_fixture(out_dir: str, generator: str, file: str, cases: list) -> tuple:
+    """Writes {generator, torch, cases} to <out_dir>/<file>.json; returns (path, bytes)."""
+    import json
+    import os
+
+    names = [c["name"] for c in cases]
+    assert len(set(names)) == len(names), "duplicate case names"
+    doc = {"generator": generator, "torch": torch.__version__, "cases": cases}
+    path = os.path.join(out_dir, f"{file}.json")
+    text = json.dumps(doc, allow_nan=False, separators=(",", ":"))
+    assert json.loads(text) == doc  # every number reads back as the same float64
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.write("\n")
+    return path, len(text) + 1

@@ -34,7 +34,7 @@ import zlib
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixtures_common import is_f32_exact, leaf, randn  # noqa: E402
+from fixtures_common import is_f32_exact, leaf, randn, write_fixture  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -520,16 +520,7 @@ def make_optim() -> list[dict]:
 
 
 def write(file: str, cases: list[dict]) -> tuple[str, int]:
-    names = [c["name"] for c in cases]
-    assert len(set(names)) == len(names), "duplicate case names"
-    doc = {"generator": GENERATOR, "torch": torch.__version__, "cases": cases}
-    path = os.path.join(OUT_DIR, f"{file}.json")
-    text = json.dumps(doc, allow_nan=False, separators=(",", ":"))
-    assert json.loads(text) == doc  # every number reads back as the same float64
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.write("\n")
-    return path, len(text) + 1
+    return write_fixture(OUT_DIR, GENERATOR, file, cases)
 
 
 def main() -> int:

@@ -318,6 +318,28 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     return rt.take(po, x.length);
   }
 
+  /** Shared by indexSelect and its adjoint indexAdd: x in, indices in, `size` floats out. */
+  function indexJob(
+    job: "indexSelect" | "indexAdd",
+    x: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    indices: Int32Array,
+    size: number,
+  ): Float32Array {
+    if (size === 0) return new Float32Array(0);
+    rt.reset();
+    const px = rt.alloc(x.length * 4);
+    const pi = rt.alloc(indices.length * 4);
+    const po = rt.alloc(size * 4);
+    rt.put(px, x);
+    rt.put(pi, indices);
+    rt.setArgs([px, po, outer, n, inner, pi, indices.length]);
+    rt.run(job);
+    return rt.take(po, size);
+  }
+
   function indexSelect(
     x: Float32Array,
     outer: number,
@@ -325,18 +347,7 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     inner: number,
     indices: Int32Array,
   ): Float32Array {
-    const m = indices.length;
-    const size = outer * m * inner;
-    if (size === 0) return new Float32Array(0);
-    rt.reset();
-    const px = rt.alloc(x.length * 4);
-    const pi = rt.alloc(m * 4);
-    const po = rt.alloc(size * 4);
-    rt.put(px, x);
-    rt.put(pi, indices);
-    rt.setArgs([px, po, outer, n, inner, pi, m]);
-    rt.run("indexSelect");
-    return rt.take(po, size);
+    return indexJob("indexSelect", x, outer, n, inner, indices, outer * indices.length * inner);
   }
 
   function indexAdd(
@@ -346,18 +357,7 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     inner: number,
     indices: Int32Array,
   ): Float32Array {
-    const m = indices.length;
-    const size = outer * n * inner;
-    if (size === 0) return new Float32Array(0);
-    rt.reset();
-    const pg = rt.alloc(g.length * 4);
-    const pi = rt.alloc(m * 4);
-    const po = rt.alloc(size * 4);
-    rt.put(pg, g);
-    rt.put(pi, indices);
-    rt.setArgs([pg, po, outer, n, inner, pi, m]);
-    rt.run("indexAdd");
-    return rt.take(po, size);
+    return indexJob("indexAdd", g, outer, n, inner, indices, outer * n * inner);
   }
 
   function concat(
