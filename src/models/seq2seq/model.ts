@@ -17,13 +17,15 @@
  * keys and values from the other. The key-side half of each score is computed once per sentence in
  * `encode` (general: k′ = W h, so e = s·k′; bahdanau/concat: k′ = W₂ h, e = vᵀ tanh(W₁ s + k′)),
  * which gives the same numbers as luongAttention / bahdanauAttention without redoing W h every step.
+ * How each kind scores, projects keys, feeds the LSTM and where its query comes from is described once,
+ * in attention-kinds.ts; the model reads that table and never branches on the kind's name.
  *
  * Shapes: B batch, S source length, T target length, E embedDim, H encoder hidden per direction,
  * Dh = encoder output size (2H or H), Hd decoder hidden, V target vocabulary.
  */
 import { attend } from "../../attention/attend.js";
 import { type AttentionMask, paddingMask } from "../../attention/masks.js";
-import { additiveProjected, dot, location, type Score } from "../../attention/scores.js";
+import type { Score } from "../../attention/scores.js";
 import { Dropout } from "../../nn/dropout.js";
 import { Embedding } from "../../nn/embedding.js";
 import { Linear } from "../../nn/linear.js";
@@ -33,7 +35,6 @@ import { Module } from "../../nn/module.js";
 import {
   concat,
   indexSelect,
-  linear,
   reshape,
   slice,
   squeeze,
@@ -45,6 +46,13 @@ import {
   unsqueeze,
   zeros,
 } from "../../tensor/index.js";
+import {
+  ATTENTION_KIND_SPECS,
+  type AttentionKindSpec,
+  type KindDims,
+  kindDims,
+  type ParamReader,
+} from "./attention-kinds.js";
 import { type ResolvedSeq2SeqConfig, resolveConfig, type Seq2SeqConfig } from "./config.js";
 
 /** What the decoder carries from step to step (all rows indexed by batch·beam). */
@@ -53,6 +61,8 @@ export interface DecoderState {
   memory: Tensor;
   /** The keys the score compares the query with: h, or its projection k′ (N, S, ·) computed once. */
   keys: Tensor;
+  /** The query half of the score, built from the parameters' current values in `encode` (null: none). */
+  score: Score | null;
   /** Valid source lengths per row. */
   srcLengths: number[];
   mask: AttentionMask;
@@ -69,6 +79,10 @@ export interface StepResult {
   state: DecoderState;
   /** Attention weights over source positions (N, S), or null without attention. */
   weights: Tensor | null;
+  /** The decoder state that asked (s_{t−1} for Bahdanau, s_t for Luong; (N, Hd)), or null without attention. */
+  query: Tensor | null;
+  /** The context c_t (N, ·): the weighted sum of encoder states, or the one fixed vector without attention. */
+  context: Tensor;
 }
 
 export class Seq2Seq extends Module {
@@ -84,14 +98,19 @@ export class Seq2Seq extends Module {
   /** W_s: h̃ → logits. */
   readonly out: Linear;
   readonly drop: Dropout;
-  private readonly score: Score | null;
+  /** The description of this model's attention kind (the one place kinds differ). */
+  private readonly kind: AttentionKindSpec;
+  private readonly dims: KindDims;
 
   constructor(config: Seq2SeqConfig) {
     super();
     const c = resolveConfig(config);
     this.config = c;
-    const Dh = (c.bidirectional ? 2 : 1) * c.hiddenSize;
-    const Hd = c.decoderHiddenSize;
+    const kind = ATTENTION_KIND_SPECS[c.attention];
+    const d = kindDims(c);
+    kind.check?.(d);
+    this.kind = kind;
+    this.dims = d;
     this.srcEmbed = this.registerModule(
       "src_embed",
       new Embedding(c.srcVocabSize, c.embedDim, { paddingIdx: 0 }),
@@ -111,55 +130,20 @@ export class Seq2Seq extends Module {
         dropout: c.encoderLayers > 1 ? c.dropout : 0,
       }),
     );
-    this.bridgeH = this.registerModule("bridge_h", new Linear(Dh, Hd));
-    this.bridgeC = this.registerModule("bridge_c", new Linear(Dh, Hd));
-    // Decoder input: embedding plus the context (none, bahdanau) or the fed-back h̃ (luong).
-    const feedSize = c.attention === "none" ? Hd : c.attention === "bahdanau" ? Dh : c.inputFeeding ? Hd : 0;
+    this.bridgeH = this.registerModule("bridge_h", new Linear(d.Dh, d.Hd));
+    this.bridgeC = this.registerModule("bridge_c", new Linear(d.Dh, d.Hd));
     this.cell = this.registerModule(
       "decoder",
-      new LSTMCell({ inputSize: c.embedDim + feedSize, hiddenSize: Hd }),
+      new LSTMCell({ inputSize: c.embedDim + kind.feedSize(d), hiddenSize: d.Hd }),
     );
     this.combine = this.registerModule(
       "combine",
-      new Linear((c.attention === "none" ? Hd : Dh) + Hd, Hd, { bias: false }),
+      new Linear(kind.contextSize(d) + d.Hd, d.Hd, { bias: false }),
     );
-    this.out = this.registerModule("out", new Linear(Hd, c.tgtVocabSize));
+    this.out = this.registerModule("out", new Linear(d.Hd, c.tgtVocabSize));
     this.drop = this.registerModule("dropout", new Dropout(c.dropout));
-    const A = c.attentionDim;
-    switch (c.attention) {
-      case "bahdanau":
-        this.score = additiveProjected({
-          wQuery: this.registerParameter("attn_w_query", uniformParam([A, Hd], 1 / Math.sqrt(Hd))),
-          v: this.registerParameter("attn_v", uniformParam([A], 1 / Math.sqrt(A))),
-        });
-        this.registerParameter("attn_w_key", uniformParam([A, Dh], 1 / Math.sqrt(Dh)));
-        break;
-      case "luong-general":
-        this.registerParameter("attn_w", uniformParam([Hd, Dh], 1 / Math.sqrt(Dh)));
-        this.score = dot(); // on k′ = W h
-        break;
-      case "luong-concat": {
-        // W [s; h] = W_s s + W_h h with W = [W_s | W_h] (A, Hd + Dh).
-        const w = this.registerParameter("attn_w", uniformParam([A, Hd + Dh], 1 / Math.sqrt(Hd + Dh)));
-        this.score = additiveProjected({
-          wQuery: slice(w, 1, 0, Hd),
-          v: this.registerParameter("attn_v", uniformParam([A], 1 / Math.sqrt(A))),
-        });
-        break;
-      }
-      case "luong-location":
-        this.score = location({
-          weight: this.registerParameter("attn_w", uniformParam([c.maxSourceLength, Hd], 1 / Math.sqrt(Hd))),
-        });
-        break;
-      case "luong-dot":
-        this.score = dot();
-        break;
-      default:
-        this.score = null; // none: no score at all
-    }
-    if (c.attention === "luong-dot" && Hd !== Dh) {
-      throw new Error(`Seq2Seq: luong-dot needs decoderHiddenSize (${Hd}) = encoder output size (${Dh})`);
+    for (const [name, { shape, bound }] of Object.entries(kind.params(d))) {
+      this.registerParameter(name, uniformParam(shape, bound));
     }
   }
 
@@ -173,11 +157,7 @@ export class Seq2Seq extends Module {
         `Seq2Seq.encode: src has ${src.length} ids for B=${B}, S=${S} and ${srcLengths.length} lengths`,
       );
     }
-    if (this.config.attention === "luong-location" && S > this.config.maxSourceLength) {
-      throw new Error(
-        `Seq2Seq.encode: source length ${S} exceeds maxSourceLength ${this.config.maxSourceLength}`,
-      );
-    }
+    this.kind.checkSource?.(S, this.dims);
     const emb = this.drop.forward(this.srcEmbed.forward(src, [B, S])); // (B, S, E)
     const enc = this.encoder.forward(emb, null, { lengths: srcLengths }); // output (B, S, Dh); h (L·D, B, H)
     const L = this.config.encoderLayers;
@@ -187,66 +167,53 @@ export class Seq2Seq extends Module {
       reshape(transpose(slice(t, 0, (L - 1) * D, L * D), 0, 1), [B, D * this.config.hiddenSize]);
     const h = tanh(this.bridgeH.forward(top(enc.h)));
     const c = this.bridgeC.forward(top(enc.c));
-    const Hd = this.config.decoderHiddenSize;
-    const feed = this.config.attention === "none" ? h : zeros([B, Hd]);
+    const p: ParamReader = (name) => this.param(name);
     return {
       memory: enc.output,
-      keys: this.projectKeys(enc.output),
+      keys: this.kind.keys(enc.output, p, this.dims),
+      score: this.kind.score(p, this.dims),
       srcLengths,
       mask: paddingMask(srcLengths),
       h,
       c,
-      feed,
+      feed: this.kind.query === null ? h : zeros([B, this.dims.Hd]),
     };
-  }
-
-  /** The key-side half of the score, once per sentence: k′ = W h (general), W₂ h (bahdanau, concat), or h. */
-  private projectKeys(memory: Tensor): Tensor {
-    const Hd = this.config.decoderHiddenSize;
-    switch (this.config.attention) {
-      case "bahdanau":
-        return linear(memory, this.param("attn_w_key"));
-      case "luong-general":
-        return linear(memory, this.param("attn_w"));
-      case "luong-concat":
-        return linear(memory, slice(this.param("attn_w"), 1, Hd));
-      default:
-        return memory;
-    }
   }
 
   /** One decoder step for the previous tokens `prev` (N ids). */
   step(state: DecoderState, prev: Int32Array | number[]): StepResult {
     const N = state.h.shape[0];
-    const cfg = this.config;
     const e = this.drop.forward(this.tgtEmbed.forward(prev, [N])); // (N, E)
-    let weights: Tensor | null = null;
-    let context: Tensor;
+    const lstm = (input: Tensor) => this.cell.forward(input, { h: state.h, c: state.c });
+    // c_t = Σ_j softmax_j(score(q, k′_j)) h_j for the query q this kind asks with.
+    const look = (q: Tensor) => {
+      const r = attend(unsqueeze(q, 1), state.keys, state.memory, { score: state.score!, mask: state.mask });
+      return { context: squeeze(r.output, 1), weights: squeeze(r.weights, 1) };
+    };
     let s: { h: Tensor; c: Tensor };
-    if (cfg.attention === "none") {
-      s = this.cell.forward(concat([e, state.feed], 1), { h: state.h, c: state.c });
-      context = state.feed; // the one fixed vector
-    } else if (cfg.attention === "bahdanau") {
-      // Bahdanau: the previous state s_{t−1} queries, then the context enters the LSTM.
-      const r = attend(unsqueeze(state.h, 1), state.keys, state.memory, {
-        score: this.score!,
-        mask: state.mask,
-      });
-      context = squeeze(r.output, 1);
-      weights = squeeze(r.weights, 1);
-      s = this.cell.forward(concat([e, context], 1), { h: state.h, c: state.c });
-    } else {
-      // Luong: the LSTM runs first (with input feeding), then the new state s_t queries.
-      const input = cfg.inputFeeding ? concat([e, state.feed], 1) : e;
-      s = this.cell.forward(input, { h: state.h, c: state.c });
-      const r = attend(unsqueeze(s.h, 1), state.keys, state.memory, { score: this.score!, mask: state.mask });
-      context = squeeze(r.output, 1);
-      weights = squeeze(r.weights, 1);
+    let looked: { context: Tensor; weights: Tensor | null };
+    let query: Tensor | null = null;
+    switch (this.kind.query) {
+      case null: // one fixed context vector, fed every step: the bottleneck
+        s = lstm(concat([e, state.feed], 1));
+        looked = { context: state.feed, weights: null };
+        break;
+      case "previous": // Bahdanau: s_{t−1} asks, then the context enters the LSTM
+        query = state.h;
+        looked = look(query);
+        s = lstm(concat([e, looked.context], 1));
+        break;
+      case "current": // Luong: the LSTM runs first (with input feeding), then s_t asks
+        s = lstm(this.config.inputFeeding ? concat([e, state.feed], 1) : e);
+        query = s.h;
+        looked = look(query);
+        break;
     }
+    const { context, weights } = looked;
     const hTilde = this.drop.forward(tanh(this.combine.forward(concat([context, s.h], 1)))); // (N, Hd)
     const logits = this.out.forward(hTilde);
-    const feed = cfg.attention === "none" ? state.feed : hTilde;
-    return { logits, state: { ...state, h: s.h, c: s.c, feed }, weights };
+    const feed = this.kind.query === null ? state.feed : hTilde;
+    return { logits, state: { ...state, h: s.h, c: s.c, feed }, weights, query, context };
   }
 
   /** Keeps rows `index` of every per-row tensor of the state (beam search reordering / expansion). */
@@ -257,6 +224,7 @@ export class Seq2Seq extends Module {
     return {
       memory,
       keys: state.keys === state.memory ? memory : indexSelect(state.keys, 0, idx),
+      score: state.score,
       srcLengths,
       mask: paddingMask(srcLengths),
       h: indexSelect(state.h, 0, idx),

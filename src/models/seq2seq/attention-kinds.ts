@@ -1,0 +1,148 @@
+/**
+ * Every attention kind of the LSTM encoder–decoder, described once.
+ *
+ * A kind says four things (and nothing else in `Seq2Seq` branches on it):
+ *   - `params`:   the attention parameters it learns (name → shape and init scale), registered by the model;
+ *   - `feedSize`: what the decoder LSTM reads beside the word embedding —
+ *                 the fixed context (none, size Hd), the context c_t (Bahdanau, size Dh), or the previous
+ *                 attentional state h̃_{t−1} (Luong's input feeding, size Hd; 0 without feeding);
+ *   - `query`:    which decoder state asks — `"previous"` s_{t−1} before the LSTM step (Bahdanau et al.
+ *                 2014, eq. 5) or `"current"` s_t after it (Luong et al. 2015, §3.1), or none at all;
+ *   - `keys` / `score`: the score split into its key half, computed once per sentence, and its query half,
+ *                 e_tj = score(q_t, k′_j) with k′ = keys(h):
+ *       bahdanau        k′ = W₂ h,          e = vᵀ tanh(W₁ q + k′)            (Bahdanau et al. 2014, eq. 6)
+ *       luong-dot       k′ = h,             e = qᵀ k′                          (Luong et al. 2015, eq. 8)
+ *       luong-general   k′ = W h,           e = qᵀ k′  (= qᵀ W h)
+ *       luong-concat    k′ = W_h h,         e = vᵀ tanh(W_s q + k′), W = [W_s | W_h]
+ *       luong-location  k′ = h,             e = (W q)_j                        (Luong et al. 2015, eq. 9)
+ *
+ * `keys` and `score` read the parameters through `p(name)` each time they are called — once per
+ * `encode` — so they always see the values the optimizer or `loadStateDict` left there. Nothing here
+ * keeps a copy of a parameter (a slice taken once at construction would be a stale copy).
+ *
+ * Adding a kind means adding one entry to `ATTENTION_KIND_SPECS` (and its name to `AttentionKind`).
+ */
+import { additiveProjected, dot, location, type Score } from "../../attention/scores.js";
+import { linear, slice, type Tensor } from "../../tensor/index.js";
+import type { AttentionKind, ResolvedSeq2SeqConfig } from "./config.js";
+
+/** Sizes a kind's description depends on. */
+export interface KindDims {
+  /** Encoder output size (2H bidirectional, H otherwise). */
+  Dh: number;
+  /** Decoder hidden size. */
+  Hd: number;
+  /** Attention MLP size (bahdanau, luong-concat). */
+  A: number;
+  /** Longest source (luong-location). */
+  maxS: number;
+  inputFeeding: boolean;
+}
+
+/** A learned attention parameter: its shape and the bound of its uniform initialisation. */
+export interface KindParam {
+  shape: number[];
+  bound: number;
+}
+
+/** Reads a parameter of the model by name, at the moment of use. */
+export type ParamReader = (name: string) => Tensor;
+
+export interface AttentionKindSpec {
+  /** Parameters by state-dict name, in registration order. */
+  params(d: KindDims): Record<string, KindParam>;
+  /** Size of what the decoder LSTM reads beside the embedding. */
+  feedSize(d: KindDims): number;
+  /** Size of the context c_t that enters h̃_t = tanh(W_c [c_t; s_t]). */
+  contextSize(d: KindDims): number;
+  /** Which decoder state is the query, or null (no attention: one fixed context vector). */
+  query: "previous" | "current" | null;
+  /** The key half of the score, once per sentence: memory (N, S, Dh) → k′ (N, S, ·). */
+  keys(memory: Tensor, p: ParamReader, d: KindDims): Tensor;
+  /** The query half of the score (null without attention). */
+  score(p: ParamReader, d: KindDims): Score | null;
+  /** Throws when the configuration cannot work for this kind. */
+  check?(d: KindDims): void;
+  /** Throws when a source of length S cannot be attended to. */
+  checkSource?(S: number, d: KindDims): void;
+}
+
+const uniform = (shape: number[], fanIn: number): KindParam => ({ shape, bound: 1 / Math.sqrt(fanIn) });
+
+const luongFeed = (d: KindDims) => (d.inputFeeding ? d.Hd : 0);
+
+export const ATTENTION_KIND_SPECS: Readonly<Record<AttentionKind, AttentionKindSpec>> = {
+  none: {
+    params: () => ({}),
+    feedSize: (d) => d.Hd,
+    contextSize: (d) => d.Hd,
+    query: null,
+    keys: (memory) => memory,
+    score: () => null,
+  },
+  bahdanau: {
+    params: (d) => ({
+      attn_w_query: uniform([d.A, d.Hd], d.Hd),
+      attn_v: uniform([d.A], d.A),
+      attn_w_key: uniform([d.A, d.Dh], d.Dh),
+    }),
+    feedSize: (d) => d.Dh,
+    contextSize: (d) => d.Dh,
+    query: "previous",
+    keys: (memory, p) => linear(memory, p("attn_w_key")),
+    score: (p) => additiveProjected({ wQuery: p("attn_w_query"), v: p("attn_v") }),
+  },
+  "luong-dot": {
+    params: () => ({}),
+    feedSize: luongFeed,
+    contextSize: (d) => d.Dh,
+    query: "current",
+    keys: (memory) => memory,
+    score: () => dot(),
+    check(d) {
+      if (d.Hd !== d.Dh) {
+        throw new Error(
+          `Seq2Seq: luong-dot needs decoderHiddenSize (${d.Hd}) = encoder output size (${d.Dh})`,
+        );
+      }
+    },
+  },
+  "luong-general": {
+    params: (d) => ({ attn_w: uniform([d.Hd, d.Dh], d.Dh) }),
+    feedSize: luongFeed,
+    contextSize: (d) => d.Dh,
+    query: "current",
+    keys: (memory, p) => linear(memory, p("attn_w")),
+    score: () => dot(), // on k′ = W h
+  },
+  "luong-concat": {
+    params: (d) => ({ attn_w: uniform([d.A, d.Hd + d.Dh], d.Hd + d.Dh), attn_v: uniform([d.A], d.A) }),
+    feedSize: luongFeed,
+    contextSize: (d) => d.Dh,
+    query: "current",
+    keys: (memory, p, d) => linear(memory, slice(p("attn_w"), 1, d.Hd)), // W_h h
+    score: (p, d) => additiveProjected({ wQuery: slice(p("attn_w"), 1, 0, d.Hd), v: p("attn_v") }), // W_s
+  },
+  "luong-location": {
+    params: (d) => ({ attn_w: uniform([d.maxS, d.Hd], d.Hd) }),
+    feedSize: luongFeed,
+    contextSize: (d) => d.Dh,
+    query: "current",
+    keys: (memory) => memory,
+    score: (p) => location({ weight: p("attn_w") }),
+    checkSource(S, d) {
+      if (S > d.maxS) throw new Error(`Seq2Seq.encode: source length ${S} exceeds maxSourceLength ${d.maxS}`);
+    },
+  },
+};
+
+/** The sizes of a resolved configuration. */
+export function kindDims(c: ResolvedSeq2SeqConfig): KindDims {
+  return {
+    Dh: (c.bidirectional ? 2 : 1) * c.hiddenSize,
+    Hd: c.decoderHiddenSize,
+    A: c.attentionDim,
+    maxS: c.maxSourceLength,
+    inputFeeding: c.inputFeeding,
+  };
+}
