@@ -1,10 +1,11 @@
 /**
  * Compiles the AssemblyScript kernels (wasm/assembly/) and embeds the binary, base64-encoded, in
  * src/kernels/wasm/binary.generated.ts, so that the package needs no file paths in Node or browsers.
- * The generated module records a hash of the sources, compiler version and flags; the test
- * test/kernels/wasm-binary.test.ts recomputes it, so a binary that is older than its sources fails.
+ * The generated module records a hash of the sources, compiler version and flags.
  *
- *   npm run build:wasm
+ *   npm run build:wasm           compile and write the module
+ *   npm run check:wasm           compile and compare with the committed module; exit 1 if it differs
+ *                                (`npm test` runs this, so CI fails on a stale binary)
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -65,7 +66,7 @@ export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-async function build(): Promise<void> {
+async function build(check: boolean): Promise<void> {
   const { default: asc } = await import("assemblyscript/asc");
   let binary: Uint8Array | null = null;
   const entry = relative(root, join(WASM_SOURCE_DIR, "index.ts"));
@@ -91,13 +92,31 @@ export const WASM_BINARY_HASH = "${sha256(bytes)}";
 export const WASM_BASE64 =
   "${b64}";
 `;
+  if (check) {
+    let committed = "";
+    try {
+      committed = readFileSync(OUTPUT, "utf8");
+    } catch {
+      // missing: reported below
+    }
+    if (committed !== text) {
+      console.error(
+        `build-wasm --check: ${relative(root, OUTPUT)} differs from a fresh build of wasm/assembly/ — run \`npm run build:wasm\` and commit it`,
+      );
+      process.exit(1);
+    }
+    console.log(
+      `build-wasm --check: ${relative(root, OUTPUT)} matches a fresh build (${bytes.length} bytes)`,
+    );
+    return;
+  }
   mkdirSync(dirname(OUTPUT), { recursive: true });
   writeFileSync(OUTPUT, text);
   console.log(`build-wasm: ${bytes.length} bytes → ${relative(root, OUTPUT)}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  build().catch((err: unknown) => {
+  build(process.argv.includes("--check")).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

@@ -71,8 +71,26 @@ export interface AttentionGrads {
   dv: Float32Array;
 }
 
+/**
+ * What a backend can do, declared by the backend itself: code chooses paths by capability, never by
+ * a backend's name.
+ */
+export interface BackendCapabilities {
+  /** Has both fused attention kernels (`attentionForward`, `attentionBackward`). */
+  readonly fusedAttention: boolean;
+  /**
+   * Its fused attention is the fast path, so `scaledDotProductAttention` takes it by default. False for
+   * an oracle (the reference backend's fused kernels are what the fast ones are tested against; there
+   * the three readable steps stay the default).
+   */
+  readonly preferFusedAttention: boolean;
+  /** Runs kernels on more than one thread (`setNumThreads` applies). */
+  readonly threads: boolean;
+}
+
 export interface Backend {
   readonly name: string;
+  readonly capabilities: BackendCapabilities;
   unary(op: UnaryOp, x: Float32Array): Float32Array;
   /** Broadcasting element-wise op; `outShape` is the broadcast of `aShape` and `bShape`. */
   binary(

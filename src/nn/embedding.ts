@@ -6,9 +6,8 @@
  * PyTorch's initialisation: W ~ N(0, 1), then the padding row is zeroed. Parameter: `weight`.
  * (Word embeddings in neural language models: Bengio et al. 2003.)
  */
-import { backend } from "../kernels/registry.js";
-import { record, type Shape, Tensor, zeros } from "../tensor/index.js";
-import { fmt, sizeOf } from "../tensor/shape.js";
+import { embedding, normPaddingIdx, type Shape, Tensor, zeros } from "../tensor/index.js";
+import { fmt } from "../tensor/shape.js";
 import { normal } from "./init.js";
 import { Module } from "./module.js";
 
@@ -17,52 +16,6 @@ export interface EmbeddingOptions {
   paddingIdx?: number | null;
   /** Initial values (V, D), copied; no random draws are made (PyTorch's `_weight`). */
   weight?: Tensor;
-}
-
-function normPadding(op: string, paddingIdx: number | null | undefined, num: number): number | null {
-  if (paddingIdx === null || paddingIdx === undefined) return null;
-  const p = paddingIdx < 0 ? paddingIdx + num : paddingIdx;
-  if (!Number.isInteger(paddingIdx) || p < 0 || p >= num) {
-    throw new Error(`${op}: paddingIdx ${paddingIdx} is out of range for ${num} embeddings`);
-  }
-  return p;
-}
-
-/**
- * Rows of `weight` (V, D) for `ids` → (…idsShape, D) (as `torch.nn.functional.embedding`); rows
- * looked up at `paddingIdx` pass no gradient to `weight`. `ids` may be a Tensor of integer values.
- */
-export function embedding(
-  weight: Tensor,
-  ids: ArrayLike<number> | Tensor,
-  idsShape?: Shape,
-  paddingIdx: number | null = null,
-): Tensor {
-  if (weight.rank !== 2) throw new Error(`embedding: weight must be (V, D), got ${fmt(weight.shape)}`);
-  const [V, D] = weight.shape;
-  const flat = ids instanceof Tensor ? ids.data : ids;
-  const shape = idsShape ?? (ids instanceof Tensor ? ids.shape : [flat.length]);
-  if (sizeOf(shape) !== flat.length) {
-    throw new Error(`embedding: ${flat.length} ids do not fill the ids shape ${fmt(shape)}`);
-  }
-  const idx = new Int32Array(flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i];
-    if (!Number.isInteger(v) || v < 0 || v >= V) {
-      throw new Error(`embedding: id ${v} at position ${i} is out of range for ${V} embeddings`);
-    }
-    idx[i] = v;
-  }
-  const pad = normPadding("embedding", paddingIdx, V);
-  const out = new Tensor(backend().indexSelect(weight.data, 1, V, D, idx), [...shape, D]);
-  return record(out, "embedding", [weight], (g) => {
-    let gd = g.data;
-    if (pad !== null && idx.includes(pad)) {
-      gd = Float32Array.from(gd);
-      for (let n = 0; n < idx.length; n++) if (idx[n] === pad) gd.fill(0, n * D, (n + 1) * D);
-    }
-    return [new Tensor(backend().indexAdd(gd, 1, V, D, idx), weight.shape)];
-  });
 }
 
 export class Embedding extends Module {
@@ -87,7 +40,7 @@ export class Embedding extends Module {
     }
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
-    this.paddingIdx = normPadding("Embedding", paddingIdx, numEmbeddings);
+    this.paddingIdx = normPaddingIdx("Embedding", paddingIdx, numEmbeddings);
     if (weight) {
       if (weight.rank !== 2 || weight.shape[0] !== numEmbeddings || weight.shape[1] !== embeddingDim) {
         throw new Error(

@@ -4,7 +4,7 @@
  */
 export { ModuleList, Sequential, type TensorModule } from "./container.js";
 export { Dropout } from "./dropout.js";
-export { Embedding, type EmbeddingOptions, embedding } from "./embedding.js";
+export { Embedding, type EmbeddingOptions } from "./embedding.js";
 export * as init from "./init.js";
 export { LayerNorm, type LayerNormOptions, layerNorm } from "./layer-norm.js";
 export { Linear, type LinearOptions } from "./linear.js";

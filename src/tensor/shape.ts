@@ -17,16 +17,7 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
-/** Row-major (C-contiguous) strides. */
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
+export { stridesOf } from "../kernels/strides.js";
 
 export function sameShape(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;

@@ -1,21 +1,33 @@
 /**
- * Kernel conformance: every kernel of the contract on the wasm backend against the reference backend
- * (the oracle), on seeded random inputs chosen to reach every code path: odd sizes and tails that are
+ * Kernel conformance: every kernel of the contract, on every registered backend of
+ * `test/helpers/backends.ts` (all but the reference one), against the reference backend (the oracle), on seeded random inputs chosen to reach every code path: odd sizes and tails that are
  * not multiples of 4 or 8, broadcasting, transposes, batch offsets, special values, and sizes large
- * enough for the threaded path (checked through the runtime's counters). Tolerance: |w − r| ≤
+ * enough for the threaded path (checked through the runtime's counters where a backend keeps them).
+ * A new backend is tested by adding it to `loadTestBackends()`. Tolerance: |w − r| ≤
  * 1e-5 · max(1, |r|); NaN must match NaN and infinities must match exactly.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { BinaryOp, FusedAttentionParams, MatmulParams, UnaryOp } from "../../src/kernels/contract.js";
+import type {
+  Backend,
+  BinaryOp,
+  FusedAttentionParams,
+  MatmulParams,
+  UnaryOp,
+} from "../../src/kernels/contract.js";
 import { referenceBackend as ref } from "../../src/kernels/reference/index.js";
-import { loadWasmBackend, setNumThreads, type WasmBackend } from "../../src/kernels/wasm/index.js";
+import { setNumThreads } from "../../src/kernels/wasm/index.js";
 import { createRng } from "../../src/tensor/random.js";
+import { loadTestBackends } from "../helpers/backends.js";
 
-let w: WasmBackend;
+/** Every backend under test except the oracle itself. */
+const candidates = (await loadTestBackends()).filter((b) => b !== ref);
 
 beforeAll(async () => {
-  w = await loadWasmBackend();
   await setNumThreads(2); // a worker thread even on one core, so the threaded path always runs
+});
+
+it("there is at least one backend to test against the oracle", () => {
+  expect(candidates.map((b) => b.name)).toContain("wasm");
 });
 
 const rng = createRng(20240611);
@@ -57,12 +69,21 @@ function expectClose(
   }
 }
 
-/** Runs `fn` and checks that it used the threaded path for `job` (or not). */
-function expectThreaded(job: string, threaded: boolean, fn: () => void): void {
-  const before = w.stats.parallel[job] ?? 0;
+/** Per-kernel counters of threaded runs, for backends that keep them (wasm: `stats.parallel`). */
+function threadCounters(w: Backend): Record<string, number> | null {
+  return (w as { stats?: { parallel?: Record<string, number> } }).stats?.parallel ?? null;
+}
+
+/** Runs `fn` and, where `w` counts threaded runs, checks that it used the threaded path for `job` (or not). */
+function expectThreaded(w: Backend, job: string, threaded: boolean, fn: () => void): void {
+  const counters = threadCounters(w);
+  const before = counters?.[job] ?? 0;
   fn();
-  const after = w.stats.parallel[job] ?? 0;
-  expect(after > before, `${job} ${threaded ? "should" : "should not"} run on threads`).toBe(threaded);
+  if (!counters) return;
+  const after = counters[job] ?? 0;
+  expect(after > before, `${w.name} ${job} ${threaded ? "should" : "should not"} run on threads`).toBe(
+    threaded,
+  );
 }
 
 const UNARY: UnaryOp[] = [
@@ -81,386 +102,407 @@ const UNARY: UnaryOp[] = [
 const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "gt", "ge"];
 const SPECIAL = [0, -0, 1, -1, 1e-30, -1e-30, 88, -88, 100, -100, Infinity, -Infinity, Number.NaN];
 
-describe("wasm kernels against the reference backend", () => {
-  describe("unary", () => {
-    for (const op of UNARY) {
-      it(`${op}: odd length, special values, and the threaded path`, () => {
-        const positive = op === "log" || op === "sqrt";
-        const small = Float32Array.from([...uniform(1003, positive ? 0.01 : -6, 6), ...SPECIAL]);
-        expectClose(`${op} small`, w.unary(op, small), ref.unary(op, small));
-        const big = uniform(70_001, positive ? 0.01 : -6, 6);
-        const heavy = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid";
-        expectThreaded("unary", heavy, () => expectClose(`${op} big`, w.unary(op, big), ref.unary(op, big)));
-        expect(w.unary(op, new Float32Array(0)).length).toBe(0);
-      });
-    }
-  });
-
-  describe("binary with broadcasting", () => {
-    const cases: [number[], number[]][] = [
-      [
-        [7, 13],
-        [7, 13],
-      ], // same shape
-      [[1003], []], // vector ⊕ scalar
-      [[], [1003]], // scalar ⊕ vector
-      [
-        [3, 1, 5],
-        [4, 1],
-      ], // both broadcast
-      [
-        [2, 3, 4],
-        [3, 1],
-      ],
-      [
-        [2, 1, 6],
-        [2, 5, 1],
-      ],
-      [[1], [1]],
-      [
-        [5, 1],
-        [1, 1],
-      ],
-    ];
-    for (const op of BINARY) {
-      it(op, () => {
-        for (const [as, bs] of cases) {
-          const out = broadcast(as, bs);
-          const positive = op === "pow";
-          const a = uniform(size(as), positive ? 0.1 : -3, 3);
-          const b = op === "pow" ? uniform(size(bs), -2, 3) : uniform(size(bs), -3, 3);
-          if (op === "eq" || op === "ge") b.set(a.subarray(0, Math.min(a.length, b.length, 3)));
-          expectClose(
-            `${op} ${as}⊕${bs}`,
-            w.binary(op, a, as, b, bs, out),
-            ref.binary(op, a, as, b, bs, out),
+describe.each(candidates.map((b) => [b.name, b] as const))(
+  "%s kernels against the reference backend",
+  (_name, w) => {
+    describe("unary", () => {
+      for (const op of UNARY) {
+        it(`${op}: odd length, special values, and the threaded path`, () => {
+          const positive = op === "log" || op === "sqrt";
+          const small = Float32Array.from([...uniform(1003, positive ? 0.01 : -6, 6), ...SPECIAL]);
+          expectClose(`${op} small`, w.unary(op, small), ref.unary(op, small));
+          const big = uniform(70_001, positive ? 0.01 : -6, 6);
+          const heavy = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid";
+          expectThreaded(w, "unary", heavy, () =>
+            expectClose(`${op} big`, w.unary(op, big), ref.unary(op, big)),
           );
-        }
-      });
-    }
-    it("special values (÷0, ∞, NaN) and the threaded path", () => {
-      const a = Float32Array.from(SPECIAL);
-      const b = Float32Array.from([...SPECIAL].reverse());
-      for (const op of BINARY) {
-        expectClose(
-          `${op} special`,
-          w.binary(op, a, [13], b, [13], [13]),
-          ref.binary(op, a, [13], b, [13], [13]),
-        );
-      }
-      const x = uniform(1025 * 1024);
-      const y = uniform(1024);
-      expectThreaded("binary", true, () =>
-        expectClose(
-          "add big",
-          w.binary("add", x, [1025, 1024], y, [1024], [1025, 1024]),
-          ref.binary("add", x, [1025, 1024], y, [1024], [1025, 1024]),
-        ),
-      );
-    });
-  });
-
-  describe("matmul", () => {
-    const shapes: [number, number, number, number][] = [
-      [1, 1, 1, 1],
-      [1, 3, 5, 7], // fewer than 4 rows, tails everywhere
-      [2, 13, 17, 11],
-      [3, 37, 45, 29],
-      [1, 70, 300, 9], // k > 256: two k slices
-      [1, 5, 7, 300], // n > 256: two column blocks
-      [1, 130, 33, 260], // m > 64: several row blocks
-    ];
-    for (const [batch, m, k, n] of shapes) {
-      for (const [transA, transB] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ]) {
-        it(`(${batch}, ${m}, ${k}, ${n}) transA=${transA} transB=${transB}`, () => {
-          const s = 1 / Math.sqrt(k);
-          const a = uniform(batch * m * k, -s, s);
-          const b = uniform(batch * k * n, -s, s);
-          const p: MatmulParams = {
-            batch,
-            m,
-            k,
-            n,
-            transA,
-            transB,
-            aOffsets: Int32Array.from({ length: batch }, (_, i) => i * m * k),
-            bOffsets: Int32Array.from({ length: batch }, (_, i) => i * k * n),
-          };
-          expectClose("matmul", w.matmul(a, b, p), ref.matmul(a, b, p));
+          expect(w.unary(op, new Float32Array(0)).length).toBe(0);
         });
       }
-    }
-    it("broadcast batch offsets (one B for every A) and the threaded path", () => {
-      const [batch, m, k, n] = [4, 67, 131, 45];
-      const a = uniform(batch * m * k, -0.1, 0.1);
-      const b = uniform(k * n, -0.1, 0.1);
-      const p: MatmulParams = {
-        batch,
-        m,
-        k,
-        n,
-        transA: false,
-        transB: true,
-        aOffsets: Int32Array.from({ length: batch }, (_, i) => i * m * k),
-        bOffsets: new Int32Array(batch),
-      };
-      expectThreaded("matmul", true, () => expectClose("matmul", w.matmul(a, b, p), ref.matmul(a, b, p)));
-      const small: MatmulParams = {
-        ...p,
-        batch: 1,
-        m: 3,
-        aOffsets: new Int32Array(1),
-        bOffsets: new Int32Array(1),
-      };
-      expectThreaded("matmul", false, () =>
-        expectClose("matmul", w.matmul(a, b, small), ref.matmul(a, b, small)),
-      );
     });
-    it("k = 0 gives zeros, empty outputs are empty", () => {
-      const p: MatmulParams = {
-        batch: 1,
-        m: 2,
-        k: 0,
-        n: 3,
-        transA: false,
-        transB: false,
-        aOffsets: new Int32Array(1),
-        bOffsets: new Int32Array(1),
-      };
-      expect([...w.matmul(new Float32Array(0), new Float32Array(0), p)]).toEqual([0, 0, 0, 0, 0, 0]);
-    });
-  });
 
-  describe("axis-wise kernels", () => {
-    const views: [number, number, number][] = [
-      [1, 1, 1],
-      [5, 1003, 1],
-      [3, 17, 1],
-      [4, 13, 6], // strided, inner not a multiple of 4
-      [2, 7, 9],
-      [1, 5, 4],
-      [6, 1, 5],
-    ];
-    it("reduce sum/max/min", () => {
-      for (const op of ["sum", "max", "min"] as const) {
-        for (const [o, n, i] of views) {
-          const x = uniform(o * n * i, -5, 5);
-          expectClose(`${op} ${[o, n, i]}`, w.reduce(op, x, o, n, i), ref.reduce(op, x, o, n, i));
-        }
-        const nan = Float32Array.from([1, Number.NaN, 3, 2, 5, 6, -Infinity, 0]);
-        expectClose(`${op} NaN`, w.reduce(op, nan, 2, 4, 1), ref.reduce(op, nan, 2, 4, 1));
-        expectClose(
-          `${op} n=0`,
-          w.reduce(op, new Float32Array(0), 2, 0, 3),
-          ref.reduce(op, new Float32Array(0), 2, 0, 3),
-        );
-      }
-      const big = uniform(300 * 3500);
-      expectThreaded("reduce", true, () =>
-        expectClose("sum big", w.reduce("sum", big, 300, 3500, 1), ref.reduce("sum", big, 300, 3500, 1)),
-      );
-    });
-    it("softmax and log-softmax, with masked (−∞) entries and fully masked lanes", () => {
-      for (const log of [false, true]) {
-        for (const [o, n, i] of views) {
-          const x = uniform(o * n * i, -8, 8);
-          for (let k = 0; k < x.length; k += 3) x[k] = -Infinity;
-          expectClose(
-            `softmax ${[o, n, i]} log=${log}`,
-            w.softmax(x, o, n, i, log),
-            ref.softmax(x, o, n, i, log),
-          );
-        }
-        // Lanes whose every entry is −∞: zeros (log: −∞), never NaN.
-        const masked = Float32Array.from({ length: 3 * 5 * 6 }, (_, k) => (k % 6 < 2 ? -Infinity : k / 7));
-        for (const [o, n, i] of [
-          [3, 5, 6],
-          [15, 6, 1],
-        ] as const) {
-          const y = w.softmax(masked, o, n, i, log);
-          expect(y.some(Number.isNaN)).toBe(false);
-          expectClose(`masked ${[o, n, i]} log=${log}`, y, ref.softmax(masked, o, n, i, log));
-        }
-        const allMasked = new Float32Array(10).fill(-Infinity);
-        expect([...w.softmax(allMasked, 1, 10, 1, log)]).toEqual([...ref.softmax(allMasked, 1, 10, 1, log)]);
-      }
-      const big = uniform(128 * 1000, -5, 5);
-      expectThreaded("softmax", true, () =>
-        expectClose(
-          "softmax big",
-          w.softmax(big, 128, 1000, 1, false),
-          ref.softmax(big, 128, 1000, 1, false),
-        ),
-      );
-    });
-    it("argmax (first index on ties)", () => {
-      for (const [o, n, i] of views) {
-        const x = Float32Array.from(uniform(o * n * i), (v) => Math.round(v * 3)); // many ties
-        expect([...w.argmax(x, o, n, i)]).toEqual([...ref.argmax(x, o, n, i)]);
-      }
-    });
-  });
-
-  describe("data movement", () => {
-    it("permute: runs, 2-D transposes and general orders", () => {
+    describe("binary with broadcasting", () => {
       const cases: [number[], number[]][] = [
         [
-          [2, 3, 4, 5],
-          [0, 2, 1, 3],
-        ], // head split: contiguous runs
+          [7, 13],
+          [7, 13],
+        ], // same shape
+        [[1003], []], // vector ⊕ scalar
+        [[], [1003]], // scalar ⊕ vector
         [
-          [2, 3, 4, 5],
-          [0, 1, 3, 2],
-        ], // last two axes swapped: tiled transpose
+          [3, 1, 5],
+          [4, 1],
+        ], // both broadcast
         [
-          [2, 3, 4, 5],
-          [3, 1, 0, 2],
+          [2, 3, 4],
+          [3, 1],
         ],
         [
-          [13, 17],
-          [1, 0],
+          [2, 1, 6],
+          [2, 5, 1],
         ],
+        [[1], [1]],
         [
-          [1, 7, 1, 9],
-          [3, 2, 1, 0],
+          [5, 1],
+          [1, 1],
         ],
-        [
-          [5, 1, 3],
-          [1, 0, 2],
-        ], // collapses to a copy
-        [
-          [6, 10, 3],
-          [2, 0, 1],
-        ],
-        [[9], [0]],
       ];
-      for (const [shape, perm] of cases) {
-        const x = uniform(size(shape));
-        expect([...w.permute(x, shape, perm)], `${shape} ${perm}`).toEqual([...ref.permute(x, shape, perm)]);
+      for (const op of BINARY) {
+        it(op, () => {
+          for (const [as, bs] of cases) {
+            const out = broadcast(as, bs);
+            const positive = op === "pow";
+            const a = uniform(size(as), positive ? 0.1 : -3, 3);
+            const b = op === "pow" ? uniform(size(bs), -2, 3) : uniform(size(bs), -3, 3);
+            if (op === "eq" || op === "ge") b.set(a.subarray(0, Math.min(a.length, b.length, 3)));
+            expectClose(
+              `${op} ${as}⊕${bs}`,
+              w.binary(op, a, as, b, bs, out),
+              ref.binary(op, a, as, b, bs, out),
+            );
+          }
+        });
       }
+      it("special values (÷0, ∞, NaN) and the threaded path", () => {
+        const a = Float32Array.from(SPECIAL);
+        const b = Float32Array.from([...SPECIAL].reverse());
+        for (const op of BINARY) {
+          expectClose(
+            `${op} special`,
+            w.binary(op, a, [13], b, [13], [13]),
+            ref.binary(op, a, [13], b, [13], [13]),
+          );
+        }
+        const x = uniform(1025 * 1024);
+        const y = uniform(1024);
+        expectThreaded(w, "binary", true, () =>
+          expectClose(
+            "add big",
+            w.binary("add", x, [1025, 1024], y, [1024], [1025, 1024]),
+            ref.binary("add", x, [1025, 1024], y, [1024], [1025, 1024]),
+          ),
+        );
+      });
     });
-    it("indexSelect and indexAdd (repeated indices)", () => {
-      for (const [o, n, i] of [
-        [3, 5, 7],
-        [2, 9, 1],
-        [1, 4, 8],
-      ]) {
-        const idx = Int32Array.from([n - 1, 0, 2, 2, 0]);
-        const x = uniform(o * n * i);
-        expect([...w.indexSelect(x, o, n, i, idx)]).toEqual([...ref.indexSelect(x, o, n, i, idx)]);
-        const g = uniform(o * idx.length * i);
-        expectClose("indexAdd", w.indexAdd(g, o, n, i, idx), ref.indexAdd(g, o, n, i, idx));
-      }
-    });
-    it("concat (including an empty part)", () => {
-      const sizes = [3, 0, 5, 1];
-      const [outer, inner] = [4, 3];
-      const parts = sizes.map((s) => uniform(outer * s * inner));
-      expect([...w.concat(parts, outer, sizes, inner)]).toEqual([...ref.concat(parts, outer, sizes, inner)]);
-    });
-  });
 
-  describe("fused attention (forward and backward)", () => {
-    interface Case {
-      name: string;
-      bh: number;
-      t: number;
-      s: number;
-      d: number;
-      dv: number;
-      causal?: boolean;
-      bias?: "full" | "keys" | "queries" | "transposed" | "padding";
-      threaded?: boolean;
-    }
-    const cases: Case[] = [
-      { name: "tiny, odd sizes", bh: 2, t: 3, s: 5, d: 4, dv: 3 },
-      { name: "d, dv not multiples of 8", bh: 3, t: 7, s: 9, d: 5, dv: 11 },
-      { name: "causal, T = S", bh: 2, t: 70, s: 70, d: 16, dv: 16, causal: true },
-      { name: "causal, T < S", bh: 1, t: 9, s: 130, d: 8, dv: 8, causal: true },
-      { name: "causal, T > S (rows past S see every key)", bh: 1, t: 130, s: 67, d: 8, dv: 24, causal: true },
-      { name: "full (T, S) bias", bh: 2, t: 33, s: 65, d: 8, dv: 8, bias: "full" },
-      { name: "per-key bias (stride 0 over queries)", bh: 2, t: 10, s: 131, d: 12, dv: 4, bias: "keys" },
-      { name: "per-query bias (stride 0 over keys)", bh: 2, t: 10, s: 21, d: 8, dv: 8, bias: "queries" },
-      { name: "transposed bias (general strides)", bh: 1, t: 6, s: 13, d: 8, dv: 8, bias: "transposed" },
-      {
-        name: "padding with fully masked queries + causal",
-        bh: 3,
-        t: 12,
-        s: 12,
-        d: 8,
-        dv: 8,
-        bias: "padding",
-        causal: true,
-      },
-      {
-        name: "threaded: several query and key blocks",
-        bh: 4,
-        t: 200,
-        s: 257,
-        d: 32,
-        dv: 40,
-        causal: true,
-        threaded: true,
-      },
-      {
-        name: "threaded: long keys (S = 1000)",
-        bh: 2,
-        t: 64,
-        s: 1000,
-        d: 64,
-        dv: 64,
-        bias: "keys",
-        threaded: true,
-      },
-    ];
-    for (const c of cases) {
-      it(c.name, () => {
-        const q = uniform(c.bh * c.t * c.d);
-        const k = uniform(c.bh * c.s * c.d);
-        const v = uniform(c.bh * c.s * c.dv);
-        const p: FusedAttentionParams = {
-          bh: c.bh,
-          t: c.t,
-          s: c.s,
-          d: c.d,
-          dv: c.dv,
-          scale: 1 / Math.sqrt(c.d),
-          causal: c.causal ?? false,
-          bias: c.bias ? makeBias(c.bias, c.bh, c.t, c.s) : undefined,
+    describe("matmul", () => {
+      const shapes: [number, number, number, number][] = [
+        [1, 1, 1, 1],
+        [1, 3, 5, 7], // fewer than 4 rows, tails everywhere
+        [2, 13, 17, 11],
+        [3, 37, 45, 29],
+        [1, 70, 300, 9], // k > 256: two k slices
+        [1, 5, 7, 300], // n > 256: two column blocks
+        [1, 130, 33, 260], // m > 64: several row blocks
+      ];
+      for (const [batch, m, k, n] of shapes) {
+        for (const [transA, transB] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ]) {
+          it(`(${batch}, ${m}, ${k}, ${n}) transA=${transA} transB=${transB}`, () => {
+            const s = 1 / Math.sqrt(k);
+            const a = uniform(batch * m * k, -s, s);
+            const b = uniform(batch * k * n, -s, s);
+            const p: MatmulParams = {
+              batch,
+              m,
+              k,
+              n,
+              transA,
+              transB,
+              aOffsets: Int32Array.from({ length: batch }, (_, i) => i * m * k),
+              bOffsets: Int32Array.from({ length: batch }, (_, i) => i * k * n),
+            };
+            expectClose("matmul", w.matmul(a, b, p), ref.matmul(a, b, p));
+          });
+        }
+      }
+      it("broadcast batch offsets (one B for every A) and the threaded path", () => {
+        const [batch, m, k, n] = [4, 67, 131, 45];
+        const a = uniform(batch * m * k, -0.1, 0.1);
+        const b = uniform(k * n, -0.1, 0.1);
+        const p: MatmulParams = {
+          batch,
+          m,
+          k,
+          n,
+          transA: false,
+          transB: true,
+          aOffsets: Int32Array.from({ length: batch }, (_, i) => i * m * k),
+          bOffsets: new Int32Array(batch),
         };
-        const fr = ref.attentionForward!(q, k, v, p);
-        let fw = fr;
-        expectThreaded("attnForward", c.threaded ?? false, () => {
-          fw = w.attentionForward!(q, k, v, p);
-        });
-        expectClose(`${c.name} output`, fw.output, fr.output);
-        expectClose(`${c.name} lse`, fw.lse, fr.lse);
-        expect(fw.output.some(Number.isNaN), "no NaN").toBe(false);
-        const dO = uniform(c.bh * c.t * c.dv);
-        const br = ref.attentionBackward!(q, k, v, fr.output, fr.lse, dO, p);
-        let bw = br;
-        expectThreaded("attnBackwardQ", c.threaded ?? false, () => {
-          bw = w.attentionBackward!(q, k, v, fr.output, fr.lse, dO, p);
-        });
-        expectClose(`${c.name} dq`, bw.dq, br.dq);
-        expectClose(`${c.name} dk`, bw.dk, br.dk);
-        expectClose(`${c.name} dv`, bw.dv, br.dv);
-        if (c.bias === "padding") {
-          // Slice 2 has no allowed key: zero output and zero gradients, lse = −∞.
-          const rows = fw.output.subarray(2 * c.t * c.dv);
-          expect(rows.every((x) => x === 0)).toBe(true);
-          expect(fw.lse.subarray(2 * c.t).every((x) => x === -Infinity)).toBe(true);
-          expect(bw.dq.subarray(2 * c.t * c.d).every((x) => x === 0)).toBe(true);
+        expectThreaded(w, "matmul", true, () =>
+          expectClose("matmul", w.matmul(a, b, p), ref.matmul(a, b, p)),
+        );
+        const small: MatmulParams = {
+          ...p,
+          batch: 1,
+          m: 3,
+          aOffsets: new Int32Array(1),
+          bOffsets: new Int32Array(1),
+        };
+        expectThreaded(w, "matmul", false, () =>
+          expectClose("matmul", w.matmul(a, b, small), ref.matmul(a, b, small)),
+        );
+      });
+      it("k = 0 gives zeros, empty outputs are empty", () => {
+        const p: MatmulParams = {
+          batch: 1,
+          m: 2,
+          k: 0,
+          n: 3,
+          transA: false,
+          transB: false,
+          aOffsets: new Int32Array(1),
+          bOffsets: new Int32Array(1),
+        };
+        expect([...w.matmul(new Float32Array(0), new Float32Array(0), p)]).toEqual([0, 0, 0, 0, 0, 0]);
+      });
+    });
+
+    describe("axis-wise kernels", () => {
+      const views: [number, number, number][] = [
+        [1, 1, 1],
+        [5, 1003, 1],
+        [3, 17, 1],
+        [4, 13, 6], // strided, inner not a multiple of 4
+        [2, 7, 9],
+        [1, 5, 4],
+        [6, 1, 5],
+      ];
+      it("reduce sum/max/min", () => {
+        for (const op of ["sum", "max", "min"] as const) {
+          for (const [o, n, i] of views) {
+            const x = uniform(o * n * i, -5, 5);
+            expectClose(`${op} ${[o, n, i]}`, w.reduce(op, x, o, n, i), ref.reduce(op, x, o, n, i));
+          }
+          const nan = Float32Array.from([1, Number.NaN, 3, 2, 5, 6, -Infinity, 0]);
+          expectClose(`${op} NaN`, w.reduce(op, nan, 2, 4, 1), ref.reduce(op, nan, 2, 4, 1));
+          expectClose(
+            `${op} n=0`,
+            w.reduce(op, new Float32Array(0), 2, 0, 3),
+            ref.reduce(op, new Float32Array(0), 2, 0, 3),
+          );
+        }
+        const big = uniform(300 * 3500);
+        expectThreaded(w, "reduce", true, () =>
+          expectClose("sum big", w.reduce("sum", big, 300, 3500, 1), ref.reduce("sum", big, 300, 3500, 1)),
+        );
+      });
+      it("softmax and log-softmax, with masked (−∞) entries and fully masked lanes", () => {
+        for (const log of [false, true]) {
+          for (const [o, n, i] of views) {
+            const x = uniform(o * n * i, -8, 8);
+            for (let k = 0; k < x.length; k += 3) x[k] = -Infinity;
+            expectClose(
+              `softmax ${[o, n, i]} log=${log}`,
+              w.softmax(x, o, n, i, log),
+              ref.softmax(x, o, n, i, log),
+            );
+          }
+          // Lanes whose every entry is −∞: zeros (log: −∞), never NaN.
+          const masked = Float32Array.from({ length: 3 * 5 * 6 }, (_, k) => (k % 6 < 2 ? -Infinity : k / 7));
+          for (const [o, n, i] of [
+            [3, 5, 6],
+            [15, 6, 1],
+          ] as const) {
+            const y = w.softmax(masked, o, n, i, log);
+            expect(y.some(Number.isNaN)).toBe(false);
+            expectClose(`masked ${[o, n, i]} log=${log}`, y, ref.softmax(masked, o, n, i, log));
+          }
+          const allMasked = new Float32Array(10).fill(-Infinity);
+          expect([...w.softmax(allMasked, 1, 10, 1, log)]).toEqual([
+            ...ref.softmax(allMasked, 1, 10, 1, log),
+          ]);
+        }
+        const big = uniform(128 * 1000, -5, 5);
+        expectThreaded(w, "softmax", true, () =>
+          expectClose(
+            "softmax big",
+            w.softmax(big, 128, 1000, 1, false),
+            ref.softmax(big, 128, 1000, 1, false),
+          ),
+        );
+      });
+      it("argmax (first index on ties)", () => {
+        for (const [o, n, i] of views) {
+          const x = Float32Array.from(uniform(o * n * i), (v) => Math.round(v * 3)); // many ties
+          expect([...w.argmax(x, o, n, i)]).toEqual([...ref.argmax(x, o, n, i)]);
         }
       });
-    }
-  });
-});
+    });
+
+    describe("data movement", () => {
+      it("permute: runs, 2-D transposes and general orders", () => {
+        const cases: [number[], number[]][] = [
+          [
+            [2, 3, 4, 5],
+            [0, 2, 1, 3],
+          ], // head split: contiguous runs
+          [
+            [2, 3, 4, 5],
+            [0, 1, 3, 2],
+          ], // last two axes swapped: tiled transpose
+          [
+            [2, 3, 4, 5],
+            [3, 1, 0, 2],
+          ],
+          [
+            [13, 17],
+            [1, 0],
+          ],
+          [
+            [1, 7, 1, 9],
+            [3, 2, 1, 0],
+          ],
+          [
+            [5, 1, 3],
+            [1, 0, 2],
+          ], // collapses to a copy
+          [
+            [6, 10, 3],
+            [2, 0, 1],
+          ],
+          [[9], [0]],
+        ];
+        for (const [shape, perm] of cases) {
+          const x = uniform(size(shape));
+          expect([...w.permute(x, shape, perm)], `${shape} ${perm}`).toEqual([
+            ...ref.permute(x, shape, perm),
+          ]);
+        }
+      });
+      it("indexSelect and indexAdd (repeated indices)", () => {
+        for (const [o, n, i] of [
+          [3, 5, 7],
+          [2, 9, 1],
+          [1, 4, 8],
+        ]) {
+          const idx = Int32Array.from([n - 1, 0, 2, 2, 0]);
+          const x = uniform(o * n * i);
+          expect([...w.indexSelect(x, o, n, i, idx)]).toEqual([...ref.indexSelect(x, o, n, i, idx)]);
+          const g = uniform(o * idx.length * i);
+          expectClose("indexAdd", w.indexAdd(g, o, n, i, idx), ref.indexAdd(g, o, n, i, idx));
+        }
+      });
+      it("concat (including an empty part)", () => {
+        const sizes = [3, 0, 5, 1];
+        const [outer, inner] = [4, 3];
+        const parts = sizes.map((s) => uniform(outer * s * inner));
+        expect([...w.concat(parts, outer, sizes, inner)]).toEqual([
+          ...ref.concat(parts, outer, sizes, inner),
+        ]);
+      });
+    });
+
+    describe("fused attention (forward and backward)", () => {
+      interface Case {
+        name: string;
+        bh: number;
+        t: number;
+        s: number;
+        d: number;
+        dv: number;
+        causal?: boolean;
+        bias?: "full" | "keys" | "queries" | "transposed" | "padding";
+        threaded?: boolean;
+      }
+      const cases: Case[] = [
+        { name: "tiny, odd sizes", bh: 2, t: 3, s: 5, d: 4, dv: 3 },
+        { name: "d, dv not multiples of 8", bh: 3, t: 7, s: 9, d: 5, dv: 11 },
+        { name: "causal, T = S", bh: 2, t: 70, s: 70, d: 16, dv: 16, causal: true },
+        { name: "causal, T < S", bh: 1, t: 9, s: 130, d: 8, dv: 8, causal: true },
+        {
+          name: "causal, T > S (rows past S see every key)",
+          bh: 1,
+          t: 130,
+          s: 67,
+          d: 8,
+          dv: 24,
+          causal: true,
+        },
+        { name: "full (T, S) bias", bh: 2, t: 33, s: 65, d: 8, dv: 8, bias: "full" },
+        { name: "per-key bias (stride 0 over queries)", bh: 2, t: 10, s: 131, d: 12, dv: 4, bias: "keys" },
+        { name: "per-query bias (stride 0 over keys)", bh: 2, t: 10, s: 21, d: 8, dv: 8, bias: "queries" },
+        { name: "transposed bias (general strides)", bh: 1, t: 6, s: 13, d: 8, dv: 8, bias: "transposed" },
+        {
+          name: "padding with fully masked queries + causal",
+          bh: 3,
+          t: 12,
+          s: 12,
+          d: 8,
+          dv: 8,
+          bias: "padding",
+          causal: true,
+        },
+        {
+          name: "threaded: several query and key blocks",
+          bh: 4,
+          t: 200,
+          s: 257,
+          d: 32,
+          dv: 40,
+          causal: true,
+          threaded: true,
+        },
+        {
+          name: "threaded: long keys (S = 1000)",
+          bh: 2,
+          t: 64,
+          s: 1000,
+          d: 64,
+          dv: 64,
+          bias: "keys",
+          threaded: true,
+        },
+      ];
+      for (const c of cases) {
+        it(c.name, () => {
+          const q = uniform(c.bh * c.t * c.d);
+          const k = uniform(c.bh * c.s * c.d);
+          const v = uniform(c.bh * c.s * c.dv);
+          const p: FusedAttentionParams = {
+            bh: c.bh,
+            t: c.t,
+            s: c.s,
+            d: c.d,
+            dv: c.dv,
+            scale: 1 / Math.sqrt(c.d),
+            causal: c.causal ?? false,
+            bias: c.bias ? makeBias(c.bias, c.bh, c.t, c.s) : undefined,
+          };
+          const fr = ref.attentionForward!(q, k, v, p);
+          let fw = fr;
+          expectThreaded(w, "attnForward", c.threaded ?? false, () => {
+            fw = w.attentionForward!(q, k, v, p);
+          });
+          expectClose(`${c.name} output`, fw.output, fr.output);
+          expectClose(`${c.name} lse`, fw.lse, fr.lse);
+          expect(fw.output.some(Number.isNaN), "no NaN").toBe(false);
+          const dO = uniform(c.bh * c.t * c.dv);
+          const br = ref.attentionBackward!(q, k, v, fr.output, fr.lse, dO, p);
+          let bw = br;
+          expectThreaded(w, "attnBackwardQ", c.threaded ?? false, () => {
+            bw = w.attentionBackward!(q, k, v, fr.output, fr.lse, dO, p);
+          });
+          expectClose(`${c.name} dq`, bw.dq, br.dq);
+          expectClose(`${c.name} dk`, bw.dk, br.dk);
+          expectClose(`${c.name} dv`, bw.dv, br.dv);
+          if (c.bias === "padding") {
+            // Slice 2 has no allowed key: zero output and zero gradients, lse = −∞.
+            const rows = fw.output.subarray(2 * c.t * c.dv);
+            expect(rows.every((x) => x === 0)).toBe(true);
+            expect(fw.lse.subarray(2 * c.t).every((x) => x === -Infinity)).toBe(true);
+            expect(bw.dq.subarray(2 * c.t * c.d).every((x) => x === 0)).toBe(true);
+          }
+        });
+      }
+    });
+  },
+);
 
 function size(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);

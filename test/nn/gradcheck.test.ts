@@ -4,7 +4,7 @@
  * and parameter. Step 1e-2; tolerance 5e-4 absolute + 5e-3 relative (float32 rounding of the outputs
  * divided by the step, plus the O(h²) truncation error).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { crossEntropy, LayerNorm, LSTM, LSTMCell, layerNorm } from "../../src/nn/index.js";
 import {
   concat,
@@ -16,6 +16,7 @@ import {
   sum,
   type Tensor,
 } from "../../src/tensor/index.js";
+import { describeOnEveryBackend } from "../helpers/on-backend.js";
 
 const STEP = 1e-2;
 const ATOL = 5e-4;
@@ -80,7 +81,7 @@ function gradcheck(run: () => Tensor, leaves: Leaf[], samples = 10): number {
 let worstOverall = 0;
 afterAll(() => console.log(`finite differences: largest |fd − autograd| ${worstOverall.toExponential(2)}`));
 
-describe("finite-difference gradient checks (float32)", () => {
+describeOnEveryBackend("finite-difference gradient checks (float32)", () => {
   it("LSTM: 2 layers, bidirectional, batch first, initial state, per-example lengths", () => {
     manualSeed(21);
     const lstm = new LSTM({

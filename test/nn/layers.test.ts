@@ -1,7 +1,7 @@
 /** Linear, Embedding, LayerNorm and Dropout behaviour beyond the PyTorch fixtures. */
 import { describe, expect, it } from "vitest";
-import { Dropout, Embedding, embedding, LayerNorm, Linear } from "../../src/nn/index.js";
-import { manualSeed, mean, randn, sum, tensor } from "../../src/tensor/index.js";
+import { Dropout, Embedding, LayerNorm, Linear } from "../../src/nn/index.js";
+import { embedding, manualSeed, mean, randn, sum, tensor } from "../../src/tensor/index.js";
 
 describe("Linear", () => {
   it("maps (…, in) to (…, out) and checks the input size", () => {

@@ -1,8 +1,9 @@
 /** Every differentiable op's gradient against central finite differences. */
-import { describe, it } from "vitest";
+import { it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
 import { manualSeed, rand, randn, type Tensor, tensor } from "../../src/tensor/index.js";
 import { gradcheck } from "../helpers/gradcheck.js";
+import { describeOnEveryBackend } from "../helpers/on-backend.js";
 
 manualSeed(7);
 const r = (...shape: number[]) => randn(shape);
@@ -69,7 +70,7 @@ const cases: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ],
 ];
 
-describe("finite-difference gradients of every op", () => {
+describeOnEveryBackend("finite-difference gradients of every op", () => {
   for (const [name, f, make] of cases) it(name, () => gradcheck(name, f, make()));
 
   it("dropout (fixed mask)", () => {

@@ -3,8 +3,8 @@
  * is tested against (see test/kernels/conformance.test.ts). Arithmetic is done in float64 JS numbers
  * and stored as float32.
  */
-import { stridesOf } from "../../tensor/shape.js";
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp } from "../contract.js";
+import { stridesOf } from "../strides.js";
 import { attentionBackward, attentionForward } from "./attention.js";
 
 const unaryFns: Record<UnaryOp, (x: number) => number> = {
@@ -264,6 +264,7 @@ function concat(parts: Float32Array[], outer: number, sizes: readonly number[], 
 
 export const referenceBackend: Backend = {
   name: "reference",
+  capabilities: { fusedAttention: true, preferFusedAttention: false, threads: false },
   unary,
   binary,
   matmul,

@@ -523,6 +523,7 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
 
   return {
     name: "wasm",
+    capabilities: { fusedAttention: true, preferFusedAttention: true, threads: true },
     runtime: rt,
     stats: rt.stats,
     unary,

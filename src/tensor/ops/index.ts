@@ -22,6 +22,16 @@ export {
   type TensorLike,
   tanh,
 } from "./elementwise.js";
+export { embedding, normPaddingIdx } from "./embedding.js";
+export {
+  checkFusedShapes,
+  type FlashAttentionOptions,
+  flashAttention,
+  fusedShapesOk,
+  hasFusedAttention,
+  prefersFusedAttention,
+  softmaxFromLse,
+} from "./fused-attention.js";
 export {
   broadcastTo,
   concat,
