@@ -1,7 +1,8 @@
 /**
- * qkv — attention, from first principles. Public exports only; no side effects.
- * Layers (each depends only on those above): tensor → kernels → attention → nn → models →
- * data, train, decode, eval → viz → cli.
+ * qkv — attention, from first principles. Public exports only; no side effects; runs in Node and in
+ * browsers (no Node built-ins: files, checkpoints and training live in `qkv/node`).
+ * Layers (each depends only on those before it): kernels → tensor → attention → nn → models →
+ * data, decode, eval → viz.
  */
 export * from "./attention/index.js";
 export * as data from "./data/index.js";
@@ -9,7 +10,7 @@ export { detokenize, tokenize, Vocab } from "./data/index.js";
 export * from "./decode/index.js";
 export * from "./eval/index.js";
 export * from "./io/index.js";
-export type { Backend } from "./kernels/contract.js";
+export type { Backend, BackendCapabilities } from "./kernels/contract.js";
 export {
   getBackend,
   getNumThreads,
@@ -22,5 +23,6 @@ export {
 export * from "./models/seq2seq/index.js";
 export * from "./nn/index.js";
 export * from "./tensor/index.js";
-export * from "./train/index.js";
+export { decodeAll, type EvalOptions, type EvalResult, evaluatePairs } from "./train/evaluate.js";
+export { VERSION } from "./version.js";
 export * from "./viz/index.js";

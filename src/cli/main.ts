@@ -10,25 +10,30 @@ import {
   ATTENTION_KINDS,
   type AttentionKind,
   attentionReportHtml,
-  type CheckpointMeta,
   decodeAll,
   evaluatePairs,
   getBackend,
   heatmapPng,
   heatmapSvg,
   heatmapTerminal,
+  initBackend,
   lineChartSvg,
   listBackends,
-  loadModel,
-  loadTask,
   type Seq2Seq,
   setBackend,
+} from "../index.js";
+import {
+  type CheckpointMeta,
+  loadModel,
+  loadTask,
   TASK_NAMES,
   type TaskData,
+  taskSpec,
   train,
   vocabsOf,
   writeFileAtomic,
-} from "../index.js";
+} from "../node.js";
+import { VERSION } from "../version.js";
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -42,25 +47,10 @@ const num = (name: string) => (v: string) => {
   return n;
 };
 
-/** Picks the kernel backend: "auto" = the fastest that loads. */
+/** Picks the kernel backend: "auto" = the fastest that loads (`initBackend`), else the one named. */
 async function chooseBackend(name: string): Promise<void> {
-  if (name === "auto") {
-    try {
-      const k = (await import("../kernels/index.js")) as { initBackend?: () => Promise<string> };
-      if (k.initBackend) await k.initBackend();
-    } catch {
-      // reference backend stays active
-    }
-    return;
-  }
-  if (!listBackends().includes(name)) {
-    try {
-      await import("../kernels/index.js");
-    } catch {
-      // fall through to the error below
-    }
-  }
-  await setBackend(name);
+  if (name === "auto") await initBackend();
+  else await setBackend(name);
 }
 
 function fail(cmd: string, e: unknown): never {
@@ -83,14 +73,8 @@ interface Loaded {
 
 async function load(path: string, which: string): Promise<Loaded> {
   const { model, meta } = await loadModel(checkpointDir(path), which);
-  const isScan = meta.task.startsWith("scan") || meta.task === "reverse" || meta.task === "copy";
-  const { tokenize, detokenize } = await import("../index.js");
-  return {
-    model,
-    meta,
-    tokenize: isScan ? (s) => s.split(/\s+/).filter(Boolean) : (s) => tokenize(s, { lowercase: true }),
-    detokenize: isScan ? (t) => t.join(" ") : (t) => detokenize(t),
-  };
+  const { tokenizer } = taskSpec(meta.task);
+  return { model, meta, tokenize: tokenizer.tokenize, detokenize: tokenizer.detokenize };
 }
 
 function alignmentMap(
@@ -108,7 +92,7 @@ const program = new Command();
 program
   .name("qkv")
   .description("Attention from first principles: train, translate, evaluate and look at attention.")
-  .version("0.1.0")
+  .version(VERSION)
   .showHelpAfterError();
 
 program

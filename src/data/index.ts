@@ -1,14 +1,13 @@
 /**
- * qkv data: paths to the shared data sets, tokenizer, vocabulary, readers for SCAN (Lake & Baroni,
- * 2018), Tatoeba and plain parallel text, the SCAN grammar generator, and padded batching.
+ * qkv/data (runs anywhere): tokenizer, vocabulary, parsers for SCAN (Lake & Baroni, 2018) and Tatoeba
+ * text, the SCAN grammar generator, seeded shuffles and padded batching. Reading the data sets from disk
+ * is Node-only and lives in `qkv/node` (files.ts, lines.ts, parallel.ts, paths.ts).
  */
 export * from "./batching.js";
-export * from "./lines.js";
-export * from "./parallel.js";
-export * from "./paths.js";
 export * from "./random.js";
 export * from "./scan.js";
 export * from "./scan-generator.js";
+export * from "./split-lines.js";
 export * from "./tatoeba.js";
 export * from "./tokenizer.js";
 export * from "./vocab.js";

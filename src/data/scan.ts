@@ -3,12 +3,10 @@
  * compositional skills of sequence-to-sequence recurrent networks" (ICML 2018).
  *
  * Each line of a SCAN file is `IN: <command words> OUT: <action words>`, e.g.
- * `IN: jump twice OUT: I_JUMP I_JUMP`. Files are read from `<data dir>/scan/tasks_<part>_<split>.txt`
- * (the file names of the brendenlake/SCAN repository).
+ * `IN: jump twice OUT: I_JUMP I_JUMP`. The files (`<data dir>/scan/tasks_<part>_<split>.txt`, the names
+ * of the brendenlake/SCAN repository) are read by `loadScan` in files.ts (Node only).
  */
-import { join } from "node:path";
-import { readTextFile, splitLines } from "./lines.js";
-import { dataDir } from "./paths.js";
+import { splitLines } from "./split-lines.js";
 
 /** One SCAN pair: command words and action words. */
 export interface ScanExample {
@@ -42,21 +40,4 @@ export function parseScan(text: string, file = "<SCAN text>"): ScanExample[] {
     out.push({ source, target });
   });
   return out;
-}
-
-/** Reads one SCAN file. */
-export function readScanFile(file: string): ScanExample[] {
-  return parseScan(readTextFile(file), file);
-}
-
-/** Path of a SCAN split file, e.g. `scanPath("simple", "train")` → `<data>/scan/tasks_train_simple.txt`. */
-export function scanPath(split: ScanSplit, part: ScanPart, dir?: string): string {
-  if (!SCAN_SPLITS.includes(split)) throw new Error(`Unknown SCAN split ${JSON.stringify(split)}`);
-  if (part !== "train" && part !== "test") throw new Error(`Unknown SCAN part ${JSON.stringify(part)}`);
-  return join(dataDir(dir), "scan", `tasks_${part}_${split}.txt`);
-}
-
-/** Loads a SCAN split ("simple" | "length" | "addprim_jump") and part ("train" | "test"). */
-export function loadScan(split: ScanSplit, part: ScanPart, dir?: string): ScanExample[] {
-  return readScanFile(scanPath(split, part, dir));
 }

@@ -13,10 +13,8 @@
  * has several translations of one English sentence (hin.txt has 7 for "How are you?"), and a random
  * per-pair split would put copies of a test sentence in the training data.
  */
-import { join } from "node:path";
-import { readTextFile, splitLines } from "./lines.js";
-import { dataDir } from "./paths.js";
 import { mulberry32, shuffleInPlace } from "./random.js";
+import { splitLines } from "./split-lines.js";
 
 export interface TatoebaPair {
   source: string;
@@ -75,29 +73,6 @@ export function parseTatoeba(
     );
   }
   return out;
-}
-
-/** Reads one manythings/Tatoeba file. */
-export function readTatoebaFile(file: string, options: TatoebaParseOptions = {}): TatoebaPair[] {
-  return parseTatoeba(readTextFile(file), file, options);
-}
-
-/** Path of a Tatoeba file: `<data>/tatoeba-eng-<lang>/<lang>.txt`. */
-export function tatoebaPath(lang: TatoebaLang, dir?: string): string {
-  if (lang !== "hin" && lang !== "fra" && lang !== "deu") throw new Error(`Unknown Tatoeba language ${lang}`);
-  return join(dataDir(dir), `tatoeba-eng-${lang}`, `${lang}.txt`);
-}
-
-/**
- * Loads English→`lang` pairs (or `lang`→English with `reverse`). Pairs from files without an attribution
- * column get `TATOEBA_CREDIT` as their attribution.
- */
-export function loadTatoeba(
-  lang: TatoebaLang,
-  dir?: string,
-  options: Omit<TatoebaParseOptions, "defaultAttribution"> = {},
-): TatoebaPair[] {
-  return readTatoebaFile(tatoebaPath(lang, dir), { ...options, defaultAttribution: TATOEBA_CREDIT });
 }
 
 /** The grouping key: NFC, lowercased, whitespace trimmed and collapsed. */

@@ -6,7 +6,8 @@
  * - Exact match, token accuracy and their breakdown by length: `exactMatch`, `tokenAccuracy`,
  *   `accuracyByLength`.
  * - Alignment precision, recall and AER (Och & Ney 2003), the Hansards gold standard and attention-to-link
- *   extraction: `alignmentErrorRate`, `alignmentScores`, `readHansardsGold`, `attentionToLinks`.
+ *   extraction: `alignmentErrorRate`, `alignmentScores`, `attentionToLinks` (the Hansards reader,
+ *   `readHansardsGold`, is in `qkv/node`).
  */
 export { accuracyByLength, exactMatch, type LengthBucket, tokenAccuracy } from "./accuracy.js";
 export {
@@ -22,7 +23,6 @@ export {
   invertLinks,
   linkKey,
   parseLink,
-  readHansardsGold,
   toLinkSet,
 } from "./alignment.js";
 export {

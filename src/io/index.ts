@@ -1,10 +1,7 @@
-/** Storage: safetensors files and atomic writes. */
-export { writeFileAtomic } from "./atomic.js";
+/** Storage that runs anywhere: the safetensors format (encode, validated decode). Files: `qkv/node`. */
 export {
   decodeSafetensors,
   encodeSafetensors,
   MAX_HEADER_BYTES,
-  readSafetensors,
   type SafetensorsFile,
-  writeSafetensors,
 } from "./safetensors.js";

@@ -189,24 +189,3 @@ export function encodeSafetensors(
   }
   return out;
 }
-
-/** Reads a .safetensors file (Node). */
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  const { readFile } = await import("node:fs/promises");
-  const bytes = await readFile(path);
-  try {
-    return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (e) {
-    throw new Error(`${(e as Error).message} (file ${path})`);
-  }
-}
-
-/** Writes a .safetensors file atomically (temp file + fsync + rename): a crash never leaves half a file. */
-export async function writeSafetensors(
-  path: string,
-  tensors: Record<string, Tensor>,
-  metadata: Record<string, string> = {},
-): Promise<void> {
-  const { writeFileAtomic } = await import("./atomic.js");
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
-}

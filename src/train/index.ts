@@ -1,14 +1,18 @@
-/** Training: tasks, the loop, evaluation, checkpoints and progress. */
+/** Training: tasks, the loop, evaluation, checkpoints and progress (Node: see also src/node.ts). */
 export { type CheckpointData, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 export { decodeAll, type EvalOptions, type EvalResult, evaluatePairs } from "./evaluate.js";
 export { createProgress, type Progress, type ProgressValues } from "./progress.js";
 export {
   loadTask,
   TASK_NAMES,
+  TASKS,
   type TaskData,
   type TaskName,
   type TaskOptions,
+  type TaskSpec,
+  type TextTokenizer,
   type TokenPair,
+  taskSpec,
 } from "./tasks.js";
 export {
   type CheckpointMeta,

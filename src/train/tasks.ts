@@ -6,10 +6,9 @@
  *   reverse | copy                                   synthetic: 30 symbols, lengths 5–60 — the
  *                                                    bottleneck experiment of Bahdanau et al. 2014, Fig. 2
  */
+import { loadScan, loadTatoeba } from "../data/files.js";
 import {
   detokenize,
-  loadScan,
-  loadTatoeba,
   mulberry32,
   type ScanSplit,
   shuffleInPlace,
@@ -65,15 +64,40 @@ export interface TaskOptions {
   minFreq?: number;
 }
 
-const spaceSplit = (s: string) => s.split(/\s+/).filter(Boolean);
+/** How a task's text becomes tokens, and tokens text again. */
+export interface TextTokenizer {
+  readonly name: "space" | "words";
+  tokenize(text: string): string[];
+  detokenize(tokens: string[]): string;
+}
 
-function finish(
-  name: string,
-  parts: { train: TokenPair[]; valid: TokenPair[]; test: TokenPair[] },
-  opts: TaskOptions,
-  tokenizeSource: (s: string) => string[],
-  join: (t: string[]) => string,
-): TaskData {
+/** Symbols separated by spaces (SCAN commands and actions, synthetic symbols). */
+const SPACE: TextTokenizer = {
+  name: "space",
+  tokenize: (s) => s.split(/\s+/).filter(Boolean),
+  detokenize: (t) => t.join(" "),
+};
+
+/** Lower-cased words and punctuation (natural language; data/tokenizer.ts). */
+const WORDS: TextTokenizer = {
+  name: "words",
+  tokenize: (s) => tokenize(s, { lowercase: true }),
+  detokenize: (t) => detokenize(t),
+};
+
+type Parts = { train: TokenPair[]; valid: TokenPair[]; test: TokenPair[] };
+
+/** One task: where its pairs come from, how its text is tokenized, and which score picks `best`. */
+export interface TaskSpec {
+  readonly description: string;
+  /** Reads (or generates) the train / valid / test token pairs. */
+  read(opts: TaskOptions): Parts;
+  readonly tokenizer: TextTokenizer;
+  /** The validation score that picks the `best` checkpoint. */
+  readonly metric: "bleu" | "exactMatch";
+}
+
+function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenizer): TaskData {
   const train = opts.limit ? parts.train.slice(0, opts.limit) : parts.train;
   const minFreq = opts.minFreq ?? 1;
   return {
@@ -89,12 +113,12 @@ function finish(
       train.map((p) => p.tgt),
       { minFreq },
     ),
-    tokenizeSource,
-    detokenize: join,
+    tokenizeSource: tok.tokenize,
+    detokenize: tok.detokenize,
   };
 }
 
-function synthetic(kind: "reverse" | "copy", opts: TaskOptions): TaskData {
+function synthetic(kind: "reverse" | "copy", opts: TaskOptions): Parts {
   const rng = mulberry32(opts.seed ?? 1);
   const symbols = Array.from({ length: opts.symbols ?? 30 }, (_, i) => `s${i}`);
   const lo = opts.minLength ?? 5;
@@ -108,43 +132,70 @@ function synthetic(kind: "reverse" | "copy", opts: TaskOptions): TaskData {
     });
   const train = make(opts.syntheticSize ?? 20000);
   shuffleInPlace(train, rng);
-  return finish(kind, { train, valid: make(560), test: make(1120) }, opts, spaceSplit, (t) => t.join(" "));
+  return { train, valid: make(560), test: make(1120) };
+}
+
+/** SCAN's own train and test files; valid = 10 % of train, drawn with the seed. */
+function scan(split: ScanSplit, opts: TaskOptions): Parts {
+  const all = loadScan(split, "train", opts.dataDir).map((e) => ({ src: e.source, tgt: e.target }));
+  const test = loadScan(split, "test", opts.dataDir).map((e) => ({ src: e.source, tgt: e.target }));
+  shuffleInPlace(all, mulberry32(opts.seed ?? 1));
+  const nValid = Math.round(all.length * 0.1);
+  return { train: all.slice(nValid), valid: all.slice(0, nValid), test };
+}
+
+/** English → `lang`, 80/10/10 split by unique English sentence (no sentence in two parts). */
+function tatoeba(lang: TatoebaLang, opts: TaskOptions): Parts {
+  const pairs = loadTatoeba(lang, opts.dataDir);
+  const split = splitBySource(pairs, { valid: 0.1, test: 0.1, seed: opts.seed ?? 1 });
+  const conv = (ps: typeof pairs) =>
+    ps.map((p) => ({ src: WORDS.tokenize(p.source), tgt: WORDS.tokenize(p.target) }));
+  return { train: conv(split.train), valid: conv(split.valid), test: conv(split.test) };
+}
+
+const scanTask = (split: ScanSplit): TaskSpec => ({
+  description: `SCAN ${split} split (Lake & Baroni 2018)`,
+  read: (o) => scan(split, o),
+  tokenizer: SPACE,
+  metric: "exactMatch",
+});
+
+const tatoebaTask = (lang: TatoebaLang, language: string): TaskSpec => ({
+  description: `Tatoeba English → ${language}`,
+  read: (o) => tatoeba(lang, o),
+  tokenizer: WORDS,
+  metric: "bleu",
+});
+
+const syntheticTask = (kind: "reverse" | "copy"): TaskSpec => ({
+  description: `synthetic ${kind} of symbol strings (the bottleneck experiment)`,
+  read: (o) => synthetic(kind, o),
+  tokenizer: SPACE,
+  metric: "exactMatch",
+});
+
+/** Every task, described once: reader, tokenizer, metric. */
+export const TASKS: Readonly<Record<TaskName, TaskSpec>> = {
+  "scan-simple": scanTask("simple"),
+  "scan-length": scanTask("length"),
+  "scan-addprim_jump": scanTask("addprim_jump"),
+  "tatoeba-hin": tatoebaTask("hin", "Hindi"),
+  "tatoeba-fra": tatoebaTask("fra", "French"),
+  "tatoeba-deu": tatoebaTask("deu", "German"),
+  reverse: syntheticTask("reverse"),
+  copy: syntheticTask("copy"),
+};
+
+/** The description of a task by name; an unknown name is an error listing the known ones. */
+export function taskSpec(name: string): TaskSpec {
+  if (!Object.hasOwn(TASKS, name)) {
+    throw new Error(`loadTask: unknown task "${name}" (one of ${TASK_NAMES.join(", ")})`);
+  }
+  return TASKS[name as TaskName];
 }
 
 /** Loads a task by name. */
 export function loadTask(name: string, opts: TaskOptions = {}): TaskData {
-  if (name.startsWith("scan-")) {
-    const split = name.slice(5) as ScanSplit;
-    if (!["simple", "length", "addprim_jump"].includes(split))
-      throw new Error(`loadTask: unknown SCAN split "${split}"`);
-    const all = loadScan(split, "train", opts.dataDir).map((e) => ({ src: e.source, tgt: e.target }));
-    const test = loadScan(split, "test", opts.dataDir).map((e) => ({ src: e.source, tgt: e.target }));
-    shuffleInPlace(all, mulberry32(opts.seed ?? 1));
-    const nValid = Math.round(all.length * 0.1);
-    return finish(
-      name,
-      { train: all.slice(nValid), valid: all.slice(0, nValid), test },
-      opts,
-      spaceSplit,
-      (t) => t.join(" "),
-    );
-  }
-  if (name.startsWith("tatoeba-")) {
-    const lang = name.slice(8) as TatoebaLang;
-    if (!["hin", "fra", "deu"].includes(lang))
-      throw new Error(`loadTask: unknown Tatoeba language "${lang}"`);
-    const pairs = loadTatoeba(lang, opts.dataDir);
-    const split = splitBySource(pairs, { valid: 0.1, test: 0.1, seed: opts.seed ?? 1 });
-    const tok = (s: string) => tokenize(s, { lowercase: true });
-    const conv = (ps: typeof pairs) => ps.map((p) => ({ src: tok(p.source), tgt: tok(p.target) }));
-    return finish(
-      name,
-      { train: conv(split.train), valid: conv(split.valid), test: conv(split.test) },
-      opts,
-      tok,
-      (t) => detokenize(t),
-    );
-  }
-  if (name === "reverse" || name === "copy") return synthetic(name, opts);
-  throw new Error(`loadTask: unknown task "${name}" (one of ${TASK_NAMES.join(", ")})`);
+  const spec = taskSpec(name);
+  return finish(name, spec.read(opts), opts, spec.tokenizer);
 }

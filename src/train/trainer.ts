@@ -14,7 +14,7 @@ import { getRngState, manualSeed, reshape, setRngState, type Tensor, tensor } fr
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { type EvalResult, evaluatePairs } from "./evaluate.js";
 import { createProgress } from "./progress.js";
-import { loadTask, type TaskData, type TaskOptions } from "./tasks.js";
+import { loadTask, type TaskData, type TaskOptions, taskSpec } from "./tasks.js";
 
 export interface TrainOptions {
   task: string;
@@ -110,9 +110,9 @@ function unpackOptimizer(
   return { state, paramGroups: json.paramGroups };
 }
 
-/** Score used to pick the best checkpoint: exact match for SCAN/synthetic, BLEU for translation. */
+/** Score used to pick the best checkpoint: the task's metric (exact match or BLEU). */
 function scoreOf(task: string, v: EpochSummary["valid"]): number {
-  return task.startsWith("tatoeba") ? v.bleu : v.exactMatch;
+  return v[taskSpec(task).metric];
 }
 
 /** Builds the model a checkpoint describes and loads its weights. */

@@ -1,9 +1,13 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import * as data from "../../src/data/index.js";
+import * as browserData from "../../src/data/index.js";
+import * as node from "../../src/node.js";
+
+/** The data API: what runs anywhere (qkv/data) plus the readers that touch the disk (qkv/node). */
+const data = { ...browserData, ...node };
 
 describe("src/data index", () => {
-  it("re-exports the public API", () => {
+  it("re-exports the public API (files and paths through qkv/node)", () => {
     for (const name of [
       "packageRoot",
       "dataDir",

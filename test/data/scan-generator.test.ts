@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadScan } from "../../src/data/scan.js";
+import { loadScan } from "../../src/data/files.js";
 import { generateScan, interpretScan, SCAN_COMMAND_COUNT } from "../../src/data/scan-generator.js";
 import { requireDataset } from "../helpers/data.js";
 

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadScan, scanPath } from "../../src/data/files.js";
 import { dataDir } from "../../src/data/paths.js";
-import { loadScan, parseScan, scanPath } from "../../src/data/scan.js";
+import { parseScan } from "../../src/data/scan.js";
 import { requireDataset } from "../helpers/data.js";
 
 describe("parseScan", () => {

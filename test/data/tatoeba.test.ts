@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadTatoeba, tatoebaPath } from "../../src/data/files.js";
 import {
-  loadTatoeba,
   normalizeSentence,
   parseTatoeba,
   splitBySource,
   TATOEBA_CREDIT,
   type TatoebaPair,
-  tatoebaPath,
 } from "../../src/data/tatoeba.js";
 import { requireDataset } from "../helpers/data.js";
 

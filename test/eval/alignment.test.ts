@@ -6,9 +6,9 @@ import {
   alignmentScores,
   attentionToLinks,
   invertLinks,
-  readHansardsGold,
   toLinkSet,
 } from "../../src/eval/alignment.js";
+import { readHansardsGold } from "../../src/eval/hansards.js";
 import { requireDataset } from "../helpers/data.js";
 
 const HAS_HANSARDS = requireDataset("hansards-align-fr-en");

@@ -1,0 +1,41 @@
+/**
+ * qkv/node — the parts of qkv that need Node.js: files and folders (data sets on disk, safetensors files,
+ * atomic writes, checkpoints), the training loop with its terminal progress bar, and task loading.
+ * Everything else (tensors, attention, models, decoding, metrics, pictures) is in the root entry `qkv`,
+ * which runs in browsers too.
+ *
+ * @example
+ * import { Seq2Seq } from "qkv";
+ * import { loadModel, train } from "qkv/node";
+ */
+
+export { loadScan, loadTatoeba, readScanFile, readTatoebaFile, scanPath, tatoebaPath } from "./data/files.js";
+export { readTextFile } from "./data/lines.js";
+export { type ParallelPair, readParallel } from "./data/parallel.js";
+export { dataDir, dataPath, hasDataset, packageRoot } from "./data/paths.js";
+export { readHansardsGold } from "./eval/hansards.js";
+export { writeFileAtomic } from "./io/atomic.js";
+export { readSafetensors, writeSafetensors } from "./io/safetensors-file.js";
+export { type CheckpointData, loadCheckpoint, saveCheckpoint } from "./train/checkpoint.js";
+export { createProgress, type Progress, type ProgressValues } from "./train/progress.js";
+export {
+  loadTask,
+  TASK_NAMES,
+  TASKS,
+  type TaskData,
+  type TaskName,
+  type TaskOptions,
+  type TaskSpec,
+  type TextTokenizer,
+  type TokenPair,
+  taskSpec,
+} from "./train/tasks.js";
+export {
+  type CheckpointMeta,
+  type EpochSummary,
+  loadModel,
+  type TrainOptions,
+  type TrainResult,
+  train,
+  vocabsOf,
+} from "./train/trainer.js";
