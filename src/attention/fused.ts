@@ -66,6 +66,11 @@ export function fusedAttention(
   // A purely causal mask runs on the kernel's causal path; anything else becomes a bias.
   let causal = opts.causal ?? false;
   let mask = opts.mask ?? null;
+  if (mask?.isLearned) {
+    throw new Error(
+      "fusedAttention: the mask has a learned bias (requiresGrad), which the fused kernel does not differentiate; use scaledDotProductAttention or attend",
+    );
+  }
   if (mask?.isCausalOnly) {
     causal = true;
     mask = null;

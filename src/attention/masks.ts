@@ -11,7 +11,7 @@
  * PyTorch's boolean masks mean the opposite (True = IGNORE); they enter only through the adapters
  * whose names say so: `fromTorchBoolMask`, `fromTorchKeyPaddingMask`, `fromTorchAttnMask`.
  */
-import { type NestedArray, reshape, type Shape, Tensor, tensor } from "../tensor/index.js";
+import { add, type NestedArray, reshape, type Shape, Tensor, tensor } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 
 type Part =
@@ -29,6 +29,11 @@ export class AttentionMask {
   /** @internal */
   static of(part: Part): AttentionMask {
     return new AttentionMask([part]);
+  }
+
+  /** True when a part of the bias is a tensor that requires grad (a learned bias). */
+  get isLearned(): boolean {
+    return this.parts.some((p) => "bias" in p && p.bias.requiresGrad);
   }
 
   /** Both masks at once: a key is allowed only where both allow it (biases add). */
@@ -50,17 +55,11 @@ export class AttentionMask {
     const rank = scoreShape.length;
     const T = scoreShape[rank - 2];
     const S = scoreShape[rank - 1];
-    let total: Float32Array | null = null;
-    let totalShape: number[] = [];
+    // The parts add up through autograd ops, so a learned bias (relative positions, ALiBi slopes) gets
+    // its gradient; constant parts (padding, causal) are plain tensors that need none.
+    let total: Tensor | null = null;
     const acc = (b: Tensor) => {
-      if (!total) {
-        total = Float32Array.from(b.data);
-        totalShape = [...b.shape];
-        return;
-      }
-      const sum = tensor(total, totalShape).add(b);
-      total = sum.data;
-      totalShape = [...sum.shape];
+      total = total ? add(total, b) : b;
     };
     for (const p of this.parts) {
       if (p.kind === "padding") {
@@ -112,11 +111,10 @@ export class AttentionMask {
           throw new Error(
             `${op}: mask of shape ${fmt(b.shape)} does not broadcast to scores ${fmt(scoreShape)}`,
           );
-        acc(b.detach());
+        acc(b);
       }
     }
-    if (!total) return tensor(new Float32Array(1), []);
-    return tensor(total, totalShape);
+    return total ?? tensor(new Float32Array(1), []);
   }
 }
 
@@ -145,7 +143,12 @@ export function maskFromAllowed(allowed: Tensor | boolean[][] | boolean[][][] | 
   return AttentionMask.of({ kind: "bias", bias: tensor(bias, t.shape) });
 }
 
-/** A float bias added to the scores as given (e.g. ALiBi, relative positions, or −1e9 style masks). */
+/**
+ * A float bias added to the scores as given (e.g. ALiBi, relative positions, or −1e9 style masks). The
+ * bias is differentiable: a bias tensor that requires grad (a learned relative-position bias) receives
+ * its gradient through `attend` (the fused kernel does not differentiate its bias, so
+ * `scaledDotProductAttention` takes the three-step path for such a mask).
+ */
 export function additiveMask(bias: Tensor | NestedArray): AttentionMask {
   return AttentionMask.of({ kind: "bias", bias: toTensor(bias) });
 }

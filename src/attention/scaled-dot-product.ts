@@ -61,7 +61,9 @@ export function scaledDotProductAttention(
   }
   const dropping = (opts.dropout ?? 0) > 0 && opts.training === true;
   const fused = opts.fused ?? prefersFusedAttention();
-  if (fused && !dropping && hasFusedAttention() && fusedShapesOk(query, k, v)) {
+  // The fused kernel differentiates q, k and v, not the bias: a learned bias takes the three steps.
+  const learnedBias = opts.mask?.isLearned ?? false;
+  if (fused && !dropping && !learnedBias && hasFusedAttention() && fusedShapesOk(query, k, v)) {
     // The result's `weights` is a getter: computed (from the saved log-sum-exp) only when read.
     return fusedAttention(query, k, v, { scale: opts.scale, causal: opts.causal, mask: opts.mask });
   }

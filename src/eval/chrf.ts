@@ -232,11 +232,6 @@ function matchStatistics(
   out.push(ref.size > 0 ? hypCount : 0, refTotal, match);
 }
 
-/** sacreBLEU's `CHRF._compute_f_score` on flattened [hyp, ref, match] statistics. */
-export function chrfFromStatistics(stats: readonly number[], opts: ChrfOptions = {}): number {
-  return fScore(stats, resolve(opts));
-}
-
 function fScore(stats: readonly number[], o: ResolvedChrf): number {
   const order = o.charOrder + o.wordOrder;
   const eps = 1e-16;

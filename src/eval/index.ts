@@ -54,7 +54,6 @@ export {
   type ChrfReferenceStreams,
   type ChrfReferences,
   type ChrfScore,
-  chrfFromStatistics,
   chrfSegmentStatistics,
   chrfWords,
   corpusChrf,

@@ -1,8 +1,9 @@
 /**
- * Backend registry: backends register under a name; ops dispatch through `backend()`.
- * The reference backend is always there and active by default; "wasm" is registered as a loader
- * (the module and its binary load on first `setBackend("wasm")`). `initBackend()` in ./index.ts
- * picks wasm where it loads.
+ * Backend registry: backends register under a name; ops (src/tensor/ops) dispatch through `backend()`.
+ * The reference backend is always there and active by default; "wasm" is registered as a loader (its
+ * module and binary load on the first `setBackend("wasm")`). `initBackend()` (./index.ts) makes the
+ * fastest backend that loads the active one. Code chooses paths by a backend's declared
+ * `capabilities`, never by its name.
  */
 import type { Backend } from "./contract.js";
 import { referenceBackend } from "./reference/index.js";

@@ -24,8 +24,3 @@ export function xavierUniform(shape: Shape, gain = 1): Tensor {
 export function uniformParam(shape: Shape, bound: number): Tensor {
   return rand(shape, -bound, bound, { requiresGrad: true });
 }
-
-/** nn.Linear's default weight init: U(−1/√fan_in, 1/√fan_in). */
-export function linearWeight(outFeatures: number, inFeatures: number): Tensor {
-  return uniformParam([outFeatures, inFeatures], 1 / Math.sqrt(inFeatures));
-}

@@ -7,7 +7,7 @@
  * accumulates `.grad` on leaf tensors (those created by the user with `requiresGrad: true`).
  */
 import * as ops from "./ops/index.js";
-import { checkShape, fmt, type Shape, sizeOf } from "./shape.js";
+import { checkShape, fmt, type Shape, sameShape, sizeOf } from "./shape.js";
 
 /** What an op records for the backward pass. */
 export interface GradNode {
@@ -126,7 +126,7 @@ export class Tensor {
         );
       }
       seed = new Tensor(new Float32Array([1]), this.shape);
-    } else if (seed.size !== this.size) {
+    } else if (!sameShape(seed.shape, this.shape)) {
       throw new Error(`backward: grad of shape ${fmt(seed.shape)} does not match output ${fmt(this.shape)}`);
     }
     // Reverse topological order by iterative depth-first search.

@@ -26,15 +26,6 @@ export interface MatrixShape {
   cols: number;
 }
 
-/** `4×5`-style description of a (possibly ragged) matrix, for error messages. */
-export function describeShape(weights: readonly (readonly number[])[]): string {
-  if (!Array.isArray(weights)) return typeof weights;
-  const rows = weights.length;
-  if (rows === 0) return "0×0";
-  const first = Array.isArray(weights[0]) ? weights[0].length : "?";
-  return `${rows}×${first}`;
-}
-
 /**
  * Checks that `weights` is a non-empty rectangular matrix of finite numbers and that the labels (when
  * given) match its shape. Throws an Error whose message starts with `fn` and prints the shapes, e.g.

@@ -101,3 +101,30 @@ describe("masks", () => {
     );
   });
 });
+
+describe("a learned additive bias is differentiable", () => {
+  it("attend and scaledDotProductAttention pass the gradient to a bias that requires grad (finite differences)", async () => {
+    const { gradcheck } = await import("../helpers/gradcheck.js");
+    const { attend } = await import("../../src/attention/attend.js");
+    const { scaledDotProductAttention } = await import("../../src/attention/scaled-dot-product.js");
+    const { additiveMask, paddingMask } = await import("../../src/attention/masks.js");
+    const { manualSeed, randn } = await import("../../src/tensor/index.js");
+    manualSeed(5);
+    const q = randn([2, 3, 4]);
+    const k = randn([2, 5, 4]);
+    const v = randn([2, 5, 4]);
+    // A relative-position style bias (T, S), learned, combined with padding.
+    gradcheck(
+      "attend bias",
+      (b) => attend(q, k, v, { mask: additiveMask(b).and(paddingMask([5, 3])) }).output,
+      [randn([3, 5])],
+    );
+    for (const fused of [false, true]) {
+      gradcheck(
+        `sdpa bias fused=${fused}`,
+        (b) => scaledDotProductAttention(q, k, v, { mask: additiveMask(b), fused }).output,
+        [randn([3, 5])],
+      );
+    }
+  });
+});

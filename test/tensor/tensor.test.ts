@@ -174,6 +174,11 @@ describe("autograd controls", () => {
     expect(() => w.mul(2).backward()).toThrow(
       "backward: grad can be omitted only for one-element outputs, got shape [3]",
     );
+    // A seed gradient must have the output's shape, not just its size.
+    const m = tensor([1, 2, 3, 4, 5, 6], [2, 3], { requiresGrad: true });
+    expect(() => m.mul(2).backward(tensor([1, 1, 1, 1, 1, 1], [3, 2]))).toThrow(
+      "backward: grad of shape [3, 2] does not match output [2, 3]",
+    );
   });
 
   it("retainGrad keeps an intermediate gradient; detach cuts the graph", () => {

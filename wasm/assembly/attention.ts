@@ -14,7 +14,7 @@
 //   need to add into the same memory: over query blocks (dQ), then over key blocks (dK, dV; these
 //   read only the packed Kᵀ and Vᵀ, so dK and dV may overwrite K and V).
 //
-// Layout (set up by src/kernels/wasm/runtime.ts): Q, dO, O (bh, tpad, ·); K, V (bh, spad, ·); head
+// Layout (set up by attentionJob in src/kernels/wasm/index.ts): Q, dO, O (bh, tpad, ·); K, V (bh, spad, ·); head
 // dims dp, dvp padded to multiples of 8 with zeros, tpad and spad to multiples of 4 (zero rows).
 // Kᵀ and Vᵀ are packed per key block: panel (h, kb) holds dp (dvp) rows of BC keys.
 
