@@ -107,23 +107,23 @@ function packPanel(src: usize, d: i32, h: i32, kb: i32, dst: usize): void {
   const j0 = kb * BC;
   const jn = imin(BC, P.s - j0);
   if (jn < BC) memory.fill(panel, 0, <usize>d * LDS);
-  const ss = <usize>d << 2;
+  const ss = (<usize>d) << 2;
   let jj = 0;
   for (; jj + 4 <= jn; jj += 4) {
     const row = at(src, (h * P.spad + j0 + jj) * d);
-    const dst = panel + (<usize>jj << 2);
+    const dst = panel + ((<usize>jj) << 2);
     for (let kk = 0; kk < d; kk += 4) transpose4(at(row, kk), ss, dst + <usize>kk * LDS, LDS);
   }
   for (; jj < jn; jj++) {
     const row = at(src, (h * P.spad + j0 + jj) * d);
-    const dst = panel + (<usize>jj << 2);
+    const dst = panel + ((<usize>jj) << 2);
     for (let kk = 0; kk < d; kk++) store<f32>(dst + <usize>kk * LDS, load<f32>(at(row, kk)));
   }
 }
 
 /** S(rows × 8·np) = Q(rows × dp) · Kᵀ panel (dp × BC), tile row stride BC. */
 function scoreTile(q: usize, dp: i32, rows: i32, kt: usize, np: i32, sx: usize): void {
-  const ars = <usize>dp << 2;
+  const ars = (<usize>dp) << 2;
   for (let p = 0; p < np; p++) {
     for (let r = 0; r < rows; r += 4) {
       const c = sx + <usize>r * LDS + <usize>p * 32;
@@ -181,7 +181,7 @@ function maskRow(srow: usize, ncols: i32, h: i32, i: i32, j0: i32, jn: i32): f32
 }
 
 @inline function zeroRow(row: usize, ncols: i32): void {
-  memory.fill(row, 0, <usize>ncols << 2);
+  memory.fill(row, 0, (<usize>ncols) << 2);
 }
 
 @inline function scaleRow(row: usize, n: i32, a: f32): void {
@@ -207,7 +207,7 @@ function forwardTask(h: i32, i0: i32): void {
   const lrow = mrow + <usize>(BR * 4);
   const dp = P.dp;
   const dvp = P.dvp;
-  const ldo = <usize>dvp << 2;
+  const ldo = (<usize>dvp) << 2;
   const rows = imin(BR, P.tpad - i0);
   const qb = at(P.Q, (h * P.tpad + i0) * dp);
   const ob = at(P.O, (h * P.tpad + i0) * dvp);
@@ -259,8 +259,8 @@ function forwardTask(h: i32, i0: i32): void {
     const vb = at(P.V, (h * P.spad + j0) * dvp);
     for (let c = 0; c < dvp; c += 8) {
       for (let r = 0; r < rows; r += 4) {
-        const o = ob + <usize>r * ldo + (<usize>c << 2);
-        kern4x8(sx + <usize>r * LDS, LDS, 4, vb + (<usize>c << 2), ldo, jn, o, ldo, true);
+        const o = ob + <usize>r * ldo + ((<usize>c) << 2);
+        kern4x8(sx + <usize>r * LDS, LDS, 4, vb + ((<usize>c) << 2), ldo, jn, o, ldo, true);
       }
     }
   }
@@ -302,7 +302,7 @@ function probsAndDs(h: i32, i0: i32, rows: i32, kb: i32, sx: usize, dpx: usize):
     }
   }
   // dP = dO_i V_jᵀ
-  const ldo = <usize>P.dvp << 2;
+  const ldo = (<usize>P.dvp) << 2;
   const vt = P.VT + <usize>((h * P.nKB + kb) * P.dvp) * LDS;
   for (let q = 0; q < np; q++) {
     for (let r = 0; r < rows; r += 4) {
@@ -336,8 +336,8 @@ export function attnBackwardKV(args: usize, tid: i32, nt: i32): void {
 function backwardKVTask(h: i32, kb: i32): void {
   const sx = P.scratch;
   const dpx = sx + <usize>(BR * BC * 4);
-  const ldq = <usize>P.dp << 2;
-  const ldo = <usize>P.dvp << 2;
+  const ldq = (<usize>P.dp) << 2;
+  const ldo = (<usize>P.dvp) << 2;
   const j0 = kb * BC;
   const jn = imin(BC, P.s - j0);
   const kr = (jn + 3) & ~3;
@@ -356,14 +356,14 @@ function backwardKVTask(h: i32, kb: i32): void {
     // dV_j += Pᵀ dO_i, dK_j += dSᵀ Q_i
     for (let c = 0; c < P.dvp; c += 8) {
       for (let g = 0; g < kr; g += 4) {
-        const o = dvb + <usize>g * ldo + (<usize>c << 2);
-        kern4x8(sx + (<usize>g << 2), 4, LDS, dob + (<usize>c << 2), ldo, rows, o, ldo, true);
+        const o = dvb + <usize>g * ldo + ((<usize>c) << 2);
+        kern4x8(sx + ((<usize>g) << 2), 4, LDS, dob + ((<usize>c) << 2), ldo, rows, o, ldo, true);
       }
     }
     for (let c = 0; c < P.dp; c += 8) {
       for (let g = 0; g < kr; g += 4) {
-        const o = dkb + <usize>g * ldq + (<usize>c << 2);
-        kern4x8(dpx + (<usize>g << 2), 4, LDS, qb + (<usize>c << 2), ldq, rows, o, ldq, true);
+        const o = dkb + <usize>g * ldq + ((<usize>c) << 2);
+        kern4x8(dpx + ((<usize>g) << 2), 4, LDS, qb + ((<usize>c) << 2), ldq, rows, o, ldq, true);
       }
     }
   }
@@ -382,7 +382,7 @@ export function attnBackwardQ(args: usize, tid: i32, nt: i32): void {
 function backwardQTask(h: i32, i0: i32): void {
   const sx = P.scratch;
   const dpx = sx + <usize>(BR * BC * 4);
-  const ldq = <usize>P.dp << 2;
+  const ldq = (<usize>P.dp) << 2;
   const rows = imin(BR, P.tpad - i0);
   const dqb = at(P.dQ, (h * P.tpad + i0) * P.dp);
   memory.fill(dqb, 0, <usize>rows * ldq);
@@ -398,8 +398,8 @@ function backwardQTask(h: i32, i0: i32): void {
     const kb0 = at(P.K, (h * P.spad + j0) * P.dp);
     for (let c = 0; c < P.dp; c += 8) {
       for (let r = 0; r < rows; r += 4) {
-        const o = dqb + <usize>r * ldq + (<usize>c << 2);
-        kern4x8(dpx + <usize>r * LDS, LDS, 4, kb0 + (<usize>c << 2), ldq, jn, o, ldq, true);
+        const o = dqb + <usize>r * ldq + ((<usize>c) << 2);
+        kern4x8(dpx + <usize>r * LDS, LDS, 4, kb0 + ((<usize>c) << 2), ldq, jn, o, ldq, true);
       }
     }
   }

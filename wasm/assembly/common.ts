@@ -9,15 +9,15 @@ export const NEG_INF: f32 = -Infinity;
 export const POS_INF: f32 = Infinity;
 
 @inline export function argI(args: usize, i: i32): i32 {
-  return load<i32>(args + (<usize>i << 2));
+  return load<i32>(args + ((<usize>i) << 2));
 }
 
 @inline export function argP(args: usize, i: i32): usize {
-  return <usize>load<u32>(args + (<usize>i << 2));
+  return <usize>load<u32>(args + ((<usize>i) << 2));
 }
 
 @inline export function argF(args: usize, i: i32): f32 {
-  return load<f32>(args + (<usize>i << 2));
+  return load<f32>(args + ((<usize>i) << 2));
 }
 
 /** Next task index of a dynamically scheduled loop (shared by all threads of the job). */
@@ -27,7 +27,7 @@ export const POS_INF: f32 = Infinity;
 
 /** Byte address of element i of an f32 array. */
 @inline export function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
+  return p + ((<usize>i) << 2);
 }
 
 @inline export function imin(a: i32, b: i32): i32 {
@@ -47,8 +47,8 @@ export const POS_INF: f32 = Infinity;
   const xc = f32x4.min(f32x4.max(x, f32x4.splat(-86.0)), f32x4.splat(88.72283));
   const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.1219444e-4)));
+  let p = f32x4.splat(1.98756915e-4);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
@@ -91,8 +91,8 @@ export const POS_INF: f32 = Infinity;
   const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), magic);
   const n = f32x4.sub(t, magic);
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.1219444e-4)));
+  let p = f32x4.splat(1.98756915e-4);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));

@@ -98,17 +98,39 @@ const CHUNK = 16384;
 
 function unaryRange(op: i32, x: usize, out: usize, start: i32, end: i32): void {
   switch (op) {
-    case U_NEG: unaryLoop(U_NEG, x, out, start, end); break;
-    case U_EXP: unaryLoop(U_EXP, x, out, start, end); break;
-    case U_LOG: unaryLoop(U_LOG, x, out, start, end); break;
-    case U_TANH: unaryLoop(U_TANH, x, out, start, end); break;
-    case U_SIGMOID: unaryLoop(U_SIGMOID, x, out, start, end); break;
-    case U_RELU: unaryLoop(U_RELU, x, out, start, end); break;
-    case U_SQRT: unaryLoop(U_SQRT, x, out, start, end); break;
-    case U_ABS: unaryLoop(U_ABS, x, out, start, end); break;
-    case U_SIGN: unaryLoop(U_SIGN, x, out, start, end); break;
-    case U_SQUARE: unaryLoop(U_SQUARE, x, out, start, end); break;
-    case U_RECIPROCAL: unaryLoop(U_RECIPROCAL, x, out, start, end); break;
+    case U_NEG:
+      unaryLoop(U_NEG, x, out, start, end);
+      break;
+    case U_EXP:
+      unaryLoop(U_EXP, x, out, start, end);
+      break;
+    case U_LOG:
+      unaryLoop(U_LOG, x, out, start, end);
+      break;
+    case U_TANH:
+      unaryLoop(U_TANH, x, out, start, end);
+      break;
+    case U_SIGMOID:
+      unaryLoop(U_SIGMOID, x, out, start, end);
+      break;
+    case U_RELU:
+      unaryLoop(U_RELU, x, out, start, end);
+      break;
+    case U_SQRT:
+      unaryLoop(U_SQRT, x, out, start, end);
+      break;
+    case U_ABS:
+      unaryLoop(U_ABS, x, out, start, end);
+      break;
+    case U_SIGN:
+      unaryLoop(U_SIGN, x, out, start, end);
+      break;
+    case U_SQUARE:
+      unaryLoop(U_SQUARE, x, out, start, end);
+      break;
+    case U_RECIPROCAL:
+      unaryLoop(U_RECIPROCAL, x, out, start, end);
+      break;
   }
 }
 
@@ -171,46 +193,106 @@ function unaryRange(op: i32, x: usize, out: usize, start: i32, end: i32): void {
 
 function runVV(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   switch (op) {
-    case B_ADD: loopVV(B_ADD, a, b, out, n); break;
-    case B_SUB: loopVV(B_SUB, a, b, out, n); break;
-    case B_MUL: loopVV(B_MUL, a, b, out, n); break;
-    case B_DIV: loopVV(B_DIV, a, b, out, n); break;
-    case B_POW: loopVV(B_POW, a, b, out, n); break;
-    case B_MAX: loopVV(B_MAX, a, b, out, n); break;
-    case B_MIN: loopVV(B_MIN, a, b, out, n); break;
-    case B_EQ: loopVV(B_EQ, a, b, out, n); break;
-    case B_GT: loopVV(B_GT, a, b, out, n); break;
-    case B_GE: loopVV(B_GE, a, b, out, n); break;
+    case B_ADD:
+      loopVV(B_ADD, a, b, out, n);
+      break;
+    case B_SUB:
+      loopVV(B_SUB, a, b, out, n);
+      break;
+    case B_MUL:
+      loopVV(B_MUL, a, b, out, n);
+      break;
+    case B_DIV:
+      loopVV(B_DIV, a, b, out, n);
+      break;
+    case B_POW:
+      loopVV(B_POW, a, b, out, n);
+      break;
+    case B_MAX:
+      loopVV(B_MAX, a, b, out, n);
+      break;
+    case B_MIN:
+      loopVV(B_MIN, a, b, out, n);
+      break;
+    case B_EQ:
+      loopVV(B_EQ, a, b, out, n);
+      break;
+    case B_GT:
+      loopVV(B_GT, a, b, out, n);
+      break;
+    case B_GE:
+      loopVV(B_GE, a, b, out, n);
+      break;
   }
 }
 
 function runVS(op: i32, a: usize, b: f32, out: usize, n: i32): void {
   switch (op) {
-    case B_ADD: loopVS(B_ADD, a, b, out, n); break;
-    case B_SUB: loopVS(B_SUB, a, b, out, n); break;
-    case B_MUL: loopVS(B_MUL, a, b, out, n); break;
-    case B_DIV: loopVS(B_DIV, a, b, out, n); break;
-    case B_POW: loopVS(B_POW, a, b, out, n); break;
-    case B_MAX: loopVS(B_MAX, a, b, out, n); break;
-    case B_MIN: loopVS(B_MIN, a, b, out, n); break;
-    case B_EQ: loopVS(B_EQ, a, b, out, n); break;
-    case B_GT: loopVS(B_GT, a, b, out, n); break;
-    case B_GE: loopVS(B_GE, a, b, out, n); break;
+    case B_ADD:
+      loopVS(B_ADD, a, b, out, n);
+      break;
+    case B_SUB:
+      loopVS(B_SUB, a, b, out, n);
+      break;
+    case B_MUL:
+      loopVS(B_MUL, a, b, out, n);
+      break;
+    case B_DIV:
+      loopVS(B_DIV, a, b, out, n);
+      break;
+    case B_POW:
+      loopVS(B_POW, a, b, out, n);
+      break;
+    case B_MAX:
+      loopVS(B_MAX, a, b, out, n);
+      break;
+    case B_MIN:
+      loopVS(B_MIN, a, b, out, n);
+      break;
+    case B_EQ:
+      loopVS(B_EQ, a, b, out, n);
+      break;
+    case B_GT:
+      loopVS(B_GT, a, b, out, n);
+      break;
+    case B_GE:
+      loopVS(B_GE, a, b, out, n);
+      break;
   }
 }
 
 function runSV(op: i32, a: f32, b: usize, out: usize, n: i32): void {
   switch (op) {
-    case B_ADD: loopSV(B_ADD, a, b, out, n); break;
-    case B_SUB: loopSV(B_SUB, a, b, out, n); break;
-    case B_MUL: loopSV(B_MUL, a, b, out, n); break;
-    case B_DIV: loopSV(B_DIV, a, b, out, n); break;
-    case B_POW: loopSV(B_POW, a, b, out, n); break;
-    case B_MAX: loopSV(B_MAX, a, b, out, n); break;
-    case B_MIN: loopSV(B_MIN, a, b, out, n); break;
-    case B_EQ: loopSV(B_EQ, a, b, out, n); break;
-    case B_GT: loopSV(B_GT, a, b, out, n); break;
-    case B_GE: loopSV(B_GE, a, b, out, n); break;
+    case B_ADD:
+      loopSV(B_ADD, a, b, out, n);
+      break;
+    case B_SUB:
+      loopSV(B_SUB, a, b, out, n);
+      break;
+    case B_MUL:
+      loopSV(B_MUL, a, b, out, n);
+      break;
+    case B_DIV:
+      loopSV(B_DIV, a, b, out, n);
+      break;
+    case B_POW:
+      loopSV(B_POW, a, b, out, n);
+      break;
+    case B_MAX:
+      loopSV(B_MAX, a, b, out, n);
+      break;
+    case B_MIN:
+      loopSV(B_MIN, a, b, out, n);
+      break;
+    case B_EQ:
+      loopSV(B_EQ, a, b, out, n);
+      break;
+    case B_GT:
+      loopSV(B_GT, a, b, out, n);
+      break;
+    case B_GE:
+      loopSV(B_GE, a, b, out, n);
+      break;
   }
 }
 
@@ -247,12 +329,12 @@ export function binary(args: usize, tid: i32, nt: i32): void {
   const b = argP(args, 7);
   const out = argP(args, 8);
   const n = argI(args, 9);
-  const idx = argP(args, 10) + (<usize>tid << 6);
+  const idx = argP(args, 10) + ((<usize>tid) << 6);
   if (n == 0) return;
   const last = rank - 1;
-  const len = load<i32>(shape + (<usize>last << 2));
-  const sal = load<i32>(as + (<usize>last << 2));
-  const sbl = load<i32>(bs + (<usize>last << 2));
+  const len = load<i32>(shape + ((<usize>last) << 2));
+  const sal = load<i32>(as + ((<usize>last) << 2));
+  const sbl = load<i32>(bs + ((<usize>last) << 2));
   const rows = n / len;
   const per = (rows + nt - 1) / nt;
   const r0 = imin(rows, tid * per);
@@ -263,23 +345,23 @@ export function binary(args: usize, tid: i32, nt: i32): void {
   let bi = 0;
   let rest = r0;
   for (let d = last - 1; d >= 0; d--) {
-    const dim = load<i32>(shape + (<usize>d << 2));
+    const dim = load<i32>(shape + ((<usize>d) << 2));
     const i = rest % dim;
     rest /= dim;
-    store<i32>(idx + (<usize>d << 2), i);
-    ai += i * load<i32>(as + (<usize>d << 2));
-    bi += i * load<i32>(bs + (<usize>d << 2));
+    store<i32>(idx + ((<usize>d) << 2), i);
+    ai += i * load<i32>(as + ((<usize>d) << 2));
+    bi += i * load<i32>(bs + ((<usize>d) << 2));
   }
   for (let r = r0; r < r1; r++) {
     run(op, at(a, ai), sal, at(b, bi), sbl, at(out, r * len), len);
     for (let d = last - 1; d >= 0; d--) {
-      const p = idx + (<usize>d << 2);
+      const p = idx + ((<usize>d) << 2);
       const i = load<i32>(p) + 1;
-      const sa = load<i32>(as + (<usize>d << 2));
-      const sb = load<i32>(bs + (<usize>d << 2));
+      const sa = load<i32>(as + ((<usize>d) << 2));
+      const sb = load<i32>(bs + ((<usize>d) << 2));
       ai += sa;
       bi += sb;
-      if (i < load<i32>(shape + (<usize>d << 2))) {
+      if (i < load<i32>(shape + ((<usize>d) << 2))) {
         store<i32>(p, i);
         break;
       }

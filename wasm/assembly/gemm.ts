@@ -131,16 +131,16 @@ function packB(b: usize, k: i32, n: i32, transB: bool, k0: i32, kc: i32, j0: i32
     } else {
       // B(kk, j) = b[j·k + kk]: 4×4 transposes of (4 columns j) × (4 rows kk), scalar tails.
       if (w < 8) memory.fill(panel, 0, <usize>kc * 32);
-      const ss = <usize>k << 2;
+      const ss = (<usize>k) << 2;
       for (let h = 0; h + 4 <= w; h += 4) {
         const src = at(b, (jc + h) * k + k0);
         let kk = 0;
-        const dst = panel + (<usize>h << 2);
+        const dst = panel + ((<usize>h) << 2);
         for (; kk + 4 <= kc; kk += 4) transpose4(at(src, kk), ss, dst + <usize>kk * 32, 32);
         for (; kk < kc; kk++) {
           for (let jj = 0; jj < 4; jj++) {
-            const v = load<f32>(src + <usize>jj * ss + (<usize>kk << 2));
-            store<f32>(dst + <usize>kk * 32 + (<usize>jj << 2), v);
+            const v = load<f32>(src + <usize>jj * ss + ((<usize>kk) << 2));
+            store<f32>(dst + <usize>kk * 32 + ((<usize>jj) << 2), v);
           }
         }
       }
@@ -175,9 +175,9 @@ export function matmul(args: usize, tid: i32, nt: i32): void {
   const nBlocks = (n + NB - 1) / NB;
   const perBatch = mBlocks * nBlocks;
   const tasks = batch * perBatch;
-  const ars: usize = transA ? 4 : <usize>k << 2;
-  const acs: usize = transA ? <usize>m << 2 : 4;
-  const ldc: usize = <usize>n << 2;
+  const ars: usize = transA ? 4 : (<usize>k) << 2;
+  const acs: usize = transA ? (<usize>m) << 2 : 4;
+  const ldc: usize = (<usize>n) << 2;
   for (let task = nextTask(args); task < tasks; task = nextTask(args)) {
     const bt = task / perBatch;
     const rem = task - bt * perBatch;
@@ -189,7 +189,7 @@ export function matmul(args: usize, tid: i32, nt: i32): void {
     const j1 = imin(n, j0 + NB);
     const a = at(A, load<i32>(at(aOff, bt)));
     const b = at(B, load<i32>(at(bOff, bt)));
-    const c = C + (<usize>bt * <usize>m * <usize>n << 2);
+    const c = C + ((<usize>bt * <usize>m * <usize>n) << 2);
     const np = (j1 - j0 + 7) >> 3;
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = imin(KC, k - k0);
@@ -202,14 +202,14 @@ export function matmul(args: usize, tid: i32, nt: i32): void {
         let i = i0;
         for (; i + 4 <= i1; i += 4) {
           const ap = a + <usize>i * ars + <usize>k0 * acs;
-          const cp = c + <usize>i * ldc + (<usize>jc << 2);
+          const cp = c + <usize>i * ldc + ((<usize>jc) << 2);
           if (w == 8) {
             kern4x8(ap, ars, acs, bp, 32, kc, cp, ldc, acc);
           } else {
             kern4x8(ap, ars, acs, bp, 32, kc, tile, 32, false);
             for (let r = 0; r < 4; r++) {
               for (let jj = 0; jj < w; jj++) {
-                const dst = cp + <usize>r * ldc + (<usize>jj << 2);
+                const dst = cp + <usize>r * ldc + ((<usize>jj) << 2);
                 const v = load<f32>(tile + <usize>(r * 32 + (jj << 2)));
                 store<f32>(dst, acc ? load<f32>(dst) + v : v);
               }
@@ -218,14 +218,14 @@ export function matmul(args: usize, tid: i32, nt: i32): void {
         }
         for (; i < i1; i++) {
           const ap = a + <usize>i * ars + <usize>k0 * acs;
-          const cp = c + <usize>i * ldc + (<usize>jc << 2);
+          const cp = c + <usize>i * ldc + ((<usize>jc) << 2);
           if (w == 8) {
             kern1x8(ap, acs, bp, 32, kc, cp, acc);
           } else {
             kern1x8(ap, acs, bp, 32, kc, tile, false);
             for (let jj = 0; jj < w; jj++) {
-              const dst = cp + (<usize>jj << 2);
-              const v = load<f32>(tile + (<usize>jj << 2));
+              const dst = cp + ((<usize>jj) << 2);
+              const v = load<f32>(tile + ((<usize>jj) << 2));
               store<f32>(dst, acc ? load<f32>(dst) + v : v);
             }
           }

@@ -3,11 +3,11 @@
 // No kernel allocates: JavaScript owns the linear memory above __heap_base (an arena), which is
 // shared by all threads.
 
-export { unary, binary } from "./elementwise";
-export { matmul, MATMUL_SCRATCH } from "./gemm";
-export { reduce, softmax, argmax } from "./reduce";
-export { permute, indexSelect, indexAdd, concat } from "./layout";
-export { attnPack, attnForward, attnBackwardKV, attnBackwardQ, ATTN_SCRATCH } from "./attention";
+export { ATTN_SCRATCH, attnBackwardKV, attnBackwardQ, attnForward, attnPack } from "./attention";
+export { binary, unary } from "./elementwise";
+export { MATMUL_SCRATCH, matmul } from "./gemm";
+export { concat, indexAdd, indexSelect, permute } from "./layout";
+export { argmax, reduce, softmax } from "./reduce";
 
 /** First byte of linear memory free for the JavaScript arena. */
 export function heapBase(): usize {

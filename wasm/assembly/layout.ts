@@ -17,17 +17,17 @@ export function permute(args: usize, tid: i32, nt: i32): void {
   const idx = argP(args, 7);
   if (n == 0) return;
   const last = rank - 1;
-  const len = load<i32>(shape + (<usize>last << 2));
-  const sl = load<i32>(strides + (<usize>last << 2));
-  const tiled = sl != 1 && rank >= 2 && load<i32>(strides + (<usize>(last - 1) << 2)) == 1;
+  const len = load<i32>(shape + ((<usize>last) << 2));
+  const sl = load<i32>(strides + ((<usize>last) << 2));
+  const tiled = sl != 1 && rank >= 2 && load<i32>(strides + ((<usize>(last - 1)) << 2)) == 1;
   const lead = tiled ? rank - 2 : rank - 1;
-  const rows = tiled ? load<i32>(shape + (<usize>(last - 1) << 2)) : 1;
+  const rows = tiled ? load<i32>(shape + ((<usize>(last - 1)) << 2)) : 1;
   const block = tiled ? rows * len : len;
-  memory.fill(idx, 0, <usize>rank << 2);
+  memory.fill(idx, 0, (<usize>rank) << 2);
   let src = 0;
   for (let o = 0; o < n; o += block) {
     if (sl == 1) {
-      memory.copy(at(out, o), at(x, src), <usize>len << 2);
+      memory.copy(at(out, o), at(x, src), (<usize>len) << 2);
     } else if (tiled) {
       // out[r, c] = x[src + r + c·sl] for r < rows, c < len, in 8×8 tiles.
       for (let r0 = 0; r0 < rows; r0 += 8) {
@@ -45,11 +45,11 @@ export function permute(args: usize, tid: i32, nt: i32): void {
       for (let c = 0; c < len; c++) store<f32>(at(dst, c), load<f32>(at(x, src + c * sl)));
     }
     for (let d = lead - 1; d >= 0; d--) {
-      const p = idx + (<usize>d << 2);
+      const p = idx + ((<usize>d) << 2);
       const i = load<i32>(p) + 1;
-      const s = load<i32>(strides + (<usize>d << 2));
+      const s = load<i32>(strides + ((<usize>d) << 2));
       src += s;
-      if (i < load<i32>(shape + (<usize>d << 2))) {
+      if (i < load<i32>(shape + ((<usize>d) << 2))) {
         store<i32>(p, i);
         break;
       }
@@ -73,7 +73,7 @@ export function indexSelect(args: usize, tid: i32, nt: i32): void {
       const src = at(x, (o * n + load<i32>(at(indices, j))) * inner);
       const dst = at(out, (o * m + j) * inner);
       if (inner == 1) store<f32>(dst, load<f32>(src));
-      else memory.copy(dst, src, <usize>inner << 2);
+      else memory.copy(dst, src, (<usize>inner) << 2);
     }
   }
 }
@@ -121,7 +121,7 @@ export function concat(args: usize, tid: i32, nt: i32): void {
     for (let p = 0; p < count; p++) {
       const len = load<i32>(at(sizes, p)) * inner;
       const src = <usize>load<u32>(at(parts, p));
-      memory.copy(at(out, off), at(src, o * len), <usize>len << 2);
+      memory.copy(at(out, off), at(src, o * len), (<usize>len) << 2);
       off += len;
     }
   }

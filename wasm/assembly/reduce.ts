@@ -3,7 +3,7 @@ import { argI, argP, at, hmax, hsum, imin, NEG_INF, nextTask, vexpFast } from ".
 
 const R_SUM = 0;
 const R_MAX = 1;
-const R_MIN = 2;
+// op 2 = min: the kernels test only for sum and max.
 
 /** Sum of n contiguous floats, accumulated in float64 (as the reference). */
 function rowSum(x: usize, n: i32): f64 {
@@ -65,26 +65,26 @@ export function reduce(args: usize, tid: i32, nt: i32): void {
     const base = at(x, o * n * inner);
     const dst = at(out, o * inner);
     if (op == R_SUM) {
-      memory.fill(acc64, 0, <usize>inner << 3);
+      memory.fill(acc64, 0, (<usize>inner) << 3);
       for (let j = 0; j < n; j++) {
-        const row = base + (<usize>(j * inner) << 2);
+        const row = base + ((<usize>(j * inner)) << 2);
         let i = 0;
         for (; i + 2 <= inner; i += 2) {
-          const p = acc64 + (<usize>i << 3);
+          const p = acc64 + ((<usize>i) << 3);
           const v = v128.load64_zero(at(row, i));
           v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
         }
         for (; i < inner; i++) {
-          const p = acc64 + (<usize>i << 3);
+          const p = acc64 + ((<usize>i) << 3);
           store<f64>(p, load<f64>(p) + <f64>load<f32>(at(row, i)));
         }
       }
-      for (let i = 0; i < inner; i++) store<f32>(at(dst, i), <f32>load<f64>(acc64 + (<usize>i << 3)));
+      for (let i = 0; i < inner; i++) store<f32>(at(dst, i), <f32>load<f64>(acc64 + ((<usize>i) << 3)));
     } else {
       const isMax = op == R_MAX;
-      memory.copy(dst, base, <usize>inner << 2);
+      memory.copy(dst, base, (<usize>inner) << 2);
       for (let j = 1; j < n; j++) {
-        const row = base + (<usize>(j * inner) << 2);
+        const row = base + ((<usize>(j * inner)) << 2);
         let i = 0;
         for (; i + 4 <= inner; i += 4) {
           const p = at(dst, i);
@@ -143,7 +143,7 @@ export function softmaxRow(x: usize, out: usize, n: i32, log: bool): void {
 
 /** Softmax over the middle axis for `w` ≤ 4 adjacent inner lanes at once (lanes ≥ w are ignored). */
 function softmaxLanes(x: usize, out: usize, n: i32, inner: i32, w: i32, log: bool): void {
-  const stride = <usize>inner << 2;
+  const stride = (<usize>inner) << 2;
   // Load w lanes (rest -∞) of row j.
   let m = f32x4.splat(NEG_INF);
   for (let j = 0; j < n; j++) m = f32x4.max(m, loadLanes(x + <usize>j * stride, w));
@@ -236,7 +236,7 @@ export function argmax(args: usize, tid: i32, nt: i32): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = at(x, o * n * inner + i);
-      const stride = <usize>inner << 2;
+      const stride = (<usize>inner) << 2;
       let best = 0;
       let bv = load<f32>(base);
       for (let j = 1; j < n; j++) {
@@ -246,7 +246,7 @@ export function argmax(args: usize, tid: i32, nt: i32): void {
           best = j;
         }
       }
-      store<i32>(out + (<usize>(o * inner + i) << 2), best);
+      store<i32>(out + ((<usize>(o * inner + i)) << 2), best);
     }
   }
 }
