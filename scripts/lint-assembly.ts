@@ -11,7 +11,7 @@
  *   npm run lint:assembly -- --write format and apply safe fixes
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +25,6 @@ const MARKED = /^\/\* @(inline|global|lazy|unmanaged|final) \*\/ /gm;
 
 const base = JSON.parse(readFileSync(join(root, "biome.json"), "utf8"));
 const config = {
-  files: { includes: ["*.ts"] },
   formatter: base.formatter,
   javascript: base.javascript,
   assist: base.assist,
@@ -35,7 +34,11 @@ const config = {
       ...base.linter.rules,
       // AssemblyScript: `==` on numbers is the idiom (there is no coercion); kernel entry points share one
       // signature whether or not they read every argument; `f32`-exact constants are written as such.
-      suspicious: { ...base.linter.rules.suspicious, noDoubleEquals: "off", noApproximativeNumericConstant: "off" },
+      suspicious: {
+        ...base.linter.rules.suspicious,
+        noDoubleEquals: "off",
+        noApproximativeNumericConstant: "off",
+      },
       correctness: { noUnusedFunctionParameters: "off", noPrecisionLoss: "off" },
       complexity: { ...base.linter.rules.complexity, noStaticOnlyClass: "off" },
     },
@@ -48,9 +51,16 @@ try {
   for (const f of files) {
     writeFileSync(join(work, f), readFileSync(join(SOURCE, f), "utf8").replace(DECORATOR, "/* @$1 */ "));
   }
-  writeFileSync(join(work, "biome.json"), JSON.stringify(config));
+  mkdirSync(join(work, "config"));
+  writeFileSync(join(work, "config", "biome.json"), JSON.stringify(config));
   const biome = join(root, "node_modules", ".bin", "biome");
-  const args = ["check", ...(write ? ["--write"] : []), "--max-diagnostics=200", "."];
+  const args = [
+    "check",
+    "--config-path=config",
+    ...(write ? ["--write"] : []),
+    "--max-diagnostics=200",
+    ...files,
+  ];
   const r = spawnSync(biome, args, { cwd: work, encoding: "utf8" });
   const out = `${r.stdout}${r.stderr}`.replaceAll(work, "wasm/assembly");
   if (write) {
@@ -67,4 +77,3 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-
