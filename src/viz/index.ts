@@ -14,6 +14,7 @@ export {
   relativeLuminance,
   toHex,
 } from "./colormap.js";
+export { DEFAULT_FONT_FAMILY, EMBEDDED_FONT_FAMILY } from "./fonts.js";
 export { type AttentionPanel, type AttentionReportOptions, attentionReportHtml } from "./html.js";
 export {
   formatValue,
@@ -38,16 +39,14 @@ export {
   type RgbaImage,
   zlibCompress,
 } from "./png.js";
+export { heatmapSvg, type SvgHeatmapOptions } from "./heatmap-svg.js";
 export {
-  DEFAULT_FONT_FAMILY,
-  heatmapSvg,
   type LineChartOptions,
   type LineSeries,
   lineChartSvg,
   niceTicks,
   SERIES_COLORS,
-  type SvgHeatmapOptions,
-} from "./svg.js";
+} from "./line-chart-svg.js";
 export {
   type ColumnHeader,
   heatmapTerminal,
