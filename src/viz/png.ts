@@ -11,9 +11,14 @@ import { encode } from "fast-png";
 import { type ColormapName, colorAt, contrastColor, type RGB } from "./colormap.js";
 import { type HeatmapLayout, heatmapLayout } from "./layout.js";
 import { formatValue, labelsOrIndices, makeScale, type ScaleOptions, validateMatrix } from "./matrix.js";
-import { drawText, measureText, type RgbaImage } from "./text-raster.js";
+import { drawText, measureText } from "./text-raster.js";
 
-export type { RgbaImage } from "./text-raster.js";
+/** An RGBA raster: `width × height × 4` bytes, rows top to bottom. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
 
 export interface EncodePngOptions {
   /** zlib compression level, 0 (stored, fastest) to 9 (smallest); default 6. */

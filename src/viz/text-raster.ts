@@ -16,13 +16,7 @@
 import * as fontkit from "fontkit";
 import type { RGB } from "./colormap.js";
 import { base64ToBytes, EMBEDDED_FONT_SUBSETS } from "./fonts.js";
-
-/** An RGBA raster: `width × height × 4` bytes, rows top to bottom. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  rgba: Uint8Array;
-}
+import type { RgbaImage } from "./png.js";
 
 type Font = fontkit.Font;
 type Glyph = fontkit.Glyph;

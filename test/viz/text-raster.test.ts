@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RGB } from "../../src/viz/colormap.js";
-import {
-  drawText,
-  type Edge,
-  fillEdges,
-  measureText,
-  type RgbaImage,
-  shapeText,
-} from "../../src/viz/text-raster.js";
+import type { RgbaImage } from "../../src/viz/png.js";
+import { drawText, type Edge, fillEdges, measureText, shapeText } from "../../src/viz/text-raster.js";
 
 function blank(width: number, height: number, c: RGB = [255, 255, 255]): RgbaImage {
   const rgba = new Uint8Array(width * height * 4);
