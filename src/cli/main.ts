@@ -341,7 +341,7 @@ program
         console.log(`SVG written to ${o.svg}`);
       }
       if (o.png) {
-        writeFileSync(o.png, heatmapPng(rows, { cellSize: 32 }));
+        writeFileSync(o.png, heatmapPng(rows, { rowLabels, colLabels: src, title: sentence, cellSize: 32 }));
         console.log(`PNG written to ${o.png}`);
       }
       if (o.html) {

@@ -1,10 +1,13 @@
 /**
  * A self-contained HTML report: attention heatmaps as inline SVGs side by side, with a hover tooltip
  * ("query → key: weight") from a small inline script. No external resources: one file to open or share.
+ * When any text is Hindi (Devanagari), the page bundles Noto Sans Devanagari, so it renders on systems
+ * without a Devanagari font.
  */
 import type { ColormapName } from "./colormap.js";
+import { DEFAULT_FONT_FAMILY, fontFaceScript, needsDevanagari } from "./fonts.js";
+import { renderHeatmapSvg } from "./heatmap-svg.js";
 import { type Normalize, validateMatrix } from "./matrix.js";
-import { renderHeatmapSvg } from "./svg.js";
 import { escapeXml } from "./text.js";
 
 /** One heatmap of the report. */
@@ -32,10 +35,15 @@ export interface AttentionReportOptions {
   normalize?: Normalize;
   /** Use one colour scale for all panels (global min/max over every panel) so colours compare (default false). */
   sharedScale?: boolean;
+  /**
+   * Bundle the Devanagari subset of Noto Sans Devanagari (about 67 kB of base64) in the page: "auto" (the
+   * default) when any title, label or the description has Devanagari text, or always (true), or never.
+   */
+  embedFont?: boolean | "auto";
 }
 
 const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans Devanagari", sans-serif; margin: 24px; color: #222; background: #fafafa; }
+body { font-family: ${DEFAULT_FONT_FAMILY}; margin: 24px; color: #222; background: #fafafa; }
 h1 { font-size: 20px; font-weight: 600; margin: 0 0 8px; }
 p.description { margin: 0 0 16px; max-width: 60em; color: #444; }
 .panels { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
@@ -98,6 +106,13 @@ export function attentionReportHtml(panels: AttentionPanel[], options: Attention
     domain = hi > lo ? [lo, hi] : undefined;
   }
   const title = options.title ?? "Attention weights";
+  const embedFont = options.embedFont ?? "auto";
+  if (embedFont !== true && embedFont !== false && embedFont !== "auto") {
+    throw new Error(`${fn}: embedFont must be true, false or "auto", got ${JSON.stringify(embedFont)}`);
+  }
+  const texts = [title, options.description ?? ""];
+  for (const p of panels) texts.push(p.title ?? "", ...(p.rowLabels ?? []), ...(p.colLabels ?? []));
+  const withFont = embedFont === "auto" ? texts.some(needsDevanagari) : embedFont;
   const figures = panels.map((p, k) => {
     const svg = renderHeatmapSvg(`${fn}: panels[${k}]`, p.weights, {
       rowLabels: p.rowLabels,
@@ -130,6 +145,7 @@ export function attentionReportHtml(panels: AttentionPanel[], options: Attention
     "</div>",
     `<div id="qkv-tooltip" role="tooltip" hidden></div>`,
     `<script>\n${SCRIPT}\n</script>`,
+    withFont ? `<script>\n${fontFaceScript()}\n</script>` : "",
     "</body>",
     "</html>",
     "",

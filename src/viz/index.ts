@@ -1,7 +1,8 @@
 /**
  * qkv/viz: framework-free pictures of attention weights — terminal heatmaps, standalone SVG (heatmaps and
  * line charts), PNG, and a self-contained HTML report. Input is plain data (`number[][]` plus labels);
- * everything here runs in Node and in browsers (the PNG encoder is pure TypeScript).
+ * everything here runs in Node and in browsers (PNG via fast-png; text in PNGs is shaped with fontkit in the
+ * embedded Noto Sans Devanagari, so Latin and Hindi labels need no system fonts).
  */
 export {
   COLORMAP_NAMES,
@@ -14,7 +15,16 @@ export {
   relativeLuminance,
   toHex,
 } from "./colormap.js";
+export { DEFAULT_FONT_FAMILY, EMBEDDED_FONT_FAMILY } from "./fonts.js";
+export { heatmapSvg, type SvgHeatmapOptions } from "./heatmap-svg.js";
 export { type AttentionPanel, type AttentionReportOptions, attentionReportHtml } from "./html.js";
+export {
+  type LineChartOptions,
+  type LineSeries,
+  lineChartSvg,
+  niceTicks,
+  SERIES_COLORS,
+} from "./line-chart-svg.js";
 export {
   formatValue,
   type MatrixShape,
@@ -25,29 +35,14 @@ export {
   validateMatrix,
 } from "./matrix.js";
 export {
-  adler32,
-  crc32,
-  deflateFixed,
-  deflateStored,
   type EncodePngOptions,
   encodePng,
+  type HeatmapRaster,
   heatmapPng,
   heatmapRgba,
-  type PngCompression,
   type PngHeatmapOptions,
   type RgbaImage,
-  zlibCompress,
 } from "./png.js";
-export {
-  DEFAULT_FONT_FAMILY,
-  heatmapSvg,
-  type LineChartOptions,
-  type LineSeries,
-  lineChartSvg,
-  niceTicks,
-  SERIES_COLORS,
-  type SvgHeatmapOptions,
-} from "./svg.js";
 export {
   type ColumnHeader,
   heatmapTerminal,

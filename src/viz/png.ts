@@ -1,304 +1,33 @@
 /**
- * A dependency-free PNG encoder (8-bit RGBA, no interlace) in plain TypeScript, so it runs in Node and in
- * browsers alike: CRC-32, Adler-32 and a zlib stream written here, either with stored (uncompressed)
- * deflate blocks or with a small fixed-Huffman LZ77 deflate, plus `heatmapPng` for attention weights.
+ * PNG pictures of attention weights: {@link heatmapRgba} rasterises a heatmap with the same labels as the
+ * SVG one (title, row and rotated column tokens, colour bar; Hindi shaped properly, see text-raster.ts),
+ * and {@link encodePng} writes the file.
+ *
+ * The encoder is fast-png (image-js): maintained, written in TypeScript, pure JavaScript with fflate for
+ * zlib, so it runs unchanged in Node and browsers and bundles with no Node built-ins. pngjs, the other
+ * common choice, is built on Node streams and node:zlib buffers and needs polyfills in a browser.
  */
-import { type ColormapName, colorAt, type RGB } from "./colormap.js";
-import { makeScale, type ScaleOptions, validateMatrix } from "./matrix.js";
+import { encode } from "fast-png";
+import { type ColormapName, colorAt, contrastColor, type RGB } from "./colormap.js";
+import { type HeatmapLayout, heatmapLayout } from "./layout.js";
+import { formatValue, labelsOrIndices, makeScale, type ScaleOptions, validateMatrix } from "./matrix.js";
+import { drawText, measureText } from "./text-raster.js";
 
-let crcTable: Uint32Array | undefined;
-
-function getCrcTable(): Uint32Array {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  return crcTable;
-}
-
-/** CRC-32 (ISO 3309 / PNG / zlib polynomial) of `bytes`, as an unsigned 32-bit integer. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const table = getCrcTable();
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** Adler-32 checksum (the zlib trailer) of `bytes`, as an unsigned 32-bit integer. */
-export function adler32(bytes: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  const MOD = 65521;
-  // Reduce every 5552 bytes (zlib's NMAX) so the running sums stay small integers.
-  for (let i = 0; i < bytes.length; ) {
-    const stop = Math.min(bytes.length, i + 5552);
-    for (; i < stop; i++) {
-      a += bytes[i];
-      b += a;
-    }
-    a %= MOD;
-    b %= MOD;
-  }
-  return ((b << 16) | a) >>> 0;
-}
-
-/** How the zlib stream inside IDAT is compressed. */
-export type PngCompression = "fixed" | "stored";
-
-/** A growable byte buffer with an LSB-first bit writer (deflate's bit order). */
-class ByteWriter {
-  buf: Uint8Array;
-  length = 0;
-  private bitBuf = 0;
-  private bitCount = 0;
-
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(64, capacity));
-  }
-
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.length + extra) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-  }
-
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.length++] = b & 0xff;
-  }
-
-  bytes(data: Uint8Array, start = 0, end = data.length): void {
-    this.ensure(end - start);
-    this.buf.set(data.subarray(start, end), this.length);
-    this.length += end - start;
-  }
-
-  /** Appends the low `n` bits of `value`, least significant first (n ≤ 24). */
-  bits(value: number, n: number): void {
-    this.bitBuf |= (value & ((1 << n) - 1)) << this.bitCount;
-    this.bitCount += n;
-    while (this.bitCount >= 8) {
-      this.byte(this.bitBuf & 0xff);
-      this.bitBuf >>>= 8;
-      this.bitCount -= 8;
-    }
-  }
-
-  /** Pads the pending bits with zeros to a byte boundary. */
-  flushBits(): void {
-    if (this.bitCount > 0) this.byte(this.bitBuf & 0xff);
-    this.bitBuf = 0;
-    this.bitCount = 0;
-  }
-
-  result(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
-}
-
-/** Raw deflate (RFC 1951) of `data` as stored blocks of at most 65535 bytes. */
-export function deflateStored(data: Uint8Array): Uint8Array {
-  const w = new ByteWriter(data.length + 5 * (Math.ceil(data.length / 65535) + 1));
-  let pos = 0;
-  do {
-    const len = Math.min(65535, data.length - pos);
-    const final = pos + len >= data.length;
-    w.byte(final ? 1 : 0); // BFINAL, BTYPE = 00
-    w.byte(len & 0xff);
-    w.byte(len >>> 8);
-    w.byte(~len & 0xff);
-    w.byte((~len >>> 8) & 0xff);
-    w.bytes(data, pos, pos + len);
-    pos += len;
-  } while (pos < data.length);
-  return w.result();
-}
-
-const LENGTH_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
-  227, 258,
-];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA = [
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-];
-
-function reverseBits(v: number, n: number): number {
-  let r = 0;
-  for (let i = 0; i < n; i++) {
-    r = (r << 1) | (v & 1);
-    v >>>= 1;
-  }
-  return r;
-}
-
-interface FixedTables {
-  /** Literal/length symbol → bit-reversed fixed Huffman code and its length. */
-  litCode: Uint16Array;
-  litLen: Uint8Array;
-  /** Distance symbol → bit-reversed 5-bit code. */
-  distCode: Uint16Array;
-  /** Match length (3..258) → length symbol index into LENGTH_BASE. */
-  lengthIndex: Uint8Array;
-}
-
-let fixedTables: FixedTables | undefined;
-
-function getFixedTables(): FixedTables {
-  if (fixedTables) return fixedTables;
-  const litCode = new Uint16Array(288);
-  const litLen = new Uint8Array(288);
-  for (let s = 0; s < 288; s++) {
-    let code: number;
-    let len: number;
-    if (s < 144) [code, len] = [0x30 + s, 8];
-    else if (s < 256) [code, len] = [0x190 + (s - 144), 9];
-    else if (s < 280) [code, len] = [s - 256, 7];
-    else [code, len] = [0xc0 + (s - 280), 8];
-    litCode[s] = reverseBits(code, len);
-    litLen[s] = len;
-  }
-  const distCode = new Uint16Array(30);
-  for (let d = 0; d < 30; d++) distCode[d] = reverseBits(d, 5);
-  const lengthIndex = new Uint8Array(259);
-  for (let k = 0; k < LENGTH_BASE.length; k++) {
-    const end = k + 1 < LENGTH_BASE.length ? LENGTH_BASE[k + 1] : 259;
-    for (let l = LENGTH_BASE[k]; l < end; l++) lengthIndex[l] = k;
-  }
-  fixedTables = { litCode, litLen, distCode, lengthIndex };
-  return fixedTables;
-}
-
-function distIndex(d: number): number {
-  let lo = 0;
-  let hi = DIST_BASE.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (DIST_BASE[mid] <= d) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/**
- * Raw deflate (RFC 1951) of `data` as one block with the fixed Huffman codes and greedy LZ77 matching
- * (hash chains over a 32 KiB window). Simple, and very effective on heatmaps' long runs of equal pixels.
- */
-export function deflateFixed(data: Uint8Array): Uint8Array {
-  const { litCode, litLen, distCode, lengthIndex } = getFixedTables();
-  const w = new ByteWriter((data.length >>> 2) + 64);
-  const WINDOW = 32768;
-  const WMASK = WINDOW - 1;
-  const HASH_BITS = 15;
-  const HMASK = (1 << HASH_BITS) - 1;
-  const MAX_CHAIN = 64;
-  const n = data.length;
-  const head = new Int32Array(1 << HASH_BITS).fill(-1);
-  const prev = new Int32Array(WINDOW).fill(-1);
-  const hashAt = (i: number) => ((data[i] << 10) ^ (data[i + 1] << 5) ^ data[i + 2]) & HMASK;
-  const insert = (i: number) => {
-    const h = hashAt(i);
-    prev[i & WMASK] = head[h];
-    head[h] = i;
-  };
-  const literal = (b: number) => w.bits(litCode[b], litLen[b]);
-
-  w.bits(1, 1); // BFINAL
-  w.bits(1, 2); // BTYPE = 01, fixed Huffman
-  let i = 0;
-  while (i < n) {
-    let bestLen = 0;
-    let bestDist = 0;
-    if (i + 3 <= n) {
-      const maxLen = Math.min(258, n - i);
-      let cand = head[hashAt(i)];
-      let chain = MAX_CHAIN;
-      while (cand >= 0 && i - cand <= WINDOW && chain-- > 0) {
-        if (data[cand + bestLen] === data[i + bestLen] && data[cand] === data[i]) {
-          let len = 0;
-          while (len < maxLen && data[cand + len] === data[i + len]) len++;
-          if (len > bestLen) {
-            bestLen = len;
-            bestDist = i - cand;
-            if (len === maxLen) break;
-          }
-        }
-        cand = prev[cand & WMASK];
-      }
-      insert(i);
-    }
-    if (bestLen >= 3) {
-      const li = lengthIndex[bestLen];
-      const sym = 257 + li;
-      w.bits(litCode[sym], litLen[sym]);
-      if (LENGTH_EXTRA[li] > 0) w.bits(bestLen - LENGTH_BASE[li], LENGTH_EXTRA[li]);
-      const di = distIndex(bestDist);
-      w.bits(distCode[di], 5);
-      if (DIST_EXTRA[di] > 0) w.bits(bestDist - DIST_BASE[di], DIST_EXTRA[di]);
-      for (let k = 1; k < bestLen; k++) if (i + k + 3 <= n) insert(i + k);
-      i += bestLen;
-    } else {
-      literal(data[i]);
-      i++;
-    }
-  }
-  w.bits(litCode[256], litLen[256]); // end of block
-  w.flushBits();
-  return w.result();
-}
-
-/** A zlib stream (RFC 1950): header 78 01, raw deflate, Adler-32 of the uncompressed data. */
-export function zlibCompress(data: Uint8Array, compression: PngCompression = "fixed"): Uint8Array {
-  const body = compression === "stored" ? deflateStored(data) : deflateFixed(data);
-  const out = new Uint8Array(body.length + 6);
-  out[0] = 0x78; // deflate, 32 KiB window
-  out[1] = 0x01; // no dictionary, FLEVEL 0; (0x78 << 8 | 0x01) % 31 === 0
-  out.set(body, 2);
-  const a = adler32(data);
-  out[out.length - 4] = a >>> 24;
-  out[out.length - 3] = (a >>> 16) & 0xff;
-  out[out.length - 2] = (a >>> 8) & 0xff;
-  out[out.length - 1] = a & 0xff;
-  return out;
-}
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function writeU32(buf: Uint8Array, at: number, v: number): void {
-  buf[at] = v >>> 24;
-  buf[at + 1] = (v >>> 16) & 0xff;
-  buf[at + 2] = (v >>> 8) & 0xff;
-  buf[at + 3] = v & 0xff;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  writeU32(out, 0, data.length);
-  for (let k = 0; k < 4; k++) out[4 + k] = type.charCodeAt(k);
-  out.set(data, 8);
-  writeU32(out, 8 + data.length, crc32(out, 4, 8 + data.length));
-  return out;
+/** An RGBA raster: `width × height × 4` bytes, rows top to bottom. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
 }
 
 export interface EncodePngOptions {
-  /** "fixed" (default): LZ77 + fixed Huffman codes; "stored": uncompressed deflate blocks. */
-  compression?: PngCompression;
+  /** zlib compression level, 0 (stored, fastest) to 9 (smallest); default 6. */
+  compressionLevel?: number;
 }
 
 /**
- * Encodes `rgba` (width × height × 4 bytes, rows top to bottom, non-premultiplied) as a PNG file: the
- * signature, IHDR (8-bit RGBA), one IDAT holding a zlib stream of filter-type-0 scanlines, and IEND.
+ * Encodes `rgba` (width × height × 4 bytes, rows top to bottom, non-premultiplied) as a PNG file
+ * (8-bit RGBA, no interlace).
  */
 export function encodePng(
   width: number,
@@ -326,40 +55,14 @@ export function encodePng(
       `${fn}: rgba has ${rgba.length} bytes but width×height×4 = ${width}×${height}×4 = ${expected} (image ${width}×${height})`,
     );
   }
-  const compression = options.compression ?? "fixed";
-  if (compression !== "fixed" && compression !== "stored") {
-    throw new Error(`${fn}: compression must be "fixed" or "stored", got ${JSON.stringify(compression)}`);
+  const level = options.compressionLevel ?? 6;
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new Error(`${fn}: compressionLevel must be an integer in [0, 9], got ${level}`);
   }
-
-  const stride = width * 4;
-  const raw = new Uint8Array((stride + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw[y * (stride + 1)] = 0; // filter: None
-    raw.set(rgba.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
-  }
-
-  const ihdr = new Uint8Array(13);
-  writeU32(ihdr, 0, width);
-  writeU32(ihdr, 4, height);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // colour type: RGBA
-  ihdr[10] = 0; // compression: deflate
-  ihdr[11] = 0; // filter method 0
-  ihdr[12] = 0; // no interlace
-
-  const parts = [
-    Uint8Array.from(PNG_SIGNATURE),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", zlibCompress(raw, compression)),
-    chunk("IEND", new Uint8Array(0)),
-  ];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return encode(
+    { width, height, data: rgba, depth: 8, channels: 4 },
+    { zlib: { level: level as 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 } },
+  );
 }
 
 export interface PngHeatmapOptions extends ScaleOptions, EncodePngOptions {
@@ -371,64 +74,202 @@ export interface PngHeatmapOptions extends ScaleOptions, EncodePngOptions {
   grid?: boolean;
   /** Grid colour (default white). */
   gridColor?: RGB;
+  /** One label per row (query/target token); "0", "1", … when labels are on and none are given. */
+  rowLabels?: string[];
+  /** One label per column (key/source token); "0", "1", … when labels are on and none are given. */
+  colLabels?: string[];
+  /** Heading drawn above the heatmap. */
+  title?: string;
+  /**
+   * Draw the title, row and column labels and the colour bar as the SVG heatmap does. Default: on when
+   * `rowLabels`, `colLabels` or `title` is given; off draws the bare grid of cells.
+   */
+  labels?: boolean;
+  /** Draw the colour bar when labels are on (default true). */
+  colorbar?: boolean;
+  /** Write each value in its cell, black or white for contrast (default false). */
+  showValues?: boolean;
+  /** Label font size in px (default 12). */
+  fontSize?: number;
+  /** Column labels are rotated this many degrees counter-clockwise, 0–90 (default 45). */
+  colLabelAngle?: number;
+  /** Background behind labels and colour bar (default white). */
+  background?: RGB;
+  /** Colour of labels and title (default #222222). */
+  textColor?: RGB;
 }
 
-/** An RGBA raster: `width × height × 4` bytes, rows top to bottom. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  rgba: Uint8Array;
+/** A rasterised heatmap and where its parts went (`layout` is absent for the bare grid). */
+export interface HeatmapRaster extends RgbaImage {
+  /** Top-left corner of cell (i, j) and the cell side, px. */
+  cellX: (j: number) => number;
+  cellY: (i: number) => number;
+  cellSize: number;
+  layout?: HeatmapLayout;
 }
 
 /**
  * Rasterises `weights` (rows = queries, columns = keys) as RGBA pixels: one `cellSize` square per weight,
- * with a 1-px grid line around each cell when `grid` is on (so the image is cols·cellSize + cols + 1 wide).
+ * with a 1-px grid line around each cell when `grid` is on (so the grid is cols·cellSize + cols + 1
+ * wide), and, when labels are on, the SVG heatmap's title, labels and colour bar around it.
  */
-export function heatmapRgba(weights: number[][], options: PngHeatmapOptions = {}): RgbaImage {
+export function heatmapRgba(weights: number[][], options: PngHeatmapOptions = {}): HeatmapRaster {
   return rasterise("heatmapRgba", weights, options);
 }
 
-/** The PNG file bytes of {@link heatmapRgba} (cells only, no text). */
+/** The PNG file bytes of {@link heatmapRgba}. */
 export function heatmapPng(weights: number[][], options: PngHeatmapOptions = {}): Uint8Array {
   const img = rasterise("heatmapPng", weights, options);
   return encodePng(img.width, img.height, img.rgba, options);
 }
 
-function rasterise(fn: string, weights: number[][], options: PngHeatmapOptions): RgbaImage {
-  const { rows, cols } = validateMatrix(fn, weights);
+const WHITE: RGB = [255, 255, 255];
+const INK: RGB = [0x22, 0x22, 0x22];
+const BAR_BORDER: RGB = [0x44, 0x44, 0x44];
+
+function fillRect(img: RgbaImage, x0: number, y0: number, w: number, h: number, c: RGB): void {
+  const xa = Math.max(0, Math.round(x0));
+  const ya = Math.max(0, Math.round(y0));
+  const xb = Math.min(img.width, Math.round(x0 + w));
+  const yb = Math.min(img.height, Math.round(y0 + h));
+  for (let y = ya; y < yb; y++) {
+    for (let x = xa; x < xb; x++) {
+      const o = (y * img.width + x) * 4;
+      img.rgba[o] = c[0];
+      img.rgba[o + 1] = c[1];
+      img.rgba[o + 2] = c[2];
+      img.rgba[o + 3] = 255;
+    }
+  }
+}
+
+function checkRgb(fn: string, name: string, c: RGB): void {
+  if (!Array.isArray(c) || c.length !== 3 || !c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) {
+    throw new Error(`${fn}: ${name} must be [r, g, b] with integers in [0, 255], got ${JSON.stringify(c)}`);
+  }
+}
+
+function rasterise(fn: string, weights: number[][], options: PngHeatmapOptions): HeatmapRaster {
+  const { rows, cols } = validateMatrix(fn, weights, options.rowLabels, options.colLabels);
+  const shape = `(weights ${rows}×${cols})`;
   const cellSize = options.cellSize ?? 20;
   if (!Number.isInteger(cellSize) || cellSize < 1) {
-    throw new Error(`${fn}: cellSize must be a positive integer, got ${cellSize} (weights ${rows}×${cols})`);
+    throw new Error(`${fn}: cellSize must be a positive integer, got ${cellSize} ${shape}`);
+  }
+  const fontSize = options.fontSize ?? 12;
+  if (typeof fontSize !== "number" || !Number.isFinite(fontSize) || fontSize <= 0) {
+    throw new Error(`${fn}: fontSize must be a positive number, got ${fontSize} ${shape}`);
+  }
+  const angleDeg = options.colLabelAngle ?? 45;
+  if (!(angleDeg >= 0 && angleDeg <= 90)) {
+    throw new Error(`${fn}: colLabelAngle must be in [0, 90], got ${angleDeg} ${shape}`);
   }
   const colormap = options.colormap ?? "viridis";
-  const grid = options.grid ?? true;
-  const gridColor = options.gridColor ?? [255, 255, 255];
+  const line = (options.grid ?? true) ? 1 : 0;
+  const gridColor = options.gridColor ?? WHITE;
+  const background = options.background ?? WHITE;
+  const textColor = options.textColor ?? INK;
+  checkRgb(fn, "gridColor", gridColor);
+  checkRgb(fn, "background", background);
+  checkRgb(fn, "textColor", textColor);
   const scale = makeScale(fn, weights, options);
-  const line = grid ? 1 : 0;
-  const width = cols * cellSize + (cols + 1) * line;
-  const height = rows * cellSize + (rows + 1) * line;
-  const rgba = new Uint8Array(width * height * 4);
-  // Start with the grid colour everywhere, then paint cells.
-  for (let p = 0; p < width * height; p++) {
-    rgba[p * 4] = gridColor[0];
-    rgba[p * 4 + 1] = gridColor[1];
-    rgba[p * 4 + 2] = gridColor[2];
-    rgba[p * 4 + 3] = 255;
+  const labels =
+    options.labels ??
+    (options.rowLabels !== undefined || options.colLabels !== undefined || options.title !== undefined);
+
+  let img: RgbaImage;
+  let layout: HeatmapLayout | undefined;
+  let gridX = 0;
+  let gridY = 0;
+  const pitch = cellSize + line;
+  if (labels) {
+    const showColorbar = options.colorbar ?? true;
+    const rowLabels = labelsOrIndices(options.rowLabels, rows);
+    const colLabels = labelsOrIndices(options.colLabels, cols);
+    const ticks = [scale.lo, (scale.lo + scale.hi) / 2, scale.hi];
+    const tickLabels = ticks.map((v) => formatValue(v));
+    layout = heatmapLayout({
+      rowLabels,
+      colLabels,
+      title: options.title,
+      cellSize,
+      line,
+      fontSize,
+      colLabelAngle: angleDeg,
+      colorbar: showColorbar,
+      tickLabels,
+      measure: measureText,
+      snap: true,
+    });
+    img = {
+      width: layout.width,
+      height: layout.height,
+      rgba: new Uint8Array(layout.width * layout.height * 4),
+    };
+    fillRect(img, 0, 0, img.width, img.height, background);
+    gridX = layout.gridX;
+    gridY = layout.gridY;
+    const L = layout;
+    if (options.title) {
+      drawText(img, options.title, L.titleX, L.titleY, { fontSize: L.titleSize, color: textColor });
+    }
+    for (let j = 0; j < cols; j++) {
+      drawText(img, colLabels[j], L.colLabelX(j), L.colLabelY, {
+        fontSize,
+        color: textColor,
+        anchor: angleDeg === 0 ? "middle" : "start",
+        angle: angleDeg,
+      });
+    }
+    for (let i = 0; i < rows; i++) {
+      drawText(img, rowLabels[i], L.rowLabelX, L.cy(i), {
+        fontSize,
+        color: textColor,
+        anchor: "end",
+        baseline: "central",
+      });
+    }
+    if (showColorbar) {
+      // One colour per pixel row, the top row the high end of the scale, inside a 1-px border.
+      for (let y = 0; y < L.barH; y++) {
+        fillRect(img, L.barX, L.barY + y, L.barW, 1, colorAt(colormap, 1 - (y + 0.5) / L.barH));
+      }
+      fillRect(img, L.barX - 1, L.barY - 1, L.barW + 2, 1, BAR_BORDER);
+      fillRect(img, L.barX - 1, L.barY + L.barH, L.barW + 2, 1, BAR_BORDER);
+      fillRect(img, L.barX - 1, L.barY, 1, L.barH, BAR_BORDER);
+      fillRect(img, L.barX + L.barW, L.barY, 1, L.barH, BAR_BORDER);
+      L.tickY.forEach((ty, k) => {
+        const y = Math.min(L.barY + L.barH - 1, Math.round(ty));
+        fillRect(img, L.barX + L.barW, y, 4, 1, BAR_BORDER);
+        drawText(img, tickLabels[k], L.tickLabelX, ty, {
+          fontSize: L.tickSize,
+          color: textColor,
+          baseline: "central",
+        });
+      });
+    }
+  } else {
+    const width = cols * pitch + line;
+    const height = rows * pitch + line;
+    img = { width, height, rgba: new Uint8Array(width * height * 4) };
   }
+  // The grid: its colour over the whole block, then the cells inside it.
+  fillRect(img, gridX, gridY, cols * pitch + line, rows * pitch + line, gridColor);
+  const cellX = (j: number) => gridX + line + j * pitch;
+  const cellY = (i: number) => gridY + line + i * pitch;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const [r, g, b] = colorAt(colormap, scale.t(weights[i][j]));
-      const x0 = line + j * (cellSize + line);
-      const y0 = line + i * (cellSize + line);
-      for (let y = y0; y < y0 + cellSize; y++) {
-        for (let x = x0; x < x0 + cellSize; x++) {
-          const o = (y * width + x) * 4;
-          rgba[o] = r;
-          rgba[o + 1] = g;
-          rgba[o + 2] = b;
-        }
+      const rgb = colorAt(colormap, scale.t(weights[i][j]));
+      fillRect(img, cellX(j), cellY(i), cellSize, cellSize, rgb);
+      if (options.showValues) {
+        drawText(img, formatValue(weights[i][j]), cellX(j) + cellSize / 2, cellY(i) + cellSize / 2, {
+          fontSize: Math.min(fontSize, cellSize * 0.34),
+          color: contrastColor(rgb),
+          anchor: "middle",
+          baseline: "central",
+        });
       }
     }
   }
-  return { width, height, rgba };
+  return { ...img, cellX, cellY, cellSize, layout };
 }

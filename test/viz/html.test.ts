@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { colorAt, toHex } from "../../src/viz/colormap.js";
+import { EMBEDDED_FONT_SUBSETS } from "../../src/viz/fonts.js";
 import { attentionReportHtml } from "../../src/viz/html.js";
 import { checkWellFormed, type XmlElement } from "./xml.js";
 
@@ -101,6 +102,33 @@ describe("attentionReportHtml", () => {
     expect(shared[3]).toBe("#fde725");
     expect(shared[1]).toBe(toHex(colorAt("viridis", 0.5)));
     expect(shared[2]).toBe(toHex(colorAt("viridis", 0.25)));
+  });
+
+  it("bundles Noto Sans Devanagari when any text is Hindi, so it renders without a system font", () => {
+    const deva = EMBEDDED_FONT_SUBSETS[1].base64;
+    const hindi = attentionReportHtml(PANELS);
+    const scripts = parse(hindi).filter((e) => e.name === "script");
+    expect(scripts).toHaveLength(2);
+    expect(scripts[1].text).toContain('new FontFace("Noto Sans Devanagari"');
+    expect(scripts[1].text).toContain(deva);
+    expect(hindi).toMatch(/body \{ font-family: [^;]*'Noto Sans Devanagari'/);
+    // The SVGs name the font too, so their Hindi labels pick it up.
+    const svgFonts = parse(hindi)
+      .filter((e) => e.name === "svg")
+      .map((e) => e.attrs["font-family"]);
+    for (const f of svgFonts) expect(f).toContain("'Noto Sans Devanagari'");
+    // Hindi only in the description or a title counts as well.
+    expect(attentionReportHtml([{ weights: SELF }], { description: "हिन्दी" })).toContain(deva);
+    // An English-only page stays small, unless asked; and embedding can be turned off.
+    const english = attentionReportHtml([{ weights: LUONG, colLabels: SOURCE }]);
+    expect(english).not.toContain("FontFace");
+    expect(english.length).toBeLessThan(20_000);
+    expect(hindi.length).toBeGreaterThan(deva.length);
+    expect(attentionReportHtml([{ weights: LUONG }], { embedFont: true })).toContain(deva);
+    expect(attentionReportHtml(PANELS, { embedFont: false })).not.toContain("FontFace");
+    expect(() => attentionReportHtml(PANELS, { embedFont: "yes" as unknown as boolean })).toThrow(
+      'attentionReportHtml: embedFont must be true, false or "auto", got "yes"',
+    );
   });
 
   it("names itself, the panel and the shapes in errors", () => {

@@ -1,18 +1,12 @@
-import { deflateRawSync, inflateRawSync, inflateSync } from "node:zlib";
+import { crc32, inflateSync } from "node:zlib";
+import { decode } from "fast-png";
 import { describe, expect, it } from "vitest";
-import { colorAt } from "../../src/viz/colormap.js";
-import {
-  adler32,
-  crc32,
-  deflateFixed,
-  deflateStored,
-  encodePng,
-  heatmapPng,
-  heatmapRgba,
-  zlibCompress,
-} from "../../src/viz/png.js";
-
-const ascii = (s: string) => new TextEncoder().encode(s);
+import { colorAt, type RGB } from "../../src/viz/colormap.js";
+import { heatmapSvg } from "../../src/viz/heatmap-svg.js";
+import { PAD } from "../../src/viz/layout.js";
+import { encodePng, type HeatmapRaster, heatmapPng, heatmapRgba } from "../../src/viz/png.js";
+import { measureText } from "../../src/viz/text-raster.js";
+import { checkWellFormed } from "./xml.js";
 
 /** A deterministic pseudo-random byte source (xorshift32). */
 function randomBytes(n: number, seed = 12345): Uint8Array {
@@ -39,7 +33,10 @@ interface DecodedPng {
   rgba: Uint8Array;
 }
 
-/** Decodes the subset of PNG that encodePng writes, verifying every CRC. Uses node:zlib to inflate. */
+/**
+ * Decodes the subset of PNG that encodePng writes, verifying every CRC. Independent of the encoder's
+ * library: node:zlib computes the CRCs and inflates.
+ */
 function decodePng(png: Uint8Array): DecodedPng {
   expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
@@ -75,89 +72,11 @@ function decodePng(png: Uint8Array): DecodedPng {
   return { width, height, bitDepth: ihdr[8], colorType: ihdr[9], interlace: ihdr[12], chunkTypes, rgba };
 }
 
-describe("checksums", () => {
-  it("crc32 matches known values", () => {
-    expect(crc32(ascii("IEND"))).toBe(0xae426082);
-    expect(crc32(ascii("123456789"))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
-  });
-
-  it("adler32 matches known values", () => {
-    expect(adler32(ascii("Wikipedia"))).toBe(0x11e60398);
-    expect(adler32(new Uint8Array(0))).toBe(1);
-    // Long input exercises the periodic modulo.
-    const big = new Uint8Array(100_000).fill(255);
-    let a = 1;
-    let b = 0;
-    for (const v of big) {
-      a = (a + v) % 65521;
-      b = (b + a) % 65521;
-    }
-    expect(adler32(big)).toBe(((b << 16) | a) >>> 0);
-  });
-});
-
-describe("deflate", () => {
-  const cases: [string, Uint8Array][] = [
-    ["empty", new Uint8Array(0)],
-    ["one byte", Uint8Array.of(42)],
-    ["random 70 kB", randomBytes(70_000)],
-    ["zeros 100 kB", new Uint8Array(100_000)],
-    ["text", ascii("turn off the lights <eos> ".repeat(500))],
-    [
-      "repeat at distance 20000",
-      (() => {
-        const r = randomBytes(20_000, 7);
-        const out = new Uint8Array(40_000);
-        out.set(r);
-        out.set(r, 20_000);
-        return out;
-      })(),
-    ],
-    [
-      "all lengths",
-      (() => {
-        const parts: number[] = [];
-        for (let len = 1; len <= 300; len++) for (let k = 0; k < len; k++) parts.push(len & 0xff);
-        return Uint8Array.from(parts);
-      })(),
-    ],
-  ];
-
-  for (const [name, data] of cases) {
-    it(`round-trips ${name} through node:zlib (stored and fixed)`, () => {
-      expect(Buffer.from(inflateRawSync(deflateStored(data))).equals(Buffer.from(data))).toBe(true);
-      expect(Buffer.from(inflateRawSync(deflateFixed(data))).equals(Buffer.from(data))).toBe(true);
-      expect(Buffer.from(inflateSync(zlibCompress(data, "stored"))).equals(Buffer.from(data))).toBe(true);
-      expect(Buffer.from(inflateSync(zlibCompress(data, "fixed"))).equals(Buffer.from(data))).toBe(true);
-    });
-  }
-
-  it("splits stored data into 65535-byte blocks", () => {
-    const data = randomBytes(140_000);
-    // 3 blocks → 3 × 5 header bytes.
-    expect(deflateStored(data).length).toBe(140_000 + 15);
-  });
-
-  it("compresses repetitive data well, within reach of zlib", () => {
-    const zeros = new Uint8Array(100_000);
-    expect(deflateFixed(zeros).length).toBeLessThan(1000);
-    const text = ascii("turn off the lights <eos> ".repeat(500));
-    expect(deflateFixed(text).length).toBeLessThan(3 * deflateRawSync(text).length + 50);
-  });
-
-  it("writes a valid zlib header (CMF·256 + FLG divisible by 31)", () => {
-    const z = zlibCompress(ascii("x"));
-    expect(z[0]).toBe(0x78);
-    expect((z[0] * 256 + z[1]) % 31).toBe(0);
-  });
-});
-
 describe("encodePng", () => {
   it("writes signature, IHDR, IDAT, IEND with valid CRCs, and pixels decode back", () => {
-    for (const compression of ["fixed", "stored"] as const) {
+    for (const compressionLevel of [6, 0, 9]) {
       const rgba = randomBytes(7 * 5 * 4, 99);
-      const png = encodePng(7, 5, rgba, { compression });
+      const png = encodePng(7, 5, rgba, { compressionLevel });
       const d = decodePng(png);
       expect(d.chunkTypes).toEqual(["IHDR", "IDAT", "IEND"]);
       expect([d.width, d.height, d.bitDepth, d.colorType, d.interlace]).toEqual([7, 5, 8, 6, 0]);
@@ -169,10 +88,15 @@ describe("encodePng", () => {
     }
   });
 
-  it("handles images whose raw data spans several stored blocks", () => {
+  it("handles images whose raw data spans several deflate blocks, stored or compressed", () => {
     const rgba = randomBytes(200 * 100 * 4, 3);
-    const d = decodePng(encodePng(200, 100, rgba, { compression: "stored" }));
-    expect(Buffer.from(d.rgba).equals(Buffer.from(rgba))).toBe(true);
+    const stored = encodePng(200, 100, rgba, { compressionLevel: 0 });
+    expect(stored.length).toBeGreaterThan(rgba.length); // random bytes do not compress
+    expect(Buffer.from(decodePng(stored).rgba).equals(Buffer.from(rgba))).toBe(true);
+    const flat = new Uint8Array(200 * 100 * 4).fill(7);
+    const small = encodePng(200, 100, flat);
+    expect(small.length).toBeLessThan(1000);
+    expect(Buffer.from(decodePng(small).rgba).equals(Buffer.from(flat))).toBe(true);
   });
 
   it("validates its input with shapes in the message", () => {
@@ -180,6 +104,9 @@ describe("encodePng", () => {
       "encodePng: rgba has 15 bytes but width×height×4 = 2×2×4 = 16 (image 2×2)",
     );
     expect(() => encodePng(0, 2, new Uint8Array(0))).toThrow(/^encodePng: width must be an integer/);
+    expect(() => encodePng(1, 1, new Uint8Array(4), { compressionLevel: 10 })).toThrow(
+      "encodePng: compressionLevel must be an integer in [0, 9], got 10",
+    );
   });
 });
 
@@ -231,6 +158,192 @@ describe("heatmapPng", () => {
     );
     expect(() => heatmapPng(W, { cellSize: 2.5 })).toThrow(
       "heatmapPng: cellSize must be a positive integer, got 2.5 (weights 4×5)",
+    );
+  });
+});
+
+describe("heatmapPng with labels", () => {
+  const W = [
+    [0.7, 0.1, 0.05, 0.1, 0.05],
+    [0.05, 0.1, 0.1, 0.7, 0.05],
+    [0.1, 0.6, 0.1, 0.1, 0.1],
+    [0.0, 0.05, 0.05, 0.1, 0.8],
+  ];
+  const TARGET = ["लाइट", "बंद", "करो", "<eos>"];
+  const SOURCE = ["turn", "off", "the", "lights", "<eos>"];
+  const TITLE = "Luong attention";
+  const options = { rowLabels: TARGET, colLabels: SOURCE, title: TITLE, cellSize: 24 };
+  const raster = heatmapRgba(W, options);
+  const layout = raster.layout;
+  if (!layout) throw new Error("labelled raster has no layout");
+  /** The PNG file decoded by the encoder's own library, as a user of the file would. */
+  const png = decode(heatmapPng(W, options));
+  const px = (x: number, y: number): number[] => {
+    const o = (y * png.width + x) * 4;
+    return [...png.data.subarray(o, o + 4)];
+  };
+  /** Label ink: pixels much darker than the white background and not inside the grid or colour bar. */
+  const isInk = (x: number, y: number) => {
+    const [r, g, b] = px(x, y);
+    return r + g + b < 3 * 160;
+  };
+  const inGrid = (x: number, y: number) =>
+    x >= layout.gridX &&
+    x < layout.gridX + layout.gridW &&
+    y >= layout.gridY &&
+    y < layout.gridY + layout.gridH;
+  const inBar = (x: number, y: number) =>
+    x >= layout.barX - 1 &&
+    x <= layout.barX + layout.barW + 4 &&
+    y >= layout.barY - 1 &&
+    y <= layout.barY + layout.barH;
+  const inkIn = (x0: number, y0: number, x1: number, y1: number) => {
+    const pts: [number, number][] = [];
+    for (let y = Math.max(0, Math.floor(y0)); y < Math.min(png.height, Math.ceil(y1)); y++)
+      for (let x = Math.max(0, Math.floor(x0)); x < Math.min(png.width, Math.ceil(x1)); x++)
+        if (!inGrid(x, y) && !inBar(x, y) && isInk(x, y)) pts.push([x, y]);
+    return pts;
+  };
+
+  it("has the layout's dimensions, 8-bit RGBA, and the raster's pixels", () => {
+    expect([png.width, png.height, png.depth, png.channels]).toEqual([layout.width, layout.height, 8, 4]);
+    expect(Buffer.from(png.data).equals(Buffer.from(raster.rgba))).toBe(true);
+    expect([layout.gridW, layout.gridH]).toEqual([5 * 25 + 1, 4 * 25 + 1]);
+    // Room for row labels on the left, title and column labels above, the colour bar on the right.
+    expect(layout.gridX).toBeGreaterThan(PAD + 20);
+    expect(layout.gridY).toBeGreaterThan(PAD + 40);
+    expect(png.width).toBeGreaterThan(layout.gridX + layout.gridW + 16 + 14);
+    expect(png.height).toBe(layout.gridY + layout.gridH + PAD);
+  });
+
+  it("paints cell centres in the colormap colour, the same as the SVG heatmap's cells", () => {
+    const svgCells = checkWellFormed(heatmapSvg(W, options)).filter((e) => e.attrs.class === "cell");
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 5; j++) {
+        const x = raster.cellX(j) + 12;
+        const y = raster.cellY(i) + 12;
+        const expected = colorAt("viridis", W[i][j] / 0.8);
+        expect(px(x, y), `cell ${i},${j}`).toEqual([...expected, 255]);
+        expect(px(raster.cellX(j), raster.cellY(i))).toEqual([...expected, 255]);
+        expect(px(raster.cellX(j) + 23, raster.cellY(i) + 23)).toEqual([...expected, 255]);
+        const hex = svgCells[i * 5 + j].attrs.fill;
+        expect(px(x, y).slice(0, 3)).toEqual([1, 3, 5].map((k) => Number.parseInt(hex.slice(k, k + 2), 16)));
+      }
+    }
+    // The grid lines around cells stay white.
+    expect(px(raster.cellX(0) - 1, raster.cellY(0) + 5)).toEqual([255, 255, 255, 255]);
+    expect(px(raster.cellX(4) + 24, raster.cellY(3) + 24)).toEqual([255, 255, 255, 255]);
+  });
+
+  it("draws each row label right-aligned beside its row, Hindi included", () => {
+    for (let i = 0; i < 4; i++) {
+      const ink = inkIn(0, layout.cy(i) - 12, layout.gridX, layout.cy(i) + 12);
+      expect(ink.length, `row label ${TARGET[i]}`).toBeGreaterThan(15);
+      const right = Math.max(...ink.map((p) => p[0]));
+      expect(right).toBeLessThanOrEqual(layout.rowLabelX + 1);
+      expect(right).toBeGreaterThanOrEqual(layout.rowLabelX - 3);
+      // Vertically centred on the row: ink above and below the row's centre line.
+      expect(Math.min(...ink.map((p) => p[1]))).toBeLessThan(layout.cy(i));
+      expect(Math.max(...ink.map((p) => p[1]))).toBeGreaterThan(layout.cy(i));
+    }
+    // Nothing is drawn left of the padding.
+    expect(inkIn(0, 0, PAD - 1, png.height)).toEqual([]);
+  });
+
+  it("draws each column label along its 45° line above its column, and only there", () => {
+    const a = Math.PI / 4;
+    const top = layout.titleY + 0.4 * layout.titleSize; // below the title's descenders
+    const ink = inkIn(0, top, png.width, layout.gridY);
+    expect(ink.length).toBeGreaterThan(50);
+    const perColumn = SOURCE.map(() => 0);
+    let stray = 0;
+    for (const [x, y] of ink) {
+      if (x >= layout.barX - 1 && y >= layout.barY - 8) continue; // the top tick label, "0.80"
+      // Text coordinates of the pixel centre: u along the rotated baseline, v across it (down positive).
+      const j = SOURCE.findIndex((_, k) => {
+        const dx = x + 0.5 - layout.colLabelX(k);
+        const dy = y + 0.5 - layout.colLabelY;
+        const u = dx * Math.cos(a) - dy * Math.sin(a);
+        const v = dx * Math.sin(a) + dy * Math.cos(a);
+        return u >= -1 && u <= measureText(SOURCE[k], 12) + 1 && v >= -12 && v <= 4;
+      });
+      if (j < 0) stray++;
+      else perColumn[j]++;
+    }
+    for (let j = 0; j < 5; j++) expect(perColumn[j], SOURCE[j]).toBeGreaterThan(10);
+    expect(stray).toBe(0);
+  });
+
+  it("draws the title at the top left and a colour bar with tick labels on the right", () => {
+    const title = inkIn(0, 0, png.width, layout.titleY + 4);
+    expect(title.length).toBeGreaterThan(50);
+    expect(Math.min(...title.map((p) => p[0]))).toBeGreaterThanOrEqual(PAD);
+    expect(Math.min(...title.map((p) => p[0]))).toBeLessThanOrEqual(PAD + 2);
+    // Colour bar: high end at the top, low end at the bottom, mid-scale in the middle.
+    const bx = layout.barX + 7;
+    const rowColor = (y: number) => [...colorAt("viridis", 1 - (y - layout.barY + 0.5) / layout.barH), 255];
+    for (const y of [layout.barY, layout.barY + 50, layout.barY + layout.barH - 1])
+      expect(px(bx, y)).toEqual(rowColor(y));
+    expect(px(bx, layout.barY).slice(0, 3)).toEqual([...colorAt("viridis", 1 - 0.5 / layout.barH)]);
+    // Tick labels "0.00", "0.40", "0.80" right of the bar at the bottom, middle and top.
+    for (const ty of layout.tickY) {
+      const ink = inkIn(layout.tickLabelX - 1, ty - 8, png.width, ty + 8);
+      expect(ink.length).toBeGreaterThan(15);
+    }
+  });
+
+  it("has no ink outside the labels: nothing but background, grid, cells and colour bar elsewhere", () => {
+    // Between the row labels and the grid, under the grid, and between grid and colour bar.
+    expect(inkIn(layout.rowLabelX + 2, layout.gridY, layout.gridX, png.height)).toEqual([]);
+    expect(inkIn(0, layout.gridY + layout.gridH + 1, layout.barX - 1, png.height)).toEqual([]);
+    expect(inkIn(layout.gridX + layout.gridW, layout.gridY, layout.barX - 1, png.height)).toEqual([]);
+  });
+
+  it("is the bare grid when no labels are asked for, and labels with indices when they are", () => {
+    const bare = heatmapRgba(W, { cellSize: 10 });
+    expect(bare.layout).toBeUndefined();
+    const palette = new Set(
+      [[255, 255, 255], ...W.flat().map((v) => colorAt("viridis", v / 0.8))].map(String),
+    );
+    for (let p = 0; p < bare.width * bare.height; p++) {
+      expect(palette.has(String([...bare.rgba.subarray(p * 4, p * 4 + 3)]))).toBe(true);
+    }
+    const indexed = heatmapRgba(W, { cellSize: 10, labels: true });
+    expect(indexed.width).toBeGreaterThan(bare.width + 30);
+    expect(indexed.layout?.gridW).toBe(bare.width);
+    const noBar = heatmapRgba(W, { cellSize: 10, labels: true, colorbar: false });
+    expect(noBar.width).toBeLessThan(indexed.width);
+  });
+
+  it("writes values in a contrasting colour inside cells when asked", () => {
+    const plain = heatmapRgba(W, { ...options, cellSize: 40 });
+    const valued = heatmapRgba(W, { ...options, cellSize: 40, showValues: true });
+    /** Pixels of cell (i, j) within 60 of colour c in every channel. */
+    const count = (img: HeatmapRaster, i: number, j: number, c: RGB) => {
+      let n = 0;
+      for (let y = img.cellY(i); y < img.cellY(i) + 40; y++)
+        for (let x = img.cellX(j); x < img.cellX(j) + 40; x++) {
+          const o = (y * img.width + x) * 4;
+          if (c.every((v, ch) => Math.abs(img.rgba[o + ch] - v) <= 60)) n++;
+        }
+      return n;
+    };
+    // Cell (3, 0) is dark purple (0.00): white text; cell (3, 4) is yellow (0.80): black text.
+    expect(count(plain, 3, 0, [255, 255, 255])).toBe(0);
+    expect(count(valued, 3, 0, [255, 255, 255])).toBeGreaterThan(5);
+    expect(count(plain, 3, 4, [0, 0, 0])).toBe(0);
+    expect(count(valued, 3, 4, [0, 0, 0])).toBeGreaterThan(5);
+  });
+
+  it("names itself and the shapes in errors about labels", () => {
+    expect(() => heatmapPng(W, { rowLabels: TARGET.slice(1) })).toThrow(
+      "heatmapPng: rowLabels has 3 labels but weights has 4 rows (weights 4×5)",
+    );
+    expect(() => heatmapPng(W, { title: "x", colLabelAngle: 120 })).toThrow(
+      "heatmapPng: colLabelAngle must be in [0, 90], got 120 (weights 4×5)",
+    );
+    expect(() => heatmapPng(W, { gridColor: [0, 0, 256] })).toThrow(
+      "heatmapPng: gridColor must be [r, g, b] with integers in [0, 255], got [0,0,256]",
     );
   });
 });

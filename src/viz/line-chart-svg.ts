@@ -1,223 +1,12 @@
 /**
- * Standalone SVG renderings: an attention heatmap (escaped labels, rotated column labels, a colour bar,
- * values in a contrasting colour) and a small line chart with axes, ticks and a legend. The output is a
- * plain string with no ids, scripts or external resources, so several can be inlined in one page.
+ * A standalone SVG line chart (e.g. "exact match by sentence length", one line per model): axes, nice
+ * ticks, grid lines, axis labels and a legend. The output is a plain string with no ids, scripts or
+ * external resources.
  */
-import { type ColormapName, colorAt, contrastColor, type RGB, toHex } from "./colormap.js";
-import { formatValue, labelsOrIndices, makeScale, type ScaleOptions, validateMatrix } from "./matrix.js";
-import { displayWidth, escapeXml } from "./text.js";
-
-/** Font stack used by default; the Noto fallbacks cover Devanagari and CJK labels. */
-export const DEFAULT_FONT_FAMILY =
-  "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans Devanagari', 'Noto Sans CJK SC', sans-serif";
-
-export interface SvgHeatmapOptions extends ScaleOptions {
-  /** One label per row (query/target token); defaults to "0", "1", …. */
-  rowLabels?: string[];
-  /** One label per column (key/source token); defaults to "0", "1", …. */
-  colLabels?: string[];
-  /** Heading drawn above the heatmap (also the SVG's accessible name). */
-  title?: string;
-  /** Side of one square cell in px (default 32). */
-  cellSize?: number;
-  /** Default "viridis". */
-  colormap?: ColormapName;
-  /** Write each value in its cell, black or white for contrast (default false). */
-  showValues?: boolean;
-  /** Label font size in px (default 12). */
-  fontSize?: number;
-  /** CSS font-family for all text. */
-  fontFamily?: string;
-  /** Column labels are rotated this many degrees counter-clockwise, 0–90 (default 45). */
-  colLabelAngle?: number;
-  /** Draw the colour bar legend (default true). */
-  colorbar?: boolean;
-  /** Give each cell a `<title>` child, the browser's native tooltip (default true). */
-  cellTitles?: boolean;
-  /** Cell border colour, or "none" (default "#ffffff"). */
-  gridColor?: string;
-  /** Page background colour, or "none" for transparent (default "#ffffff"). */
-  background?: string;
-}
-
-const PAD = 8;
-/** Estimated advance of one display cell of text, as a fraction of the font size. */
-const CHAR_EM = 0.62;
-
-function textWidth(s: string, fontSize: number): number {
-  return displayWidth(s) * fontSize * CHAR_EM;
-}
-
-/** Rounds coordinates so the markup stays short and stable. */
-function n(v: number): string {
-  return String(Math.round(v * 100) / 100);
-}
-
-function checkPositive(fn: string, name: string, v: number): void {
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new Error(`${fn}: ${name} must be a positive number, got ${v}`);
-  }
-}
-
-/**
- * Renders `weights` (rows = queries, columns = keys) as a standalone SVG document string. Each cell is a
- * `<rect class="cell">` carrying `data-row`, `data-col`, `data-q`, `data-k` and `data-w` attributes.
- */
-export function heatmapSvg(weights: number[][], options: SvgHeatmapOptions = {}): string {
-  return renderHeatmapSvg("heatmapSvg", weights, options);
-}
-
-/** {@link heatmapSvg} with the calling function's name used in error messages. */
-export function renderHeatmapSvg(fn: string, weights: number[][], options: SvgHeatmapOptions): string {
-  const { rows, cols } = validateMatrix(fn, weights, options.rowLabels, options.colLabels);
-  const cellSize = options.cellSize ?? 32;
-  checkPositive(fn, "cellSize", cellSize);
-  const fontSize = options.fontSize ?? 12;
-  checkPositive(fn, "fontSize", fontSize);
-  const angleDeg = options.colLabelAngle ?? 45;
-  if (!(angleDeg >= 0 && angleDeg <= 90))
-    throw new Error(`${fn}: colLabelAngle must be in [0, 90], got ${angleDeg}`);
-  const colormap = options.colormap ?? "viridis";
-  const scale = makeScale(fn, weights, options);
-  const rowLabels = labelsOrIndices(options.rowLabels, rows);
-  const colLabels = labelsOrIndices(options.colLabels, cols);
-  const showColorbar = options.colorbar ?? true;
-  const gridColor = options.gridColor ?? "#ffffff";
-  const background = options.background ?? "#ffffff";
-  const fontFamily = options.fontFamily ?? DEFAULT_FONT_FAMILY;
-
-  // Layout.
-  const a = (angleDeg * Math.PI) / 180;
-  const titleH = options.title ? fontSize * 1.25 * 1.4 + PAD : 0;
-  const rowLabelW = Math.max(0, ...rowLabels.map((l) => textWidth(l, fontSize)));
-  const colW = colLabels.map((l) => textWidth(l, fontSize));
-  const headerH =
-    angleDeg === 0
-      ? fontSize * 1.3
-      : Math.max(...colW.map((w) => w * Math.sin(a) + fontSize * Math.cos(a))) + fontSize * 0.3;
-  const gridX = PAD + rowLabelW + 6;
-  const gridY = PAD + titleH + headerH + 4;
-  const gridW = cols * cellSize;
-  const gridH = rows * cellSize;
-  const cx = (j: number) => gridX + (j + 0.5) * cellSize;
-  const overhang = Math.max(
-    ...colW.map((w, j) => cx(j) + (angleDeg === 0 ? w / 2 : w * Math.cos(a) + fontSize * 0.3 * Math.sin(a))),
-  );
-  const barX = gridX + gridW + 16;
-  const barW = 14;
-  const barH = Math.max(gridH, 60);
-  const ticks = [scale.lo, (scale.lo + scale.hi) / 2, scale.hi];
-  const tickLabels = ticks.map((v) => formatValue(v));
-  const barRight = showColorbar
-    ? barX + barW + 6 + Math.max(...tickLabels.map((t) => textWidth(t, fontSize * 0.9)))
-    : gridX + gridW;
-  const titleW = options.title ? PAD + textWidth(options.title, fontSize * 1.25) : 0;
-  const width = Math.ceil(Math.max(barRight, overhang, titleW) + PAD);
-  const height = Math.ceil(gridY + Math.max(gridH, showColorbar ? barH : 0) + PAD);
-
-  const out: string[] = [];
-  const label = options.title ?? `attention weights ${rows}×${cols}`;
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(label)}" font-family="${escapeXml(fontFamily)}" font-size="${n(fontSize)}">`,
-  );
-  out.push(`<title>${escapeXml(label)}</title>`);
-  if (background !== "none") {
-    out.push(
-      `<rect class="background" width="${width}" height="${height}" fill="${escapeXml(background)}"/>`,
-    );
-  }
-  if (options.title) {
-    out.push(
-      `<text class="title" x="${PAD}" y="${n(PAD + fontSize * 1.25)}" font-size="${n(fontSize * 1.25)}" font-weight="600" fill="#222">${escapeXml(options.title)}</text>`,
-    );
-  }
-
-  // Column labels, rotated about their anchor just above each column.
-  out.push(`<g class="col-labels" fill="#222">`);
-  for (let j = 0; j < cols; j++) {
-    const y = gridY - 6;
-    if (angleDeg === 0) {
-      out.push(`<text x="${n(cx(j))}" y="${n(y)}" text-anchor="middle">${escapeXml(colLabels[j])}</text>`);
-    } else {
-      // Shift the baseline so the rotated text's centre line, not its baseline, points at the column.
-      const x = cx(j) + fontSize * 0.3 * Math.sin(a);
-      out.push(
-        `<text transform="translate(${n(x)} ${n(y)}) rotate(${n(-angleDeg)})" text-anchor="start">${escapeXml(colLabels[j])}</text>`,
-      );
-    }
-  }
-  out.push("</g>");
-
-  out.push(`<g class="row-labels" fill="#222" text-anchor="end">`);
-  for (let i = 0; i < rows; i++) {
-    out.push(
-      `<text x="${n(gridX - 6)}" y="${n(gridY + (i + 0.5) * cellSize)}" dominant-baseline="central">${escapeXml(rowLabels[i])}</text>`,
-    );
-  }
-  out.push("</g>");
-
-  const stroke = gridColor === "none" ? "" : ` stroke="${escapeXml(gridColor)}" stroke-width="1"`;
-  out.push(`<g class="cells"${stroke}>`);
-  const colors: RGB[][] = [];
-  for (let i = 0; i < rows; i++) {
-    colors.push([]);
-    for (let j = 0; j < cols; j++) {
-      const v = weights[i][j];
-      const rgb = colorAt(colormap, scale.t(v));
-      colors[i].push(rgb);
-      const attrs = `class="cell" x="${n(gridX + j * cellSize)}" y="${n(gridY + i * cellSize)}" width="${n(cellSize)}" height="${n(cellSize)}" fill="${toHex(rgb)}" data-row="${i}" data-col="${j}" data-q="${escapeXml(rowLabels[i])}" data-k="${escapeXml(colLabels[j])}" data-w="${formatValue(v, 4)}"`;
-      if (options.cellTitles ?? true) {
-        out.push(
-          `<rect ${attrs}><title>${escapeXml(`${rowLabels[i]} → ${colLabels[j]}: ${formatValue(v, 4)}`)}</title></rect>`,
-        );
-      } else {
-        out.push(`<rect ${attrs}/>`);
-      }
-    }
-  }
-  out.push("</g>");
-
-  if (options.showValues) {
-    const vs = Math.min(fontSize, cellSize * 0.34);
-    out.push(`<g class="values" text-anchor="middle" font-size="${n(vs)}" pointer-events="none">`);
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) {
-        out.push(
-          `<text x="${n(cx(j))}" y="${n(gridY + (i + 0.5) * cellSize)}" dominant-baseline="central" fill="${toHex(contrastColor(colors[i][j]))}">${formatValue(weights[i][j])}</text>`,
-        );
-      }
-    }
-    out.push("</g>");
-  }
-
-  if (showColorbar) {
-    const slices = 64;
-    const sh = barH / slices;
-    out.push(`<g class="colorbar">`);
-    for (let k = 0; k < slices; k++) {
-      // Top slice is the high end of the scale.
-      const t = 1 - (k + 0.5) / slices;
-      out.push(
-        `<rect class="cbar" x="${n(barX)}" y="${n(gridY + k * sh)}" width="${barW}" height="${n(sh + 0.5)}" fill="${toHex(colorAt(colormap, t))}"/>`,
-      );
-    }
-    out.push(
-      `<rect x="${n(barX)}" y="${n(gridY)}" width="${barW}" height="${n(barH)}" fill="none" stroke="#444" stroke-width="0.5"/>`,
-    );
-    const tickY = [gridY + barH, gridY + barH / 2, gridY];
-    for (let k = 0; k < ticks.length; k++) {
-      out.push(
-        `<line x1="${n(barX + barW)}" y1="${n(tickY[k])}" x2="${n(barX + barW + 3)}" y2="${n(tickY[k])}" stroke="#444"/>`,
-      );
-      out.push(
-        `<text x="${n(barX + barW + 6)}" y="${n(tickY[k])}" dominant-baseline="central" font-size="${n(fontSize * 0.9)}" fill="#222">${tickLabels[k]}</text>`,
-      );
-    }
-    out.push("</g>");
-  }
-  out.push("</svg>");
-  return out.join("\n");
-}
+import { DEFAULT_FONT_FAMILY } from "./fonts.js";
+import { checkPositive, estimateTextWidth, svgNumber as n, PAD } from "./layout.js";
+import { formatValue } from "./matrix.js";
+import { escapeXml } from "./text.js";
 
 /** One line of a {@link lineChartSvg}: a name for the legend and its [x, y] points. */
 export interface LineSeries {
@@ -353,11 +142,11 @@ export function lineChartSvg(series: LineSeries[], options: LineChartOptions = {
   const yTickLabels = yTicks.map((v) => v.toFixed(yDec));
 
   const titleH = options.title ? fontSize * 1.25 * 1.4 + PAD : 0;
-  const legendW = Math.max(...series.map((s) => textWidth(s.name, fontSize))) + 34;
+  const legendW = Math.max(...series.map((s) => estimateTextWidth(s.name, fontSize))) + 34;
   const left =
     PAD +
     (options.yLabel ? fontSize * 1.6 : 0) +
-    Math.max(...yTickLabels.map((t) => textWidth(t, fontSize))) +
+    Math.max(...yTickLabels.map((t) => estimateTextWidth(t, fontSize))) +
     8;
   const top = PAD + titleH + fontSize * 0.6;
   const right = width - PAD - legendW - 8;

@@ -1,0 +1,86 @@
+/**
+ * Fonts for every picture: the CSS font stack the SVG and HTML renderers name, and Noto Sans Devanagari
+ * (regular) embedded in the package (fonts.generated.ts, from @fontsource/noto-sans-devanagari), so that
+ * Hindi renders where no system font has Devanagari: the PNG renderer shapes and rasterises labels with
+ * it (text-raster.ts), and the HTML report bundles its Devanagari subset (see {@link fontFaceScript}).
+ */
+import {
+  DEVANAGARI_UNICODE_RANGE,
+  DEVANAGARI_WOFF2_BASE64,
+  LATIN_UNICODE_RANGE,
+  LATIN_WOFF2_BASE64,
+} from "./fonts.generated.js";
+
+/** The family name of the embedded font. */
+export const EMBEDDED_FONT_FAMILY = "Noto Sans Devanagari";
+
+/**
+ * Font stack used by default: system UI fonts first, then Noto fallbacks that cover Devanagari (the font
+ * the HTML report bundles) and CJK labels.
+ */
+export const DEFAULT_FONT_FAMILY = `system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', '${EMBEDDED_FONT_FAMILY}', 'Noto Sans CJK SC', sans-serif`;
+
+/** One subset of the embedded font: which code points it covers (CSS unicode-range) and its WOFF2 bytes. */
+export interface EmbeddedFontSubset {
+  name: "latin" | "devanagari";
+  unicodeRange: string;
+  base64: string;
+}
+
+/** The embedded subsets of Noto Sans Devanagari 400, Latin first. */
+export const EMBEDDED_FONT_SUBSETS: readonly EmbeddedFontSubset[] = [
+  { name: "latin", unicodeRange: LATIN_UNICODE_RANGE, base64: LATIN_WOFF2_BASE64 },
+  { name: "devanagari", unicodeRange: DEVANAGARI_UNICODE_RANGE, base64: DEVANAGARI_WOFF2_BASE64 },
+];
+
+/** Decodes standard base64 (with or without padding) to bytes; works in Node and browsers alike. */
+export function base64ToBytes(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Parses a CSS unicode-range ("U+0900-097F,U+25CC") into inclusive [lo, hi] code point pairs. */
+export function parseUnicodeRange(range: string): [number, number][] {
+  return range.split(",").map((part) => {
+    const m = /^\s*U\+([0-9A-Fa-f]+)(?:-([0-9A-Fa-f]+))?\s*$/.exec(part);
+    if (!m) throw new Error(`parseUnicodeRange: cannot parse ${JSON.stringify(part)} in ${range}`);
+    const lo = Number.parseInt(m[1], 16);
+    return [lo, m[2] ? Number.parseInt(m[2], 16) : lo];
+  });
+}
+
+const DEVANAGARI_RANGES = parseUnicodeRange(DEVANAGARI_UNICODE_RANGE);
+
+/** True when `text` has a code point that only the Devanagari subset covers (e.g. Hindi letters). */
+export function needsDevanagari(text: string): boolean {
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp < 0x900) continue;
+    if (DEVANAGARI_RANGES.some(([lo, hi]) => cp >= lo && cp <= hi) && cp !== 0x200c && cp !== 0x200d)
+      return true;
+  }
+  return false;
+}
+
+/**
+ * An inline script that registers the embedded Devanagari subset as the web font "Noto Sans Devanagari"
+ * through the CSS Font Loading API (`new FontFace(family, bytes)`), limited to its unicode-range, so a
+ * page that names the font in its font stack shows Hindi on systems without a Devanagari font. The font
+ * travels as base64 inside the page (about 67 kB), so the page still loads nothing from outside.
+ */
+export function fontFaceScript(): string {
+  const sub = EMBEDDED_FONT_SUBSETS[1];
+  return `
+(function () {
+  if (typeof FontFace !== "function" || !document.fonts) return;
+  var bin = atob("${sub.base64}");
+  var bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  var face = new FontFace(${JSON.stringify(EMBEDDED_FONT_FAMILY)}, bytes.buffer, { unicodeRange: ${JSON.stringify(sub.unicodeRange)} });
+  document.fonts.add(face);
+  face.load();
+})();
+`.trim();
+}
