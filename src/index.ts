@@ -1,7 +1,7 @@
 /**
  * qkv — attention, from first principles. Public exports only; no side effects.
  * Layers (each depends only on those above): tensor → kernels → attention → nn → models →
- * data, train, decode, eval → viz → cli.
+ * data, train, decode, eval, onnx → viz → cli.
  */
 export * from "./attention/index.js";
 export * as data from "./data/index.js";
@@ -21,6 +21,7 @@ export {
 } from "./kernels/index.js";
 export * from "./models/seq2seq/index.js";
 export * from "./nn/index.js";
+export * from "./onnx/index.js";
 export * from "./tensor/index.js";
 export * from "./train/index.js";
 export * from "./viz/index.js";

@@ -1,3 +1,4 @@
 /** The LSTM encoder–decoder with pluggable attention (none, Bahdanau, Luong dot/general/concat/location). */
 export { ATTENTION_KINDS, type AttentionKind, resolveConfig, type Seq2SeqConfig } from "./config.js";
+export { Seq2SeqEncoderGraph, Seq2SeqStepGraph } from "./graphs.js";
 export { type DecoderState, Seq2Seq, type StepResult } from "./model.js";

@@ -38,7 +38,7 @@ import {
   slice,
   squeeze,
   stack,
-  type Tensor,
+  Tensor,
   tanh,
   transpose,
   uniformParam,
@@ -165,13 +165,18 @@ export class Seq2Seq extends Module {
 
   /**
    * Encodes a padded batch: `src` (B·S ids, row-major, 0 = padding) with per-row lengths.
-   * Returns the decoder's initial state.
+   * Returns the decoder's initial state. Ids and lengths may be tensors (an exported graph's inputs).
    */
-  encode(src: Int32Array | number[], B: number, S: number, srcLengths: number[]): DecoderState {
-    if (src.length !== B * S || srcLengths.length !== B) {
-      throw new Error(
-        `Seq2Seq.encode: src has ${src.length} ids for B=${B}, S=${S} and ${srcLengths.length} lengths`,
-      );
+  encode(
+    src: Int32Array | number[] | Tensor,
+    B: number,
+    S: number,
+    srcLengths: number[] | Tensor,
+  ): DecoderState {
+    const nIds = src instanceof Tensor ? src.size : src.length;
+    const nLengths = srcLengths instanceof Tensor ? srcLengths.size : srcLengths.length;
+    if (nIds !== B * S || nLengths !== B) {
+      throw new Error(`Seq2Seq.encode: src has ${nIds} ids for B=${B}, S=${S} and ${nLengths} lengths`);
     }
     if (this.config.attention === "luong-location" && S > this.config.maxSourceLength) {
       throw new Error(
@@ -192,7 +197,7 @@ export class Seq2Seq extends Module {
     return {
       memory: enc.output,
       keys: this.projectKeys(enc.output),
-      srcLengths,
+      srcLengths: srcLengths instanceof Tensor ? Array.from(srcLengths.data) : srcLengths,
       mask: paddingMask(srcLengths),
       h,
       c,
@@ -215,8 +220,8 @@ export class Seq2Seq extends Module {
     }
   }
 
-  /** One decoder step for the previous tokens `prev` (N ids). */
-  step(state: DecoderState, prev: Int32Array | number[]): StepResult {
+  /** One decoder step for the previous tokens `prev` (N ids, or a tensor of them). */
+  step(state: DecoderState, prev: Int32Array | number[] | Tensor): StepResult {
     const N = state.h.shape[0];
     const cfg = this.config;
     const e = this.drop.forward(this.tgtEmbed.forward(prev, [N])); // (N, E)

@@ -1,0 +1,9 @@
+/** ONNX export by tracing (opset 17), written with protobufjs from the official onnx.proto. */
+export {
+  type Exportable,
+  type ExportOnnxOptions,
+  exportOnnx,
+  exportOnnxSync,
+  parameterNames,
+} from "./export.js";
+export { decodeModel, OPSET } from "./proto.js";
