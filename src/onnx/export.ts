@@ -296,7 +296,10 @@ class SizeSolver {
 /** Compares two attribute values of corresponding nodes; numbers that differ are collected by path. */
 function collectNumbers(v: unknown, path: string, out: Map<string, number>): void {
   if (typeof v === "number") out.set(path, v);
-  else if (Array.isArray(v)) v.forEach((x, i) => collectNumbers(x, `${path}[${i}]`, out));
+  else if (Array.isArray(v))
+    v.forEach((x, i) => {
+      collectNumbers(x, `${path}[${i}]`, out);
+    });
   else if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
     const arr = v as unknown as ArrayLike<number>;
     out.set(`${path}.length`, arr.length);
@@ -947,7 +950,9 @@ class GraphBuilder {
       const stackParams = (kind: string) => {
         const ts = Array.from({ length: D }, (_, d) => m.param(`${kind}${sfx(d)}`));
         const data = new Float32Array(ts.reduce((s, t) => s + t.size, 0));
-        ts.forEach((t, d) => data.set(reorder(t), d * t.size));
+        ts.forEach((t, d) => {
+          data.set(reorder(t), d * t.size);
+        });
         return { data, shape: [D, ...ts[0].shape] };
       };
       const addInit = (hint: string, data: Float32Array, shape: number[]) => {
