@@ -252,6 +252,8 @@ interface Symbol {
   /** Where the graph reads it: an input and axis. */
   input: string;
   axis: number;
+  /** Named in `dynamicAxes` (shared only by name). */
+  given: boolean;
 }
 
 class SizeSolver {
@@ -357,7 +359,57 @@ export function exportOnnxSync(
   const baseInputs = slots.map((s) => getAt(args, s.path)).map((t) => new Tensor(t.data, t.shape));
   args = withTensors(args, slots, baseInputs);
 
-  // Symbols: dynamic axes of the inputs; equal sizes share one.
+  const wasTraining = module.training;
+  module.train?.(false);
+  try {
+    const base = runTrace(module, args, slots, options.outputNames);
+    const ids = indexTensors(base.nodes);
+    const { symbols, axisSym } = assignSymbols(slots, baseInputs, (i) => ids.has(base.inputs[i]), options);
+    const traces = [base];
+    symbols.forEach((sym, k) => {
+      const grown = baseInputs.map((t, i) => {
+        let g = t;
+        axisSym[i].forEach((s, a) => {
+          if (s === k) g = grow(g, a);
+        });
+        return g;
+      });
+      try {
+        traces.push(runTrace(module, withTensors(args, slots, grown), slots, options.outputNames));
+      } catch (e) {
+        throw new Error(
+          `exportOnnx: the forward fails when ${sym.name} (axis ${sym.axis} of ${sym.input}) is ${sym.value + 1} instead of ${sym.value}: ` +
+            `${(e as Error).message}. If that size is fixed, leave the axis out of dynamicAxes`,
+        );
+      }
+    });
+    return finish(module, traces, symbols, slots, axisSym, options);
+  } finally {
+    if (wasTraining !== undefined) module.train?.(wasTraining);
+  }
+}
+
+/** Inputs read as ids or lengths (int64 in the graph). */
+function indexTensors(nodes: GradNode[]): Set<Tensor> {
+  const out = new Set<Tensor>();
+  for (const n of nodes) {
+    if (n.op === "embedding" && n.parents[1]) out.add(n.parents[1]);
+    if (n.op === "lengthMask") out.add(n.parents[0]);
+    if (n.op === "lstm" && n.attrs?.lengths) out.add(n.parents[n.parents.length - 1]);
+  }
+  return out;
+}
+
+/**
+ * Symbols for the dynamic axes: as given in `dynamicAxes`, else every axis but the last (features)
+ * of a float input, and every axis of ids and lengths; equal sizes share one symbol.
+ */
+function assignSymbols(
+  slots: InputSlot[],
+  baseInputs: Tensor[],
+  isIndex: (i: number) => boolean,
+  options: ExportOnnxOptions,
+): { symbols: Symbol[]; axisSym: (number | null)[][] } {
   const symbols: Symbol[] = [];
   const axisSym: (number | null)[][] = baseInputs.map((t) => t.shape.map(() => null));
   slots.forEach((s, i) => {
@@ -367,15 +419,15 @@ export function exportOnnxSync(
       ? Object.keys(given).map(Number)
       : options.dynamicAxes === false
         ? []
-        : t.rank === 1
-          ? [0]
+        : t.rank === 1 || isIndex(i)
+          ? [...t.shape.keys()]
           : [...Array(Math.max(t.rank - 1, 0)).keys()];
     for (const a of axes) {
       if (!(a >= 0 && a < t.rank))
         throw new Error(`exportOnnx: dynamicAxes names axis ${a} of "${s.name}" ${fmt(t.shape)}`);
       const size = t.shape[a];
       const wanted = given?.[a];
-      let k = symbols.findIndex((y) => (wanted ? y.name === wanted : y.value === size && !given));
+      let k = symbols.findIndex((y) => (wanted ? y.name === wanted : y.value === size && !y.given));
       if (k >= 0 && symbols[k].value !== size) {
         throw new Error(
           `exportOnnx: axis "${wanted}" has sizes ${symbols[k].value} and ${size} in the example inputs`,
@@ -385,7 +437,7 @@ export function exportOnnxSync(
         k = symbols.length;
         const name =
           wanted ?? (a === 0 && !symbols.some((y) => y.name === "batch") ? "batch" : `${s.name}_${a}`);
-        symbols.push({ name, value: size, input: s.name, axis: a });
+        symbols.push({ name, value: size, input: s.name, axis: a, given: wanted !== undefined });
       }
       if (axisSym[i].includes(k)) {
         throw new Error(
@@ -395,25 +447,17 @@ export function exportOnnxSync(
       axisSym[i][a] = k;
     }
   });
+  return { symbols, axisSym };
+}
 
-  const wasTraining = module.training;
-  module.train?.(false);
-  let traces: Trace[];
-  try {
-    traces = [runTrace(module, args, slots, options.outputNames)];
-    symbols.forEach((_, k) => {
-      const grown = baseInputs.map((t, i) => {
-        let g = t;
-        axisSym[i].forEach((sym, a) => {
-          if (sym === k) g = grow(g, a);
-        });
-        return g;
-      });
-      traces.push(runTrace(module, withTensors(args, slots, grown), slots, options.outputNames));
-    });
-  } finally {
-    if (wasTraining !== undefined) module.train?.(wasTraining);
-  }
+function finish(
+  module: Exportable,
+  traces: Trace[],
+  symbols: Symbol[],
+  slots: InputSlot[],
+  axisSym: (number | null)[][],
+  options: ExportOnnxOptions,
+): Uint8Array {
   const base = traces[0];
   for (const [k, t] of traces.entries()) {
     if (t.nodes.length !== base.nodes.length || t.nodes.some((n, i) => n.op !== base.nodes[i].op)) {
@@ -436,6 +480,9 @@ interface Value {
   type: DTypeName;
 }
 
+/** Where a tensor is read: input p of op #i, or graph output #output (to find it in every trace). */
+type Site = { i: number; p: number } | { output: number };
+
 class GraphBuilder {
   readonly nodes: NodeMsg[] = [];
   readonly initializers: TensorMsg[] = [];
@@ -443,7 +490,7 @@ class GraphBuilder {
   private readonly paramNames = new Map<Tensor, string>();
   private readonly usedNames = new Set<string>();
   private readonly exprCache = new Map<string, string>();
-  private readonly indexInputs = new Set<Tensor>();
+  private readonly indexInputs: Set<Tensor>;
   private counter = 0;
   private readonly base: Trace;
 
@@ -458,12 +505,7 @@ class GraphBuilder {
     for (const [name, t] of [...(module.namedParameters?.() ?? []), ...(module.namedBuffers?.() ?? [])]) {
       if (!this.paramNames.has(t)) this.paramNames.set(t, name);
     }
-    // Inputs read as ids or lengths are int64.
-    for (const n of this.base.nodes) {
-      if (n.op === "embedding" && n.parents[1]) this.indexInputs.add(n.parents[1]);
-      if (n.op === "lengthMask") this.indexInputs.add(n.parents[0]);
-      if (n.op === "lstm" && n.attrs?.lengths) this.indexInputs.add(n.parents[n.parents.length - 1]);
-    }
+    this.indexInputs = indexTensors(this.base.nodes); // int64 inputs
   }
 
   private fresh(hint: string): string {
@@ -592,7 +634,7 @@ class GraphBuilder {
   }
 
   /** The graph value of tensor `t` (emitting its producer first), cast to `type` when asked. */
-  ref(t: Tensor, type?: DTypeName, consumer?: { i: number; p: number }): string {
+  ref(t: Tensor, type?: DTypeName, consumer?: Site): string {
     let v = this.values.get(t);
     if (!v) v = this.define(t, consumer);
     if (type && v.type !== type) {
@@ -607,7 +649,7 @@ class GraphBuilder {
     return v.name;
   }
 
-  private define(t: Tensor, consumer?: { i: number; p: number }): Value {
+  private define(t: Tensor, consumer?: Site): Value {
     const inputIdx = this.base.inputs.indexOf(t);
     if (inputIdx >= 0) throw new Error("exportOnnx: internal: inputs are defined up front");
     const pname = this.paramNames.get(t);
@@ -618,10 +660,9 @@ class GraphBuilder {
       this.values.set(t, v);
       return v;
     }
-    if (t.node === null) return this.defineConstant(t, consumer);
-    const i = this.base.index.get(t.node);
-    if (i === undefined)
-      throw new Error(`exportOnnx: internal: a ${t.node.op} node was recorded outside the trace`);
+    const i = t.node ? this.base.index.get(t.node) : undefined;
+    // A leaf, or a tensor computed before the forward ran (its value then): a constant.
+    if (t.node === null || i === undefined) return this.defineConstant(t, consumer);
     const outs = this.emitOp(i, t.node);
     const attrs = t.node.attrs;
     const call = attrs?.call as object | undefined;
@@ -646,11 +687,16 @@ class GraphBuilder {
   }
 
   /** A leaf that is neither an input nor a parameter: a constant (the same in every trace), or zeros/ones of a computed shape. */
-  private defineConstant(t: Tensor, consumer?: { i: number; p: number }): Value {
-    if (!consumer)
-      throw new Error(`exportOnnx: an output ${fmt(t.shape)} is a constant, not computed from the inputs`);
-    const others = this.traces.map((tr) => tr.nodes[consumer.i].parents[consumer.p]);
-    const opName = this.base.nodes[consumer.i].op;
+  private defineConstant(t: Tensor, consumer?: Site): Value {
+    if (!consumer) throw new Error(`exportOnnx: internal: a constant ${fmt(t.shape)} without a reader`);
+    const others =
+      "output" in consumer
+        ? this.traces.map((tr) => tr.outputs[consumer.output][1])
+        : this.traces.map((tr) => tr.nodes[consumer.i].parents[consumer.p]);
+    const where =
+      "output" in consumer
+        ? `output ${this.base.outputs[consumer.output][0]}`
+        : `op #${consumer.i} (${this.base.nodes[consumer.i].op})`;
     const sameShape = others.every(
       (o) => o.shape.length === t.rank && o.shape.every((d, j) => d === t.shape[j]),
     );
@@ -661,7 +707,7 @@ class GraphBuilder {
         )
       ) {
         throw new Error(
-          `exportOnnx: a constant ${fmt(t.shape)} read by op #${consumer.i} (${opName}) holds other values at other input sizes or values; ` +
+          `exportOnnx: a constant ${fmt(t.shape)} read by ${where} holds other values at other input sizes or values; ` +
             "build it from the inputs with tensor ops (or pass it as an input)",
         );
       }
@@ -676,14 +722,14 @@ class GraphBuilder {
     );
     if (!uniform || others.some((o) => o.rank !== t.rank)) {
       throw new Error(
-        `exportOnnx: a constant ${fmt(t.shape)} read by op #${consumer.i} (${opName}) changes shape with the input sizes and is not filled with one value; ` +
+        `exportOnnx: a constant ${fmt(t.shape)} read by ${where} changes shape with the input sizes and is not filled with one value; ` +
           "build it from the inputs with tensor ops",
       );
     }
     const dims = t.shape.map((_, j) =>
       this.solver.solve(
         others.map((o) => o.shape[j]),
-        () => `dimension ${j} of a constant read by op #${consumer.i} (${opName})`,
+        () => `dimension ${j} of a constant read by ${where}`,
       ),
     );
     const value = floatTensor("value", [1], new Float32Array([t.data[0]]));
@@ -1038,7 +1084,7 @@ class GraphBuilder {
       return valueInfo(s.name, type, dims);
     });
     const outputs = this.base.outputs.map(([name, t], o) => {
-      const v = this.ref(t, "float");
+      const v = this.ref(t, "float", { output: o });
       this.nodes.push(node("Identity", [v], [outNames[o]], this.fresh(`node_${outNames[o]}`)));
       const dims = t.shape.map((_, j) => {
         try {
