@@ -938,8 +938,7 @@ class GraphBuilder {
   /** bias[i, j] = −∞ where j > i + diagonal, else 0. */
   private causalMask(i: number): string {
     const [T, S] = this.attrInts(i, "shape", "causalMask");
-    this.checkStatic(i, "causalMask.diagonal");
-    const diagonal = this.base.nodes[i].attrs?.diagonal as number;
+    const diagonal = this.intValue(this.attrInt(i, ".diagonal", "causalMask"));
     const rows = this.one("Range", [
       this.constInts([0], []),
       this.scalarOf(this.intValue(T)),
@@ -950,10 +949,7 @@ class GraphBuilder {
       this.scalarOf(this.intValue(S)),
       this.constInts([1], []),
     ]);
-    const limit = this.one("Unsqueeze", [
-      this.one("Add", [rows, this.constInts([diagonal], [])]),
-      this.constInts([1]),
-    ]); // (T, 1)
+    const limit = this.one("Unsqueeze", [this.one("Add", [rows, diagonal]), this.constInts([1])]); // (T, 1)
     return this.whereBias(this.one("Greater", [cols, limit]));
   }
 
