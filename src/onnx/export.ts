@@ -706,6 +706,17 @@ class GraphBuilder {
           o.data.some((x, j) => !Object.is(x, t.data[j]) && !(Number.isNaN(x) && Number.isNaN(t.data[j]))),
         )
       ) {
+        // One number that follows the sizes (mean's divisor n = T): computed from them in the graph.
+        if (t.size === 1 && others.every((o) => Number.isInteger(o.data[0]))) {
+          const e = this.solver.solve(
+            others.map((o) => o.data[0]),
+            () => `the number read by ${where}`,
+          );
+          const shaped = this.one("Reshape", [this.intValue(e), this.constInts(t.shape)]);
+          const v: Value = { name: this.one("Cast", [shaped], { to: 1 }), type: "float" };
+          this.values.set(t, v);
+          return v;
+        }
         throw new Error(
           `exportOnnx: a constant ${fmt(t.shape)} read by ${where} holds other values at other input sizes or values; ` +
             "build it from the inputs with tensor ops (or pass it as an input)",
