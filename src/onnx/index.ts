@@ -7,3 +7,4 @@ export {
   parameterNames,
 } from "./export.js";
 export { decodeModel, OPSET } from "./proto.js";
+export { exportSeq2SeqOnnx, type Seq2SeqOnnx } from "./seq2seq.js";
