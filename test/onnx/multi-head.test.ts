@@ -4,7 +4,7 @@
  * masks — key padding lengths and an additive mask as graph inputs, a causal mask built in the graph,
  * and a fixed mask baked in as a constant.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   additiveMask,
   decodeModel,
@@ -18,7 +18,7 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index.js";
-import { graphInputs, graphOutputs, maxDiff, run, session } from "./ort.js";
+import { graphInputs, graphOutputs, maxDiff, reportWorst, run, session } from "./ort.js";
 
 const TOL = 1e-4;
 
@@ -49,6 +49,8 @@ function banded(T: number, S: number): Tensor {
     for (let j = 0; j < S; j++) if (j > 0 && (i + j) % 3 === 0) d[i * S + j] = -Infinity;
   return tensor(d, [T, S]);
 }
+
+afterAll(() => reportWorst("ONNX export, MultiheadAttention"));
 
 describe("ONNX export: MultiheadAttention", () => {
   it("self-attention (T, B, E): inputs named query, key, value; output and averaged weights at other T and B", async () => {

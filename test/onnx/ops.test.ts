@@ -6,7 +6,7 @@
  * Forwards the graph cannot follow — a loop over a dynamic axis, a constant computed from input
  * values — are errors that say so. And the protobuf descriptor is the one onnx.proto gives.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { onnxDescriptor } from "../../scripts/build-onnx-proto.js";
 import {
   abs,
@@ -53,7 +53,7 @@ import {
   unsqueeze,
 } from "../../src/index.js";
 import { ONNX_DESCRIPTOR } from "../../src/onnx/onnx-proto.generated.js";
-import { graphInputs, maxDiff, run, session } from "./ort.js";
+import { graphInputs, maxDiff, reportWorst, run, session } from "./ort.js";
 
 const TOL = 1e-4;
 
@@ -108,6 +108,8 @@ class Zoo extends Module {
     };
   }
 }
+
+afterAll(() => reportWorst("ONNX export, generic ops"));
 
 describe("ONNX export: generic ops", () => {
   it("a Transformer-style encoder layer (ids and lengths int64) matches at other batch and sequence sizes", async () => {

@@ -46,6 +46,13 @@ export async function run(
   );
 }
 
+const worst = { abs: 0, where: "" };
+
+/** Prints the largest difference seen by `maxDiff` in this file (as the PyTorch parity tests do). */
+export function reportWorst(what: string): void {
+  console.log(`${what}: largest abs error vs onnxruntime ${worst.abs.toExponential(2)} (${worst.where})`);
+}
+
 /** Largest |a − b| over matching shapes (fails on a shape mismatch or a NaN). */
 export function maxDiff(
   ours: Tensor,
@@ -62,5 +69,6 @@ export function maxDiff(
     expect(Number.isNaN(d), `${what}[${i}]: ${a} vs ${b}`).toBe(false);
     m = Math.max(m, d);
   }
+  if (m >= worst.abs) Object.assign(worst, { abs: m, where: what });
   return m;
 }

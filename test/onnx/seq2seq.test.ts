@@ -3,7 +3,7 @@
  * batch and source sizes other than the traced ones, against `Seq2Seq.encode` / `step`; and a greedy
  * loop driven by onnxruntime (as a server would) gives our tokens and scores.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   ATTENTION_KINDS,
   type DecoderState,
@@ -16,7 +16,7 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index.js";
-import { graphInputs, graphOutputs, maxDiff, run, session } from "./ort.js";
+import { graphInputs, graphOutputs, maxDiff, reportWorst, run, session } from "./ort.js";
 
 const TOL = 1e-4;
 
@@ -46,6 +46,8 @@ function model(attention: (typeof ATTENTION_KINDS)[number], layers: number): Seq
     maxSourceLength: 12,
   }).eval();
 }
+
+afterAll(() => reportWorst("ONNX export, LSTM seq2seq"));
 
 describe("ONNX export: LSTM seq2seq encoder and decoder step", () => {
   for (const attention of ATTENTION_KINDS) {
