@@ -35,6 +35,7 @@ import {
   permute,
   pow,
   randn,
+  record,
   relu,
   reshape,
   sigmoid,
@@ -153,6 +154,33 @@ describe("ONNX export: generic ops", () => {
       const r = await run(s, bytes, [x, y]);
       for (const [k, v] of Object.entries(ours))
         expect(maxDiff(v, r[k], `${k} at B=${B}, T=${T}`)).toBeLessThan(TOL);
+    }
+  });
+
+  it("gelu nodes, erf and tanh forms (the op the Transformer adds, recorded as its node will be)", async () => {
+    // erf by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7), for the exact form's expected values.
+    const erf = (v: number) => {
+      const t = 1 / (1 + 0.3275911 * Math.abs(v));
+      const y =
+        1 -
+        ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+          t *
+          Math.exp(-v * v);
+      return v >= 0 ? y : -y;
+    };
+    const forms = {
+      none: (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+      tanh: (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+    };
+    for (const [approximate, f] of Object.entries(forms)) {
+      const gelu = (x: Tensor) =>
+        record(tensor(Array.from(x.data, f), [...x.shape]), "gelu", [x], () => [null], { approximate });
+      const m = { forward: (x: Tensor) => gelu(x) };
+      const bytes = await exportOnnx(m, [randn([2, 3])]);
+      const s = await session(bytes);
+      const x = mul(randn([5, 3]), 3); // another batch size; wide enough to reach both tails
+      const r = await run(s, bytes, [x]);
+      expect(maxDiff(m.forward(x), r.output, `gelu (${approximate})`)).toBeLessThan(TOL);
     }
   });
 
