@@ -52,8 +52,9 @@ export interface ExportOnnxOptions {
   outputNames?: string[];
   /**
    * Which axes of which inputs are dynamic, with their symbolic names: `{ query: { 0: "T", 1: "B" } }`.
-   * Inputs not listed get the default (all axes but the last; axis 0 of a rank-1 input); `false`
-   * makes every axis static.
+   * Inputs not listed get the default (all axes but the last; every axis of ids, lengths and rank-1
+   * inputs), sharing the symbol of an earlier axis of the same example size; `false` makes every
+   * axis static. Symbols are named `input_axis` unless named here.
    */
   dynamicAxes?: Record<string, Record<number, string>> | false;
   /** Inputs (by name) to bake into the graph as constants instead (e.g. a fixed mask). */
@@ -246,18 +247,16 @@ type IntExpr =
   | { kind: "mono"; c: number; syms: number[] }
   | { kind: "affine"; sym: number; k: number };
 
-interface Symbol {
+interface SizeSymbol {
   name: string;
   value: number;
   /** Where the graph reads it: an input and axis. */
   input: string;
   axis: number;
-  /** Named in `dynamicAxes` (shared only by name). */
-  given: boolean;
 }
 
 class SizeSolver {
-  constructor(readonly symbols: Symbol[]) {}
+  constructor(readonly symbols: SizeSymbol[]) {}
 
   /** `values[0]` at the example sizes, `values[k + 1]` with symbol k grown by one. */
   solve(values: number[], where: () => string): IntExpr {
@@ -401,16 +400,17 @@ function indexTensors(nodes: GradNode[]): Set<Tensor> {
 }
 
 /**
- * Symbols for the dynamic axes: as given in `dynamicAxes`, else every axis but the last (features)
- * of a float input, and every axis of ids and lengths; equal sizes share one symbol.
+ * Symbols for the dynamic axes: as given in `dynamicAxes` (shared by name), else every axis but the
+ * last (features) of a float input, and every axis of ids and lengths; an axis left to the default
+ * shares the symbol of an earlier axis of equal size.
  */
 function assignSymbols(
   slots: InputSlot[],
   baseInputs: Tensor[],
   isIndex: (i: number) => boolean,
   options: ExportOnnxOptions,
-): { symbols: Symbol[]; axisSym: (number | null)[][] } {
-  const symbols: Symbol[] = [];
+): { symbols: SizeSymbol[]; axisSym: (number | null)[][] } {
+  const symbols: SizeSymbol[] = [];
   const axisSym: (number | null)[][] = baseInputs.map((t) => t.shape.map(() => null));
   slots.forEach((s, i) => {
     const t = baseInputs[i];
@@ -427,7 +427,7 @@ function assignSymbols(
         throw new Error(`exportOnnx: dynamicAxes names axis ${a} of "${s.name}" ${fmt(t.shape)}`);
       const size = t.shape[a];
       const wanted = given?.[a];
-      let k = symbols.findIndex((y) => (wanted ? y.name === wanted : y.value === size && !y.given));
+      let k = symbols.findIndex((y) => (wanted ? y.name === wanted : y.value === size));
       if (k >= 0 && symbols[k].value !== size) {
         throw new Error(
           `exportOnnx: axis "${wanted}" has sizes ${symbols[k].value} and ${size} in the example inputs`,
@@ -435,9 +435,7 @@ function assignSymbols(
       }
       if (k < 0) {
         k = symbols.length;
-        const name =
-          wanted ?? (a === 0 && !symbols.some((y) => y.name === "batch") ? "batch" : `${s.name}_${a}`);
-        symbols.push({ name, value: size, input: s.name, axis: a, given: wanted !== undefined });
+        symbols.push({ name: wanted ?? `${s.name}_${a}`, value: size, input: s.name, axis: a });
       }
       if (axisSym[i].includes(k)) {
         throw new Error(
@@ -453,7 +451,7 @@ function assignSymbols(
 function finish(
   module: Exportable,
   traces: Trace[],
-  symbols: Symbol[],
+  symbols: SizeSymbol[],
   slots: InputSlot[],
   axisSym: (number | null)[][],
   options: ExportOnnxOptions,
