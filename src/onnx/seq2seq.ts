@@ -36,18 +36,17 @@ export async function exportSeq2SeqOnnx(model: Seq2Seq): Promise<Seq2SeqOnnx> {
   const wasTraining = model.training;
   model.eval();
   try {
-    const encoder = await exportOnnx(new Seq2SeqEncoderGraph(model), [src, lengths]);
+    // Symbolic axes named for a server: batch (rows) and source (length); the rest join by size.
+    const encoder = await exportOnnx(new Seq2SeqEncoderGraph(model), [src, lengths], {
+      dynamicAxes: { src: { 0: "batch", 1: "source" } },
+    });
     const st = noGrad(() => model.encode(src, B, S, lengths));
     const prev = tensor(new Array(B).fill(Math.min(2, model.config.tgtVocabSize - 1)), [B]);
-    const step = await exportOnnx(new Seq2SeqStepGraph(model), [
-      prev,
-      st.memory,
-      st.keys,
-      lengths,
-      st.h,
-      st.c,
-      st.feed,
-    ]);
+    const step = await exportOnnx(
+      new Seq2SeqStepGraph(model),
+      [prev, st.memory, st.keys, lengths, st.h, st.c, st.feed],
+      { dynamicAxes: { prev: { 0: "batch" }, memory: { 0: "batch", 1: "source" } } },
+    );
     return { encoder, step, signature: { encoder: signature(encoder), step: signature(step) } };
   } finally {
     model.train(wasTraining);

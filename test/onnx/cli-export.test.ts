@@ -8,7 +8,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { greedyDecode, loadModel, type Tensor, tensor, tokenize, vocabsOf } from "../../src/index.js";
+import {
+  decodeModel,
+  greedyDecode,
+  loadModel,
+  type Tensor,
+  tensor,
+  tokenize,
+  vocabsOf,
+} from "../../src/index.js";
 import { run, session } from "./ort.js";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -32,6 +40,13 @@ describe("qkv export", () => {
     expect(manifest.encoder.inputs).toEqual(["src", "srcLengths"]);
     expect(manifest.step.outputs).toEqual(["logits", "h_out", "c_out", "feed_out", "weights"]);
     const encBytes = new Uint8Array(readFileSync(join(out, manifest.encoder.file)));
+    type Graph = {
+      input: { type: { tensor_type: { shape: { dim: { dim_param?: string; dim_value?: number }[] } } } }[];
+    };
+    const dims = (decodeModel(encBytes).graph as Graph).input.map((v) =>
+      v.type.tensor_type.shape.dim.map((d) => d.dim_param ?? d.dim_value),
+    );
+    expect(dims).toEqual([["batch", "source"], ["batch"]]);
     const stepBytes = new Uint8Array(readFileSync(join(out, manifest.step.file)));
 
     const { model, meta } = await loadModel(join(root, "pretrained/en-hi"));
