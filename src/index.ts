@@ -2,7 +2,7 @@
  * qkv — attention, from first principles. Public exports only; no side effects; runs in Node and in
  * browsers (no Node built-ins: files, checkpoints and training live in `qkv/node`).
  * Layers (each depends only on those before it): kernels → tensor → attention → nn → models →
- * data, decode, eval → viz.
+ * data, decode, eval, onnx → viz.
  */
 export * from "./attention/index.js";
 export * as data from "./data/index.js";
@@ -22,6 +22,7 @@ export {
 } from "./kernels/index.js";
 export * from "./models/seq2seq/index.js";
 export * from "./nn/index.js";
+export * from "./onnx/index.js";
 export * from "./tensor/index.js";
 export { decodeAll, type EvalOptions, type EvalResult, evaluatePairs } from "./train/evaluate.js";
 export { VERSION } from "./version.js";

@@ -11,11 +11,21 @@
  * PyTorch's boolean masks mean the opposite (True = IGNORE); they enter only through the adapters
  * whose names say so: `fromTorchBoolMask`, `fromTorchKeyPaddingMask`, `fromTorchAttnMask`.
  */
-import { add, type NestedArray, reshape, type Shape, Tensor, tensor } from "../tensor/index.js";
+import {
+  add,
+  isTracing,
+  type NestedArray,
+  record,
+  reshape,
+  type Shape,
+  Tensor,
+  tensor,
+} from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 
 type Part =
   | { kind: "padding"; lengths: readonly number[] }
+  | { kind: "lengths"; lengths: Tensor }
   | { kind: "causal"; diagonal: number }
   | { kind: "keyBias"; bias: Tensor }
   | { kind: "bias"; bias: Tensor }
@@ -56,13 +66,32 @@ export class AttentionMask {
     const T = scoreShape[rank - 2];
     const S = scoreShape[rank - 1];
     // The parts add up through autograd ops, so a learned bias (relative positions, ALiBi slopes) gets
-    // its gradient; constant parts (padding, causal) are plain tensors that need none.
-    let total: Tensor | null = null;
+    // its gradient; constant parts (padding, causal) are plain tensors that need none. Masks built from
+    // tensors stay connected to them while tracing (masks as inputs of an exported graph).
+    let total = null as Tensor | null;
     const acc = (b: Tensor) => {
       total = total ? add(total, b) : b;
     };
     for (const p of this.parts) {
-      if (p.kind === "padding") {
+      if (p.kind === "lengths") {
+        const B = p.lengths.size;
+        if (rank < 3 || scoreShape[0] !== B || p.lengths.rank !== 1) {
+          throw new Error(
+            `${op}: padding mask has lengths of shape ${fmt(p.lengths.shape)} but the scores have shape ${fmt(scoreShape)} (batch first)`,
+          );
+        }
+        const data = new Float32Array(B * S);
+        p.lengths.data.forEach((len, b) => {
+          if (!Number.isInteger(len) || len < 0 || len > S) {
+            throw new Error(
+              `${op}: padding length ${len} (batch ${b}) is outside [0, ${S}] for keys of length ${S}`,
+            );
+          }
+          for (let j = len; j < S; j++) data[b * S + j] = NEG_INF;
+        });
+        const shape = [B, ...Array(rank - 2).fill(1), S];
+        acc(record(tensor(data, shape), "lengthMask", [p.lengths], () => [null], { shape }));
+      } else if (p.kind === "padding") {
         const B = p.lengths.length;
         if (rank < 3 || scoreShape[0] !== B) {
           throw new Error(
@@ -90,7 +119,9 @@ export class AttentionMask {
       } else if (p.kind === "causal") {
         const data = new Float32Array(T * S);
         for (let i = 0; i < T; i++) for (let j = i + p.diagonal + 1; j < S; j++) data[i * S + j] = NEG_INF;
-        acc(tensor(data, [T, S]));
+        acc(
+          record(tensor(data, [T, S]), "causalMask", [], () => [], { shape: [T, S], diagonal: p.diagonal }),
+        );
       } else {
         let b = p.bias;
         if (
@@ -118,8 +149,12 @@ export class AttentionMask {
   }
 }
 
-/** Keys j ≥ lengths[b] of batch element b are padding and not allowed. Broadcasts over queries and heads. */
-export function paddingMask(lengths: readonly number[]): AttentionMask {
+/**
+ * Keys j ≥ lengths[b] of batch element b are padding and not allowed. Broadcasts over queries and
+ * heads. `lengths` may be a tensor (B) of integers, e.g. an input of an exported graph.
+ */
+export function paddingMask(lengths: readonly number[] | Tensor): AttentionMask {
+  if (lengths instanceof Tensor) return AttentionMask.of({ kind: "lengths", lengths });
   return AttentionMask.of({ kind: "padding", lengths: [...lengths] });
 }
 

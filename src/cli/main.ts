@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `qkv` command line: train, translate, eval and attend (print a model's attention for a
- * sentence). Uses only the public exports of the package.
+ * The `qkv` command line: train, translate, eval, attend (print a model's attention for a
+ * sentence) and export (ONNX). Uses only the public exports of the package.
  */
 import { existsSync, writeFileSync } from "node:fs";
 
@@ -12,6 +12,7 @@ import {
   attentionReportHtml,
   decodeAll,
   evaluatePairs,
+  exportSeq2SeqOnnx,
   getBackend,
   heatmapPng,
   heatmapSvg,
@@ -354,6 +355,44 @@ program
       }
     } catch (e) {
       fail("attend", e);
+    }
+  });
+
+program
+  .command("export")
+  .description(
+    "export a model to ONNX: FILE is the encoder, FILE.step.onnx one decoder step, FILE.json vocabularies and ids",
+  )
+  .requiredOption("--model <dir>", "checkpoint folder")
+  .requiredOption("--onnx <file>", "the encoder's .onnx file; the step graph and the JSON go beside it")
+  .option("--checkpoint <name>", "best or last", "best")
+  .action(async (o) => {
+    try {
+      const m = await load(o.model, o.checkpoint);
+      const { encoder, step, signature } = await exportSeq2SeqOnnx(m.model);
+      const base = o.onnx.replace(/\.onnx$/, "");
+      const files = { encoder: o.onnx, step: `${base}.step.onnx`, manifest: `${base}.json` };
+      const { basename } = await import("node:path");
+      const { srcVocab, tgtVocab } = vocabsOf(m.meta);
+      const manifest = {
+        format: "qkv-seq2seq-onnx",
+        opset: 17,
+        encoder: { file: basename(files.encoder), ...signature.encoder },
+        step: { file: basename(files.step), ...signature.step },
+        ids: { pad: 0, unk: 1, sos: 2, eos: 3 },
+        maxTargetLength: m.meta.maxTargetLength,
+        task: m.meta.task,
+        srcVocab: srcVocab.tokens,
+        tgtVocab: tgtVocab.tokens,
+      };
+      await writeFileAtomic(files.encoder, encoder);
+      await writeFileAtomic(files.step, step);
+      await writeFileAtomic(files.manifest, `${JSON.stringify(manifest, null, 1)}\n`);
+      console.log(
+        `wrote ${files.encoder} (${encoder.length} bytes), ${files.step} (${step.length} bytes), ${files.manifest}`,
+      );
+    } catch (e) {
+      fail("export", e);
     }
   });
 

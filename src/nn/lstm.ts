@@ -27,6 +27,7 @@
  */
 import {
   add,
+  composite,
   concat,
   dropout,
   linear,
@@ -34,7 +35,7 @@ import {
   reshape,
   squeeze,
   stack,
-  type Tensor,
+  Tensor,
   tensor,
   transpose,
   unbind,
@@ -61,8 +62,11 @@ export interface LSTMConfig {
 }
 
 export interface LSTMForwardOptions {
-  /** Valid steps per example (0 ≤ lengths[b] ≤ T); padded steps neither update the state nor output. */
-  lengths?: ArrayLike<number> | null;
+  /**
+   * Valid steps per example (0 ≤ lengths[b] ≤ T); padded steps neither update the state nor output.
+   * A tensor (B) of integers is an input of the traced op (an exported graph's lengths).
+   */
+  lengths?: ArrayLike<number> | Tensor | null;
 }
 
 /** The top layer's outputs at every step, and the final state of every layer and direction. */
@@ -128,6 +132,18 @@ export class LSTM extends Module {
     state: LSTMState | null = null,
     { lengths = null }: LSTMForwardOptions = {},
   ): LSTMResult {
+    // Traced as one op (ONNX has the LSTM whole), whose inputs are those of torch's LSTM.
+    const lengthsTensor = lengths instanceof Tensor ? lengths : null;
+    const inputs = [input, ...(state ? [state.h, state.c] : []), ...(lengthsTensor ? [lengthsTensor] : [])];
+    const attrs = { lstm: this, state: state !== null, lengths: lengthsTensor !== null };
+    const [output, h, c] = composite("lstm", inputs, attrs, () => {
+      const r = this.run(input, state, lengths instanceof Tensor ? lengths.data : lengths);
+      return [r.output, r.h, r.c];
+    });
+    return { output, h, c };
+  }
+
+  private run(input: Tensor, state: LSTMState | null, lengths: ArrayLike<number> | null): LSTMResult {
     const D = this.numDirections;
     const L = this.numLayers;
     const unbatched = input.rank === 2;

@@ -4,4 +4,14 @@ export { uniformParam, xavierUniform } from "./init.js";
 export * from "./ops/index.js";
 export { createRng, getRngState, manualSeed, random, randomNormal, setRngState } from "./random.js";
 export { broadcastShapes, fmt as formatShape, type Shape, sizeOf } from "./shape.js";
-export { type GradNode, isGradEnabled, type NestedArray, noGrad, record, Tensor } from "./tensor.js";
+export {
+  composite,
+  type GradNode,
+  isGradEnabled,
+  isTracing,
+  type NestedArray,
+  noGrad,
+  record,
+  Tensor,
+  trace,
+} from "./tensor.js";

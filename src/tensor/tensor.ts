@@ -9,12 +9,14 @@
 import * as ops from "./ops/index.js";
 import { checkShape, fmt, type Shape, sameShape, sizeOf } from "./shape.js";
 
-/** What an op records for the backward pass. */
+/** What an op records for the backward pass (and, while tracing, for export). */
 export interface GradNode {
   op: string;
   parents: Tensor[];
   /** Maps dL/d(output) to dL/d(parent) for each parent (null where no gradient flows). */
   backward: (grad: Tensor) => (Tensor | null)[];
+  /** The op's arguments other than its tensor inputs (axes, shapes, flags), read by exporters. */
+  attrs?: Readonly<Record<string, unknown>>;
 }
 
 let gradEnabled = true;
@@ -243,11 +245,83 @@ export class Tensor {
   }
 }
 
-/** Attaches a grad node to `out` when gradients are enabled and some parent requires them. */
-export function record(out: Tensor, op: string, parents: Tensor[], backward: GradNode["backward"]): Tensor {
-  if (gradEnabled && parents.some((p) => p.requiresGrad)) {
-    out.requiresGrad = true;
-    out.node = { op, parents, backward };
+/**
+ * Attaches a grad node to `out` when gradients are enabled and some parent requires them — and,
+ * while tracing (`trace`), always, so the graph of a forward pass is recorded whatever requires
+ * grad. `attrs` are the op's non-tensor arguments, for exporters.
+ */
+export function record(
+  out: Tensor,
+  op: string,
+  parents: Tensor[],
+  backward: GradNode["backward"],
+  attrs?: GradNode["attrs"],
+): Tensor {
+  const grad = gradEnabled && parents.some((p) => p.requiresGrad);
+  if (grad || tracer) {
+    if (grad) out.requiresGrad = true;
+    out.node = { op, parents, backward, ...(attrs && { attrs }) };
+    tracer?.(out.node);
   }
+  return out;
+}
+
+let tracer: ((node: GradNode) => void) | null = null;
+
+/**
+ * Runs `fn` recording a node for every op (in order, passed to `onNode`), gradients or not: the
+ * graph an exporter walks. Tensors made inside keep their nodes; do not train through a trace.
+ */
+export function trace<T>(fn: () => T, onNode: (node: GradNode) => void = () => {}): T {
+  const prev = tracer;
+  tracer = onNode;
+  try {
+    return fn();
+  } finally {
+    tracer = prev;
+  }
+}
+
+/** True inside `trace`. */
+export function isTracing(): boolean {
+  return tracer !== null;
+}
+
+/**
+ * A composite op: `fn` computes `outputs` from `inputs` with other ops. Outside a trace this is just
+ * `fn()`. Inside one, the ops of `fn` are not traced; each output gets one node `op` over `inputs`
+ * (with `attrs` and its output index), so an exporter sees e.g. one "lstm" or "linear" instead of
+ * the steps that compute it. Use it where an exchange format has the whole op (ONNX LSTM, Gemm) or
+ * where the op's arguments (a slice's bounds) say more than the steps do.
+ */
+export function composite<T extends Tensor | Tensor[]>(
+  op: string,
+  inputs: Tensor[],
+  attrs: Record<string, unknown>,
+  fn: () => T,
+): T {
+  if (!tracer) return fn();
+  const outer = tracer;
+  tracer = null;
+  let out: T;
+  try {
+    out = fn();
+  } finally {
+    tracer = outer;
+  }
+  const list = Array.isArray(out) ? out : [out];
+  const call = { ...attrs, outputs: list.length };
+  list.forEach((t, i) => {
+    if (inputs.includes(t)) return; // an input passed through unchanged (a full slice)
+    t.node = {
+      op,
+      parents: inputs,
+      backward: () => {
+        throw new Error(`${op}: a traced graph is for export; run the forward outside trace() to train`);
+      },
+      attrs: { ...call, output: i, call },
+    };
+    outer(t.node);
+  });
   return out;
 }

@@ -2,4 +2,5 @@
 
 export { ATTENTION_KIND_SPECS, type AttentionKindSpec } from "./attention-kinds.js";
 export { ATTENTION_KINDS, type AttentionKind, resolveConfig, type Seq2SeqConfig } from "./config.js";
+export { Seq2SeqEncoderGraph, Seq2SeqStepGraph } from "./graphs.js";
 export { type DecoderState, Seq2Seq, type StepResult } from "./model.js";

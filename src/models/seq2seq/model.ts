@@ -39,7 +39,7 @@ import {
   slice,
   squeeze,
   stack,
-  type Tensor,
+  Tensor,
   tanh,
   transpose,
   uniformParam,
@@ -147,15 +147,25 @@ export class Seq2Seq extends Module {
     }
   }
 
+  /** The query half of the score with the parameters' current values (null without attention). */
+  attentionScore(): Score | null {
+    return this.kind.score((name) => this.param(name), this.dims);
+  }
+
   /**
    * Encodes a padded batch: `src` (B·S ids, row-major, 0 = padding) with per-row lengths.
-   * Returns the decoder's initial state.
+   * Returns the decoder's initial state. Ids and lengths may be tensors (an exported graph's inputs).
    */
-  encode(src: Int32Array | number[], B: number, S: number, srcLengths: number[]): DecoderState {
-    if (src.length !== B * S || srcLengths.length !== B) {
-      throw new Error(
-        `Seq2Seq.encode: src has ${src.length} ids for B=${B}, S=${S} and ${srcLengths.length} lengths`,
-      );
+  encode(
+    src: Int32Array | number[] | Tensor,
+    B: number,
+    S: number,
+    srcLengths: number[] | Tensor,
+  ): DecoderState {
+    const nIds = src instanceof Tensor ? src.size : src.length;
+    const nLengths = srcLengths instanceof Tensor ? srcLengths.size : srcLengths.length;
+    if (nIds !== B * S || nLengths !== B) {
+      throw new Error(`Seq2Seq.encode: src has ${nIds} ids for B=${B}, S=${S} and ${nLengths} lengths`);
     }
     this.kind.checkSource?.(S, this.dims);
     const emb = this.drop.forward(this.srcEmbed.forward(src, [B, S])); // (B, S, E)
@@ -171,8 +181,8 @@ export class Seq2Seq extends Module {
     return {
       memory: enc.output,
       keys: this.kind.keys(enc.output, p, this.dims),
-      score: this.kind.score(p, this.dims),
-      srcLengths,
+      score: this.attentionScore(),
+      srcLengths: srcLengths instanceof Tensor ? Array.from(srcLengths.data) : srcLengths,
       mask: paddingMask(srcLengths),
       h,
       c,
@@ -180,8 +190,8 @@ export class Seq2Seq extends Module {
     };
   }
 
-  /** One decoder step for the previous tokens `prev` (N ids). */
-  step(state: DecoderState, prev: Int32Array | number[]): StepResult {
+  /** One decoder step for the previous tokens `prev` (N ids, or a tensor of them). */
+  step(state: DecoderState, prev: Int32Array | number[] | Tensor): StepResult {
     const N = state.h.shape[0];
     const e = this.drop.forward(this.tgtEmbed.forward(prev, [N])); // (N, E)
     const lstm = (input: Tensor) => this.cell.forward(input, { h: state.h, c: state.c });

@@ -69,7 +69,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 /** xᵖ for a constant exponent p. */
 export function pow(a: Tensor, p: number): Tensor {
   const out = binaryRaw("pow", "pow", a, asTensor(p));
-  return record(out, "pow", [a], (g) => [mul(g, mul(p, binaryRaw("pow", "pow", a, asTensor(p - 1))))]);
+  return record(out, "pow", [a], (g) => [mul(g, mul(p, binaryRaw("pow", "pow", a, asTensor(p - 1))))], { p });
 }
 
 /** Element-wise maximum; the gradient goes to the larger input (to `a` on ties). */

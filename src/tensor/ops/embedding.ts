@@ -47,12 +47,21 @@ export function embedding(
   }
   const pad = normPaddingIdx("embedding", paddingIdx, V);
   const out = new Tensor(backend().indexSelect(weight.data, 1, V, D, idx), [...shape, D]);
-  return record(out, "embedding", [weight], (g) => {
-    let gd = g.data;
-    if (pad !== null && idx.includes(pad)) {
-      gd = Float32Array.from(gd);
-      for (let n = 0; n < idx.length; n++) if (idx[n] === pad) gd.fill(0, n * D, (n + 1) * D);
-    }
-    return [new Tensor(backend().indexAdd(gd, 1, V, D, idx), weight.shape)];
-  });
+  // A tensor of ids is an input of the op (traced: the ids of an exported graph); an array is data.
+  const parents = ids instanceof Tensor ? [weight, ids] : [weight];
+  const attrs = { idsShape: [...shape], ids: ids instanceof Tensor ? null : idx };
+  return record(
+    out,
+    "embedding",
+    parents,
+    (g) => {
+      let gd = g.data;
+      if (pad !== null && idx.includes(pad)) {
+        gd = Float32Array.from(gd);
+        for (let n = 0; n < idx.length; n++) if (idx[n] === pad) gd.fill(0, n * D, (n + 1) * D);
+      }
+      return [new Tensor(backend().indexAdd(gd, 1, V, D, idx), weight.shape)];
+    },
+    attrs,
+  );
 }

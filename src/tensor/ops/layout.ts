@@ -6,7 +6,7 @@
  */
 import { backend } from "../../kernels/registry.js";
 import { broadcastShapes, fmt, normAxis, type Shape, sameShape, sizeOf, splitAtAxis } from "../shape.js";
-import { record, Tensor } from "../tensor.js";
+import { composite, record, Tensor } from "../tensor.js";
 import { sumTo } from "./elementwise.js";
 
 /** Same data, new shape (one dimension may be -1). */
@@ -22,7 +22,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   }
   if (sameShape(s, x.shape)) return x;
   const out = new Tensor(x.data, s);
-  return record(out, "reshape", [x], (g) => [reshape(g, x.shape)]);
+  return record(out, "reshape", [x], (g) => [reshape(g, x.shape)], { shape: s });
 }
 
 /** Reorders axes: out.shape[i] = x.shape[perm[i]]. */
@@ -40,7 +40,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   p.forEach((a, i) => {
     inverse[a] = i;
   });
-  return record(out, "permute", [x], (g) => [permute(g, inverse)]);
+  return record(out, "permute", [x], (g) => [permute(g, inverse)], { perm: p });
 }
 
 /** Swaps two axes (default: the last two). */
@@ -80,7 +80,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const zero = new Float32Array(1);
   const out = new Tensor(backend().binary("add", x.data, x.shape, zero, [], shape), shape);
-  return record(out, "broadcastTo", [x], (g) => [sumTo(g, x.shape)]);
+  return record(out, "broadcastTo", [x], (g) => [sumTo(g, x.shape)], { shape: [...shape] });
 }
 
 /** Picks entries `indices` along `axis` (like `torch.index_select`); repeats are allowed. */
@@ -98,9 +98,13 @@ export function indexSelect(x: Tensor, axis: number, indices: ArrayLike<number>)
   const shape = [...x.shape];
   shape[a] = idx.length;
   const out = new Tensor(backend().indexSelect(x.data, outer, n, inner, idx), shape);
-  return record(out, "indexSelect", [x], (g) => [
-    new Tensor(backend().indexAdd(g.data, outer, n, inner, idx), x.shape),
-  ]);
+  return record(
+    out,
+    "indexSelect",
+    [x],
+    (g) => [new Tensor(backend().indexAdd(g.data, outer, n, inner, idx), x.shape)],
+    { axis: a, indices: idx },
+  );
 }
 
 /** Rows of a table: `gather(table (V, D), ids)` → (…ids, D). The embedding lookup. */
@@ -119,9 +123,12 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const s = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
   const e = Math.min(Math.max(end === undefined ? n : end < 0 ? end + n : end, s), n);
   if (s === 0 && e === n) return x;
-  const idx = new Int32Array(e - s);
-  for (let i = 0; i < idx.length; i++) idx[i] = s + i;
-  return indexSelect(x, a, idx);
+  // Traced as one op with the bounds as given: −1 stays "the last", whatever the length.
+  return composite("slice", [x], { axis: a, start, end: end ?? null }, () => {
+    const idx = new Int32Array(e - s);
+    for (let i = 0; i < idx.length; i++) idx[i] = s + i;
+    return indexSelect(x, a, idx);
+  });
 }
 
 /** Joins tensors along `axis`; all other dimensions must agree. */
@@ -147,14 +154,20 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     ),
     shape,
   );
-  return record(out, "concat", [...xs], (g) => {
-    let off = 0;
-    return sizes.map((s) => {
-      const part = slice(g, a, off, off + s);
-      off += s;
-      return part;
-    });
-  });
+  return record(
+    out,
+    "concat",
+    [...xs],
+    (g) => {
+      let off = 0;
+      return sizes.map((s) => {
+        const part = slice(g, a, off, off + s);
+        off += s;
+        return part;
+      });
+    },
+    { axis: a },
+  );
 }
 
 /** Stacks equal-shaped tensors along a new axis. */

@@ -6,7 +6,7 @@
 import type { MatmulParams } from "../../kernels/contract.js";
 import { backend } from "../../kernels/registry.js";
 import { broadcastShapes, fmt, sizeOf, stridesOf } from "../shape.js";
-import { record, Tensor } from "../tensor.js";
+import { composite, record, Tensor } from "../tensor.js";
 import { add, sumTo } from "./elementwise.js";
 import { reshape } from "./layout.js";
 
@@ -59,13 +59,19 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
     bOffsets: batchOffsets(batchShape, bBatch, br * bc),
   };
   const out = new Tensor(backend().matmul(a.data, b.data, p), [...batchShape, m, n]);
-  return record(out, "matmul", [a, b], (g) => {
-    let da: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (a.requiresGrad) da = transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB);
-    if (b.requiresGrad) db = transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false);
-    return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];
-  });
+  return record(
+    out,
+    "matmul",
+    [a, b],
+    (g) => {
+      let da: Tensor | null = null;
+      let db: Tensor | null = null;
+      if (a.requiresGrad) da = transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB);
+      if (b.requiresGrad) db = transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false);
+      return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];
+    },
+    { transA, transB },
+  );
 }
 
 /** `torch.matmul`: 1-D operands are promoted to a row (left) or column (right) and squeezed back. */
@@ -93,9 +99,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   // Flatten leading dimensions to one (N, in) @ (in, out) product: one kernel call, and dW is a
   // single (out, in) product instead of a per-batch stack summed afterwards.
-  const lead = x.shape.slice(0, -1);
-  const x2 = reshape(x, [lead.reduce((p, d) => p * d, 1), weight.shape[1]]);
-  let y = matmulT(x2, weight, false, true);
-  if (bias) y = add(y, bias);
-  return reshape(y, [...lead, weight.shape[0]]);
+  return composite("linear", bias ? [x, weight, bias] : [x, weight], {}, () => {
+    const lead = x.shape.slice(0, -1);
+    const x2 = reshape(x, [lead.reduce((p, d) => p * d, 1), weight.shape[1]]);
+    let y = matmulT(x2, weight, false, true);
+    if (bias) y = add(y, bias);
+    return reshape(y, [...lead, weight.shape[0]]);
+  });
 }

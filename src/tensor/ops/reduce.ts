@@ -44,7 +44,7 @@ export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   const axes = normAxes("sum", axis, x.rank);
   const kept = reduceRaw("sum", x, axes);
   const out = new Tensor(kept.data, finalShape(x.shape, axes, keepDims));
-  return record(out, "sum", [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
+  return record(out, "sum", [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)], { axes, keepDims });
 }
 
 /** Mean over `axis` (all axes when omitted). */
@@ -59,11 +59,17 @@ function extreme(op: "max" | "min", x: Tensor, axis: Axes, keepDims: boolean): T
   if (x.size === 0) throw new Error(`${op}: cannot reduce an empty tensor of shape [${x.shape.join(", ")}]`);
   const kept = reduceRaw(op, x, axes);
   const out = new Tensor(kept.data, finalShape(x.shape, axes, keepDims));
-  return record(out, op, [x], (g) => {
-    const hit = eq(x, kept);
-    const count = reduceRaw("sum", hit, axes);
-    return [mul(hit, div(reshape(g, kept.shape), count))];
-  });
+  return record(
+    out,
+    op,
+    [x],
+    (g) => {
+      const hit = eq(x, kept);
+      const count = reduceRaw("sum", hit, axes);
+      return [mul(hit, div(reshape(g, kept.shape), count))];
+    },
+    { axes, keepDims },
+  );
 }
 
 /** Maximum over `axis` (all axes when omitted). */

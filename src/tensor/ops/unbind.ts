@@ -13,7 +13,7 @@
  * for the next backward pass.
  */
 import { fmt } from "../shape.js";
-import { isGradEnabled, record, Tensor } from "../tensor.js";
+import { isGradEnabled, isTracing, record, Tensor } from "../tensor.js";
 
 export function unbind(x: Tensor): Tensor[] {
   if (x.rank === 0) throw new Error(`unbind: needs a tensor of rank ≥ 1, got ${fmt(x.shape)}`);
@@ -24,7 +24,7 @@ export function unbind(x: Tensor): Tensor[] {
     { length: n },
     (_, i) => new Tensor(x.data.subarray(i * inner, (i + 1) * inner), shape),
   );
-  if (!(isGradEnabled() && x.requiresGrad)) return rows;
+  if (!(isTracing() || (isGradEnabled() && x.requiresGrad))) return rows;
   let buffer: Float32Array | null = null;
   const hub = record(new Tensor(x.data, x.shape), "unbind", [x], () => {
     const g = buffer ?? new Float32Array(x.size);
@@ -33,12 +33,18 @@ export function unbind(x: Tensor): Tensor[] {
   });
   const placeholder = new Tensor(new Float32Array(1), []);
   return rows.map((row, i) =>
-    record(row, "unbind", [hub], (g) => {
-      buffer ??= new Float32Array(x.size);
-      const off = i * inner;
-      const gd = g.data;
-      for (let j = 0; j < inner; j++) buffer[off + j] += gd[j];
-      return [placeholder];
-    }),
+    record(
+      row,
+      "unbind",
+      [hub],
+      (g) => {
+        buffer ??= new Float32Array(x.size);
+        const off = i * inner;
+        const gd = g.data;
+        for (let j = 0; j < inner; j++) buffer[off + j] += gd[j];
+        return [placeholder];
+      },
+      { index: i },
+    ),
   );
 }

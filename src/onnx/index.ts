@@ -1,0 +1,10 @@
+/** ONNX export by tracing (opset 17), written with protobufjs from the official onnx.proto. */
+export {
+  type Exportable,
+  type ExportOnnxOptions,
+  exportOnnx,
+  exportOnnxSync,
+  parameterNames,
+} from "./export.js";
+export { decodeModel, OPSET } from "./proto.js";
+export { exportSeq2SeqOnnx, type Seq2SeqOnnx } from "./seq2seq.js";
