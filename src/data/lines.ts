@@ -1,14 +1,74 @@
 /**
- * Shared text-file helpers for the data readers: read a UTF-8 file with an error that names the file
- * (and how the data directory is found), and split text into lines (LF or CRLF, a final newline
- * optional, a leading byte-order mark dropped).
+ * Shared text-file helpers for the data readers: read a UTF-8 file with errors that name the file (a
+ * missing file also says how the data directory is found; a folder or unreadable path is named; bytes
+ * that are not UTF-8 are an error naming the file, line and column — never a silent U+FFFD), and split
+ * text into lines (LF, CRLF or a lone CR, a final newline optional, a leading byte-order mark dropped).
  */
 import { readFileSync } from "node:fs";
 
-/** Reads `file` as UTF-8; a missing file gives an error naming it and the data-directory settings. */
+/**
+ * The byte offset of the first invalid UTF-8 sequence in `bytes` (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF, no truncated sequence), or -1 when all of it is valid.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  const n = bytes.length;
+  const cont = (k: number) => k < n && (bytes[k] & 0xc0) === 0x80;
+  while (i < n) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let len: number;
+    let lo = 0x80;
+    let hi = 0xbf; // allowed range of the second byte
+    if (b >= 0xc2 && b <= 0xdf) len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      len = 3;
+      if (b === 0xe0) lo = 0xa0; // overlong
+      if (b === 0xed) hi = 0x9f; // surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      len = 4;
+      if (b === 0xf0) lo = 0x90; // overlong
+      if (b === 0xf4) hi = 0x8f; // above U+10FFFF
+    } else return i;
+    if (i + 1 >= n || bytes[i + 1] < lo || bytes[i + 1] > hi) return i;
+    for (let k = 2; k < len; k++) if (!cont(i + k)) return i;
+    i += len;
+  }
+  return -1;
+}
+
+/** Decodes UTF-8 bytes; invalid bytes throw `<file>:<line>: invalid UTF-8 …` (line 1-based). */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad < 0) return new TextDecoder("utf-8").decode(bytes);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < bad; i++) {
+    const b = bytes[i];
+    if (b === 0x0a || (b === 0x0d && bytes[i + 1] !== 0x0a)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const hex = Array.from(bytes.subarray(bad, Math.min(bad + 4, bytes.length)), (x) =>
+    x.toString(16).padStart(2, "0"),
+  );
+  throw new Error(
+    `${file}:${line}: invalid UTF-8 at byte ${bad - lineStart + 1} of the line (bytes ${hex.join(" ")}); the file must be UTF-8 text`,
+  );
+}
+
+/**
+ * Reads `file` as UTF-8 text. A missing file gives an error naming it and the data-directory settings;
+ * a folder, or any other failure, names the path; invalid UTF-8 names the file and line.
+ */
 export function readTextFile(file: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
@@ -16,15 +76,20 @@ export function readTextFile(file: string): string {
         `Data file not found: ${file} (the data directory is --data, else $QKV_DATA_DIR, else ../shared/data beside the package)`,
       );
     }
-    throw err;
+    if (code === "EISDIR") throw new Error(`${file} is a folder, not a text file`);
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
   }
+  return decodeUtf8(bytes, file);
 }
 
-/** Splits text into lines: LF or CRLF endings, the empty string after a final newline dropped, BOM removed. */
+/**
+ * Splits text into lines: LF, CRLF or a lone CR (old Mac files) end a line; the empty string after a
+ * final line break is dropped; a BOM is removed.
+ */
 export function splitLines(text: string): string[] {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text === "") return [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }

@@ -18,8 +18,8 @@
  * matches attention from an English decoder over a French encoder (fr→en): rows = English targets,
  * columns = French sources. For en→fr attention use `invertLinks` on one side.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readTextFile, splitLines } from "../data/lines.js";
 import { dataPath } from "../data/paths.js";
 
 /** A set of links `"s-t"`, or any iterable of `[s, t]` pairs / `"s-t"` strings. */
@@ -232,10 +232,7 @@ export interface HansardsSentence {
  */
 export function readHansardsGold(dir: string = dataPath("hansards-align-fr-en")): HansardsSentence[] {
   const lines = (name: string): string[] => {
-    const text = readFileSync(join(dir, name), "utf8");
-    const out = text.split(/\r?\n/);
-    if (out.length > 0 && out[out.length - 1] === "") out.pop();
-    return out;
+    return splitLines(readTextFile(join(dir, name)));
   };
   const f = lines("hansards.f");
   const e = lines("hansards.e");

@@ -10,18 +10,29 @@
  */
 import { Tensor } from "../tensor/index.js";
 
-const DTYPE_BYTES: Record<string, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
-};
+const DTYPE_BYTES: Readonly<Record<string, number>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, number>, {
+    F64: 8,
+    F32: 4,
+    F16: 2,
+    BF16: 2,
+    I64: 8,
+    I32: 4,
+    I16: 2,
+    I8: 1,
+    U8: 1,
+    BOOL: 1,
+  }),
+);
+
+/**
+ * Names refused as tensor names or metadata keys: on a plain object they would reach the prototype
+ * (`__proto__` replaces it) or shadow what every object has. Maps keyed by file content are
+ * null-prototype objects as well, so nothing a file says can change an object's behaviour.
+ */
+const RESERVED_NAMES = new Set(["__proto__", "constructor", "prototype"]);
+
+const hasOwn = (o: object, k: string) => Object.hasOwn(o, k);
 
 /** Largest header accepted (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -33,6 +44,12 @@ export interface SafetensorsFile {
 
 function fail(msg: string): never {
   throw new Error(`readSafetensors: ${msg}`);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 function f16ToF32(h: number): number {
@@ -99,25 +116,28 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (typeof header !== "object" || header === null || Array.isArray(header))
     fail("header is not a JSON object");
   const data = bytes.subarray(8 + headerLen);
-  const tensors: Record<string, Tensor> = {};
-  let metadata: Record<string, string> = {};
+  const tensors: Record<string, Tensor> = Object.create(null);
+  const metadata: Record<string, string> = Object.create(null);
   const spans: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (RESERVED_NAMES.has(name)) fail(`the name ${JSON.stringify(name)} is not allowed as a tensor name`);
     if (name === "__metadata__") {
-      if (
-        typeof entry !== "object" ||
-        entry === null ||
-        Object.values(entry).some((v) => typeof v !== "string")
-      ) {
-        fail("__metadata__ must map strings to strings");
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+        fail(`__metadata__ must be an object mapping strings to strings, got ${describe(entry)}`);
       }
-      metadata = entry as Record<string, string>;
+      for (const [k, v] of Object.entries(entry)) {
+        if (RESERVED_NAMES.has(k)) fail(`the key ${JSON.stringify(k)} is not allowed in __metadata__`);
+        if (typeof v !== "string") fail(`__metadata__ must map strings to strings; "${k}" is ${describe(v)}`);
+        metadata[k] = v;
+      }
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== "object" || e === null) fail(`entry "${name}" is not an object`);
-    if (typeof e.dtype !== "string" || !(e.dtype in DTYPE_BYTES)) {
-      fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)}`);
+    if (typeof e !== "object" || e === null || Array.isArray(e)) fail(`entry "${name}" is not an object`);
+    if (typeof e.dtype !== "string" || !hasOwn(DTYPE_BYTES, e.dtype)) {
+      fail(
+        `tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)} (one of ${Object.keys(DTYPE_BYTES).join(", ")})`,
+      );
     }
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       fail(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
@@ -167,7 +187,13 @@ export function encodeSafetensors(
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
+  for (const name of [...names, ...Object.keys(metadata)]) {
+    if (RESERVED_NAMES.has(name))
+      throw new Error(`writeSafetensors: the name ${JSON.stringify(name)} is not allowed`);
+  }
+  if (names.includes("__metadata__"))
+    throw new Error(`writeSafetensors: "__metadata__" is reserved and cannot name a tensor`);
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const name of names) {
@@ -190,12 +216,94 @@ export function encodeSafetensors(
   return out;
 }
 
-/** Reads a .safetensors file (Node). */
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  const { readFile } = await import("node:fs/promises");
-  const bytes = await readFile(path);
+export interface ReadSafetensorsBytesOptions {
+  /** Refuse a symbolic link (checkpoint folders: the weights must be a plain file inside the folder). */
+  noFollow?: boolean;
+}
+
+/**
+ * Reads the bytes of a .safetensors file (Node) with a size bound taken from the file's own header:
+ * only a regular file is opened (never a device, FIFO or folder — `/dev/zero` is refused before one
+ * byte is read), its 8-byte length and JSON header are read first, and the file must be exactly as
+ * long as the header says (8 + header + the largest data offset) before the rest is read. A file
+ * that lies about its size, or would not fit in memory, is an error naming the file.
+ */
+export async function readSafetensorsBytes(
+  path: string,
+  { noFollow = false }: ReadSafetensorsBytesOptions = {},
+): Promise<Uint8Array> {
+  const { open } = await import("node:fs/promises");
+  const { constants } = await import("node:fs");
+  const { totalmem } = await import("node:os");
+  const where = (msg: string) => new Error(`readSafetensors: ${msg} (file ${path})`);
+  let fh: import("node:fs/promises").FileHandle;
   try {
-    return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat below refuses it anyway.
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw where("it is a symbolic link; a checkpoint's weights must be a plain file");
+    if (code === "ENOENT") throw where("file not found");
+    throw where((e as Error).message);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile())
+      throw where(`not a regular file (${st.isDirectory() ? "a folder" : "a device, FIFO or socket"})`);
+    const readExactly = async (n: number, position: number): Promise<Uint8Array> => {
+      const buf = new Uint8Array(n);
+      let done = 0;
+      while (done < n) {
+        const { bytesRead } = await fh.read(buf, done, n - done, position + done);
+        if (bytesRead === 0) throw where(`ends after ${position + done} bytes, ${position + n} expected`);
+        done += bytesRead;
+      }
+      return buf;
+    };
+    if (st.size < 8) throw where(`file is ${st.size} bytes, too short for the 8-byte header length`);
+    const n = new DataView((await readExactly(8, 0)).buffer).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES))
+      throw where(`header length ${n} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+    const headerLen = Number(n);
+    if (8 + headerLen > st.size)
+      throw where(`header length ${headerLen} runs past the end of the file (${st.size} bytes)`);
+    const headerBytes = await readExactly(headerLen, 8);
+    let dataLen = 0;
+    try {
+      const header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes)) as unknown;
+      if (typeof header === "object" && header !== null) {
+        for (const [k, e] of Object.entries(header)) {
+          const end =
+            k === "__metadata__" ? 0 : (e as { data_offsets?: unknown[] } | null)?.data_offsets?.[1];
+          if (Number.isSafeInteger(end)) dataLen = Math.max(dataLen, end as number);
+        }
+      }
+    } catch {
+      // decodeSafetensors below names the problem with the header
+    }
+    const expected = 8 + headerLen + dataLen;
+    if (st.size !== expected) {
+      throw where(
+        `file is ${st.size} bytes but its header describes ${expected} (truncated, padded or not safetensors)`,
+      );
+    }
+    const limit = Math.min(totalmem(), 2 ** 32);
+    if (expected > limit)
+      throw where(`needs ${(expected / 2 ** 30).toFixed(1)} GiB, more than can be read into memory here`);
+    const out = new Uint8Array(expected);
+    out.set(await readExactly(8 + headerLen, 0), 0);
+    out.set(await readExactly(dataLen, 8 + headerLen), 8 + headerLen);
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads and decodes a .safetensors file (Node); size-bounded as `readSafetensorsBytes`. */
+export async function readSafetensors(path: string): Promise<SafetensorsFile> {
+  const bytes = await readSafetensorsBytes(path);
+  try {
+    return decodeSafetensors(bytes);
   } catch (e) {
     throw new Error(`${(e as Error).message} (file ${path})`);
   }

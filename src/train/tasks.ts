@@ -18,6 +18,7 @@ import {
   tokenize,
   Vocab,
 } from "../data/index.js";
+import { checkOption } from "./validate.js";
 
 export interface TokenPair {
   src: string[];
@@ -55,7 +56,10 @@ export interface TaskOptions {
   seed?: number;
   /** Use at most this many training pairs (quick runs, tests). */
   limit?: number;
-  /** Synthetic tasks: training pairs (default 20000) and length range (default 5–60). */
+  /**
+   * Synthetic tasks: training pairs (default 20000) and length range (default 5–60; a `maxLength`
+   * below 5 lowers the default `minLength` to it).
+   */
   syntheticSize?: number;
   minLength?: number;
   maxLength?: number;
@@ -74,7 +78,12 @@ function finish(
   tokenizeSource: (s: string) => string[],
   join: (t: string[]) => string,
 ): TaskData {
-  const train = opts.limit ? parts.train.slice(0, opts.limit) : parts.train;
+  const train = opts.limit !== undefined ? parts.train.slice(0, opts.limit) : parts.train;
+  if (train.length === 0) {
+    throw new Error(
+      `loadTask: task "${name}" has no training pairs (empty data file, or --synthetic-size / --limit 0?)`,
+    );
+  }
   const minFreq = opts.minFreq ?? 1;
   return {
     name,
@@ -97,8 +106,11 @@ function finish(
 function synthetic(kind: "reverse" | "copy", opts: TaskOptions): TaskData {
   const rng = mulberry32(opts.seed ?? 1);
   const symbols = Array.from({ length: opts.symbols ?? 30 }, (_, i) => `s${i}`);
-  const lo = opts.minLength ?? 5;
   const hi = opts.maxLength ?? 60;
+  const lo = opts.minLength ?? Math.min(5, hi);
+  if (lo > hi) {
+    throw new Error(`loadTask: ${kind}: minLength ${lo} is above maxLength (--max-length) ${hi}`);
+  }
   const make = (n: number): TokenPair[] =>
     Array.from({ length: n }, (_, i) => {
       // Lengths cycle evenly over [lo, hi] so every length is equally represented.
@@ -113,6 +125,14 @@ function synthetic(kind: "reverse" | "copy", opts: TaskOptions): TaskData {
 
 /** Loads a task by name. */
 export function loadTask(name: string, opts: TaskOptions = {}): TaskData {
+  const fn = "loadTask";
+  checkOption(fn, "limit", "--limit", opts.limit, "int>=1");
+  checkOption(fn, "syntheticSize", "--synthetic-size", opts.syntheticSize, "int>=1");
+  checkOption(fn, "minLength", "--min-length", opts.minLength, "int>=1");
+  checkOption(fn, "maxLength", "--max-length", opts.maxLength, "int>=1");
+  checkOption(fn, "symbols", "--symbols", opts.symbols, "int>=1");
+  checkOption(fn, "minFreq", "--min-freq", opts.minFreq, "int>=1");
+  checkOption(fn, "seed", "--seed", opts.seed, "int>=0");
   if (name.startsWith("scan-")) {
     const split = name.slice(5) as ScanSplit;
     if (!["simple", "length", "addprim_jump"].includes(split))
