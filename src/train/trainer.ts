@@ -344,8 +344,11 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
       const score = scoreOf(opts.task, summary.valid);
       const improved = score > best.score;
       if (improved) best = { epoch: epoch + 1, score };
-      await save("last", epoch + 1, 0);
+      // best before last: a kill between the two leaves last at the previous position, so --resume
+      // replays this epoch and saves best again; the other order could leave last recording a best
+      // that was never written.
       if (improved) await save("best", epoch + 1, 0);
+      await save("last", epoch + 1, 0);
       opts.onEpoch?.(summary);
       if (!opts.quiet) {
         process.stderr.write(
