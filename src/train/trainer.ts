@@ -19,6 +19,7 @@ import { loadTask, type TaskData, type TaskOptions } from "./tasks.js";
 import {
   checkFiniteWeights,
   checkModelFits,
+  checkWeightsMatchConfig,
   validateCheckpointMeta,
   validateTrainOptions,
 } from "./validate.js";
@@ -143,6 +144,7 @@ export async function loadModel(
   const ck = await loadCheckpoint<CheckpointMeta>(path, name);
   const file = path.endsWith(".json") ? path : join(path, `${name}.json`);
   validateCheckpointMeta(ck.meta, file);
+  checkWeightsMatchConfig(ck.model, ck.meta.config, file);
   const model = new Seq2Seq(ck.meta.config);
   loadWeights(model, ck.model, file);
   model.eval();
@@ -221,6 +223,13 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
       throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
     if (JSON.stringify(m.tgtVocab) !== JSON.stringify(task.tgtVocab.toJSON().tokens)) {
       throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
+    }
+    try {
+      checkWeightsMatchConfig(ck.model, config, file);
+    } catch (e) {
+      throw new Error(
+        `train: --resume: ${(e as Error).message}; give the same model options (--attention, --embed, --hidden, --layers) as the run being resumed`,
+      );
     }
     loadWeights(model, ck.model, file);
     optimizer.loadStateDict(unpackOptimizer(ck.optimizer ?? {}, m.optimizer));

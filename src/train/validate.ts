@@ -84,41 +84,84 @@ export function validateTrainOptions(o: TrainNumbers): void {
   checkOption(fn, "model.dropout", "--dropout", o.model?.dropout, "fraction");
 }
 
-/** The parameter tensors' shapes of a `Seq2Seq` with this config (defaults as `resolveConfig`), unallocated. */
-export function seq2seqParameterShapes(config: Seq2SeqConfig): number[][] {
+/**
+ * The parameters of a `Seq2Seq` with this config (defaults as `resolveConfig`), by their state-dict
+ * names, as shapes — computed, not allocated.
+ */
+export function seq2seqParameterShapes(config: Seq2SeqConfig): Record<string, number[]> {
   const H = config.hiddenSize ?? 128;
-  const bi = config.bidirectional ?? true;
-  const dirs = bi ? 2 : 1;
+  const dirs = (config.bidirectional ?? true) ? 2 : 1;
   const Dh = dirs * H;
   const Hd = config.decoderHiddenSize ?? Dh;
   const E = config.embedDim ?? 64;
   const L = config.encoderLayers ?? 1;
   const attention = config.attention ?? "luong-general";
   const A = config.attentionDim ?? Hd;
-  const feedding = config.inputFeeding ?? true;
-  const shapes: number[][] = [
-    [config.srcVocabSize, E],
-    [config.tgtVocabSize, E],
-  ];
+  const feeding = config.inputFeeding ?? true;
+  const V = config.tgtVocabSize;
+  const shapes: Record<string, number[]> = Object.create(null);
+  shapes["src_embed.weight"] = [config.srcVocabSize, E];
+  shapes["tgt_embed.weight"] = [V, E];
   for (let l = 0; l < L; l++) {
-    const inSize = l === 0 ? E : Dh;
-    for (let d = 0; d < dirs; d++) shapes.push([4 * H, inSize], [4 * H, H], [4 * H], [4 * H]);
+    for (const sfx of dirs === 2 ? ["", "_reverse"] : [""]) {
+      shapes[`encoder.weight_ih_l${l}${sfx}`] = [4 * H, l === 0 ? E : Dh];
+      shapes[`encoder.weight_hh_l${l}${sfx}`] = [4 * H, H];
+      shapes[`encoder.bias_ih_l${l}${sfx}`] = [4 * H];
+      shapes[`encoder.bias_hh_l${l}${sfx}`] = [4 * H];
+    }
   }
-  shapes.push([Hd, Dh], [Hd], [Hd, Dh], [Hd]); // bridges
-  const feed = attention === "none" ? Hd : attention === "bahdanau" ? Dh : feedding ? Hd : 0;
-  shapes.push([4 * Hd, E + feed], [4 * Hd, Hd], [4 * Hd], [4 * Hd]); // decoder cell
-  shapes.push([Hd, (attention === "none" ? Hd : Dh) + Hd]); // combine (no bias)
-  shapes.push([config.tgtVocabSize, Hd], [config.tgtVocabSize]); // out
-  if (attention === "bahdanau") shapes.push([A, Hd], [A], [A, Dh]);
-  else if (attention === "luong-general") shapes.push([Hd, Dh]);
-  else if (attention === "luong-concat") shapes.push([A, Hd + Dh], [A]);
-  else if (attention === "luong-location") shapes.push([config.maxSourceLength ?? 64, Hd]);
+  for (const b of ["bridge_h", "bridge_c"]) {
+    shapes[`${b}.weight`] = [Hd, Dh];
+    shapes[`${b}.bias`] = [Hd];
+  }
+  const feed = attention === "none" ? Hd : attention === "bahdanau" ? Dh : feeding ? Hd : 0;
+  shapes["decoder.weight_ih"] = [4 * Hd, E + feed];
+  shapes["decoder.weight_hh"] = [4 * Hd, Hd];
+  shapes["decoder.bias_ih"] = [4 * Hd];
+  shapes["decoder.bias_hh"] = [4 * Hd];
+  shapes["combine.weight"] = [Hd, (attention === "none" ? Hd : Dh) + Hd];
+  shapes["out.weight"] = [V, Hd];
+  shapes["out.bias"] = [V];
+  if (attention === "bahdanau") {
+    shapes.attn_w_query = [A, Hd];
+    shapes.attn_v = [A];
+    shapes.attn_w_key = [A, Dh];
+  } else if (attention === "luong-general") shapes.attn_w = [Hd, Dh];
+  else if (attention === "luong-concat") {
+    shapes.attn_w = [A, Hd + Dh];
+    shapes.attn_v = [A];
+  } else if (attention === "luong-location") shapes.attn_w = [config.maxSourceLength ?? 64, Hd];
   return shapes;
 }
 
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
 /** The exact number of parameters of a `Seq2Seq` with this config. */
 export function seq2seqParameterCount(config: Seq2SeqConfig): number {
-  return seq2seqParameterShapes(config).reduce((p, s) => p + s.reduce((a, b) => a * b, 1), 0);
+  return Object.values(seq2seqParameterShapes(config)).reduce((p, s) => p + sizeOf(s), 0);
+}
+
+/**
+ * Throws unless `weights` holds exactly the parameters `config` describes, each of the right shape —
+ * checked before a model is built from the config.
+ */
+export function checkWeightsMatchConfig(
+  weights: Record<string, Tensor>,
+  config: Seq2SeqConfig,
+  file: string,
+): void {
+  const want = seq2seqParameterShapes(config);
+  const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
+  const head = `checkpoint ${file}: the weights do not match meta.config (attention ${config.attention ?? "luong-general"}, embed ${config.embedDim ?? 64}, hidden ${config.hiddenSize ?? 128})`;
+  for (const [name, shape] of Object.entries(want)) {
+    const t = weights[name];
+    if (!t) throw new Error(`${head}: weight "${name}" ${fmt(shape)} is missing`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`${head}: weight "${name}" has shape ${fmt(t.shape)}, the config needs ${fmt(shape)}`);
+    }
+  }
+  const extra = Object.keys(weights).filter((k) => !(k in want));
+  if (extra.length) throw new Error(`${head}: unexpected weights ${extra.map((k) => `"${k}"`).join(", ")}`);
 }
 
 /** Largest tensor allocated in one piece (4 GiB of float32). */
@@ -132,8 +175,7 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 
  * machine's memory, and no single tensor may exceed `MAX_TENSOR_ELEMENTS`.
  */
 export function checkModelFits(fn: string, config: Seq2SeqConfig, copies: number, what: string): void {
-  const shapes = seq2seqParameterShapes(config);
-  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const sizes = Object.values(seq2seqParameterShapes(config)).map(sizeOf);
   const count = sizes.reduce((a, b) => a + b, 0);
   const largest = Math.max(...sizes);
   const bytes = count * 4 * copies;
