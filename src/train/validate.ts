@@ -150,6 +150,12 @@ export function checkWeightsMatchConfig(
   config: Seq2SeqConfig,
   file: string,
 ): void {
+  const layers = Object.keys(weights).filter((k) => /^encoder\.weight_ih_l\d+$/.test(k)).length;
+  if ((config.encoderLayers ?? 1) !== layers) {
+    throw new Error(
+      `checkpoint ${file}: meta.config.encoderLayers is ${config.encoderLayers ?? 1} but the weights hold ${layers} encoder layers`,
+    );
+  }
   const want = seq2seqParameterShapes(config);
   const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
   const head = `checkpoint ${file}: the weights do not match meta.config (attention ${config.attention ?? "luong-general"}, embed ${config.embedDim ?? 64}, hidden ${config.hiddenSize ?? 128})`;
@@ -175,9 +181,19 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 
  * machine's memory, and no single tensor may exceed `MAX_TENSOR_ELEMENTS`.
  */
 export function checkModelFits(fn: string, config: Seq2SeqConfig, copies: number, what: string): void {
-  const sizes = Object.values(seq2seqParameterShapes(config)).map(sizeOf);
-  const count = sizes.reduce((a, b) => a + b, 0);
-  const largest = Math.max(...sizes);
+  // Layers above the second are alike: count them by multiplication (a config may say 10⁹ layers).
+  const L = config.encoderLayers ?? 1;
+  const shapes = seq2seqParameterShapes({ ...config, encoderLayers: Math.min(L, 2) });
+  let count = 0;
+  let largest = 0;
+  let perLayer = 0;
+  for (const [name, s] of Object.entries(shapes)) {
+    const n = sizeOf(s);
+    count += n;
+    largest = Math.max(largest, n);
+    if (/^encoder\..*_l1(_reverse)?$/.test(name)) perLayer += n;
+  }
+  if (L > 2) count += (L - 2) * perLayer;
   const bytes = count * 4 * copies;
   const dims = `embed ${config.embedDim ?? 64}, hidden ${config.hiddenSize ?? 128}, layers ${config.encoderLayers ?? 1}, vocabularies ${config.srcVocabSize}/${config.tgtVocabSize}`;
   if (largest > MAX_TENSOR_ELEMENTS || bytes > totalmem()) {
