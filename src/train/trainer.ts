@@ -111,12 +111,26 @@ function unpackOptimizer(
   tensors: Record<string, Tensor>,
   json: CheckpointMeta["optimizer"],
 ): OptimizerStateDict {
-  const state: OptimizerStateDict["state"] = {};
-  for (const [i, s] of Object.entries(json.scalars)) state[Number(i)] = { ...(s as Record<string, never>) };
+  // Keys come from the file: entries are null-prototype objects and names must have the shape we write.
+  const state: OptimizerStateDict["state"] = Object.create(null);
+  const entry = (i: string, what: string) => {
+    if (!/^\d+$/.test(i))
+      throw new Error(`train: --resume: unexpected optimizer ${what} "${i}" in the checkpoint`);
+    state[Number(i)] ??= Object.create(null);
+    return state[Number(i)];
+  };
+  for (const [i, s] of Object.entries(json.scalars)) {
+    if (typeof s !== "object" || s === null || Array.isArray(s)) {
+      throw new Error(`train: --resume: optimizer state ${i} in the checkpoint is not an object`);
+    }
+    Object.assign(entry(i, "state"), s);
+  }
   for (const [name, t] of Object.entries(tensors)) {
-    const [, i, k] = name.split(".");
-    state[Number(i)] ??= {};
-    state[Number(i)][k] = Float32Array.from(t.data);
+    const m = /^state\.(\d+)\.([A-Za-z_]\w*)$/.exec(name);
+    if (!m || m[2] === "constructor" || m[2] === "prototype" || m[2] === "__proto__") {
+      throw new Error(`train: --resume: unexpected optimizer tensor "${name}" in the checkpoint`);
+    }
+    entry(m[1], "tensor")[m[2]] = Float32Array.from(t.data);
   }
   return { state, paramGroups: json.paramGroups };
 }
