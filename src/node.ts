@@ -15,8 +15,20 @@ export { type ParallelPair, readParallel } from "./data/parallel.js";
 export { dataDir, dataPath, hasDataset, packageRoot } from "./data/paths.js";
 export { readHansardsGold } from "./eval/hansards.js";
 export { writeFileAtomic } from "./io/atomic.js";
-export { readSafetensors, writeSafetensors } from "./io/safetensors-file.js";
-export { type CheckpointData, loadCheckpoint, saveCheckpoint } from "./train/checkpoint.js";
+export { type DirLock, lockDir } from "./io/lock.js";
+export {
+  type ReadSafetensorsBytesOptions,
+  readSafetensors,
+  readSafetensorsBytes,
+  writeSafetensors,
+} from "./io/safetensors-file.js";
+export {
+  type CheckpointData,
+  cleanCheckpointDir,
+  loadCheckpoint,
+  SAVE_DELAY_ENV,
+  saveCheckpoint,
+} from "./train/checkpoint.js";
 export { createProgress, type Progress, type ProgressValues } from "./train/progress.js";
 export {
   loadTask,

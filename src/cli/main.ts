@@ -3,13 +3,14 @@
  * The `qkv` command line: train, translate, eval, attend (print a model's attention for a
  * sentence) and export (ONNX). Uses only the public exports of the package.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
   ATTENTION_KINDS,
   type AttentionKind,
   attentionReportHtml,
+  data,
   decodeAll,
   evaluatePairs,
   exportSeq2SeqOnnx,
@@ -36,17 +37,36 @@ import {
 } from "../node.js";
 import { VERSION } from "../version.js";
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}"`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
+/**
+ * Numeric option parsers: every numeric option is checked here, with a message naming it. `int(name,
+ * min, max)` takes integers in [min, max]; `num(name, rule)` numbers > 0, ≥ 0 or in [0, 1).
+ */
+const int =
+  (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string) => {
+    const n = v.trim() === "" ? Number.NaN : Number(v);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}"`);
+    if (n < min || n > max) {
+      throw new InvalidArgumentError(
+        `${name} must be ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `between ${min} and ${max}`}, got ${n}`,
+      );
+    }
+    return n;
+  };
+const num = (name: string, rule: ">0" | ">=0" | "[0,1)") => (v: string) => {
+  const n = v.trim() === "" ? Number.NaN : Number(v);
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+  const ok = rule === ">0" ? n > 0 : rule === ">=0" ? n >= 0 : n >= 0 && n < 1;
+  const want = rule === ">0" ? "> 0" : rule === ">=0" ? "≥ 0" : "in [0, 1)";
+  if (!ok) throw new InvalidArgumentError(`${name} must be ${want}, got ${n}`);
   return n;
 };
+/** Largest beam: each step decodes beam × batch rows; beyond this the search only gets slower. */
+const MAX_BEAM = 100;
+
+/** Width of the terminal maps: the terminal's, when there is one (else the library's default). */
+const mapWidth = (): number | undefined => (process.stdout.isTTY ? process.stdout.columns : undefined);
 
 /** Picks the kernel backend: "auto" = the fastest that loads (`initBackend`), else the one named. */
 async function chooseBackend(name: string): Promise<void> {
@@ -86,7 +106,13 @@ function alignmentMap(
 ): string {
   const rows = alignment.slice(0, outTokens.length + 1);
   const rowLabels = [...outTokens, "<eos>"].slice(0, rows.length);
-  return heatmapTerminal(rows, { rowLabels, colLabels: srcTokens, color, domain: [0, 1] });
+  return heatmapTerminal(rows, {
+    rowLabels,
+    colLabels: srcTokens,
+    color,
+    domain: [0, 1],
+    maxWidth: mapWidth(),
+  });
 }
 
 const program = new Command();
@@ -103,28 +129,37 @@ program
   .addOption(
     new Option("--attention <kind>", "attention").choices([...ATTENTION_KINDS]).default("luong-general"),
   )
-  .option("--epochs <n>", "epochs", int("--epochs"), 10)
-  .option("--batch-size <n>", "batch size", int("--batch-size"), 64)
-  .option("--lr <x>", "Adam learning rate", num("--lr"), 1e-3)
-  .option("--embed <n>", "embedding size", int("--embed"), 64)
-  .option("--hidden <n>", "encoder hidden size per direction", int("--hidden"), 128)
-  .option("--layers <n>", "encoder layers", int("--layers"), 1)
-  .option("--dropout <p>", "dropout", num("--dropout"), 0.1)
-  .option("--label-smoothing <e>", "label smoothing", num("--label-smoothing"), 0)
-  .option("--clip <x>", "gradient-norm clip (0 = off)", num("--clip"), 1)
+  .option("--epochs <n>", "epochs", int("--epochs", 1), 10)
+  .option("--batch-size <n>", "batch size", int("--batch-size", 1), 64)
+  .option(
+    "--lr <x>",
+    "Adam learning rate (default 0.001; with --resume, the checkpoint's)",
+    num("--lr", ">0"),
+  )
+  .option("--embed <n>", "embedding size", int("--embed", 1), 64)
+  .option("--hidden <n>", "encoder hidden size per direction", int("--hidden", 1), 128)
+  .option("--layers <n>", "encoder layers", int("--layers", 1), 1)
+  .option("--dropout <p>", "dropout", num("--dropout", "[0,1)"), 0.1)
+  .option("--label-smoothing <e>", "label smoothing", num("--label-smoothing", "[0,1)"), 0)
+  .option("--clip <x>", "gradient-norm clip (0 = off)", num("--clip", ">=0"), 1)
   .option("--seed <n>", "random seed", int("--seed"), 1)
-  .option("--out <dir>", "checkpoint folder (last and best)")
+  .option("--out <dir>", "checkpoint folder (last and best); locked while training")
   .option("--resume", "continue from <out>/last.json exactly")
+  .option("--overwrite", "start afresh in an --out that holds checkpoints, replacing them")
   .option("--data <dir>", "data folder (default $QKV_DATA_DIR or ../shared/data)")
-  .option("--limit <n>", "use at most n training pairs", int("--limit"))
-  .option("--valid-limit <n>", "validate on at most n pairs", int("--valid-limit"))
-  .option("--max-steps <n>", "stop after n optimizer steps", int("--max-steps"))
-  .option("--synthetic-size <n>", "reverse/copy: training pairs", int("--synthetic-size"))
-  .option("--max-length <n>", "reverse/copy: longest sequence", int("--max-length"))
+  .option("--limit <n>", "use at most n training pairs", int("--limit", 1))
+  .option("--valid-limit <n>", "validate on at most n pairs", int("--valid-limit", 1))
+  .option("--max-steps <n>", "stop after n optimizer steps", int("--max-steps", 1))
+  .option("--synthetic-size <n>", "reverse/copy: training pairs", int("--synthetic-size", 1))
+  .option(
+    "--max-length <n>",
+    "reverse/copy: longest sequence (shortest: 5, or this if below)",
+    int("--max-length", 1),
+  )
   .option(
     "--min-freq <n>",
     "keep tokens seen at least n times in training (others become <unk>)",
-    int("--min-freq"),
+    int("--min-freq", 1),
   )
   .option("--backend <name>", "kernel backend: auto, reference, wasm", "auto")
   .option("--json", "print the result as JSON")
@@ -152,6 +187,7 @@ program
         seed: o.seed,
         outDir: o.out,
         resume: o.resume,
+        overwrite: o.overwrite,
         maxSteps: o.maxSteps,
         validLimit: o.validLimit,
         quiet: o.quiet || o.json,
@@ -185,7 +221,7 @@ program
   .description("translate sentences (arguments, or one per line on stdin) and show each alignment")
   .requiredOption("--model <dir>", "checkpoint folder")
   .option("--checkpoint <name>", "best or last", "best")
-  .option("--beam <n>", "beam size (1 = greedy)", int("--beam"), 1)
+  .option("--beam <n>", "beam size (1 = greedy)", int("--beam", 1, MAX_BEAM), 1)
   .option("--no-map", "do not print the attention map")
   .addOption(new Option("--color <mode>", "heatmap colours").choices(["truecolor", "256", "none"]))
   .option("--backend <name>", "kernel backend", "auto")
@@ -197,13 +233,17 @@ program
       const m = await load(o.model, o.checkpoint);
       let input = sentences;
       if (input.length === 0) {
-        const { readFileSync } = await import("node:fs");
-        input = readFileSync(0, "utf8")
-          .split("\n")
-          .filter((l) => l.trim());
+        input = data.splitLines(data.decodeUtf8(readFileSync(0), "<stdin>")).filter((l) => l.trim());
+        if (input.length === 0)
+          throw new Error("no sentences (give them as arguments or one per line on stdin)");
       }
       const { srcVocab, tgtVocab } = vocabsOf(m.meta);
       const toks = input.map(m.tokenize);
+      toks.forEach((t, i) => {
+        if (t.length === 0) {
+          throw new Error(`sentence ${i + 1} (${JSON.stringify(input[i])}) is empty: nothing to translate`);
+        }
+      });
       const hyps = decodeAll(
         m.model,
         toks.map((t) => srcVocab.encode(t)),
@@ -241,9 +281,9 @@ program
   .requiredOption("--model <dir>", "checkpoint folder")
   .option("--checkpoint <name>", "best or last", "best")
   .addOption(new Option("--split <part>", "which part").choices(["valid", "test"]).default("test"))
-  .option("--beam <n>", "beam size (1 = greedy)", int("--beam"), 1)
+  .option("--beam <n>", "beam size (1 = greedy)", int("--beam", 1, MAX_BEAM), 1)
   .option("--data <dir>", "data folder")
-  .option("--limit <n>", "evaluate at most n pairs", int("--limit"))
+  .option("--limit <n>", "evaluate at most n pairs", int("--limit", 1))
   .option("--plot <file.svg>", "write exact match and token accuracy by target length as an SVG chart")
   .option("--backend <name>", "kernel backend", "auto")
   .option("--json", "print JSON")
@@ -256,9 +296,9 @@ program
         dataDir: o.data ?? m.meta.taskOptions.dataDir,
       });
       const { srcVocab, tgtVocab } = vocabsOf(m.meta);
-      const pairs = o.limit
-        ? task[o.split as "valid" | "test"].slice(0, o.limit)
-        : task[o.split as "valid" | "test"];
+      const part = task[o.split as "valid" | "test"];
+      const pairs = o.limit !== undefined ? part.slice(0, o.limit) : part;
+      if (pairs.length === 0) throw new Error(`the ${o.split} part of task "${m.meta.task}" has no pairs`);
       const t0 = Date.now();
       // Older checkpoints lack maxTargetLength: take it from the task's training part.
       const maxTargetLength = m.meta.maxTargetLength ?? Math.max(...task.train.map((p) => p.tgt.length));
@@ -326,6 +366,8 @@ program
       const m = await load(o.model, o.checkpoint);
       const { srcVocab, tgtVocab } = vocabsOf(m.meta);
       const src = m.tokenize(sentence);
+      if (src.length === 0)
+        throw new Error(`the sentence ${JSON.stringify(sentence)} is empty: nothing to attend to`);
       const [h] = decodeAll(m.model, [srcVocab.encode(src)], { maxTargetLength: m.meta.maxTargetLength });
       if (!h.alignment.length)
         throw new Error(`this model has no attention (attention "${m.meta.config.attention}")`);
@@ -335,19 +377,30 @@ program
       const color = o.color ?? (process.stdout.isTTY ? "truecolor" : "none");
       console.log(`${sentence}\n→ ${m.detokenize(out)}`);
       console.log(
-        heatmapTerminal(rows, { rowLabels, colLabels: src, color, showValues: true, domain: [0, 1] }),
+        heatmapTerminal(rows, {
+          rowLabels,
+          colLabels: src,
+          color,
+          showValues: true,
+          domain: [0, 1],
+          maxWidth: mapWidth(),
+        }),
       );
+      // Output files, like everywhere in the CLI: written atomically, missing parent folders created.
       if (o.svg) {
-        writeFileSync(o.svg, heatmapSvg(rows, { rowLabels, colLabels: src, title: sentence }));
+        await writeFileAtomic(o.svg, heatmapSvg(rows, { rowLabels, colLabels: src, title: sentence }));
         console.log(`SVG written to ${o.svg}`);
       }
       if (o.png) {
-        writeFileSync(o.png, heatmapPng(rows, { rowLabels, colLabels: src, title: sentence, cellSize: 32 }));
+        await writeFileAtomic(
+          o.png,
+          heatmapPng(rows, { rowLabels, colLabels: src, title: sentence, cellSize: 32 }),
+        );
         console.log(`PNG written to ${o.png}`);
       }
       if (o.html) {
         const title = `${m.meta.task} (${m.meta.config.attention}): ${sentence}`;
-        writeFileSync(
+        await writeFileAtomic(
           o.html,
           attentionReportHtml([{ title, weights: rows, rowLabels, colLabels: src }], { title }),
         );

@@ -10,4 +10,5 @@ export * from "./scan-generator.js";
 export * from "./split-lines.js";
 export * from "./tatoeba.js";
 export * from "./tokenizer.js";
+export * from "./utf8.js";
 export * from "./vocab.js";

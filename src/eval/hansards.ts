@@ -1,6 +1,6 @@
 /** The Hansards alignment gold standard on disk (Node only); the metric itself is in alignment.ts. */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readTextFile, splitLines } from "../data/lines.js";
 import { dataPath } from "../data/paths.js";
 import { type HansardsSentence, linkKey } from "./alignment.js";
 
@@ -13,12 +13,7 @@ import { type HansardsSentence, linkKey } from "./alignment.js";
  * @param dir the folder holding the three files; default `<data>/hansards-align-fr-en`
  */
 export function readHansardsGold(dir: string = dataPath("hansards-align-fr-en")): HansardsSentence[] {
-  const lines = (name: string): string[] => {
-    const text = readFileSync(join(dir, name), "utf8");
-    const out = text.split(/\r?\n/);
-    if (out.length > 0 && out[out.length - 1] === "") out.pop();
-    return out;
-  };
+  const lines = (name: string): string[] => splitLines(readTextFile(join(dir, name)));
   const f = lines("hansards.f");
   const e = lines("hansards.e");
   const a = lines("hansards.a");

@@ -1,14 +1,101 @@
 /** safetensors files on disk (Node only); the format itself (encode, validated decode) is in safetensors.ts. */
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { totalmem } from "node:os";
 import type { Tensor } from "../tensor/index.js";
 import { writeFileAtomic } from "./atomic.js";
-import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from "./safetensors.js";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  MAX_HEADER_BYTES,
+  type SafetensorsFile,
+} from "./safetensors.js";
 
-/** Reads a .safetensors file (Node). */
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  const bytes = await readFile(path);
+export interface ReadSafetensorsBytesOptions {
+  /** Refuse a symbolic link (checkpoint folders: the weights must be a plain file inside the folder). */
+  noFollow?: boolean;
+}
+
+/**
+ * Reads the bytes of a .safetensors file (Node) with a size bound taken from the file's own header:
+ * only a regular file is opened (never a device, FIFO or folder — `/dev/zero` is refused before one
+ * byte is read), its 8-byte length and JSON header are read first, and the file must be exactly as
+ * long as the header says (8 + header + the largest data offset) before the rest is read. A file
+ * that lies about its size, or would not fit in memory, is an error naming the file.
+ */
+export async function readSafetensorsBytes(
+  path: string,
+  { noFollow = false }: ReadSafetensorsBytesOptions = {},
+): Promise<Uint8Array> {
+  const where = (msg: string) => new Error(`readSafetensors: ${msg} (file ${path})`);
+  let fh: FileHandle;
   try {
-    return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat below refuses it anyway.
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw where("it is a symbolic link; a checkpoint's weights must be a plain file");
+    if (code === "ENOENT") throw where("file not found");
+    throw where((e as Error).message);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile())
+      throw where(`not a regular file (${st.isDirectory() ? "a folder" : "a device, FIFO or socket"})`);
+    const readExactly = async (n: number, position: number): Promise<Uint8Array> => {
+      const buf = new Uint8Array(n);
+      let done = 0;
+      while (done < n) {
+        const { bytesRead } = await fh.read(buf, done, n - done, position + done);
+        if (bytesRead === 0) throw where(`ends after ${position + done} bytes, ${position + n} expected`);
+        done += bytesRead;
+      }
+      return buf;
+    };
+    if (st.size < 8) throw where(`file is ${st.size} bytes, too short for the 8-byte header length`);
+    const n = new DataView((await readExactly(8, 0)).buffer).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES))
+      throw where(`header length ${n} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+    const headerLen = Number(n);
+    if (8 + headerLen > st.size)
+      throw where(`header length ${headerLen} runs past the end of the file (${st.size} bytes)`);
+    const headerBytes = await readExactly(headerLen, 8);
+    let dataLen = 0;
+    try {
+      const header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes)) as unknown;
+      if (typeof header === "object" && header !== null) {
+        for (const [k, e] of Object.entries(header)) {
+          const end =
+            k === "__metadata__" ? 0 : (e as { data_offsets?: unknown[] } | null)?.data_offsets?.[1];
+          if (Number.isSafeInteger(end)) dataLen = Math.max(dataLen, end as number);
+        }
+      }
+    } catch {
+      // decodeSafetensors below names the problem with the header
+    }
+    const expected = 8 + headerLen + dataLen;
+    if (st.size !== expected) {
+      throw where(
+        `file is ${st.size} bytes but its header describes ${expected} (truncated, padded or not safetensors)`,
+      );
+    }
+    const limit = Math.min(totalmem(), 2 ** 32);
+    if (expected > limit)
+      throw where(`needs ${(expected / 2 ** 30).toFixed(1)} GiB, more than can be read into memory here`);
+    const out = new Uint8Array(expected);
+    out.set(await readExactly(8 + headerLen, 0), 0);
+    out.set(await readExactly(dataLen, 8 + headerLen), 8 + headerLen);
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads and decodes a .safetensors file (Node); size-bounded as `readSafetensorsBytes`. */
+export async function readSafetensors(path: string): Promise<SafetensorsFile> {
+  const bytes = await readSafetensorsBytes(path);
+  try {
+    return decodeSafetensors(bytes);
   } catch (e) {
     throw new Error(`${(e as Error).message} (file ${path})`);
   }

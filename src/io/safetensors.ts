@@ -10,18 +10,29 @@
  */
 import { Tensor } from "../tensor/index.js";
 
-const DTYPE_BYTES: Record<string, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
-};
+const DTYPE_BYTES: Readonly<Record<string, number>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, number>, {
+    F64: 8,
+    F32: 4,
+    F16: 2,
+    BF16: 2,
+    I64: 8,
+    I32: 4,
+    I16: 2,
+    I8: 1,
+    U8: 1,
+    BOOL: 1,
+  }),
+);
+
+/**
+ * Names refused as tensor names or metadata keys: on a plain object they would reach the prototype
+ * (`__proto__` replaces it) or shadow what every object has. Maps keyed by file content are
+ * null-prototype objects as well, so nothing a file says can change an object's behaviour.
+ */
+const RESERVED_NAMES = new Set(["__proto__", "constructor", "prototype"]);
+
+const hasOwn = (o: object, k: string) => Object.hasOwn(o, k);
 
 /** Largest header accepted (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -33,6 +44,12 @@ export interface SafetensorsFile {
 
 function fail(msg: string): never {
   throw new Error(`readSafetensors: ${msg}`);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 function f16ToF32(h: number): number {
@@ -99,25 +116,28 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (typeof header !== "object" || header === null || Array.isArray(header))
     fail("header is not a JSON object");
   const data = bytes.subarray(8 + headerLen);
-  const tensors: Record<string, Tensor> = {};
-  let metadata: Record<string, string> = {};
+  const tensors: Record<string, Tensor> = Object.create(null);
+  const metadata: Record<string, string> = Object.create(null);
   const spans: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (RESERVED_NAMES.has(name)) fail(`the name ${JSON.stringify(name)} is not allowed as a tensor name`);
     if (name === "__metadata__") {
-      if (
-        typeof entry !== "object" ||
-        entry === null ||
-        Object.values(entry).some((v) => typeof v !== "string")
-      ) {
-        fail("__metadata__ must map strings to strings");
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+        fail(`__metadata__ must be an object mapping strings to strings, got ${describe(entry)}`);
       }
-      metadata = entry as Record<string, string>;
+      for (const [k, v] of Object.entries(entry)) {
+        if (RESERVED_NAMES.has(k)) fail(`the key ${JSON.stringify(k)} is not allowed in __metadata__`);
+        if (typeof v !== "string") fail(`__metadata__ must map strings to strings; "${k}" is ${describe(v)}`);
+        metadata[k] = v;
+      }
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== "object" || e === null) fail(`entry "${name}" is not an object`);
-    if (typeof e.dtype !== "string" || !(e.dtype in DTYPE_BYTES)) {
-      fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)}`);
+    if (typeof e !== "object" || e === null || Array.isArray(e)) fail(`entry "${name}" is not an object`);
+    if (typeof e.dtype !== "string" || !hasOwn(DTYPE_BYTES, e.dtype)) {
+      fail(
+        `tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)} (one of ${Object.keys(DTYPE_BYTES).join(", ")})`,
+      );
     }
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       fail(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
@@ -167,7 +187,13 @@ export function encodeSafetensors(
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
+  for (const name of [...names, ...Object.keys(metadata)]) {
+    if (RESERVED_NAMES.has(name))
+      throw new Error(`writeSafetensors: the name ${JSON.stringify(name)} is not allowed`);
+  }
+  if (names.includes("__metadata__"))
+    throw new Error(`writeSafetensors: "__metadata__" is reserved and cannot name a tensor`);
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const name of names) {

@@ -40,6 +40,9 @@ export function decodeAll(
   srcIds: number[][],
   { beamSize = 1, batchSize = 64, maxLength, maxTargetLength = 0, onProgress }: EvalOptions = {},
 ): Hypothesis[] {
+  srcIds.forEach((s, i) => {
+    if (s.length === 0) throw new Error(`decodeAll: source ${i} is empty (no tokens to translate)`);
+  });
   const wasTraining = model.training;
   model.eval();
   const out: Hypothesis[] = new Array(srcIds.length);
@@ -72,6 +75,7 @@ export function evaluatePairs(
   tgtVocab: Vocab,
   opts: EvalOptions = {},
 ): EvalResult {
+  if (pairs.length === 0) throw new Error("evaluatePairs: no pairs to evaluate (empty data?)");
   const hyps = decodeAll(
     model,
     pairs.map((p) => srcVocab.encode(p.src)),

@@ -1,5 +1,11 @@
 /** Training: tasks, the loop, evaluation, checkpoints and progress (Node: see also src/node.ts). */
-export { type CheckpointData, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+export {
+  type CheckpointData,
+  cleanCheckpointDir,
+  loadCheckpoint,
+  SAVE_DELAY_ENV,
+  saveCheckpoint,
+} from "./checkpoint.js";
 export { decodeAll, type EvalOptions, type EvalResult, evaluatePairs } from "./evaluate.js";
 export { createProgress, type Progress, type ProgressValues } from "./progress.js";
 export {
@@ -23,3 +29,9 @@ export {
   train,
   vocabsOf,
 } from "./trainer.js";
+export {
+  checkModelFits,
+  seq2seqParameterCount,
+  validateCheckpointMeta,
+  validateTrainOptions,
+} from "./validate.js";

@@ -17,6 +17,7 @@ import {
   tokenize,
   Vocab,
 } from "../data/index.js";
+import { checkOption } from "./validate.js";
 
 export interface TokenPair {
   src: string[];
@@ -54,7 +55,10 @@ export interface TaskOptions {
   seed?: number;
   /** Use at most this many training pairs (quick runs, tests). */
   limit?: number;
-  /** Synthetic tasks: training pairs (default 20000) and length range (default 5–60). */
+  /**
+   * Synthetic tasks: training pairs (default 20000) and length range (default 5–60; a `maxLength`
+   * below 5 lowers the default `minLength` to it).
+   */
   syntheticSize?: number;
   minLength?: number;
   maxLength?: number;
@@ -98,7 +102,12 @@ export interface TaskSpec {
 }
 
 function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenizer): TaskData {
-  const train = opts.limit ? parts.train.slice(0, opts.limit) : parts.train;
+  const train = opts.limit !== undefined ? parts.train.slice(0, opts.limit) : parts.train;
+  if (train.length === 0) {
+    throw new Error(
+      `loadTask: task "${name}" has no training pairs (empty data file, or --synthetic-size / --limit 0?)`,
+    );
+  }
   const minFreq = opts.minFreq ?? 1;
   return {
     name,
@@ -121,8 +130,11 @@ function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenize
 function synthetic(kind: "reverse" | "copy", opts: TaskOptions): Parts {
   const rng = mulberry32(opts.seed ?? 1);
   const symbols = Array.from({ length: opts.symbols ?? 30 }, (_, i) => `s${i}`);
-  const lo = opts.minLength ?? 5;
   const hi = opts.maxLength ?? 60;
+  const lo = opts.minLength ?? Math.min(5, hi);
+  if (lo > hi) {
+    throw new Error(`loadTask: ${kind}: minLength ${lo} is above maxLength (--max-length) ${hi}`);
+  }
   const make = (n: number): TokenPair[] =>
     Array.from({ length: n }, (_, i) => {
       // Lengths cycle evenly over [lo, hi] so every length is equally represented.
@@ -196,6 +208,14 @@ export function taskSpec(name: string): TaskSpec {
 
 /** Loads a task by name. */
 export function loadTask(name: string, opts: TaskOptions = {}): TaskData {
+  const fn = "loadTask";
+  checkOption(fn, "limit", "--limit", opts.limit, "int>=1");
+  checkOption(fn, "syntheticSize", "--synthetic-size", opts.syntheticSize, "int>=1");
+  checkOption(fn, "minLength", "--min-length", opts.minLength, "int>=1");
+  checkOption(fn, "maxLength", "--max-length", opts.maxLength, "int>=1");
+  checkOption(fn, "symbols", "--symbols", opts.symbols, "int>=1");
+  checkOption(fn, "minFreq", "--min-freq", opts.minFreq, "int>=1");
+  checkOption(fn, "seed", "--seed", opts.seed, "int>=0");
   const spec = taskSpec(name);
   return finish(name, spec.read(opts), opts, spec.tokenizer);
 }

@@ -7,14 +7,22 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Example, makeBatches, PAD, Vocab } from "../data/index.js";
+import { type DirLock, lockDir } from "../io/lock.js";
 import { type AttentionKind, Seq2Seq, type Seq2SeqConfig } from "../models/seq2seq/index.js";
 import { Adam, clipGradNorm, crossEntropy } from "../nn/index.js";
 import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
 import { getRngState, manualSeed, reshape, setRngState, type Tensor, tensor } from "../tensor/index.js";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { cleanCheckpointDir, deleteCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { type EvalResult, evaluatePairs } from "./evaluate.js";
 import { createProgress } from "./progress.js";
 import { loadTask, type TaskData, type TaskOptions, taskSpec } from "./tasks.js";
+import {
+  checkFiniteWeights,
+  checkModelFits,
+  checkWeightsMatchConfig,
+  validateCheckpointMeta,
+  validateTrainOptions,
+} from "./validate.js";
 
 export interface TrainOptions {
   task: string;
@@ -27,9 +35,12 @@ export interface TrainOptions {
   clip?: number;
   labelSmoothing?: number;
   seed?: number;
-  /** Folder for last/best checkpoints; none = no checkpoints. */
+  /** Folder for last/best checkpoints; none = no checkpoints. Locked while training. */
   outDir?: string;
+  /** Continue from `<outDir>/last.json`; a given `lr` replaces the checkpoint's. */
   resume?: boolean;
+  /** Start afresh in an `outDir` that holds checkpoints, deleting them (else that is an error). */
+  overwrite?: boolean;
   /** Stop after this many optimizer steps in total (quick runs). */
   maxSteps?: number;
   /** Validate on at most this many pairs (default all). */
@@ -100,12 +111,26 @@ function unpackOptimizer(
   tensors: Record<string, Tensor>,
   json: CheckpointMeta["optimizer"],
 ): OptimizerStateDict {
-  const state: OptimizerStateDict["state"] = {};
-  for (const [i, s] of Object.entries(json.scalars)) state[Number(i)] = { ...(s as Record<string, never>) };
+  // Keys come from the file: entries are null-prototype objects and names must have the shape we write.
+  const state: OptimizerStateDict["state"] = Object.create(null);
+  const entry = (i: string, what: string) => {
+    if (!/^\d+$/.test(i))
+      throw new Error(`train: --resume: unexpected optimizer ${what} "${i}" in the checkpoint`);
+    state[Number(i)] ??= Object.create(null);
+    return state[Number(i)];
+  };
+  for (const [i, s] of Object.entries(json.scalars)) {
+    if (typeof s !== "object" || s === null || Array.isArray(s)) {
+      throw new Error(`train: --resume: optimizer state ${i} in the checkpoint is not an object`);
+    }
+    Object.assign(entry(i, "state"), s);
+  }
   for (const [name, t] of Object.entries(tensors)) {
-    const [, i, k] = name.split(".");
-    state[Number(i)] ??= {};
-    state[Number(i)][k] = Float32Array.from(t.data);
+    const m = /^state\.(\d+)\.([A-Za-z_]\w*)$/.exec(name);
+    if (!m || m[2] === "constructor" || m[2] === "prototype" || m[2] === "__proto__") {
+      throw new Error(`train: --resume: unexpected optimizer tensor "${name}" in the checkpoint`);
+    }
+    entry(m[1], "tensor")[m[2]] = Float32Array.from(t.data);
   }
   return { state, paramGroups: json.paramGroups };
 }
@@ -115,31 +140,80 @@ function scoreOf(task: string, v: EpochSummary["valid"]): number {
   return v[taskSpec(task).metric];
 }
 
-/** Builds the model a checkpoint describes and loads its weights. */
+/** Loads weights into a model, naming the checkpoint file when they do not fit it. */
+function loadWeights(model: Seq2Seq, weights: Record<string, Tensor>, file: string): void {
+  checkFiniteWeights(weights, file);
+  try {
+    model.loadStateDict(weights);
+  } catch (e) {
+    throw new Error(`checkpoint ${file}: its weights do not match its config: ${(e as Error).message}`);
+  }
+}
+
+/** Builds the model a checkpoint describes and loads its weights (everything validated first). */
 export async function loadModel(
   path: string,
   name = "best",
 ): Promise<{ model: Seq2Seq; meta: CheckpointMeta }> {
   const ck = await loadCheckpoint<CheckpointMeta>(path, name);
+  const file = path.endsWith(".json") ? path : join(path, `${name}.json`);
+  validateCheckpointMeta(ck.meta, file);
+  checkWeightsMatchConfig(ck.model, ck.meta.config, file);
   const model = new Seq2Seq(ck.meta.config);
-  model.loadStateDict(ck.model);
+  loadWeights(model, ck.model, file);
   model.eval();
   return { model, meta: ck.meta };
 }
 
+/**
+ * Trains a seq2seq model on a task. With `outDir`, the folder is locked for the run (a second
+ * training into it refuses at once), leftovers of a killed run are cleaned, and a folder holding
+ * checkpoints is only reused with `resume` or `overwrite`.
+ */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
+  validateTrainOptions(opts);
+  if (opts.resume && opts.overwrite) throw new Error("train: --resume and --overwrite exclude each other");
+  const lock = opts.outDir ? await lockDir(opts.outDir, "train") : null;
+  try {
+    if (opts.outDir) await prepareOutDir(opts.outDir, opts);
+    return await trainLocked(opts, lock);
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** Cleans an interrupted save's leftovers and refuses to train over checkpoints unless told to. */
+async function prepareOutDir(dir: string, opts: TrainOptions): Promise<void> {
+  await cleanCheckpointDir(dir);
+  if (opts.resume) return;
+  const found = ["last", "best"].filter((n) => existsSync(join(dir, `${n}.json`)));
+  if (found.length === 0) return;
+  if (!opts.overwrite) {
+    throw new Error(
+      `train: ${dir} already holds checkpoints (${found.map((n) => `${n}.json`).join(", ")}); ` +
+        "pass --resume to continue that run or --overwrite to start afresh and replace them",
+    );
+  }
+  for (const n of found) await deleteCheckpoint(dir, n);
+}
+
+async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<TrainResult> {
   const seed = opts.seed ?? 1;
   const epochs = opts.epochs ?? 10;
   const batchSize = opts.batchSize ?? 64;
   const taskOptions = { seed, ...opts.taskOptions };
   manualSeed(seed);
   const task = loadTask(opts.task, taskOptions);
+  if (task.valid.length === 0) {
+    throw new Error(`train: task "${opts.task}" has no validation pairs (too little data?)`);
+  }
   const config: Seq2SeqConfig = {
     ...opts.model,
     attention: opts.attention ?? opts.model?.attention ?? "luong-general",
     srcVocabSize: task.srcVocab.size,
     tgtVocabSize: task.tgtVocab.size,
   };
+  checkModelFits("train", config, 4, "the model");
   const model = new Seq2Seq(config);
   const params = model.parameters();
   const optimizer = new Adam(params, { lr: opts.lr ?? 1e-3 });
@@ -157,18 +231,34 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     const ck = await loadCheckpoint<CheckpointMeta>(opts.outDir, "last");
     const m = ck.meta;
+    const file = join(opts.outDir, "last.json");
+    validateCheckpointMeta(m, file, { forResume: true });
     if (m.task !== opts.task)
       throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
     if (JSON.stringify(m.tgtVocab) !== JSON.stringify(task.tgtVocab.toJSON().tokens)) {
       throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
     }
-    model.loadStateDict(ck.model);
+    try {
+      checkWeightsMatchConfig(ck.model, config, file);
+    } catch (e) {
+      throw new Error(
+        `train: --resume: ${(e as Error).message}; give the same model options (--attention, --embed, --hidden, --layers) as the run being resumed`,
+      );
+    }
+    loadWeights(model, ck.model, file);
     optimizer.loadStateDict(unpackOptimizer(ck.optimizer ?? {}, m.optimizer));
+    // A learning rate given on resume replaces the checkpoint's (and is what last.json records).
+    if (opts.lr !== undefined && optimizer.lrs.some((lr) => lr !== opts.lr)) {
+      if (!opts.quiet)
+        process.stderr.write(`resume: learning rate ${optimizer.lrs[0]} → ${opts.lr} (--lr)\n`);
+      optimizer.setLr(opts.lr);
+    }
     startEpoch = m.epoch;
     startBatch = m.batchIndex;
     step = m.step;
     history = m.history;
-    best = m.best;
+    // JSON has no -Infinity: "no best yet" is stored as null.
+    best = { epoch: m.best.epoch, score: m.best.score ?? Number.NEGATIVE_INFINITY };
     setRngState(m.rngState);
   }
 
@@ -189,6 +279,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   /** `last` carries the optimizer state for --resume; `best` is weights only (for inference and shipping). */
   const save = async (name: "last" | "best", epoch: number, batchIndex: number) => {
     if (!opts.outDir) return;
+    lock?.check();
     const { tensors, json } = packOptimizer(optimizer.stateDict());
     const { onEpoch: _o, quiet: _q, ...trainOptions } = opts;
     const meta: CheckpointMeta = {
@@ -276,8 +367,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const score = scoreOf(opts.task, summary.valid);
       const improved = score > best.score;
       if (improved) best = { epoch: epoch + 1, score };
-      await save("last", epoch + 1, 0);
+      // best before last: a kill between the two leaves last at the previous position, so --resume
+      // replays this epoch and saves best again; the other order could leave last recording a best
+      // that was never written.
       if (improved) await save("best", epoch + 1, 0);
+      await save("last", epoch + 1, 0);
       opts.onEpoch?.(summary);
       if (!opts.quiet) {
         process.stderr.write(

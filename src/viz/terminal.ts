@@ -59,7 +59,16 @@ export interface TerminalHeatmapOptions extends ScaleOptions {
   frame?: boolean;
   /** Print the legend line (default true). */
   legend?: boolean;
+  /**
+   * Widest map drawn, in terminal columns (default 1000; pass the terminal's width). A wider map is
+   * first drawn without values (if `showValues` and no `cellWidth` were given), and if it still does
+   * not fit, replaced by a one-line note — the cost stays linear in the input, never quadratic.
+   */
+  maxWidth?: number;
 }
+
+/** Default `maxWidth`: wider maps are summarised (see `TerminalHeatmapOptions.maxWidth`). */
+export const DEFAULT_MAX_WIDTH = 1000;
 
 const RESET = "\u001b[0m";
 const BOLD = "\u001b[1m";
@@ -143,12 +152,29 @@ export function heatmapTerminal(weights: number[][], options: TerminalHeatmapOpt
   const maxLabelWidth = options.maxLabelWidth ?? 20;
   checkInt(fn, "maxLabelWidth", maxLabelWidth, 1);
   const frame = options.frame ?? mode === "none";
+  const maxWidth = options.maxWidth ?? DEFAULT_MAX_WIDTH;
+  checkInt(fn, "maxWidth", maxWidth, 1);
   const scale = makeScale(fn, weights, options);
   const colored = mode !== "none";
 
   const rowLabels = labelsOrIndices(options.rowLabels, rows).map((l) => truncateToWidth(l, maxLabelWidth));
+  let labelWidth = 0;
+  for (const l of rowLabels) labelWidth = Math.max(labelWidth, displayWidth(l));
+  // Too wide for the terminal: drop the values, then give up with a note (before any column header
+  // is laid out — the staggered header alone is O(columns²)).
+  const width = labelWidth + 1 + (frame ? 2 : 0) + cols * cellWidth + (cols - 1) * gap;
+  if (width > maxWidth) {
+    if (showValues && options.cellWidth === undefined) {
+      const plain = heatmapTerminal(weights, { ...options, showValues: false });
+      if (!plain.startsWith("(heatmap omitted"))
+        return `${plain}\n(values hidden to fit ${maxWidth} columns)`;
+    }
+    return (
+      `(heatmap omitted: ${rows} × ${cols} weights need ${width} terminal columns, more than ${maxWidth}; ` +
+      "save the map as SVG, PNG or HTML instead)"
+    );
+  }
   const colLabels = labelsOrIndices(options.colLabels, cols).map((l) => truncateToWidth(l, maxLabelWidth));
-  const labelWidth = Math.max(0, ...rowLabels.map(displayWidth));
   const gridLeft = labelWidth + 1 + (frame ? 1 : 0);
   const pitch = cellWidth + gap;
   const gridWidth = cols * cellWidth + (cols - 1) * gap;
