@@ -10,14 +10,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   BpeTokenizer,
-  dataDir,
-  loadTatoeba,
   normalizeSentence,
   splitBySource,
   type Tokenizer,
   UNK,
   WordTokenizer,
 } from "../src/data/index.js";
+import { dataDir, loadTatoeba } from "../src/node.js";
 
 const BYTE = /^<0x[0-9A-F]{2}>$/;
 const pairs = loadTatoeba("hin");

@@ -26,7 +26,7 @@
  *
  * Words (what merges never cross). `split: "words"` (natural language): the tokens of the word
  * tokenizer (`tokenize`: words, numbers, each punctuation mark), joined back where a token boundary
- * would cut a grapheme cluster (a mark after a punctuation sign). `split: "whitespace"` (SCAN): the
+ * would cut a grapheme cluster (a mark after a punctuation sign). `split: "space"` (SCAN): the
  * space-separated chunks. A word preceded by a space, or first in the text, starts with the marker
  * symbol "▁" (U+2581), which stands for that space; decoding turns each "▁" back into a space and
  * drops the one in front of the text. "lights." is "▁lights" + "."; "the lights" is "▁the" "▁lights".
@@ -80,7 +80,7 @@ const isByte = (id: number) => id >= BYTE_OFFSET && id < MARKER_ID;
 export interface BpeOptions {
   /** Lowercase during normalisation (default false). */
   lowercase?: boolean;
-  /** Which words merges stay inside: "words" (default) or "whitespace" (see the module comment). */
+  /** Which words merges stay inside: "words" (default) or "space" (see the module comment). */
   split?: TextSplit;
 }
 
@@ -186,9 +186,7 @@ export class BpeTokenizer implements Tokenizer {
       throw new Error(`BpeTokenizer: lowercase must be a boolean, got ${JSON.stringify(this.lowercase)}`);
     }
     if (!TEXT_SPLITS.includes(this.split)) {
-      throw new Error(
-        `BpeTokenizer: split must be "words" or "whitespace", got ${JSON.stringify(this.split)}`,
-      );
+      throw new Error(`BpeTokenizer: split must be "words" or "space", got ${JSON.stringify(this.split)}`);
     }
     if (alphabet.length > MAX_IDS || merges.length > MAX_IDS) {
       throw new Error(
@@ -386,7 +384,7 @@ export class BpeTokenizer implements Tokenizer {
       }
     }
     const shape =
-      '{ format: "qkv-bpe", version: 1, lowercase: boolean, split: "words" | "whitespace", alphabet: string[], merges: [string, string][] }';
+      '{ format: "qkv-bpe", version: 1, lowercase: boolean, split: "words" | "space", alphabet: string[], merges: [string, string][] }';
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
       throw new Error(
         `${who}: expected ${shape}, got ${obj === null ? "null" : Array.isArray(obj) ? "an array" : typeof obj}`,
@@ -405,7 +403,7 @@ export class BpeTokenizer implements Tokenizer {
     if (typeof o.lowercase !== "boolean")
       throw new Error(`${who}: lowercase must be a boolean, got ${JSON.stringify(o.lowercase)}`);
     if (!TEXT_SPLITS.includes(o.split as TextSplit)) {
-      throw new Error(`${who}: split must be "words" or "whitespace", got ${JSON.stringify(o.split)}`);
+      throw new Error(`${who}: split must be "words" or "space", got ${JSON.stringify(o.split)}`);
     }
     if (!Array.isArray(o.alphabet)) throw new Error(`${who}: alphabet must be an array of strings`);
     if (!Array.isArray(o.merges)) throw new Error(`${who}: merges must be an array of [string, string]`);
@@ -503,7 +501,7 @@ export class BpeTokenizer implements Tokenizer {
   /** The words of normalised text `s`, each marked with whether a space (or the text start) precedes it. */
   private splitWords(s: string): Word[] {
     if (s === "") return [];
-    if (this.split === "whitespace") return s.split(" ").map((text) => ({ spaced: true, text }));
+    if (this.split === "space") return s.split(" ").map((text) => ({ spaced: true, text }));
     const bounds = clusterBoundaries(s);
     const out: Word[] = [];
     let prevEnd = -1;

@@ -18,12 +18,12 @@ import { WordTokenizer, type WordTokenizerJSON } from "./word-tokenizer.js";
 
 /**
  * How text is cut into words: "words" = the Unicode word/punctuation rules of `tokenize` (natural
- * language); "whitespace" = at whitespace only (SCAN and the synthetic tasks, whose tokens such as
+ * language); "space" = at whitespace only (SCAN and the synthetic tasks, whose tokens such as
  * `I_TURN_LEFT` are whole words).
  */
-export type TextSplit = "words" | "whitespace";
+export type TextSplit = "words" | "space";
 
-export const TEXT_SPLITS: readonly TextSplit[] = ["words", "whitespace"];
+export const TEXT_SPLITS: readonly TextSplit[] = ["words", "space"];
 
 export type TokenizerKind = "word" | "bpe";
 

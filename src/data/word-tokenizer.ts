@@ -18,7 +18,7 @@ import {
 export interface WordTokenizerOptions {
   /** Lowercase text before splitting (default false). */
   lowercase?: boolean;
-  /** "words" (default): the rules of `tokenize`; "whitespace": split at whitespace only. */
+  /** "words" (default): the rules of `tokenize`; "space": split at whitespace only. */
   split?: TextSplit;
 }
 
@@ -44,9 +44,7 @@ export class WordTokenizer implements Tokenizer {
     this.lowercase = options.lowercase ?? false;
     this.split = options.split ?? "words";
     if (!TEXT_SPLITS.includes(this.split)) {
-      throw new Error(
-        `WordTokenizer: split must be "words" or "whitespace", got ${JSON.stringify(this.split)}`,
-      );
+      throw new Error(`WordTokenizer: split must be "words" or "space", got ${JSON.stringify(this.split)}`);
     }
   }
 
@@ -84,7 +82,7 @@ export class WordTokenizer implements Tokenizer {
     ) {
       throw new Error(
         'WordTokenizer.fromJSON: expected { format: "qkv-word-tokenizer", version: 1, lowercase: boolean, ' +
-          'split: "words" | "whitespace", tokens: string[] }',
+          'split: "words" | "space", tokens: string[] }',
       );
     }
     return new WordTokenizer(new Vocab(o.tokens), { lowercase: o.lowercase, split: o.split });

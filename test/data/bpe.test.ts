@@ -40,7 +40,7 @@ function referenceMerges(
   vocabSize: number,
   minFrequency: number,
 ): { merges: [string, string][]; segments: Map<string, string[]> } {
-  const base = new BpeTokenizer(alphabet, [], { split: "whitespace" });
+  const base = new BpeTokenizer(alphabet, [], { split: "space" });
   const words = new Map<string, { syms: string[]; freq: number }>();
   for (const t of texts) {
     for (const w of base.normalize(t).split(" ")) {
@@ -160,7 +160,7 @@ describe("BpeTokenizer: learning", () => {
         fc.integer({ min: 1, max: 3 }),
         (chunks, vocabSize, minFrequency) => {
           const texts = chunks.map((c) => c.join(""));
-          const bpe = BpeTokenizer.train(texts, { vocabSize, minFrequency, split: "whitespace" });
+          const bpe = BpeTokenizer.train(texts, { vocabSize, minFrequency, split: "space" });
           const ref = referenceMerges(texts, bpe.alphabet, vocabSize, minFrequency);
           expect(bpe.merges).toEqual(ref.merges);
           for (const [word, segs] of ref.segments) expect(bpe.tokenize(word)).toEqual(segs);
@@ -171,7 +171,7 @@ describe("BpeTokenizer: learning", () => {
   });
 
   it("never merges into a piece that spells a special or byte token", () => {
-    const bpe = BpeTokenizer.train(Array(5).fill("<unk> <0x41>"), { vocabSize: 400, split: "whitespace" });
+    const bpe = BpeTokenizer.train(Array(5).fill("<unk> <0x41>"), { vocabSize: 400, split: "space" });
     expect(bpe.size).toBeGreaterThan(BPE_MIN_VOCAB_SIZE + 6); // it did learn merges
     const pieces = bpe.vocab.tokens.slice(BPE_MIN_VOCAB_SIZE);
     expect(pieces).not.toContain("<unk>");
@@ -231,7 +231,7 @@ describe("BpeTokenizer: encoding", () => {
 
   it("round-trips any string (after normalisation) without <unk>", () => {
     const en = BpeTokenizer.train(["the cat sat on the mat", "a naïve café, isn't it?"], { vocabSize: 300 });
-    const ws = BpeTokenizer.train(["jump twice", "walk left"], { vocabSize: 300, split: "whitespace" });
+    const ws = BpeTokenizer.train(["jump twice", "walk left"], { vocabSize: 300, split: "space" });
     fc.assert(
       fc.property(
         fc.string({ unit: "grapheme-composite", maxLength: 30 }),
@@ -288,7 +288,7 @@ describe("BpeTokenizer: encoding", () => {
     });
     const s = "Don't turn off the LIGHTS, please... (3.14)";
     expect(en.words(en.tokenize(s))).toEqual(tokenize(s, { lowercase: true }));
-    const ws = BpeTokenizer.train(["I_TURN_LEFT I_JUMP"], { vocabSize: 300, split: "whitespace" });
+    const ws = BpeTokenizer.train(["I_TURN_LEFT I_JUMP"], { vocabSize: 300, split: "space" });
     expect(ws.words(ws.tokenize("I_TURN_LEFT  I_JUMP"))).toEqual(["I_TURN_LEFT", "I_JUMP"]);
   });
 
@@ -423,7 +423,7 @@ describe.skipIf(!requireDataset("scan"))("BpeTokenizer on SCAN", () => {
       const examples = loadScan(split, "train");
       for (const side of ["source", "target"] as const) {
         const texts = examples.map((e) => e[side].join(" "));
-        const bpe = BpeTokenizer.train(texts, { vocabSize: 1000, split: "whitespace" });
+        const bpe = BpeTokenizer.train(texts, { vocabSize: 1000, split: "space" });
         expect(texts.filter((s) => bpe.decode(bpe.encode(s)) !== s)).toEqual([]);
         // SCAN's few words each become one piece.
         const words = new Set(texts.flatMap((s) => s.split(" ")));

@@ -18,8 +18,8 @@ describe("WordTokenizer", () => {
     expect(word.words(["a", "b"])).toEqual(["a", "b"]);
   });
 
-  it("splits at whitespace only in whitespace mode (SCAN)", () => {
-    const scan = WordTokenizer.build(["jump twice", "I_JUMP I_JUMP"], { split: "whitespace" });
+  it('splits at whitespace only with split "space" (SCAN)', () => {
+    const scan = WordTokenizer.build(["jump twice", "I_JUMP I_JUMP"], { split: "space" });
     expect(scan.tokenize(" I_JUMP\tjump ")).toEqual(["I_JUMP", "jump"]);
     expect(scan.decode(scan.encode("jump  twice"))).toBe("jump twice");
     expect(scan.size).toBe(4 + 3);
