@@ -36,6 +36,7 @@ export {
   loadModel,
   type TrainOptions,
   type TrainResult,
+  tokenizersOf,
   train,
   vocabsOf,
 } from "./train/trainer.js";

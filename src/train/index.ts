@@ -20,6 +20,7 @@ export {
   loadModel,
   type TrainOptions,
   type TrainResult,
+  tokenizersOf,
   train,
   vocabsOf,
 } from "./trainer.js";
