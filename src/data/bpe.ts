@@ -264,7 +264,11 @@ export class BpeTokenizer implements Tokenizer {
 
     // 1. Distinct words with their counts.
     const wordCount = new Map<string, { word: Word; freq: number }>();
+    let n = 0;
     for (const text of texts) {
+      if (typeof text !== "string")
+        throw new Error(`BpeTokenizer.train: text ${n} is a ${typeof text}, not a string`);
+      n++;
       for (const w of base.splitWords(base.normalize(text))) {
         const k = (w.spaced ? "1" : "0") + w.text;
         const e = wordCount.get(k);
@@ -443,6 +447,8 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   normalize(text: string): string {
+    if (typeof text !== "string")
+      throw new Error(`BpeTokenizer: expected text (a string), got ${typeof text}`);
     let s = text.replace(LONE_SURROGATE, "\uFFFD").normalize("NFC");
     if (this.lowercase) s = s.toLowerCase().normalize("NFC");
     return s.replace(/\s+/g, " ").trim();

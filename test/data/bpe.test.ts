@@ -187,6 +187,8 @@ describe("BpeTokenizer: learning", () => {
     expect(() => BpeTokenizer.train(["a"], { vocabSize: 300.5 })).toThrow(/vocabSize/);
     expect(() => BpeTokenizer.train(["a"], { vocabSize: 300, minFrequency: 0 })).toThrow(/minFrequency/);
     expect(() => BpeTokenizer.train(["a"], { vocabSize: 300, split: "chars" as never })).toThrow(/split/);
+    expect(() => BpeTokenizer.train(["a", 3 as never], { vocabSize: 300 })).toThrow(/text 1 is a number/);
+    expect(() => new BpeTokenizer([], []).encode(undefined as never)).toThrow(/expected text \(a string\)/);
   });
 
   it("keeps the most frequent clusters when the alphabet does not fit; the rest fall back to bytes", () => {
