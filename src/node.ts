@@ -48,6 +48,7 @@ export {
   loadModel,
   type TrainOptions,
   type TrainResult,
+  tokenizersOf,
   train,
   vocabsOf,
 } from "./train/trainer.js";

@@ -30,7 +30,7 @@ import {
   loadTask,
   TASK_NAMES,
   type TaskData,
-  taskSpec,
+  tokenizersOf,
   train,
   vocabsOf,
   writeFileAtomic,
@@ -90,12 +90,20 @@ interface Loaded {
   meta: CheckpointMeta;
   tokenize: (s: string) => string[];
   detokenize: (t: string[]) => string;
+  /** Output tokens → the words metrics count (BPE pieces → words). */
+  words: (t: string[]) => string[];
 }
 
 async function load(path: string, which: string): Promise<Loaded> {
   const { model, meta } = await loadModel(checkpointDir(path), which);
-  const { tokenizer } = taskSpec(meta.task);
-  return { model, meta, tokenize: tokenizer.tokenize, detokenize: tokenizer.detokenize };
+  const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
+  return {
+    model,
+    meta,
+    tokenize: (s) => srcTokenizer.tokenize(s),
+    detokenize: (t) => tgtTokenizer.detokenize(t),
+    words: (t) => tgtTokenizer.words(t),
+  };
 }
 
 function alignmentMap(
@@ -161,6 +169,16 @@ program
     "keep tokens seen at least n times in training (others become <unk>)",
     int("--min-freq", 1),
   )
+  .addOption(
+    new Option("--tokenizer <kind>", "word vocabulary or byte-pair encoding (BPE, per side)")
+      .choices(["word", "bpe"])
+      .default("word"),
+  )
+  .option(
+    "--vocab-size <n>",
+    "BPE: ids per side, 4 special + 256 byte tokens included (default 8000)",
+    int("--vocab-size"),
+  )
   .option("--backend <name>", "kernel backend: auto, reference, wasm", "auto")
   .option("--json", "print the result as JSON")
   .option("--quiet", "no progress output")
@@ -176,6 +194,8 @@ program
           syntheticSize: o.syntheticSize,
           maxLength: o.maxLength,
           minFreq: o.minFreq,
+          tokenizer: o.tokenizer,
+          vocabSize: o.vocabSize,
         },
         attention: o.attention as AttentionKind,
         model: { embedDim: o.embed, hiddenSize: o.hidden, encoderLayers: o.layers, dropout: o.dropout },
@@ -295,6 +315,16 @@ program
         ...m.meta.taskOptions,
         dataDir: o.data ?? m.meta.taskOptions.dataDir,
       });
+      // BPE pieces are only comparable when the data gives the checkpoint's merges back.
+      for (const side of ["src", "tgt"] as const) {
+        const stored = m.meta[`${side}Tokenizer`];
+        const rebuilt = task[`${side}Tokenizer`].toJSON();
+        if (stored?.format === "qkv-bpe" && JSON.stringify(stored) !== JSON.stringify(rebuilt)) {
+          throw new Error(
+            `the ${side} BPE learned from this data differs from the checkpoint's (different data folder or options?)`,
+          );
+        }
+      }
       const { srcVocab, tgtVocab } = vocabsOf(m.meta);
       const part = task[o.split as "valid" | "test"];
       const pairs = o.limit !== undefined ? part.slice(0, o.limit) : part;
@@ -302,7 +332,11 @@ program
       const t0 = Date.now();
       // Older checkpoints lack maxTargetLength: take it from the task's training part.
       const maxTargetLength = m.meta.maxTargetLength ?? Math.max(...task.train.map((p) => p.tgt.length));
-      const r = evaluatePairs(m.model, pairs, srcVocab, tgtVocab, { beamSize: o.beam, maxTargetLength });
+      const r = evaluatePairs(m.model, pairs, srcVocab, tgtVocab, {
+        beamSize: o.beam,
+        maxTargetLength,
+        words: m.words,
+      });
       const seconds = (Date.now() - t0) / 1000;
       if (o.plot) {
         const svg = lineChartSvg(

@@ -40,6 +40,18 @@ export function tokenize(text: string, options: TokenizeOptions = {}): string[] 
   return s.match(TOKEN_RE) ?? [];
 }
 
+/**
+ * The tokens of `text` as `tokenize` finds them (no normalisation here: pass NFC text), each with its
+ * [start, end) code-unit offsets. Everything between two tokens is whitespace.
+ */
+export function tokenSpans(text: string): { token: string; start: number; end: number }[] {
+  return [...text.matchAll(TOKEN_RE)].map((m) => ({
+    token: m[0],
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
+}
+
 /** Tokens written with no space before them (closing punctuation). */
 const NO_SPACE_BEFORE = new Set([
   ".",

@@ -1,7 +1,8 @@
 /**
  * Evaluation of a seq2seq model on token pairs: decode (greedy or beam) in batches, then exact match,
  * token accuracy, accuracy by target length and corpus BLEU (sacreBLEU-identical, tokenize "none"
- * over our own tokens, so BLEU is on the task's tokenization).
+ * over our own word tokens, so BLEU is on the task's word tokenization — for BPE models too, whose
+ * pieces `words` turns back into words).
  */
 import { type Batch, EOS, makeBatches, type Vocab } from "../data/index.js";
 import { beamSearch, greedyDecode, type Hypothesis } from "../decode/index.js";
@@ -15,7 +16,7 @@ export interface EvalResult {
   tokenAccuracy: number;
   bleu: number;
   byLength: { length: number; count: number; exactMatch: number; tokenAccuracy: number }[];
-  /** Decoded output tokens per pair, in input order. */
+  /** Decoded output words per pair (`words` of the output tokens), in input order. */
   hypotheses: string[][];
   alignments: number[][][];
 }
@@ -32,6 +33,8 @@ export interface EvalOptions {
   maxTargetLength?: number;
   /** Called after each decoded batch with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Output tokens → the words the metrics count (default: the tokens; `Tokenizer.words` for BPE). */
+  words?: (tokens: string[]) => string[];
 }
 
 /** Decodes padded batches of source ids; returns hypotheses in the order of `srcIds`. */
@@ -81,8 +84,9 @@ export function evaluatePairs(
     pairs.map((p) => srcVocab.encode(p.src)),
     opts,
   );
-  const hypTokens = hyps.map((h) => tgtVocab.decode(h.tokens));
-  const refs = pairs.map((p) => p.tgt);
+  const words = opts.words ?? ((t: string[]) => t);
+  const hypTokens = hyps.map((h) => words(tgtVocab.decode(h.tokens)));
+  const refs = pairs.map((p) => words(p.tgt));
   const bleu =
     pairs.length > 0
       ? corpusBleu(

@@ -26,6 +26,7 @@ export {
   loadModel,
   type TrainOptions,
   type TrainResult,
+  tokenizersOf,
   train,
   vocabsOf,
 } from "./trainer.js";

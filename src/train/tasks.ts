@@ -8,14 +8,17 @@
  */
 import { loadScan, loadTatoeba } from "../data/files.js";
 import {
+  BpeTokenizer,
   detokenize,
   mulberry32,
   type ScanSplit,
   shuffleInPlace,
   splitBySource,
   type TatoebaLang,
+  type Tokenizer,
   tokenize,
-  Vocab,
+  type Vocab,
+  WordTokenizer,
 } from "../data/index.js";
 import { checkOption } from "./validate.js";
 
@@ -29,6 +32,10 @@ export interface TaskData {
   train: TokenPair[];
   valid: TokenPair[];
   test: TokenPair[];
+  /** How source / target text becomes tokens and ids (word or BPE, learned from the training part). */
+  srcTokenizer: Tokenizer;
+  tgtTokenizer: Tokenizer;
+  /** `srcTokenizer.vocab`, `tgtTokenizer.vocab`. */
   srcVocab: Vocab;
   tgtVocab: Vocab;
   /** Turns user text into source tokens the way the task's data was tokenized. */
@@ -64,13 +71,18 @@ export interface TaskOptions {
   maxLength?: number;
   /** Synthetic tasks: number of distinct symbols (default 30). */
   symbols?: number;
-  /** Keep Tatoeba tokens seen at least this often (default 1). */
+  /** Keep Tatoeba tokens seen at least this often (default 1; word tokenizer). */
   minFreq?: number;
+  /** "word" (default): a word vocabulary, rare words <unk>; "bpe": byte-pair encoding per side. */
+  tokenizer?: "word" | "bpe";
+  /** BPE: ids per side, special tokens and the 256 bytes included (default 8000; a cap). */
+  vocabSize?: number;
 }
 
 /** How a task's text becomes tokens, and tokens text again. */
 export interface TextTokenizer {
   readonly name: "space" | "words";
+  readonly lowercase: boolean;
   tokenize(text: string): string[];
   detokenize(tokens: string[]): string;
 }
@@ -78,6 +90,7 @@ export interface TextTokenizer {
 /** Symbols separated by spaces (SCAN commands and actions, synthetic symbols). */
 const SPACE: TextTokenizer = {
   name: "space",
+  lowercase: false,
   tokenize: (s) => s.split(/\s+/).filter(Boolean),
   detokenize: (t) => t.join(" "),
 };
@@ -85,20 +98,32 @@ const SPACE: TextTokenizer = {
 /** Lower-cased words and punctuation (natural language; data/tokenizer.ts). */
 const WORDS: TextTokenizer = {
   name: "words",
+  lowercase: true,
   tokenize: (s) => tokenize(s, { lowercase: true }),
   detokenize: (t) => detokenize(t),
 };
 
-type Parts = { train: TokenPair[]; valid: TokenPair[]; test: TokenPair[] };
+/** A sentence pair as text (tokenized by `finish`, with the task's tokenizer). */
+type TextPair = { src: string; tgt: string };
+type Parts = { train: TextPair[]; valid: TextPair[]; test: TextPair[] };
 
 /** One task: where its pairs come from, how its text is tokenized, and which score picks `best`. */
 export interface TaskSpec {
   readonly description: string;
-  /** Reads (or generates) the train / valid / test token pairs. */
+  /** Reads (or generates) the train / valid / test sentence pairs. */
   read(opts: TaskOptions): Parts;
   readonly tokenizer: TextTokenizer;
   /** The validation score that picks the `best` checkpoint. */
   readonly metric: "bleu" | "exactMatch";
+}
+
+/** Learns one side's tokenizer from the training text: a word vocabulary or BPE merges. */
+function learnTokenizer(texts: string[], opts: TaskOptions, tok: TextTokenizer): Tokenizer {
+  const kind = opts.tokenizer ?? "word";
+  const base = { split: tok.name, lowercase: tok.lowercase };
+  if (kind === "word") return WordTokenizer.build(texts, { ...base, minFreq: opts.minFreq ?? 1 });
+  if (kind === "bpe") return BpeTokenizer.train(texts, { ...base, vocabSize: opts.vocabSize ?? 8000 });
+  throw new Error(`loadTask: tokenizer must be "word" or "bpe", got ${JSON.stringify(kind)}`);
 }
 
 function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenizer): TaskData {
@@ -108,22 +133,29 @@ function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenize
       `loadTask: task "${name}" has no training pairs (empty data file, or --synthetic-size / --limit 0?)`,
     );
   }
-  const minFreq = opts.minFreq ?? 1;
+  const srcTokenizer = learnTokenizer(
+    train.map((p) => p.src),
+    opts,
+    tok,
+  );
+  const tgtTokenizer = learnTokenizer(
+    train.map((p) => p.tgt),
+    opts,
+    tok,
+  );
+  const conv = (ps: TextPair[]): TokenPair[] =>
+    ps.map((p) => ({ src: srcTokenizer.tokenize(p.src), tgt: tgtTokenizer.tokenize(p.tgt) }));
   return {
     name,
-    train,
-    valid: parts.valid,
-    test: parts.test,
-    srcVocab: Vocab.build(
-      train.map((p) => p.src),
-      { minFreq },
-    ),
-    tgtVocab: Vocab.build(
-      train.map((p) => p.tgt),
-      { minFreq },
-    ),
-    tokenizeSource: tok.tokenize,
-    detokenize: tok.detokenize,
+    train: conv(train),
+    valid: conv(parts.valid),
+    test: conv(parts.test),
+    srcTokenizer,
+    tgtTokenizer,
+    srcVocab: srcTokenizer.vocab,
+    tgtVocab: tgtTokenizer.vocab,
+    tokenizeSource: (s) => srcTokenizer.tokenize(s),
+    detokenize: (t) => tgtTokenizer.detokenize(t),
   };
 }
 
@@ -135,12 +167,12 @@ function synthetic(kind: "reverse" | "copy", opts: TaskOptions): Parts {
   if (lo > hi) {
     throw new Error(`loadTask: ${kind}: minLength ${lo} is above maxLength (--max-length) ${hi}`);
   }
-  const make = (n: number): TokenPair[] =>
+  const make = (n: number): TextPair[] =>
     Array.from({ length: n }, (_, i) => {
       // Lengths cycle evenly over [lo, hi] so every length is equally represented.
       const len = lo + (i % (hi - lo + 1));
       const src = Array.from({ length: len }, () => symbols[Math.floor(rng() * symbols.length)]);
-      return { src, tgt: kind === "reverse" ? [...src].reverse() : [...src] };
+      return { src: src.join(" "), tgt: (kind === "reverse" ? [...src].reverse() : src).join(" ") };
     });
   const train = make(opts.syntheticSize ?? 20000);
   shuffleInPlace(train, rng);
@@ -149,8 +181,12 @@ function synthetic(kind: "reverse" | "copy", opts: TaskOptions): Parts {
 
 /** SCAN's own train and test files; valid = 10 % of train, drawn with the seed. */
 function scan(split: ScanSplit, opts: TaskOptions): Parts {
-  const all = loadScan(split, "train", opts.dataDir).map((e) => ({ src: e.source, tgt: e.target }));
-  const test = loadScan(split, "test", opts.dataDir).map((e) => ({ src: e.source, tgt: e.target }));
+  const text = (e: { source: string[]; target: string[] }) => ({
+    src: e.source.join(" "),
+    tgt: e.target.join(" "),
+  });
+  const all = loadScan(split, "train", opts.dataDir).map(text);
+  const test = loadScan(split, "test", opts.dataDir).map(text);
   shuffleInPlace(all, mulberry32(opts.seed ?? 1));
   const nValid = Math.round(all.length * 0.1);
   return { train: all.slice(nValid), valid: all.slice(0, nValid), test };
@@ -160,8 +196,7 @@ function scan(split: ScanSplit, opts: TaskOptions): Parts {
 function tatoeba(lang: TatoebaLang, opts: TaskOptions): Parts {
   const pairs = loadTatoeba(lang, opts.dataDir);
   const split = splitBySource(pairs, { valid: 0.1, test: 0.1, seed: opts.seed ?? 1 });
-  const conv = (ps: typeof pairs) =>
-    ps.map((p) => ({ src: WORDS.tokenize(p.source), tgt: WORDS.tokenize(p.target) }));
+  const conv = (ps: typeof pairs) => ps.map((p) => ({ src: p.source, tgt: p.target }));
   return { train: conv(split.train), valid: conv(split.valid), test: conv(split.test) };
 }
 

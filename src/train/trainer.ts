@@ -6,7 +6,16 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Example, makeBatches, PAD, Vocab } from "../data/index.js";
+import {
+  type Example,
+  makeBatches,
+  PAD,
+  type Tokenizer,
+  type TokenizerJSON,
+  tokenizerFromJSON,
+  Vocab,
+  WordTokenizer,
+} from "../data/index.js";
 import { type DirLock, lockDir } from "../io/lock.js";
 import { type AttentionKind, Seq2Seq, type Seq2SeqConfig } from "../models/seq2seq/index.js";
 import { Adam, clipGradNorm, crossEntropy } from "../nn/index.js";
@@ -75,6 +84,9 @@ export interface CheckpointMeta {
   taskOptions: TaskOptions;
   srcVocab: string[];
   tgtVocab: string[];
+  /** The tokenizers (word or BPE); absent before BPE existed: then word, from srcVocab / tgtVocab. */
+  srcTokenizer?: TokenizerJSON;
+  tgtTokenizer?: TokenizerJSON;
   /** Longest training target (bounds decoding). */
   maxTargetLength: number;
   epoch: number;
@@ -235,7 +247,10 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
     validateCheckpointMeta(m, file, { forResume: true });
     if (m.task !== opts.task)
       throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
-    if (JSON.stringify(m.tgtVocab) !== JSON.stringify(task.tgtVocab.toJSON().tokens)) {
+    const sameTokenizers = (["srcTokenizer", "tgtTokenizer"] as const).every(
+      (k) => !m[k] || JSON.stringify(m[k]) === JSON.stringify(task[k].toJSON()),
+    );
+    if (!sameTokenizers || JSON.stringify(m.tgtVocab) !== JSON.stringify(task.tgtVocab.toJSON().tokens)) {
       throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
     }
     try {
@@ -289,6 +304,8 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
       taskOptions,
       srcVocab: task.srcVocab.toJSON().tokens,
       tgtVocab: task.tgtVocab.toJSON().tokens,
+      srcTokenizer: task.srcTokenizer.toJSON(),
+      tgtTokenizer: task.tgtTokenizer.toJSON(),
       maxTargetLength,
       epoch,
       batchIndex,
@@ -353,6 +370,7 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
       progress.stop();
       const seconds = (Date.now() - t0) / 1000;
       const v: EvalResult = evaluatePairs(model, validPairs, task.srcVocab, task.tgtVocab, {
+        words: (t) => task.tgtTokenizer.words(t),
         maxTargetLength,
       });
       const summary: EpochSummary = {
@@ -389,4 +407,30 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
 /** Rebuilds the vocabularies stored in a checkpoint. */
 export function vocabsOf(meta: CheckpointMeta): { srcVocab: Vocab; tgtVocab: Vocab } {
   return { srcVocab: new Vocab(meta.srcVocab), tgtVocab: new Vocab(meta.tgtVocab) };
+}
+
+/**
+ * Rebuilds the tokenizers stored in a checkpoint (validated; a size that disagrees with the model's
+ * vocabulary sizes is refused). Checkpoints from before BPE hold only the word vocabularies: those
+ * get the word tokenizer of their task.
+ */
+export function tokenizersOf(meta: CheckpointMeta): { srcTokenizer: Tokenizer; tgtTokenizer: Tokenizer } {
+  const { tokenizer } = taskSpec(meta.task);
+  const of = (side: "src" | "tgt"): Tokenizer => {
+    const json = meta[`${side}Tokenizer`];
+    const t = json
+      ? tokenizerFromJSON(json)
+      : new WordTokenizer(new Vocab(meta[`${side}Vocab`]), {
+          split: tokenizer.name,
+          lowercase: tokenizer.lowercase,
+        });
+    const size = meta.config[`${side}VocabSize`];
+    if (t.size !== size) {
+      throw new Error(
+        `checkpoint: the ${side} tokenizer has ${t.size} ids but the model's ${side}VocabSize is ${size}`,
+      );
+    }
+    return t;
+  };
+  return { srcTokenizer: of("src"), tgtTokenizer: of("tgt") };
 }

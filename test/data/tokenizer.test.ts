@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detokenize, tokenize } from "../../src/data/tokenizer.js";
+import { detokenize, tokenize, tokenSpans } from "../../src/data/tokenizer.js";
 
 describe("tokenize", () => {
   it("splits English words and punctuation, lowercasing on request", () => {
@@ -105,5 +105,18 @@ describe("detokenize", () => {
     ]) {
       expect(detokenize(tokenize(s))).toBe(s);
     }
+  });
+});
+
+describe("tokenSpans", () => {
+  it("gives the tokens of tokenize with their offsets; only whitespace lies between them", () => {
+    const s = "Don't  go — बत्ती बंद करो।";
+    const spans = tokenSpans(s);
+    expect(spans.map((x) => x.token)).toEqual(tokenize(s));
+    expect(spans.map((x) => s.slice(x.start, x.end))).toEqual(tokenize(s));
+    spans.forEach((x, i) => {
+      const gap = s.slice(i === 0 ? 0 : spans[i - 1].end, x.start);
+      expect(gap.trim()).toBe("");
+    });
   });
 });
