@@ -25,6 +25,11 @@ export {
   Module,
   type TensorLikeData,
 } from "./module.js";
-export { MultiheadAttention } from "./multihead-attention.js";
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionConfig,
+  MultiheadAttention,
+  type MultiheadForwardOptions,
+} from "./multihead-attention.js";
 export * as optim from "./optim/index.js";
 export * from "./optim/index.js";
