@@ -77,6 +77,7 @@ const UNARY: UnaryOp[] = [
   "sign",
   "square",
   "reciprocal",
+  "erf",
 ];
 const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "gt", "ge"];
 const SPECIAL = [0, -0, 1, -1, 1e-30, -1e-30, 88, -88, 100, -100, Infinity, -Infinity, Number.NaN];
@@ -89,7 +90,7 @@ describe("wasm kernels against the reference backend", () => {
         const small = Float32Array.from([...uniform(1003, positive ? 0.01 : -6, 6), ...SPECIAL]);
         expectClose(`${op} small`, w.unary(op, small), ref.unary(op, small));
         const big = uniform(70_001, positive ? 0.01 : -6, 6);
-        const heavy = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid";
+        const heavy = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid" || op === "erf";
         expectThreaded("unary", heavy, () => expectClose(`${op} big`, w.unary(op, big), ref.unary(op, big)));
         expect(w.unary(op, new Float32Array(0)).length).toBe(0);
       });
