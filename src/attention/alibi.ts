@@ -45,7 +45,7 @@ export function alibiMask(
   const bias = new Float32Array(numHeads * T * S);
   for (let h = 0; h < numHeads; h++) {
     for (let i = 0; i < T; i++) {
-      for (let j = 0; j < S; j++) bias[(h * T + i) * S + j] = -slopes[h] * Math.abs(offset + i - j);
+      for (let j = 0; j < S; j++) bias[(h * T + i) * S + j] = 0 - slopes[h] * Math.abs(offset + i - j);
     }
   }
   return additiveMask(tensor(bias, [numHeads, T, S]));

@@ -124,3 +124,65 @@ for (const backend of backends) {
     }
   });
 }
+
+describe("Transformer configuration and inputs", () => {
+  it("has the contract's names and PyTorch's state-dict keys", () => {
+    const m = new Transformer({
+      dModel: 16,
+      nhead: 4,
+      numEncoderLayers: 2,
+      numDecoderLayers: 2,
+      dimFeedforward: 32,
+      dropout: 0.1,
+      activation: "gelu",
+      batchFirst: true,
+      normFirst: false,
+      layerNormEps: 1e-5,
+    });
+    const keys = Object.keys(m.stateDict());
+    for (const k of [
+      "encoder.layers.0.self_attn.in_proj_weight",
+      "encoder.layers.1.linear2.bias",
+      "encoder.norm.weight",
+      "decoder.layers.1.multihead_attn.out_proj.weight",
+      "decoder.layers.0.norm3.bias",
+      "decoder.norm.bias",
+    ])
+      expect(keys).toContain(k);
+    expect(keys.length).toBe(2 * 12 + 2 + 2 * 18 + 2);
+    // xavier_uniform_ on every matrix (bound √(6 / (fanIn + fanOut))).
+    const w = m.encoder.layers.at(0).linear1.weight;
+    const bound = Math.sqrt(6 / (16 + 32));
+    expect(w.data.every((v) => Math.abs(v) <= bound)).toBe(true);
+    expect(Math.max(...w.data.map(Math.abs))).toBeGreaterThan(bound / 2);
+  });
+
+  it("names the bad number or shape", () => {
+    expect(() => new Transformer({ dModel: 10, nhead: 4 })).toThrow(
+      /dModel \(10\) must be a multiple of nhead \(4\)/,
+    );
+    expect(() => new TransformerEncoderLayer({ dModel: 8, nhead: 2, activation: "tanh" as "relu" })).toThrow(
+      /activation must be "relu" or "gelu", got "tanh"/,
+    );
+    expect(() => new TransformerEncoder({ dModel: 8, nhead: 2, numLayers: 0 })).toThrow(
+      /numLayers must be a positive integer, got 0/,
+    );
+    const m = new Transformer({
+      dModel: 8,
+      nhead: 2,
+      dimFeedforward: 8,
+      numEncoderLayers: 1,
+      numDecoderLayers: 1,
+      batchFirst: true,
+    });
+    expect(() =>
+      m.forward(
+        t({ shape: [2, 3, 8], data: new Array(48).fill(0) }),
+        t({ shape: [3, 3, 8], data: new Array(72).fill(0) }),
+      ),
+    ).toThrow(/src \[2, 3, 8\] and tgt \[3, 3, 8\] must have the same rank and batch size/);
+    expect(() => m.encoder.forward(t({ shape: [2, 3, 6], data: new Array(36).fill(0) }))).toThrow(
+      /src must be \(T, B, 8\), \(B, T, 8\) or \(T, 8\), got \[2, 3, 6\]/,
+    );
+  });
+});
