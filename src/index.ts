@@ -20,6 +20,7 @@ export {
   setNumThreads,
 } from "./kernels/index.js";
 export * from "./models/seq2seq/index.js";
+export * from "./models/transformer/index.js";
 export * from "./nn/index.js";
 export * from "./tensor/index.js";
 export * from "./train/index.js";

@@ -25,6 +25,14 @@ export class KVCache {
     return this.key ? this.key.shape[2] : 0;
   }
 
+  /** A new cache holding the same tensors (so a step on it leaves this one as it is). */
+  clone(): KVCache {
+    const c = new KVCache(this.kind);
+    c.key = this.key;
+    c.value = this.value;
+    return c;
+  }
+
   /** Keeps batch rows `index` (in that order; repeats allowed). */
   reorder(index: ArrayLike<number>): void {
     if (this.key) this.key = indexSelect(this.key, 0, index);

@@ -28,6 +28,13 @@ export class TransformerDecoderCache {
     return this.layers[0]?.self.length ?? 0;
   }
 
+  /** A new cache over the same tensors: decoding on it leaves this one as it is. */
+  clone(): TransformerDecoderCache {
+    return new TransformerDecoderCache(
+      this.layers.map((l) => ({ self: l.self.clone(), cross: l.cross.clone() })),
+    );
+  }
+
   /** Keeps batch rows `index` of every cache (beam search: survivors, or 1 row → k beams). */
   reorder(index: ArrayLike<number>): void {
     for (const l of this.layers) {
