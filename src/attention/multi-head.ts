@@ -134,19 +134,16 @@ export function multiHeadAttentionForward(
   if (query.shape[rank - 1] !== E) {
     throw new Error(`${op}: query must end in E = ${E} (outProjWeight ${fmt(wo.shape)}), got ${shapes}`);
   }
-  // Projection weights W^Q (E, E), W^K (E, kdim), W^V (E, vdim) and biases, sliced where used.
-  let wq: Tensor;
-  let wk: Tensor;
-  let wv: Tensor;
-  if (args.inProjWeight) {
-    if (!sameDims(args.inProjWeight, [3 * E, E])) {
-      throw new Error(`${op}: inProjWeight must be ${fmt([3 * E, E])}, got ${fmt(args.inProjWeight.shape)}`);
+  // Projection weights W^Q (E, E), W^K (E, kdim), W^V (E, vdim) and biases, sliced where used (and
+  // only those used: a step over cached memory keys projects the query alone).
+  const packed = args.inProjWeight ?? null;
+  const separate = [args.qProjWeight, args.kProjWeight, args.vProjWeight];
+  if (packed) {
+    if (!sameDims(packed, [3 * E, E])) {
+      throw new Error(`${op}: inProjWeight must be ${fmt([3 * E, E])}, got ${fmt(packed.shape)}`);
     }
-    wq = slice(args.inProjWeight, 0, 0, E);
-    wk = slice(args.inProjWeight, 0, E, 2 * E);
-    wv = slice(args.inProjWeight, 0, 2 * E);
-  } else if (args.qProjWeight && args.kProjWeight && args.vProjWeight) {
-    [wq, wk, wv] = [args.qProjWeight, args.kProjWeight, args.vProjWeight];
+  } else if (separate[0] && separate[1] && separate[2]) {
+    const [wq, wk, wv] = separate;
     if (wq.rank !== 2 || wk.rank !== 2 || wv.rank !== 2 || wq.shape[0] !== E || wk.shape[0] !== E) {
       throw new Error(
         `${op}: q/k/v projection weights must be (E, ·) with E = ${E}, got ${fmt(wq.shape)}, ${fmt(wk.shape)}, ${fmt(wv.shape)}`,
@@ -162,9 +159,10 @@ export function multiHeadAttentionForward(
   if (b && !sameDims(b, [3 * E])) {
     throw new Error(`${op}: inProjBias must be ${fmt([3 * E])}, got ${fmt(b.shape)}`);
   }
-  const bq = b ? slice(b, 0, 0, E) : null;
-  const bk = b ? slice(b, 0, E, 2 * E) : null;
-  const bv = b ? slice(b, 0, 2 * E) : null;
+  /** W and b of projection i (0: query, 1: key, 2: value). */
+  const weightOf = (i: number): Tensor => (packed ? slice(packed, 0, i * E, (i + 1) * E) : separate[i]!);
+  const biasOf = (i: number): Tensor | null => (b ? slice(b, 0, i * E, (i + 1) * E) : null);
+  const inDim = (i: number): number => (packed ? E : separate[i]!.shape[1]);
 
   // To batch first: (B, T, E) / (B, S, ·).
   const toBatchFirst = (x: Tensor) =>
@@ -175,7 +173,7 @@ export function multiHeadAttentionForward(
   const heads = (x: Tensor) => permute(reshape(x, [B, x.shape[1], H, dH]), [0, 2, 1, 3]);
   const past = args.pastKey ?? null;
   const P = past ? past.shape[2] : 0;
-  let q = heads(linear(q0, wq, bq));
+  let q = heads(linear(q0, weightOf(0), biasOf(0)));
   let k: Tensor;
   let v: Tensor;
   if (args.staticKey || args.staticValue) {
@@ -191,9 +189,9 @@ export function multiHeadAttentionForward(
     v = sv;
   } else {
     if (!key || !value) throw new Error(`${op}: key and value are required without staticKey/staticValue`);
-    if (key.shape[rank - 1] !== wk.shape[1] || value.shape[rank - 1] !== wv.shape[1]) {
+    if (key.shape[rank - 1] !== inDim(1) || value.shape[rank - 1] !== inDim(2)) {
       throw new Error(
-        `${op}: feature sizes must be E=${E}, kdim=${wk.shape[1]}, vdim=${wv.shape[1]}; got ${shapes}`,
+        `${op}: feature sizes must be E=${E}, kdim=${inDim(1)}, vdim=${inDim(2)}; got ${shapes}`,
       );
     }
     const k0 = toBatchFirst(key);
@@ -201,8 +199,8 @@ export function multiHeadAttentionForward(
     if (k0.shape[0] !== B || v0.shape[0] !== B || v0.shape[1] !== k0.shape[1]) {
       throw new Error(`${op}: batch sizes or key/value lengths disagree: ${shapes}`);
     }
-    k = heads(linear(k0, wk, bk));
-    v = heads(linear(v0, wv, bv));
+    k = heads(linear(k0, weightOf(1), biasOf(1)));
+    v = heads(linear(v0, weightOf(2), biasOf(2)));
     if (args.rotary) k = args.rotary.apply(k, P);
     if (past || args.pastValue) {
       const pv = args.pastValue;

@@ -184,10 +184,26 @@ export class TransformerModel extends Module {
     T: number,
     { needWeights = false }: { needWeights?: boolean } = {},
   ): TransformerForwardResult {
+    const { memory } = this.encode(src, B, S, srcLengths);
+    return this.decodeAll(memory, srcLengths, tgtIn, T, { needWeights });
+  }
+
+  /**
+   * The decoder over whole target prefixes `tgtIn` (B·T ids) given the encoder's `memory` (B, S, d),
+   * without a cache: what `forward` does after encoding (and decoding without the KV cache: every
+   * step recomputes the prefix).
+   */
+  decodeAll(
+    memory: Tensor,
+    srcLengths: number[],
+    tgtIn: Int32Array | number[],
+    T: number,
+    { needWeights = false }: { needWeights?: boolean } = {},
+  ): TransformerForwardResult {
+    const B = memory.shape[0];
     if (tgtIn.length !== B * T) {
       throw new Error(`TransformerModel.forward: tgtIn has ${tgtIn.length} ids for B=${B}, T=${T}`);
     }
-    const { memory } = this.encode(src, B, S, srcLengths);
     const y = this.embed(this.tgtEmbed, tgtIn, B, T, 0);
     // Padded target positions come after the real ones, so the causal mask alone keeps every real
     // position from seeing them (their own rows are ignored by the loss).
