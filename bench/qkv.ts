@@ -6,8 +6,9 @@
  * builds and runs whether or not it exists yet.
  */
 import { availableParallelism } from "node:os";
-import { MultiHeadAttention, scaledDotProductAttention } from "../src/attention/index.js";
+import { scaledDotProductAttention } from "../src/attention/index.js";
 import { getBackend, listBackends, setBackend } from "../src/kernels/registry.js";
+import { MultiHeadAttention } from "../src/nn/index.js";
 import { mean, noGrad, square, type Tensor, tensor } from "../src/tensor/index.js";
 import type { ProbeResult, Workload } from "./common.js";
 import { type AttentionInputs, type BenchSystem, importOptional, type Runner } from "./systems.js";

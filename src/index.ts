@@ -21,6 +21,7 @@ export {
   setNumThreads,
 } from "./kernels/index.js";
 export * from "./models/seq2seq/index.js";
+export * from "./models/transformer/index.js";
 export * from "./nn/index.js";
 export * from "./onnx/index.js";
 export * from "./tensor/index.js";

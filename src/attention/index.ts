@@ -2,6 +2,7 @@
  * The attention family on one core. Start at attend.ts: score → softmax → weighted sum.
  * Everything else here is a configuration of it.
  */
+export { alibiMask, alibiSlopes } from "./alibi.js";
 export { type AttendOptions, type AttentionResult, attend } from "./attend.js";
 export { type BahdanauParams, bahdanauAttention } from "./bahdanau.js";
 export {
@@ -11,6 +12,7 @@ export {
   hasFusedAttention,
   prefersFusedAttention,
 } from "./fused.js";
+export { KVCache } from "./kv-cache.js";
 export { type LuongOptions, type LuongScoreName, luongAttention } from "./luong.js";
 export {
   AttentionMask,
@@ -24,11 +26,14 @@ export {
   paddingMask,
 } from "./masks.js";
 export {
-  MultiHeadAttention,
-  type MultiHeadAttentionConfig,
+  type MultiHeadAttentionArgs,
   type MultiHeadForwardOptions,
+  type MultiHeadForwardResult,
   type MultiHeadResult,
+  type MultiHeadWeights,
+  multiHeadAttentionForward,
 } from "./multi-head.js";
+export { RotaryEmbedding } from "./rotary.js";
 export { type ScaledDotProductOptions, scaledDotProductAttention } from "./scaled-dot-product.js";
 export type { Score } from "./scores.js";
 export * as scores from "./scores.js";

@@ -1,59 +1,88 @@
 /**
- * Multi-head attention (Vaswani et al. 2017, §3.2.2):
+ * Multi-head attention, functional (Vaswani et al. 2017, §3.2.2):
  *   MultiHead(Q, K, V) = Concat(head_1, …, head_h) W^O,  head_i = Attention(Q W_i^Q, K W_i^K, V W_i^V)
- * with the semantics, parameter names and initialisation of `torch.nn.MultiheadAttention`, so state
- * dicts move both ways (`in_proj_weight`, `in_proj_bias`, `out_proj.weight`, `out_proj.bias`, or
- * `q_proj_weight`/`k_proj_weight`/`v_proj_weight` when kdim/vdim differ from embedDim).
+ * as `torch.nn.functional.multi_head_attention_forward`: the projection weights are arguments, and
+ * each head is scaled dot-product attention on the one `attend` core (scaled-dot-product.ts, the fused
+ * kernel where the backend has one). The layer that owns the weights, with PyTorch's state-dict names,
+ * is `MultiheadAttention` in src/nn.
  *
- * Shapes (declared once): B batch, T target (query) length, S source (key) length, E embedDim,
- * H numHeads, dH = E/H head size. Inputs are (T, B, E) by default, (B, T, E) with `batchFirst`,
- * or unbatched (T, E). Weights are (B, T, S) averaged over heads, or (B, H, T, S) per head.
+ * For incremental decoding the function also takes keys and values that are already projected and
+ * split into heads: `pastKey`/`pastValue` are prepended to this call's (a self-attention KV cache, so
+ * step t projects only its new positions), and `staticKey`/`staticValue` replace the projection of
+ * `key`/`value` (cross-attention over an encoder memory projected once). It returns the keys and values
+ * it attended over so the caller can keep them (kv-cache.ts).
+ *
+ * Positions: `rotary` rotates queries and keys per head (RoPE, rotary.ts) at absolute positions
+ * P, P+1, … where P is the length of `pastKey`; ALiBi and other position biases enter as masks
+ * (`attnMask: alibiMask(…)`, alibi.ts).
+ *
+ * Shapes (declared once): B batch, T target (query) length, S source (key) length, P past length,
+ * E embedDim, H numHeads, dH = E/H head size. Inputs are (T, B, E) by default, (B, T, E) with
+ * `batchFirst`, or unbatched (T, E). Weights are (B, T, S) averaged over heads, or (B, H, T, S) per head;
+ * the returned keys and values are (B, H, P+S, dH).
  */
 import {
+  concat as join,
   linear,
   mean,
-  noGrad,
   permute,
   reshape,
   slice,
   squeeze,
   type Tensor,
   transpose,
-  uniformParam,
   unsqueeze,
-  xavierUniform,
-  zeros,
 } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
-import { type AttentionMask, combineMasks } from "./masks.js";
+import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
+import type { RotaryEmbedding } from "./rotary.js";
 import { scaledDotProductAttention } from "./scaled-dot-product.js";
-
-export interface MultiHeadAttentionConfig {
-  embedDim: number;
-  numHeads: number;
-  /** Key feature size (default embedDim). */
-  kdim?: number;
-  /** Value feature size (default embedDim). */
-  vdim?: number;
-  /** Biases on the input and output projections (default true). */
-  bias?: boolean;
-  /** Inputs and outputs are (B, T, E) instead of (T, B, E) (default false, as PyTorch). */
-  batchFirst?: boolean;
-  /** Dropout on the attention weights in training mode (default 0). */
-  dropout?: number;
-}
 
 export interface MultiHeadForwardOptions {
   /** Which keys are padding (e.g. `paddingMask(lengths)` or `fromTorchKeyPaddingMask(m)`). */
   keyPaddingMask?: AttentionMask | null;
   /** A (T, S) or (B·H, T, S) mask (e.g. `causalMask()` or `fromTorchAttnMask(m, "bool")`). */
   attnMask?: AttentionMask | null;
-  /** Adds a causal mask. */
+  /** Adds a causal mask (with past keys: query i, at position P + i, sees keys j ≤ P + i). */
   isCausal?: boolean;
   /** Return the attention weights (default true). */
   needWeights?: boolean;
   /** Average the weights over heads (default true) or return them per head. */
   averageWeights?: boolean;
+}
+
+/** The projection weights, by the role they play (PyTorch's argument names, camel-cased). */
+export interface MultiHeadWeights {
+  /** (3E, E): W^Q, W^K, W^V stacked (when kdim = vdim = E). */
+  inProjWeight?: Tensor | null;
+  /** (E, E), (E, kdim), (E, vdim): separate projections (when kdim or vdim differ from E). */
+  qProjWeight?: Tensor | null;
+  kProjWeight?: Tensor | null;
+  vProjWeight?: Tensor | null;
+  /** (3E): b^Q, b^K, b^V stacked. */
+  inProjBias?: Tensor | null;
+  /** (E, E) and (E): W^O, b^O. */
+  outProjWeight: Tensor;
+  outProjBias?: Tensor | null;
+}
+
+export interface MultiHeadAttentionArgs extends MultiHeadWeights, MultiHeadForwardOptions {
+  numHeads: number;
+  /** Inputs and outputs are (B, T, E) instead of (T, B, E) (default false, as PyTorch). */
+  batchFirst?: boolean;
+  /** Dropout on the attention weights, when `training` (default 0). */
+  dropout?: number;
+  training?: boolean;
+  /** Already projected keys/values (B, H, P, dH) prepended to this call's: the self-attention cache. */
+  pastKey?: Tensor | null;
+  pastValue?: Tensor | null;
+  /** Already projected keys/values (B, H, S, dH) used instead of projecting `key`/`value`. */
+  staticKey?: Tensor | null;
+  staticValue?: Tensor | null;
+  /** Rotary position embedding applied to every head's queries and keys (RoPE). */
+  rotary?: RotaryEmbedding | null;
+  /** Passed to scaledDotProductAttention (default: the backend's preference). */
+  fused?: boolean;
 }
 
 export interface MultiHeadResult {
@@ -62,175 +91,148 @@ export interface MultiHeadResult {
   weights: Tensor | null;
 }
 
-export class MultiHeadAttention {
-  readonly embedDim: number;
-  readonly numHeads: number;
-  readonly headDim: number;
-  readonly kdim: number;
-  readonly vdim: number;
-  readonly batchFirst: boolean;
-  readonly dropout: number;
-  /** Dropout is active only in training mode. */
-  training = true;
-  private readonly params = new Map<string, Tensor>();
+export interface MultiHeadForwardResult extends MultiHeadResult {
+  /** The keys and values attended over, projected and split into heads: (B, H, P+S, dH). */
+  key: Tensor;
+  value: Tensor;
+}
 
-  constructor(config: MultiHeadAttentionConfig) {
-    const { embedDim: E, numHeads: H } = config;
-    if (!Number.isInteger(E) || !Number.isInteger(H) || E <= 0 || H <= 0 || E % H !== 0) {
-      throw new Error(`MultiHeadAttention: embedDim (${E}) must be a positive multiple of numHeads (${H})`);
+function sameDims(t: Tensor, shape: readonly number[]): boolean {
+  return t.rank === shape.length && t.shape.every((d, i) => d === shape[i]);
+}
+
+/**
+ * `multiHeadAttentionForward(query, key, value, args)` → `{ output, weights, key, value }`.
+ * `key`/`value` may be null when `staticKey`/`staticValue` are given.
+ *
+ * @example
+ * const r = multiHeadAttentionForward(x, x, x, { numHeads: 2, batchFirst: true,
+ *   inProjWeight, inProjBias, outProjWeight, outProjBias, isCausal: true });
+ */
+export function multiHeadAttentionForward(
+  query: Tensor,
+  key: Tensor | null,
+  value: Tensor | null,
+  args: MultiHeadAttentionArgs,
+): MultiHeadForwardResult {
+  const op = "multiHeadAttentionForward";
+  const H = args.numHeads;
+  const wo = args.outProjWeight;
+  const E = wo.shape[0];
+  if (!Number.isInteger(H) || H <= 0 || wo.rank !== 2 || E % H !== 0 || wo.shape[1] !== E) {
+    throw new Error(
+      `${op}: outProjWeight ${fmt(wo.shape)} must be (E, E) with E a positive multiple of numHeads (${H})`,
+    );
+  }
+  const dH = E / H;
+  const unbatched = query.rank === 2;
+  const rank = unbatched ? 2 : 3;
+  const shapes = `query ${fmt(query.shape)}, key ${key ? fmt(key.shape) : "null"}, value ${value ? fmt(value.shape) : "null"}`;
+  if (query.rank !== rank || (key && key.rank !== rank) || (value && value.rank !== rank)) {
+    throw new Error(`${op}: query, key and value must all be rank 2 or all rank 3, got ${shapes}`);
+  }
+  if (query.shape[rank - 1] !== E) {
+    throw new Error(`${op}: query must end in E = ${E} (outProjWeight ${fmt(wo.shape)}), got ${shapes}`);
+  }
+  // Projection weights W^Q (E, E), W^K (E, kdim), W^V (E, vdim) and biases, sliced where used (and
+  // only those used: a step over cached memory keys projects the query alone).
+  const packed = args.inProjWeight ?? null;
+  const separate = [args.qProjWeight, args.kProjWeight, args.vProjWeight];
+  if (packed) {
+    if (!sameDims(packed, [3 * E, E])) {
+      throw new Error(`${op}: inProjWeight must be ${fmt([3 * E, E])}, got ${fmt(packed.shape)}`);
     }
-    this.embedDim = E;
-    this.numHeads = H;
-    this.headDim = E / H;
-    this.kdim = config.kdim ?? E;
-    this.vdim = config.vdim ?? E;
-    this.batchFirst = config.batchFirst ?? false;
-    this.dropout = config.dropout ?? 0;
-    const bias = config.bias ?? true;
-    // PyTorch's _reset_parameters: xavier_uniform_ on the (3E, E) or separate projection weights,
-    // zero input bias; out_proj is a Linear (U(±1/√E)) whose bias is then zeroed.
-    if (this.sameEmbedDim) {
-      this.params.set("in_proj_weight", xavierUniform([3 * E, E]));
-    } else {
-      this.params.set("q_proj_weight", xavierUniform([E, E]));
-      this.params.set("k_proj_weight", xavierUniform([E, this.kdim]));
-      this.params.set("v_proj_weight", xavierUniform([E, this.vdim]));
-    }
-    if (bias) this.params.set("in_proj_bias", zeros([3 * E], { requiresGrad: true }));
-    this.params.set("out_proj.weight", uniformParam([E, E], 1 / Math.sqrt(E)));
-    if (bias) this.params.set("out_proj.bias", zeros([E], { requiresGrad: true }));
-  }
-
-  private get sameEmbedDim(): boolean {
-    return this.kdim === this.embedDim && this.vdim === this.embedDim;
-  }
-
-  /** Training mode (dropout on) or evaluation mode (off). */
-  train(on = true): this {
-    this.training = on;
-    return this;
-  }
-
-  eval(): this {
-    return this.train(false);
-  }
-
-  /** Parameters by PyTorch name. */
-  namedParameters(): [string, Tensor][] {
-    return [...this.params.entries()];
-  }
-
-  parameters(): Tensor[] {
-    return [...this.params.values()];
-  }
-
-  /** The parameters as a PyTorch-compatible state dict (the tensors themselves, not copies). */
-  stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.params);
-  }
-
-  /** Copies values from a state dict; names and shapes must match (unknown or missing names are errors when strict). */
-  loadStateDict(dict: Record<string, Tensor>, { strict = true } = {}): void {
-    for (const [name, src] of Object.entries(dict)) {
-      const dst = this.params.get(name);
-      if (!dst) {
-        if (strict) throw new Error(`MultiHeadAttention.loadStateDict: unexpected key "${name}"`);
-        continue;
-      }
-      if (src.shape.length !== dst.shape.length || src.shape.some((d, i) => d !== dst.shape[i])) {
-        throw new Error(
-          `MultiHeadAttention.loadStateDict: "${name}" has shape ${fmt(src.shape)}, expected ${fmt(dst.shape)}`,
-        );
-      }
-      dst.data.set(src.data);
-    }
-    if (strict) {
-      const missing = [...this.params.keys()].filter((k) => !(k in dict));
-      if (missing.length)
-        throw new Error(`MultiHeadAttention.loadStateDict: missing keys ${missing.join(", ")}`);
-    }
-  }
-
-  private projections(): [Tensor, Tensor, Tensor, Tensor | null, Tensor | null, Tensor | null] {
-    const E = this.embedDim;
-    const b = this.params.get("in_proj_bias");
-    const bq = b ? slice(b, 0, 0, E) : null;
-    const bk = b ? slice(b, 0, E, 2 * E) : null;
-    const bv = b ? slice(b, 0, 2 * E) : null;
-    if (this.sameEmbedDim) {
-      const w = this.params.get("in_proj_weight")!;
-      return [slice(w, 0, 0, E), slice(w, 0, E, 2 * E), slice(w, 0, 2 * E), bq, bk, bv];
-    }
-    return [
-      this.params.get("q_proj_weight")!,
-      this.params.get("k_proj_weight")!,
-      this.params.get("v_proj_weight")!,
-      bq,
-      bk,
-      bv,
-    ];
-  }
-
-  /** `forward(query, key, value, opts)` → `{ output, weights }` (PyTorch semantics). */
-  forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiHeadForwardOptions = {}): MultiHeadResult {
-    const E = this.embedDim;
-    const H = this.numHeads;
-    const dH = this.headDim;
-    const shapes = `query ${fmt(query.shape)}, key ${fmt(key.shape)}, value ${fmt(value.shape)}`;
-    const unbatched = query.rank === 2;
-    const rank = unbatched ? 2 : 3;
-    if (query.rank !== rank || key.rank !== rank || value.rank !== rank) {
+  } else if (separate[0] && separate[1] && separate[2]) {
+    const [wq, wk, wv] = separate;
+    if (wq.rank !== 2 || wk.rank !== 2 || wv.rank !== 2 || wq.shape[0] !== E || wk.shape[0] !== E) {
       throw new Error(
-        `MultiHeadAttention.forward: query, key and value must all be rank 2 or all rank 3, got ${shapes}`,
+        `${op}: q/k/v projection weights must be (E, ·) with E = ${E}, got ${fmt(wq.shape)}, ${fmt(wk.shape)}, ${fmt(wv.shape)}`,
       );
     }
-    if (
-      query.shape[rank - 1] !== E ||
-      key.shape[rank - 1] !== this.kdim ||
-      value.shape[rank - 1] !== this.vdim
-    ) {
+    if (wq.shape[1] !== E || wv.shape[0] !== E) {
+      throw new Error(`${op}: qProjWeight must be (E, E) and vProjWeight (E, vdim), E = ${E}`);
+    }
+  } else {
+    throw new Error(`${op}: give inProjWeight, or all of qProjWeight, kProjWeight and vProjWeight`);
+  }
+  const b = args.inProjBias ?? null;
+  if (b && !sameDims(b, [3 * E])) {
+    throw new Error(`${op}: inProjBias must be ${fmt([3 * E])}, got ${fmt(b.shape)}`);
+  }
+  /** W and b of projection i (0: query, 1: key, 2: value). */
+  const weightOf = (i: number): Tensor => (packed ? slice(packed, 0, i * E, (i + 1) * E) : separate[i]!);
+  const biasOf = (i: number): Tensor | null => (b ? slice(b, 0, i * E, (i + 1) * E) : null);
+  const inDim = (i: number): number => (packed ? E : separate[i]!.shape[1]);
+
+  // To batch first: (B, T, E) / (B, S, ·).
+  const toBatchFirst = (x: Tensor) =>
+    unbatched ? unsqueeze(x, 0) : args.batchFirst ? x : transpose(x, 0, 1);
+  const q0 = toBatchFirst(query);
+  const [B, T] = q0.shape;
+  // (B, L, E) → (B, L, H, dH) → (B, H, L, dH)
+  const heads = (x: Tensor) => permute(reshape(x, [B, x.shape[1], H, dH]), [0, 2, 1, 3]);
+  const past = args.pastKey ?? null;
+  const P = past ? past.shape[2] : 0;
+  let q = heads(linear(q0, weightOf(0), biasOf(0)));
+  let k: Tensor;
+  let v: Tensor;
+  if (args.staticKey || args.staticValue) {
+    const sk = args.staticKey;
+    const sv = args.staticValue;
+    if (!sk || !sv || sk.rank !== 4 || sv.rank !== 4 || sk.shape[0] !== B || sk.shape[1] !== H) {
       throw new Error(
-        `MultiHeadAttention.forward: feature sizes must be E=${E}, kdim=${this.kdim}, vdim=${this.vdim}; got ${shapes}`,
+        `${op}: staticKey and staticValue must both be (B, H, S, dH) = (${B}, ${H}, S, ${dH}), got ${sk ? fmt(sk.shape) : "null"} and ${sv ? fmt(sv.shape) : "null"}`,
       );
     }
-    // To (B, T, E) / (B, S, ·).
-    const toBatchFirst = (x: Tensor) =>
-      unbatched ? unsqueeze(x, 0) : this.batchFirst ? x : transpose(x, 0, 1);
-    const q0 = toBatchFirst(query);
+    if (past) throw new Error(`${op}: pastKey and staticKey exclude each other`);
+    k = sk;
+    v = sv;
+  } else {
+    if (!key || !value) throw new Error(`${op}: key and value are required without staticKey/staticValue`);
+    if (key.shape[rank - 1] !== inDim(1) || value.shape[rank - 1] !== inDim(2)) {
+      throw new Error(
+        `${op}: feature sizes must be E=${E}, kdim=${inDim(1)}, vdim=${inDim(2)}; got ${shapes}`,
+      );
+    }
     const k0 = toBatchFirst(key);
     const v0 = toBatchFirst(value);
-    const [B, T] = q0.shape;
-    const S = k0.shape[1];
-    if (k0.shape[0] !== B || v0.shape[0] !== B || v0.shape[1] !== S) {
-      throw new Error(`MultiHeadAttention.forward: batch sizes or key/value lengths disagree: ${shapes}`);
+    if (k0.shape[0] !== B || v0.shape[0] !== B || v0.shape[1] !== k0.shape[1]) {
+      throw new Error(`${op}: batch sizes or key/value lengths disagree: ${shapes}`);
     }
-    const [wq, wk, wv, bq, bk, bv] = this.projections();
-    // (B, L, E) → (B, L, H, dH) → (B, H, L, dH)
-    const heads = (x: Tensor, L: number) => permute(reshape(x, [B, L, H, dH]), [0, 2, 1, 3]);
-    const q = heads(linear(q0, wq, bq), T);
-    const k = heads(linear(k0, wk, bk), S);
-    const v = heads(linear(v0, wv, bv), S);
-    const mask = combineMasks(opts.keyPaddingMask, opts.attnMask);
-    const r = scaledDotProductAttention(q, k, v, {
-      mask,
-      causal: opts.isCausal,
-      dropout: this.dropout,
-      training: this.training,
-    });
-    // (B, H, T, dH) → (B, T, H, dH) → (B, T, E)
-    const merged = reshape(permute(r.output, [0, 2, 1, 3]), [B, T, E]);
-    let output = linear(merged, this.params.get("out_proj.weight")!, this.params.get("out_proj.bias"));
-    output = unbatched ? squeeze(output, 0) : this.batchFirst ? output : transpose(output, 0, 1);
-    let weights: Tensor | null = null;
-    if (opts.needWeights ?? true) {
-      weights = (opts.averageWeights ?? true) ? mean(r.weights, 1) : r.weights;
-      if (unbatched) weights = squeeze(weights, 0);
+    k = heads(linear(k0, weightOf(1), biasOf(1)));
+    v = heads(linear(v0, weightOf(2), biasOf(2)));
+    if (args.rotary) k = args.rotary.apply(k, P);
+    if (past || args.pastValue) {
+      const pv = args.pastValue;
+      const want = [B, H, P, dH];
+      if (!past || !pv || !sameDims(past, want) || !sameDims(pv, want)) {
+        throw new Error(
+          `${op}: pastKey and pastValue must both be ${fmt(want)}, got ${past ? fmt(past.shape) : "null"} and ${pv ? fmt(pv.shape) : "null"}`,
+        );
+      }
+      k = join([past, k], 2);
+      v = join([pv, v], 2);
     }
-    return { output, weights };
   }
-
-  /** Number of scalar parameters. */
-  get numParameters(): number {
-    return noGrad(() => this.parameters().reduce((p, t) => p + t.size, 0));
+  if (args.rotary) q = args.rotary.apply(q, P);
+  // Causal: query i sits at position P + i, so it sees keys j ≤ P + i (all of them when T = 1).
+  const shifted = args.isCausal && P > 0 && T > 1 ? causalMask(P) : null;
+  const mask = combineMasks(args.keyPaddingMask, args.attnMask, shifted);
+  const r = scaledDotProductAttention(q, k, v, {
+    mask,
+    causal: args.isCausal === true && P === 0,
+    dropout: args.dropout ?? 0,
+    training: args.training ?? false,
+    fused: args.fused,
+  });
+  // (B, H, T, dH) → (B, T, H, dH) → (B, T, E)
+  const merged = reshape(permute(r.output, [0, 2, 1, 3]), [B, T, E]);
+  let output = linear(merged, wo, args.outProjBias ?? null);
+  output = unbatched ? squeeze(output, 0) : args.batchFirst ? output : transpose(output, 0, 1);
+  let weights: Tensor | null = null;
+  if (args.needWeights ?? true) {
+    weights = (args.averageWeights ?? true) ? mean(r.weights, 1) : r.weights;
+    if (unbatched) weights = squeeze(weights, 0);
   }
+  return { output, weights, key: k, value: v };
 }

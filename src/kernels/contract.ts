@@ -20,7 +20,9 @@ export type UnaryOp =
   | "abs"
   | "sign"
   | "square"
-  | "reciprocal";
+  | "reciprocal"
+  /** The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt (for the exact GELU). */
+  | "erf";
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "gt" | "ge";
 

@@ -1,57 +1,151 @@
 /**
- * MultiheadAttention as a Module: the attention layer of src/attention/multi-head.ts
- * (Vaswani et al. 2017, §3.2.2: MultiHead(Q, K, V) = Concat(head_1, …, head_h) W^O,
- * head_i = Attention(Q W_i^Q, K W_i^K, V W_i^V)) registered under `torch.nn.MultiheadAttention`'s
- * names — `in_proj_weight` (or `q_proj_weight`, `k_proj_weight`, `v_proj_weight`), `in_proj_bias`,
- * and the submodule `out_proj` (`out_proj.weight`, `out_proj.bias`) — so it nests in other modules,
- * is found by optimizers and saves/loads state dicts with PyTorch's keys.
+ * MultiheadAttention, the layer (Vaswani et al. 2017, §3.2.2):
+ *   MultiHead(Q, K, V) = Concat(head_1, …, head_h) W^O,  head_i = Attention(Q W_i^Q, K W_i^K, V W_i^V)
+ * with the semantics, parameter names and initialisation of `torch.nn.MultiheadAttention`, so state
+ * dicts move both ways: `in_proj_weight` (3E, E) — or `q_proj_weight` (E, E), `k_proj_weight` (E, kdim),
+ * `v_proj_weight` (E, vdim) when kdim/vdim differ from E — `in_proj_bias` (3E), and the submodule
+ * `out_proj` (`out_proj.weight`, `out_proj.bias`). The computation is the functional core
+ * `multiHeadAttentionForward` (src/attention/multi-head.ts), given this module's tensors where used
+ * (never copies). `MultiHeadAttention` is the same class under a second name.
  *
- * The module holds the very tensors of the wrapped layer (no copies), and `train()`/`eval()` reach it.
+ * With a `cache` (KVCache, src/attention/kv-cache.ts) the layer decodes incrementally: a "self" cache
+ * receives this call's projected keys and values appended to the earlier ones (causal implied by
+ * `isCausal`), a "static" cache holds the projected keys and values of a fixed memory, computed on the
+ * first call and reused.
+ *
+ * Shapes: B batch, T target (query) length, S source (key) length, E embedDim, H numHeads, dH = E/H.
+ * Inputs (T, B, E) by default, (B, T, E) with `batchFirst`, or unbatched (T, E). Weights (B, T, S)
+ * averaged over heads, or (B, H, T, S) per head.
  */
+import type { KVCache } from "../attention/kv-cache.js";
 import {
-  MultiHeadAttention,
-  type MultiHeadAttentionConfig,
   type MultiHeadForwardOptions,
   type MultiHeadResult,
+  multiHeadAttentionForward,
 } from "../attention/multi-head.js";
-import type { Tensor } from "../tensor/index.js";
+import type { RotaryEmbedding } from "../attention/rotary.js";
+import { type Tensor, uniformParam, xavierUniform, zeros } from "../tensor/index.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
 
+export interface MultiHeadAttentionConfig {
+  embedDim: number;
+  numHeads: number;
+  /** Key feature size (default embedDim). */
+  kdim?: number;
+  /** Value feature size (default embedDim). */
+  vdim?: number;
+  /** Biases on the input and output projections (default true). */
+  bias?: boolean;
+  /** Inputs and outputs are (B, T, E) instead of (T, B, E) (default false, as PyTorch). */
+  batchFirst?: boolean;
+  /** Dropout on the attention weights in training mode (default 0). */
+  dropout?: number;
+  /** Rotary position embedding on every head's queries and keys (RoPE; default none). */
+  rotary?: RotaryEmbedding | null;
+}
+
+export interface MultiheadForwardOptions extends MultiHeadForwardOptions {
+  /** Incremental decoding: keys and values of earlier calls ("self") or of a fixed memory ("static"). */
+  cache?: KVCache | null;
+}
+
 export class MultiheadAttention extends Module {
-  /** The wrapped attention layer (sharing its parameter tensors with this module). */
-  readonly attention: MultiHeadAttention;
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly rotary: RotaryEmbedding | null;
+  readonly outProj: Linear;
 
   constructor(config: MultiHeadAttentionConfig) {
     super();
-    this.attention = new MultiHeadAttention(config);
-    const byName = new Map(this.attention.namedParameters());
-    for (const [name, t] of byName) {
-      if (!name.startsWith("out_proj.")) this.registerParameter(name, t);
+    const { embedDim: E, numHeads: H } = config;
+    if (!Number.isInteger(E) || !Number.isInteger(H) || E <= 0 || H <= 0 || E % H !== 0) {
+      throw new Error(`MultiheadAttention: embedDim (${E}) must be a positive multiple of numHeads (${H})`);
     }
-    this.registerModule(
+    this.embedDim = E;
+    this.numHeads = H;
+    this.headDim = E / H;
+    this.kdim = config.kdim ?? E;
+    this.vdim = config.vdim ?? E;
+    this.batchFirst = config.batchFirst ?? false;
+    this.dropout = config.dropout ?? 0;
+    this.rotary = config.rotary ?? null;
+    if (this.rotary && this.rotary.dim !== this.headDim) {
+      throw new Error(
+        `MultiheadAttention: rotary.dim (${this.rotary.dim}) must equal the head size ${this.headDim}`,
+      );
+    }
+    const bias = config.bias ?? true;
+    // PyTorch's _reset_parameters: xavier_uniform_ on the (3E, E) or separate projection weights,
+    // zero input bias; out_proj is a Linear (U(±1/√E)) whose bias is then zeroed.
+    if (this.sameEmbedDim) {
+      this.registerParameter("in_proj_weight", xavierUniform([3 * E, E]));
+    } else {
+      this.registerParameter("q_proj_weight", xavierUniform([E, E]));
+      this.registerParameter("k_proj_weight", xavierUniform([E, this.kdim]));
+      this.registerParameter("v_proj_weight", xavierUniform([E, this.vdim]));
+    }
+    if (bias) this.registerParameter("in_proj_bias", zeros([3 * E]));
+    this.outProj = this.registerModule(
       "out_proj",
-      Linear.fromTensors(byName.get("out_proj.weight")!, byName.get("out_proj.bias") ?? null),
+      Linear.fromTensors(
+        uniformParam([E, E], 1 / Math.sqrt(E)),
+        bias ? zeros([E], { requiresGrad: true }) : null,
+      ),
     );
   }
 
-  get embedDim(): number {
-    return this.attention.embedDim;
+  private get sameEmbedDim(): boolean {
+    return this.kdim === this.embedDim && this.vdim === this.embedDim;
   }
 
-  get numHeads(): number {
-    return this.attention.numHeads;
-  }
-
-  override train(on = true): this {
-    super.train(on);
-    this.attention.train(on);
-    return this;
-  }
-
-  /** `forward(query, key, value, opts)` → `{ output, weights }`, as MultiHeadAttention.forward. */
-  forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiHeadForwardOptions = {}): MultiHeadResult {
-    this.attention.training = this.training;
-    return this.attention.forward(query, key, value, opts);
+  /**
+   * `forward(query, key, value, opts)` → `{ output, weights }` (PyTorch semantics). With a "static"
+   * cache that is already filled, `key` and `value` are not read (they may be null).
+   */
+  forward(
+    query: Tensor,
+    key: Tensor | null,
+    value: Tensor | null,
+    opts: MultiheadForwardOptions = {},
+  ): MultiHeadResult {
+    const cache = opts.cache ?? null;
+    const reuse = cache?.kind === "static" && cache.key !== null;
+    const r = multiHeadAttentionForward(query, key, value, {
+      ...opts,
+      numHeads: this.numHeads,
+      batchFirst: this.batchFirst,
+      dropout: this.dropout,
+      training: this.training,
+      rotary: this.rotary,
+      inProjWeight: this.maybeParam("in_proj_weight") ?? null,
+      qProjWeight: this.maybeParam("q_proj_weight") ?? null,
+      kProjWeight: this.maybeParam("k_proj_weight") ?? null,
+      vProjWeight: this.maybeParam("v_proj_weight") ?? null,
+      inProjBias: this.maybeParam("in_proj_bias") ?? null,
+      outProjWeight: this.outProj.weight,
+      outProjBias: this.outProj.bias,
+      pastKey: cache?.kind === "self" ? cache.key : null,
+      pastValue: cache?.kind === "self" ? cache.value : null,
+      staticKey: reuse ? cache.key : null,
+      staticValue: reuse ? cache.value : null,
+    });
+    if (cache) {
+      cache.key = r.key;
+      cache.value = r.value;
+    }
+    return { output: r.output, weights: r.weights };
   }
 }
+
+/**
+ * The same class as `MultiheadAttention` (PyTorch's spelling), under the paper's spelling; kept so
+ * that code written for the earlier attention-layer class keeps working. One implementation.
+ */
+export const MultiHeadAttention = MultiheadAttention;
+export type MultiHeadAttention = MultiheadAttention;

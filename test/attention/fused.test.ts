@@ -9,13 +9,13 @@ import {
   additiveMask,
   causalMask,
   fusedAttention,
-  MultiHeadAttention,
   maskFromAllowed,
   paddingMask,
   scaledDotProductAttention,
 } from "../../src/attention/index.js";
 import type { Backend } from "../../src/kernels/contract.js";
 import { withBackend } from "../../src/kernels/registry.js";
+import { MultiHeadAttention } from "../../src/nn/index.js";
 import { mul, sum, type Tensor, tensor } from "../../src/tensor/index.js";
 import { createRng } from "../../src/tensor/random.js";
 import { loadTestBackends } from "../helpers/backends.js";

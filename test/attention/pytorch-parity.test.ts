@@ -12,8 +12,8 @@ import {
   combineMasks,
   fromTorchAttnMask,
   fromTorchKeyPaddingMask,
-  MultiHeadAttention,
   maskFromAllowed,
+  multiHeadAttentionForward,
   paddingMask,
   scaledDotProductAttention,
 } from "../../src/attention/index.js";
@@ -27,6 +27,7 @@ import {
   scaledDot,
 } from "../../src/attention/scores.js";
 import { withBackend } from "../../src/kernels/registry.js";
+import { MultiHeadAttention } from "../../src/nn/index.js";
 import { mul, sum, type Tensor, tensor } from "../../src/tensor/index.js";
 import { loadTestBackends } from "../helpers/backends.js";
 import {
@@ -164,6 +165,42 @@ describe.each(backends)("PyTorch parity on the $name backend", (backend) => {
     }
   });
 
+  describe("multiHeadAttentionForward (the functional core: weights as arguments)", () => {
+    for (const c of loadFixtures("mha").cases as MhaCase[]) {
+      it(c.name, () =>
+        withBackend(backend, () => {
+          const cfg = c.config;
+          const p = Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, t(v, true)]));
+          const q = t(c.inputs.query, true);
+          const k = cfg.self ? q : t(c.inputs.key, true);
+          const v = cfg.self ? q : t(c.inputs.value, true);
+          const tm = c.torch_masks;
+          const r = multiHeadAttentionForward(q, k, v, {
+            numHeads: cfg.numHeads,
+            batchFirst: cfg.batchFirst,
+            inProjWeight: p.in_proj_weight,
+            qProjWeight: p.q_proj_weight,
+            kProjWeight: p.k_proj_weight,
+            vProjWeight: p.v_proj_weight,
+            inProjBias: p.in_proj_bias,
+            outProjWeight: p["out_proj.weight"],
+            outProjBias: p["out_proj.bias"],
+            keyPaddingMask: tm.key_padding_mask ? fromTorchKeyPaddingMask(t(tm.key_padding_mask)) : null,
+            attnMask: tm.attn_mask ? fromTorchAttnMask(t(tm.attn_mask), tm.attn_mask.dtype) : null,
+            needWeights: cfg.needWeights,
+            averageWeights: cfg.averageWeights,
+          });
+          check(`${c.name}.output`, r.output, c.expected.output);
+          check(`${c.name}.weights`, r.weights, c.expected.weights);
+          lossOf(c, r.output, r.weights).backward();
+          check(`${c.name}.grad.query`, q.grad, c.grads.query);
+          for (const name of Object.keys(c.params))
+            check(`${c.name}.grad.${name}`, p[name].grad, c.grads[name]);
+        }),
+      );
+    }
+  });
+
   describe("MultiHeadAttention (PyTorch names, masks, layouts, weights)", () => {
     for (const c of loadFixtures("mha").cases as MhaCase[]) {
       it(c.name, () =>
@@ -197,7 +234,8 @@ describe.each(backends)("PyTorch parity on the $name backend", (backend) => {
             check(`${c.name}.grad.key`, k.grad, c.grads.key);
             check(`${c.name}.grad.value`, v.grad, c.grads.value);
           }
-          const sd = mha.stateDict();
+          // The module's parameters (stateDict() returns copies, as a snapshot).
+          const sd = Object.fromEntries(mha.namedParameters());
           for (const name of Object.keys(c.params))
             check(`${c.name}.grad.${name}`, sd[name].grad, c.grads[name]);
         }),

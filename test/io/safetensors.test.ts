@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MultiHeadAttention } from "../../src/attention/index.js";
 import { decodeSafetensors, encodeSafetensors } from "../../src/io/index.js";
 import { readSafetensors, writeSafetensors } from "../../src/io/safetensors-file.js";
+import { MultiHeadAttention } from "../../src/nn/index.js";
 import { manualSeed, randn, tensor } from "../../src/tensor/index.js";
 
 function file(header: object, data: number[] | Uint8Array): Uint8Array {

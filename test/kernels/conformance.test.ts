@@ -98,6 +98,7 @@ const UNARY: UnaryOp[] = [
   "sign",
   "square",
   "reciprocal",
+  "erf",
 ];
 const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "gt", "ge"];
 const SPECIAL = [0, -0, 1, -1, 1e-30, -1e-30, 88, -88, 100, -100, Infinity, -Infinity, Number.NaN];
@@ -112,7 +113,7 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           const small = Float32Array.from([...uniform(1003, positive ? 0.01 : -6, 6), ...SPECIAL]);
           expectClose(`${op} small`, w.unary(op, small), ref.unary(op, small));
           const big = uniform(70_001, positive ? 0.01 : -6, 6);
-          const heavy = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid";
+          const heavy = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid" || op === "erf";
           expectThreaded(w, "unary", heavy, () =>
             expectClose(`${op} big`, w.unary(op, big), ref.unary(op, big)),
           );

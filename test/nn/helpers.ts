@@ -86,6 +86,8 @@ export interface NnFixtures {
   layers: NnCase;
   losses: NnCase;
   optim: OptimCase | ScheduleCase;
+  /** scripts/make_transformer_fixtures.py */
+  transformer: NnCase;
 }
 
 const cache = new Map<string, unknown>();
@@ -100,7 +102,7 @@ export function loadNnFixtures<F extends keyof NnFixtures>(file: F): NnFixtures[
       text = readFileSync(url, "utf8");
     } catch (err) {
       throw new Error(
-        `fixture file ${url.pathname} could not be read (regenerate with /usr/bin/python3 scripts/make_nn_fixtures.py): ${String(err)}`,
+        `fixture file ${url.pathname} could not be read (regenerate with npm run fixtures): ${String(err)}`,
       );
     }
     doc = JSON.parse(text) as FixtureFile<NnFixtures[F]>;

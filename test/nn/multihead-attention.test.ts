@@ -1,16 +1,16 @@
 /**
- * MultiheadAttention (the Module wrapper of src/attention's MultiHeadAttention): PyTorch's state-dict
- * names, nesting, optimizer reach, train/eval, and the PyTorch MHA fixtures through the wrapper.
+ * MultiheadAttention (the Module over src/attention's multiHeadAttentionForward): PyTorch's state-dict
+ * names, nesting, optimizer reach, train/eval, and the PyTorch MHA fixtures through the module.
  */
 import { describe, expect, it } from "vitest";
 import { fromTorchAttnMask, fromTorchKeyPaddingMask } from "../../src/attention/index.js";
-import { Module, MultiheadAttention, SGD } from "../../src/nn/index.js";
+import { Module, MultiHeadAttention, MultiheadAttention, SGD } from "../../src/nn/index.js";
 import { randn, type Tensor } from "../../src/tensor/index.js";
 import { loadFixtures, type MhaCase, type TensorData } from "../helpers/fixtures.js";
 import { check, fixtureLoss, t } from "./helpers.js";
 
 describe("MultiheadAttention module", () => {
-  it("uses torch.nn.MultiheadAttention's names and shares the wrapped layer's tensors", () => {
+  it("uses torch.nn.MultiheadAttention's names; MultiHeadAttention is the same class", () => {
     const m = new MultiheadAttention({ embedDim: 8, numHeads: 2 });
     expect(m.namedParameters().map(([n]) => n)).toEqual([
       "in_proj_weight",
@@ -18,8 +18,8 @@ describe("MultiheadAttention module", () => {
       "out_proj.weight",
       "out_proj.bias",
     ]);
-    const inner = Object.fromEntries(m.attention.namedParameters());
-    for (const [n, p] of m.namedParameters()) expect(p, n).toBe(inner[n]);
+    expect(MultiHeadAttention).toBe(MultiheadAttention);
+    expect(m.namedParameters()[2][1]).toBe(m.outProj.weight);
     const cross = new MultiheadAttention({ embedDim: 4, numHeads: 1, kdim: 3, vdim: 5, bias: false });
     expect(Object.keys(cross.stateDict())).toEqual([
       "q_proj_weight",
@@ -38,19 +38,19 @@ describe("MultiheadAttention module", () => {
     })();
     expect(parent.namedParameters()[0][0]).toBe("attn.in_proj_weight");
     parent.eval();
-    expect(parent.attn.attention.training).toBe(false);
+    expect(parent.attn.training).toBe(false);
     parent.train();
-    expect(parent.attn.attention.training).toBe(true);
+    expect(parent.attn.training).toBe(true);
     parent.eval();
     const x = randn([3, 2, 4]);
-    const before = Float32Array.from(parent.attn.attention.namedParameters()[0][1].data);
+    const before = Float32Array.from(parent.attn.namedParameters()[0][1].data);
     const opt = new SGD(parent.parameters(), { lr: 0.1 });
     parent.attn.forward(x, x, x).output.sum().backward();
     opt.step();
-    expect(Array.from(parent.attn.attention.namedParameters()[0][1].data)).not.toEqual(Array.from(before));
+    expect(Array.from(parent.attn.namedParameters()[0][1].data)).not.toEqual(Array.from(before));
   });
 
-  describe("PyTorch MHA fixtures through the wrapper", () => {
+  describe("PyTorch MHA fixtures through the module", () => {
     for (const c of loadFixtures("mha").cases as MhaCase[]) {
       it(c.name, () => {
         const cfg = c.config;

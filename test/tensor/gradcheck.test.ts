@@ -34,6 +34,8 @@ const cases: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ["sqrt", (a) => ops.sqrt(a), () => [pos(4)]],
   ["abs", (a) => ops.abs(a), () => [awayFromZero(4)]],
   ["square", (a) => ops.square(a), () => [r(4)]],
+  ["erf", (a) => ops.erf(a), () => [r(3, 4)]],
+  ["gelu (exact erf)", (a) => ops.gelu(a), () => [ops.mul(r(3, 4), 2)]],
   ["sum all", (a) => ops.sum(a), () => [r(2, 3)]],
   ["sum axes keepDims", (a) => ops.sum(a, [0, 2], true), () => [r(2, 3, 4)]],
   ["mean axis", (a) => ops.mean(a, 1), () => [r(2, 3, 4)]],

@@ -14,6 +14,7 @@ export const U_ABS = 7;
 export const U_SIGN = 8;
 export const U_SQUARE = 9;
 export const U_RECIPROCAL = 10;
+export const U_ERF = 11;
 
 // Binary op codes (order of BinaryOp).
 export const B_ADD = 0;
@@ -58,8 +59,29 @@ export const B_GE = 9;
   }
 }
 
+/**
+ * erf(x) = 2/√π · e^(−x²) · Σ_{n≥0} 2ⁿ x^(2n+1) / (1·3·…·(2n+1)) (Abramowitz & Stegun 7.1.6), summed in
+ * f64 (positive terms: no cancellation) to float32 accuracy; |erf| rounds to 1 in float32 beyond 3.92.
+ */
+function serf(x: f32): f32 {
+  if (isNaN(x)) return x;
+  const a = <f64>Mathf.abs(x);
+  if (a >= 4.0) return x > 0 ? 1.0 : -1.0;
+  let term = a;
+  let sum = a;
+  const a2 = 2.0 * a * a;
+  for (let n = 1; term > 1e-10 * sum; n++) {
+    term *= a2 / <f64>(2 * n + 1);
+    sum += term;
+  }
+  const r = <f32>(1.1283791670955126 * Math.exp(-a * a) * sum);
+  return x < 0 ? -r : r;
+}
+
 @inline function sunary(op: i32, x: f32): f32 {
   switch (op) {
+    case U_ERF:
+      return serf(x);
     case U_LOG:
       return Mathf.log(x);
     case U_TANH:
@@ -73,7 +95,7 @@ export const B_GE = 9;
 
 @inline function unaryLoop(op: i32, x: usize, out: usize, start: i32, end: i32): void {
   let i = start;
-  if (op != U_LOG && op != U_TANH) {
+  if (op != U_LOG && op != U_TANH && op != U_ERF) {
     for (; i + 4 <= end; i += 4) v128.store(at(out, i), vunary(op, v128.load(at(x, i))));
   }
   for (; i < end; i++) store<f32>(at(out, i), sunary(op, load<f32>(at(x, i))));
@@ -130,6 +152,9 @@ function unaryRange(op: i32, x: usize, out: usize, start: i32, end: i32): void {
       break;
     case U_RECIPROCAL:
       unaryLoop(U_RECIPROCAL, x, out, start, end);
+      break;
+    case U_ERF:
+      unaryLoop(U_ERF, x, out, start, end);
       break;
   }
 }

@@ -7,6 +7,24 @@ import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp } from "../cont
 import { stridesOf } from "../strides.js";
 import { attentionBackward, attentionForward } from "./attention.js";
 
+/**
+ * erf(x) = 2/√π · e^(−x²) · Σ_{n≥0} 2ⁿ x^(2n+1) / (1·3·5·…·(2n+1))  (Abramowitz & Stegun 7.1.6).
+ * Every term is positive, so the sum loses no digits to cancellation; |erf(x)| = 1 to double precision
+ * beyond |x| = 6 (erfc(6) ≈ 2e−17).
+ */
+function erf(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  const a = Math.abs(x);
+  if (a >= 6) return Math.sign(x);
+  let term = a;
+  let sum = a;
+  for (let n = 1; term > 1e-17 * sum; n++) {
+    term *= (2 * a * a) / (2 * n + 1);
+    sum += term;
+  }
+  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * sum;
+}
+
 const unaryFns: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
   exp: Math.exp,
@@ -19,6 +37,7 @@ const unaryFns: Record<UnaryOp, (x: number) => number> = {
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   square: (x) => x * x,
   reciprocal: (x) => 1 / x,
+  erf,
 };
 
 const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {

@@ -29,6 +29,7 @@ const UNARY: Record<UnaryOp, number> = {
   sign: 8,
   square: 9,
   reciprocal: 10,
+  erf: 11,
 };
 const BINARY: Record<BinaryOp, number> = {
   add: 0,
@@ -172,7 +173,7 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     const p = rt.alloc(n * 4);
     rt.put(p, x);
     rt.setArgs([UNARY[op], p, p, n]);
-    const costly = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid";
+    const costly = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid" || op === "erf";
     rt.run("unary", rt.threadsFor(n, costly ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE));
     return rt.take(p, n);
   }

@@ -136,6 +136,37 @@ export function abs(x: Tensor): Tensor {
   return record(unaryRaw("abs", x), "abs", [x], (g) => [mul(g, unaryRaw("sign", x))]);
 }
 
+/** The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt; d erf = g · 2/√π · e^(−x²). */
+export function erf(x: Tensor): Tensor {
+  return record(unaryRaw("erf", x), "erf", [x], (g) => [
+    mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))),
+  ]);
+}
+
+/**
+ * The exact GELU (Hendrycks & Gimpel 2016), as `torch.nn.functional.gelu` (approximate = "none"):
+ *   GELU(x) = x · Φ(x) = ½ x (1 + erf(x / √2)),   d GELU = g · (Φ(x) + x φ(x)),  φ(x) = e^(−x²/2) / √(2π).
+ */
+export function gelu(x: Tensor): Tensor {
+  // Φ(x), computed without recording: the op has one node, with the derivative above.
+  const cdf = binaryRaw(
+    "mul",
+    "gelu",
+    binaryRaw(
+      "add",
+      "gelu",
+      unaryRaw("erf", binaryRaw("mul", "gelu", x, asTensor(Math.SQRT1_2))),
+      asTensor(1),
+    ),
+    asTensor(0.5),
+  );
+  const y = binaryRaw("mul", "gelu", x, cdf);
+  return record(y, "gelu", [x], (g) => {
+    const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return [mul(g, add(cdf, mul(x, pdf)))];
+  });
+}
+
 export function square(x: Tensor): Tensor {
   return record(unaryRaw("square", x), "square", [x], (g) => [mul(g, mul(x, 2))]);
 }

@@ -1,0 +1,13 @@
+/** The Transformer translation model (embeddings, positions, nn.Transformer, output projection). */
+export {
+  type PositionKind,
+  type ResolvedTransformerModelConfig,
+  resolveTransformerConfig,
+  type TransformerModelConfig,
+} from "./config.js";
+export {
+  type TransformerForwardResult,
+  TransformerModel,
+  type TransformerState,
+  type TransformerStepResult,
+} from "./model.js";

@@ -1,0 +1,219 @@
+/**
+ * The Transformer translation model (Vaswani et al. 2017, §3 and Figure 1), on the `Transformer`
+ * layers of src/nn:
+ *   x = dropout(√d_model · E_src[src] + PE),   memory = Encoder(x, paddingMask(srcLengths))
+ *   y = dropout(√d_model · E_tgt[tgtIn] + PE), h = Decoder(y, memory, causal, paddingMask(srcLengths))
+ *   p(y_t | y_<t, x) = softmax(W_out h_t + b),  W_out = E_tgt when tied (§3.4; Press & Wolf 2017).
+ * Embeddings start at N(0, 1/d_model) (so √d_model · E has unit scale) with row 0 (padding) at zero;
+ * positions are sinusoidal (§3.5) or learned.
+ *
+ * It has the interface of models/seq2seq, so training, `greedyDecode` and `beamSearch` use either:
+ * `forward(src, srcLengths, tgtIn, B, S, T)` (teacher forcing, all target positions at once under the
+ * causal mask), and the step decoder `encode` / `step` / `selectRows`. Each step feeds only the newest
+ * token; the decoder's KV cache holds the earlier positions' keys and values and the memory's, so a step
+ * costs O(t) instead of recomputing the prefix; `selectRows` reorders (or expands) the cache with the
+ * beams. A step's `weights` (N, S) are the last decoder layer's cross-attention averaged over heads
+ * (what greedyDecode/beamSearch keep as the alignment); `layerWeights` has every layer's per head.
+ *
+ * Shapes: B batch, S source length, T target length, d = dModel, H heads, V target vocabulary;
+ * ids are row-major (B·S, B·T) with 0 = padding; N = rows of a decoding state (batch · beams).
+ */
+import { causalMask, paddingMask } from "../../attention/masks.js";
+import { Dropout } from "../../nn/dropout.js";
+import { Embedding } from "../../nn/embedding.js";
+import { normal } from "../../nn/init.js";
+import { LearnedPositionalEncoding } from "../../nn/learned-positional-encoding.js";
+import { Linear } from "../../nn/linear.js";
+import { Module } from "../../nn/module.js";
+import { SinusoidalPositionalEncoding } from "../../nn/sinusoidal-positional-encoding.js";
+import { Transformer } from "../../nn/transformer.js";
+import type { TransformerDecoderCache } from "../../nn/transformer-decoder.js";
+import { indexSelect, mean, mul, noGrad, squeeze, type Tensor } from "../../tensor/index.js";
+import {
+  type ResolvedTransformerModelConfig,
+  resolveTransformerConfig,
+  type TransformerModelConfig,
+} from "./config.js";
+
+/** What the decoder carries from step to step (rows = batch · beams). */
+export interface TransformerState {
+  /** Encoder output (N, S, d). */
+  memory: Tensor;
+  srcLengths: number[];
+  /** Self-attention keys/values of the positions decoded so far, and the memory's, per layer. */
+  cache: TransformerDecoderCache;
+  /** How many target positions have been fed (the next one's position). */
+  position: number;
+}
+
+export interface TransformerStepResult {
+  /** Unnormalised scores over the target vocabulary (N, V). */
+  logits: Tensor;
+  state: TransformerState;
+  /** Last decoder layer's cross-attention over the source, averaged over heads (N, S). */
+  weights: Tensor;
+  /** Every decoder layer's cross-attention per head, each (N, H, S). */
+  layerWeights: Tensor[];
+}
+
+export interface TransformerForwardResult {
+  /** (B, T, V). */
+  logits: Tensor;
+  /** Last decoder layer's cross-attention averaged over heads (B, T, S), when asked for. */
+  weights: Tensor | null;
+  /** Every decoder layer's cross-attention per head, each (B, H, T, S) (empty unless asked for). */
+  layerWeights: Tensor[];
+}
+
+export class TransformerModel extends Module {
+  readonly config: ResolvedTransformerModelConfig;
+  readonly srcEmbed: Embedding;
+  readonly tgtEmbed: Embedding;
+  readonly positions: SinusoidalPositionalEncoding | LearnedPositionalEncoding;
+  readonly transformer: Transformer;
+  readonly out: Linear;
+  readonly drop: Dropout;
+
+  constructor(config: TransformerModelConfig) {
+    super();
+    const c = resolveTransformerConfig(config);
+    this.config = c;
+    const d = c.dModel;
+    const embed = (V: number) => {
+      const e = new Embedding(V, d, { paddingIdx: 0 });
+      noGrad(() => {
+        normal(e.weight, 0, 1 / Math.sqrt(d));
+        e.weight.data.fill(0, 0, d);
+      });
+      return e;
+    };
+    this.srcEmbed = this.registerModule("src_embed", embed(c.srcVocabSize));
+    this.tgtEmbed = this.registerModule("tgt_embed", embed(c.tgtVocabSize));
+    this.positions = this.registerModule(
+      "pos_embed",
+      c.positions === "learned"
+        ? new LearnedPositionalEncoding(c.maxLength, d, { batchFirst: true })
+        : new SinusoidalPositionalEncoding(d, { batchFirst: true }),
+    );
+    this.transformer = this.registerModule(
+      "transformer",
+      new Transformer({
+        dModel: d,
+        nhead: c.nhead,
+        numEncoderLayers: c.numEncoderLayers,
+        numDecoderLayers: c.numDecoderLayers,
+        dimFeedforward: c.dimFeedforward,
+        dropout: c.dropout,
+        activation: c.activation,
+        normFirst: c.normFirst,
+        layerNormEps: c.layerNormEps,
+        batchFirst: true,
+      }),
+    );
+    this.out = this.registerModule("out", new Linear(d, c.tgtVocabSize));
+    if (c.tieOutput) this.out.weight = this.tgtEmbed.weight;
+    this.drop = this.registerModule("dropout", new Dropout(c.dropout));
+  }
+
+  /** dropout(√d · E[ids] + PE(offset …)) for ids (B·L) → (B, L, d). */
+  private embed(table: Embedding, ids: Int32Array | number[], B: number, L: number, offset: number): Tensor {
+    const e = mul(table.forward(ids, [B, L]), Math.sqrt(this.config.dModel));
+    return this.drop.forward(this.positions.forward(e, offset));
+  }
+
+  /** Encodes a padded batch `src` (B·S ids) → the decoder's initial state. */
+  encode(src: Int32Array | number[], B: number, S: number, srcLengths: number[]): TransformerState {
+    if (src.length !== B * S || srcLengths.length !== B) {
+      throw new Error(
+        `TransformerModel.encode: src has ${src.length} ids for B=${B}, S=${S} and ${srcLengths.length} lengths`,
+      );
+    }
+    const memory = this.transformer.encoder.forward(this.embed(this.srcEmbed, src, B, S, 0), {
+      mask: paddingMask(srcLengths),
+    });
+    return {
+      memory,
+      srcLengths: [...srcLengths],
+      cache: this.transformer.decoder.createCache(),
+      position: 0,
+    };
+  }
+
+  /** One decoder step for the previous tokens `prev` (N ids): only the newest position is computed. */
+  step(state: TransformerState, prev: Int32Array | number[]): TransformerStepResult {
+    const N = state.memory.shape[0];
+    if (prev.length !== N) {
+      throw new Error(`TransformerModel.step: ${prev.length} previous tokens for a state of ${N} rows`);
+    }
+    const cache = state.cache.clone(); // the step appends to its own cache; `state` stays valid
+    const y = this.embed(this.tgtEmbed, prev, N, 1, state.position);
+    const r = this.transformer.decoder.forwardWithWeights(y, state.memory, {
+      memoryMask: paddingMask(state.srcLengths),
+      cache,
+    });
+    const logits = this.out.forward(squeeze(r.output, 1)); // (N, V)
+    const layerWeights = r.crossWeights.map((w) => squeeze(w, 2)); // (N, H, S)
+    const weights = mean(layerWeights[layerWeights.length - 1], 1); // (N, S)
+    return { logits, state: { ...state, cache, position: state.position + 1 }, weights, layerWeights };
+  }
+
+  /** Keeps rows `index` of the state (beam search reordering / expansion), cache included. */
+  selectRows(state: TransformerState, index: ArrayLike<number>): TransformerState {
+    const idx = Array.from(index);
+    const cache = state.cache.clone();
+    cache.reorder(idx);
+    return {
+      memory: indexSelect(state.memory, 0, idx),
+      srcLengths: idx.map((i) => state.srcLengths[i]),
+      cache,
+      position: state.position,
+    };
+  }
+
+  /**
+   * Teacher forcing over a padded batch: `tgtIn` (B·T ids starting with SOS), all positions at once
+   * under the causal mask. Logits (B, T, V), and the cross-attention weights with `needWeights`
+   * (training leaves them out: on the fused path they would be recomputed for nothing).
+   */
+  forward(
+    src: Int32Array | number[],
+    srcLengths: number[],
+    tgtIn: Int32Array | number[],
+    B: number,
+    S: number,
+    T: number,
+    { needWeights = false }: { needWeights?: boolean } = {},
+  ): TransformerForwardResult {
+    const { memory } = this.encode(src, B, S, srcLengths);
+    return this.decodeAll(memory, srcLengths, tgtIn, T, { needWeights });
+  }
+
+  /**
+   * The decoder over whole target prefixes `tgtIn` (B·T ids) given the encoder's `memory` (B, S, d),
+   * without a cache: what `forward` does after encoding (and decoding without the KV cache: every
+   * step recomputes the prefix).
+   */
+  decodeAll(
+    memory: Tensor,
+    srcLengths: number[],
+    tgtIn: Int32Array | number[],
+    T: number,
+    { needWeights = false }: { needWeights?: boolean } = {},
+  ): TransformerForwardResult {
+    const B = memory.shape[0];
+    if (tgtIn.length !== B * T) {
+      throw new Error(`TransformerModel.forward: tgtIn has ${tgtIn.length} ids for B=${B}, T=${T}`);
+    }
+    const y = this.embed(this.tgtEmbed, tgtIn, B, T, 0);
+    // Padded target positions come after the real ones, so the causal mask alone keeps every real
+    // position from seeing them (their own rows are ignored by the loss).
+    const opts = { tgtMask: causalMask(), memoryMask: paddingMask(srcLengths) };
+    const decoder = this.transformer.decoder;
+    if (!needWeights) {
+      return { logits: this.out.forward(decoder.forward(y, memory, opts)), weights: null, layerWeights: [] };
+    }
+    const r = decoder.forwardWithWeights(y, memory, opts);
+    const weights = mean(r.crossWeights[r.crossWeights.length - 1], 1);
+    return { logits: this.out.forward(r.output), weights, layerWeights: r.crossWeights };
+  }
+}
