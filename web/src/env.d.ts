@@ -1,0 +1,5 @@
+/// <reference types="vite/client" />
+
+declare module "virtual:qkv-models" {
+  export const MODELS: { name: string; path: string; role: "lstm-attention" | "lstm-none" | "transformer" }[];
+}
