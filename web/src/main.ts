@@ -35,6 +35,9 @@ import { setupTraining } from "./training.js";
 /** What tests and the benchmark read. */
 interface ExplorerProbe {
   ready: boolean;
+  /** performance.now() when the page became interactive (ms since navigation start). */
+  readyAt?: number;
+  /** From the start of the script to interactive: backend, models fetched, first translation drawn. */
   loadMs?: number;
   translateMs?: number;
   translations: number;
@@ -290,7 +293,8 @@ function renderSteps(): void {
     out.dataset.max = String(eq.max);
     out.textContent =
       `Luong dot vs. scaled dot with Q = s, K = V = h, scale 1, over all ${run.queries.length} decoder steps of this sentence: ` +
-      `max |Δa| = ${eq.weights}, max |Δc| = ${eq.contexts} — the same attention.`;
+      `max |Δa| = ${eq.weights.toExponential(2)}, max |Δc| = ${eq.contexts.toExponential(2)} — the same attention ` +
+      "(any difference is float32 rounding between two code paths).";
   } else {
     const w = page.word;
     cols.push(
@@ -337,7 +341,7 @@ function renderContexts(): void {
     ),
     heatmap(run.contexts, {
       rowLabels: run.stepLabels,
-      colLabels: run.contexts[0].map((_, k) => String(k)),
+      colLabels: run.contexts[0].map((_, k) => (k % 16 === 0 ? String(k) : "")),
       domain: [-1, 1],
       cell: 7,
       showValues: false,
@@ -407,6 +411,7 @@ async function boot(): Promise<void> {
     `cross-origin isolated: ${globalThis.crossOriginIsolated ? "yes" : "no"}.`;
   byId("footer").textContent =
     `qkv ${VERSION} · all numbers computed in this page · models: ${MODELS.map((m) => m.path).join(", ")}`;
+  probe.readyAt = performance.now();
   probe.ready = true;
 }
 

@@ -131,7 +131,8 @@ export function setupTraining(): void {
     "data-testid": "train-pairs",
     id: "train-pairs",
   });
-  for (const n of [256, 512, 1024]) size.append(el("option", { value: String(n) }, `${n} training pairs`));
+  for (const n of [128, 256, 512, 1024])
+    size.append(el("option", { value: String(n) }, `${n} training pairs`));
   size.value = String(DEFAULT_REVERSAL.trainSize);
   const button = el("button", { type: "button", id: "train-button", "data-testid": "train" }, "Train");
   const resetButton = el("button", { type: "button" }, "Reset");
