@@ -109,7 +109,7 @@ const section = `<!-- explorer:begin (written by \`npm run bench:explorer\`, ben
 \`npm run bench:explorer\` on ${new Date().toISOString()}: the built site (\`npm run build:web\`) served by
 \`scripts/web.ts\` with COOP/COEP on 127.0.0.1, headless Chromium (Debian chromium, playwright-core), ${cpus().length} cores,
 load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.map((x) => x.toFixed(2)).join(", ")}
-(the machine is shared). Page: ${env.backend} (cross-origin isolated: ${env.isolated}).
+(the machine is shared). The page's status line: “${env.backend}” (crossOriginIsolated = ${env.isolated}).
 
 | measure | median | min | max | budget |
 |---|---|---|---|---|

@@ -6,8 +6,8 @@
  * the live Luong = scaled-dot difference is ≤ 1e-6; the training view runs two epochs and resumes.
  * Screenshots of each view go to docs/explorer/.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -83,6 +83,43 @@ describe("qkv attend --json", () => {
     expect(maxAbsDiff(cli.weights, run.weights)).toBeLessThanOrEqual(1e-6);
     for (const row of cli.weights) expect(row.reduce((p, x) => p + x, 0)).toBeCloseTo(1, 5);
   });
+});
+
+describe("npm run explore", () => {
+  it("builds when needed and serves the page and the models with COOP/COEP on 127.0.0.1", async () => {
+    const child = spawn(
+      join(ROOT, "node_modules/.bin/tsx"),
+      [join(ROOT, "scripts/explore.ts"), "--port", "0"],
+      {
+        cwd: ROOT,
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d) => {
+          out += String(d);
+          const m = /qkv explorer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.stderr.on("data", (d) => {
+          out += String(d);
+        });
+        child.on("exit", (code) => reject(new Error(`explore exited with ${code}: ${out}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+      expect(page.headers.get("cross-origin-embedder-policy")).toBe("require-corp");
+      expect(await page.text()).toContain('data-testid="sentence"');
+      const model = await fetch(`${url}models/en-hi/best.json`);
+      expect(model.status).toBe(200);
+      expect(((await model.json()) as CheckpointJson).format).toBe("qkv-checkpoint");
+      expect((await fetch(`${url}../../package.json`)).status).toBe(404);
+    } finally {
+      child.kill();
+    }
+  }, 180_000);
 });
 
 describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
@@ -208,6 +245,14 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     await page.click('[data-testid="model-view"] button.thumb');
     expect(await page.locator('[data-testid="model-view-big-map"] td.cell').count()).toBe(16);
     expect(await page.locator('[data-testid="bottleneck-chart"] circle').count()).toBeGreaterThan(100);
+    // The model without attention (same recipe) loads after the page is interactive; its one context vector.
+    await page.waitForFunction(
+      () => (window as unknown as { __explorer: { noneReady?: boolean } }).__explorer.noneReady,
+    );
+    if (existsSync(join(ROOT, "pretrained/en-hi-none/best.json"))) {
+      expect(await page.textContent("#context-host")).toContain("reads this one vector c at every one");
+      expect(await page.locator("#context-host td.cell").count()).toBeGreaterThan(128);
+    }
   });
 
   it("the training view runs two epochs of both models, stops and resumes", async () => {
@@ -239,8 +284,23 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     );
   }, 180_000);
 
+  it("a sentence without words is an error message, not a crash", async () => {
+    const n = (await probe()).translations as number;
+    await page.fill('[data-testid="sentence"]', "   ");
+    await page.click('[data-testid="translate"]');
+    expect(await page.textContent("#translate-error")).toContain("no words");
+    await page.fill('[data-testid="sentence"]', SENTENCE);
+    await page.click('[data-testid="translate"]');
+    await page.waitForFunction(
+      (k) => (window as unknown as { __explorer: { translations: number } }).__explorer.translations > k,
+      n,
+    );
+    expect(await page.textContent("#translate-error")).toBe("");
+  });
+
   it("writes a screenshot of each view to docs/explorer/ and logged no errors", async () => {
     mkdirSync(SHOTS, { recursive: true });
+    await page.check('[data-testid="switch-qkv"]');
     for (const id of ["translate", "inter-intra", "three-steps", "heads", "bottleneck", "training"]) {
       await page.locator(`section#${id}`).screenshot({ path: join(SHOTS, `${id}.png`) });
     }

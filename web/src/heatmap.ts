@@ -1,6 +1,6 @@
 /**
  * An attention map in the DOM: one focusable cell per weight, coloured with viridis (qkv/viz), the exact
- * number on hover and on keyboard focus (arrow keys move between cells), and in `data-value` at full
+ * number on hover and on keyboard focus (Tab reaches the map, arrow keys move between cells), and in `data-value` at full
  * precision for tests.
  */
 import { colorAt, contrastColor, toHex } from "qkv";
@@ -43,6 +43,7 @@ export function heatmap(values: number[][], o: HeatmapOptions): HTMLElement {
   const table = el("table", { class: "heatmap" });
   if (o.testId) table.dataset.testid = o.testId;
   table.style.setProperty("--cell", `${size}px`);
+  table.setAttribute("role", "grid");
   const head = el(
     "tr",
     {},
@@ -69,7 +70,8 @@ export function heatmap(values: number[][], o: HeatmapOptions): HTMLElement {
       const bg = colorAt("viridis", t);
       const td = el("td", {
         class: "cell",
-        tabindex: "0",
+        // One tab stop per map (roving focus): Tab reaches the map, arrow keys move inside it.
+        tabindex: i === 0 && j === 0 ? "0" : "-1",
         "aria-label": `${o.rowLabels[i]} → ${o.colLabels[j]}: ${v.toFixed(digits)}`,
         title: `${o.rowLabels[i]} → ${o.colLabels[j]}: ${v.toFixed(digits)}`,
       });

@@ -41,6 +41,8 @@ interface ExplorerProbe {
   loadMs?: number;
   translateMs?: number;
   translations: number;
+  /** Set once the no-attention model (view 5) is loaded, or known to be absent. */
+  noneReady?: boolean;
   error?: string;
   run?: CrossRun;
 }
@@ -388,13 +390,8 @@ async function boot(): Promise<void> {
   const find = (role: string) => MODELS.find((m) => m.role === role);
   const lstmInfo = find("lstm-attention");
   if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");
-  const noneInfo = find("lstm-none");
-  const [lstm, none, layered] = await Promise.all([
-    fetchSeq2Seq(`${BASE}${lstmInfo.path}`),
-    noneInfo ? fetchSeq2Seq(`${BASE}${noneInfo.path}`) : Promise.resolve(null),
-    loadLayered(),
-  ]);
-  page = { lstm, none, layered, layer: 0, head: 0, step: 0, word: 0, sameQ: false };
+  const [lstm, layered] = await Promise.all([fetchSeq2Seq(`${BASE}${lstmInfo.path}`), loadLayered()]);
+  page = { lstm, none: null, layered, layer: 0, head: 0, step: 0, word: 0, sameQ: false };
   byId("lstm-info").textContent =
     `(${(lstm.model.numParameters / 1e6).toFixed(2)} M parameters, ${(lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
   const button = byId<HTMLButtonElement>("translate-button");
@@ -413,6 +410,15 @@ async function boot(): Promise<void> {
     `qkv ${VERSION} · all numbers computed in this page · models: ${MODELS.map((m) => m.path).join(", ")}`;
   probe.readyAt = performance.now();
   probe.ready = true;
+  // View 5's model without attention is not needed to start: it loads after the page is interactive.
+  const noneInfo = find("lstm-none");
+  if (noneInfo) {
+    page.none = await fetchSeq2Seq(`${BASE}${noneInfo.path}`);
+    const run = page.run;
+    page.noneRun = run ? translateWithAttention(page.none, run.sentence) : null;
+    renderContexts();
+  }
+  probe.noneReady = true;
 }
 
 boot().catch((e) => {
