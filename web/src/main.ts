@@ -323,6 +323,8 @@ function renderContexts(): void {
   const { run, noneRun } = page;
   if (!run) return;
   const parts: (HTMLElement | string)[] = [];
+  byId("none-model").hidden = !noneRun;
+  byId("none-translation").textContent = noneRun?.translation ?? "";
   if (noneRun) {
     parts.push(
       el(
