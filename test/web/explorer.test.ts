@@ -300,7 +300,16 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
 
   it("writes a screenshot of each view to docs/explorer/ and logged no errors", async () => {
     mkdirSync(SHOTS, { recursive: true });
+    // The lesson's sentence.
+    const n = (await probe()).translations as number;
+    await page.fill('[data-testid="sentence"]', "Turn off the lights.");
+    await page.click('[data-testid="translate"]');
+    await page.waitForFunction(
+      (k) => (window as unknown as { __explorer: { translations: number } }).__explorer.translations > k,
+      n,
+    );
     await page.check('[data-testid="switch-qkv"]');
+    await page.selectOption('[data-testid="query-step"]', "2");
     for (const id of ["translate", "inter-intra", "three-steps", "heads", "bottleneck", "training"]) {
       await page.locator(`section#${id}`).screenshot({ path: join(SHOTS, `${id}.png`) });
     }

@@ -43,6 +43,8 @@ export function heatmap(values: number[][], o: HeatmapOptions): HTMLElement {
   const table = el("table", { class: "heatmap" });
   if (o.testId) table.dataset.testid = o.testId;
   table.style.setProperty("--cell", `${size}px`);
+  const longest = Math.max(1, ...o.colLabels.map((c) => [...c].length));
+  table.style.setProperty("--colhead", `${Math.min(140, 10 + 8 * longest)}px`);
   table.setAttribute("role", "grid");
   const head = el(
     "tr",
