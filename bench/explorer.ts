@@ -60,6 +60,12 @@ try {
       ),
     );
     if (i === 0) {
+      // Translations below run both LSTM models (with and without attention): wait for the second one.
+      await page.waitForFunction(
+        () => (window as unknown as { __explorer: { noneReady?: boolean } }).__explorer.noneReady,
+        null,
+        { timeout: 60_000 },
+      );
       env = {
         backend: (await page.textContent("#status")) ?? "",
         isolated: await page.evaluate(() => crossOriginIsolated),
@@ -114,7 +120,7 @@ load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.
 | measure | median | min | max | budget |
 |---|---|---|---|---|
 | page interactive (navigation → model fetched, first translation and all views drawn), ${LOADS} cold loads | ${median(interactive).toFixed(0)} ms | ${Math.min(...interactive).toFixed(0)} ms | ${Math.max(...interactive).toFixed(0)} ms | < 2000 ms: ${ok(median(interactive), 2000)} |
-| a translation with all maps (click → next frame, views 1–5 redrawn), ${translate.length} runs over ${SENTENCES.length} sentences | ${median(translate).toFixed(1)} ms | ${Math.min(...translate).toFixed(1)} ms | ${Math.max(...translate).toFixed(1)} ms | < 300 ms: ${ok(median(translate), 300)} |
+| a translation with all maps (click → next frame: both LSTM models decode, views 1–5 redrawn), ${translate.length} runs over ${SENTENCES.length} sentences | ${median(translate).toFixed(1)} ms | ${Math.min(...translate).toFixed(1)} ms | ${Math.max(...translate).toFixed(1)} ms | < 300 ms: ${ok(median(translate), 300)} |
 
 Bundle (web/dist):
 
