@@ -17,6 +17,8 @@ export interface BundledModel {
   /** Folder under models/ (and pretrained/). */
   name: string;
   path: string;
+  /** The files the page fetches: best.json and the tensor file it names. */
+  files: string[];
   role: "lstm-attention" | "lstm-none" | "transformer";
 }
 
@@ -27,18 +29,23 @@ export function bundledModels(): BundledModel[] {
     .filter((d) => existsSync(join(pretrained, d, "best.json")))
     .sort((a, b) => (a === "en-hi" ? -1 : b === "en-hi" ? 1 : a.localeCompare(b)))
     .map((name) => {
-      const meta = JSON.parse(readFileSync(join(pretrained, name, "best.json"), "utf8")).meta;
+      const json = JSON.parse(readFileSync(join(pretrained, name, "best.json"), "utf8"));
+      const meta = json.meta;
       const role: BundledModel["role"] =
         meta.kind === "seq2seq"
           ? meta.config.attention === "none"
             ? "lstm-none"
             : "lstm-attention"
           : "transformer";
-      return { name, path: `models/${name}`, role };
+      const tensors = String(json.tensors);
+      if (!/^[\w.-]+$/.test(tensors) || tensors.startsWith(".")) {
+        throw new Error(
+          `pretrained/${name}/best.json: "tensors" must name a file in that folder, got ${tensors}`,
+        );
+      }
+      return { name, path: `models/${name}`, files: ["best.json", tensors], role };
     });
 }
-
-const MODEL_FILES = ["best.json", "best.safetensors"];
 
 function qkvModels(): Plugin {
   const id = "virtual:qkv-models";
@@ -52,7 +59,8 @@ function qkvModels(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const m = /^\/models\/([\w.-]+)\/([\w.-]+)$/.exec(req.url?.split("?")[0] ?? "");
-        if (!m || !MODEL_FILES.includes(m[2]) || !existsSync(join(pretrained, m[1], m[2]))) return next();
+        const model = m && bundledModels().find((b) => b.name === m[1]);
+        if (!m || !model?.files.includes(m[2])) return next();
         res.setHeader(
           "Content-Type",
           m[2].endsWith(".json") ? "application/json" : "application/octet-stream",
@@ -62,7 +70,7 @@ function qkvModels(): Plugin {
     },
     generateBundle() {
       for (const m of bundledModels()) {
-        for (const f of MODEL_FILES) {
+        for (const f of m.files) {
           this.emitFile({
             type: "asset",
             fileName: `${m.path}/${f}`,

@@ -8,10 +8,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MultiheadAttention } from "../../src/nn/index.js";
-import { loadModel, TASK_NAMES, taskSpec, vocabsOf } from "../../src/node.js";
+import { loadModel, TASK_NAMES, taskSpec, tokenizersOf, vocabsOf } from "../../src/node.js";
 import { manualSeed, randn } from "../../src/tensor/index.js";
 import { decodeAll } from "../../src/train/evaluate.js";
-import { type CheckpointJson, seq2seqFromCheckpoint, tokenizerFor } from "../../web/src/checkpoint.js";
+import {
+  type CheckpointJson,
+  seq2seqFromCheckpoint,
+  tokenizersOfMeta,
+  wordRuleOf,
+} from "../../web/src/checkpoint.js";
 import { luongDot, luongEqualsScaledDot, threeSteps, translateWithAttention } from "../../web/src/lesson.js";
 import { lstmCrossStack, lstmStatesSelfAttention, mapOf, stackFromTensors } from "../../web/src/stacks.js";
 
@@ -21,13 +26,19 @@ const bytes = new Uint8Array(readFileSync(join(dir, "best.safetensors")));
 const SENTENCES = ["Turn off the lights.", "I am happy.", "Where is the station?", "He is my friend."];
 
 describe("the explorer's numbers", () => {
-  it("tokenizes like every task's tokenizer", () => {
+  it("tokenizes like the CLI: each task's word rule, and the bundled checkpoints' tokenizers", () => {
     for (const task of TASK_NAMES) {
       const want = taskSpec(task).tokenizer;
-      const got = tokenizerFor(task);
-      for (const s of ["Turn off the lights, please!", "jump twice  after walk", "Don't stop."]) {
-        expect(got.tokenize(s), `${task}: ${s}`).toEqual(want.tokenize(s));
-        expect(got.detokenize(want.tokenize(s))).toBe(want.detokenize(want.tokenize(s)));
+      expect(wordRuleOf(task), task).toEqual({ split: want.name, lowercase: want.lowercase });
+    }
+    for (const name of ["en-hi", "en-hi-none"]) {
+      const meta = JSON.parse(readFileSync(join(dir, "..", name, "best.json"), "utf8")).meta;
+      const page = tokenizersOfMeta(meta);
+      const cli = tokenizersOf(meta);
+      for (const s of ["Turn off the lights, please!", "Don't stop.", "  Where IS the station?"]) {
+        expect(page.src.tokenize(s)).toEqual(cli.srcTokenizer.tokenize(s));
+        const toks = cli.tgtTokenizer.tokenize("मैं खुश हूँ।");
+        expect(page.tgt.detokenize(toks)).toBe(cli.tgtTokenizer.detokenize(toks));
       }
     }
   });

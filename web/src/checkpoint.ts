@@ -3,7 +3,7 @@
  * file) and `<name>.safetensors` over `fetch`, the hash checked with WebCrypto, then
  * `new Seq2Seq(meta.config)` + `loadStateDict` — what `loadModel` (qkv/node) does with files.
  */
-import { decodeSafetensors, detokenize, Seq2Seq, type Seq2SeqConfig, tokenize, Vocab } from "qkv";
+import { data, decodeSafetensors, Seq2Seq, type Seq2SeqConfig, Vocab } from "qkv";
 
 /** The part of a checkpoint's `meta` the page reads (src/train/trainer.ts CheckpointMeta). */
 export interface ModelMeta {
@@ -14,6 +14,9 @@ export interface ModelMeta {
   tgtVocab: string[];
   /** Longest training target (bounds decoding); older checkpoints lack it. */
   maxTargetLength?: number;
+  /** The word or BPE tokenizers (JSON); absent in checkpoints from before BPE. */
+  srcTokenizer?: unknown;
+  tgtTokenizer?: unknown;
 }
 
 export interface CheckpointJson {
@@ -24,21 +27,43 @@ export interface CheckpointJson {
   meta: ModelMeta;
 }
 
-/** How a task's text becomes tokens (the same rules as TASKS[task].tokenizer in src/train/tasks.ts). */
+/** How a task's text becomes tokens (the page reads only `tokenize` and `detokenize`). */
 export interface PageTokenizer {
   tokenize(text: string): string[];
-  detokenize(tokens: string[]): string;
+  detokenize(tokens: readonly string[]): string;
 }
 
 /**
- * Tatoeba tasks use lower-cased word tokens; SCAN and the synthetic tasks split on spaces. (tasks.ts is
- * Node-only because it reads data files; test/web/lesson.test.ts checks these agree with it.)
+ * The word rule of a task, for checkpoints from before tokenizers were stored in them: Tatoeba tasks
+ * cut lower-cased words, SCAN and the synthetic tasks split at spaces — TASKS[task].tokenizer in
+ * src/train/tasks.ts (Node-only because it reads data files; test/web/lesson.test.ts checks they agree).
  */
-export function tokenizerFor(task: string): PageTokenizer {
-  if (task.startsWith("tatoeba-")) {
-    return { tokenize: (s) => tokenize(s, { lowercase: true }), detokenize: (t) => detokenize(t) };
-  }
-  return { tokenize: (s) => s.split(/\s+/).filter(Boolean), detokenize: (t) => t.join(" ") };
+export function wordRuleOf(task: string): { split: data.TextSplit; lowercase: boolean } {
+  return task.startsWith("tatoeba-")
+    ? { split: "words", lowercase: true }
+    : { split: "space", lowercase: false };
+}
+
+/**
+ * The source and target tokenizers of a checkpoint, as `tokenizersOf` (qkv/node) rebuilds them: the
+ * stored word or BPE tokenizer, else the task's word rule over the stored vocabulary; sizes checked.
+ */
+export function tokenizersOfMeta(meta: ModelMeta): { src: data.Tokenizer; tgt: data.Tokenizer } {
+  const rule = wordRuleOf(meta.task);
+  const of = (side: "src" | "tgt"): data.Tokenizer => {
+    const json = meta[`${side}Tokenizer`];
+    const t = json
+      ? data.tokenizerFromJSON(json)
+      : new data.WordTokenizer(new Vocab(meta[`${side}Vocab`]), rule);
+    const size = meta.config[`${side}VocabSize`];
+    if (t.size !== size) {
+      throw new Error(
+        `checkpoint: the ${side} tokenizer has ${t.size} ids but the model's ${side}VocabSize is ${size}`,
+      );
+    }
+    return t;
+  };
+  return { src: of("src"), tgt: of("tgt") };
 }
 
 export interface LoadedSeq2Seq {
@@ -46,6 +71,7 @@ export interface LoadedSeq2Seq {
   meta: ModelMeta;
   srcVocab: Vocab;
   tgtVocab: Vocab;
+  /** Source text → tokens (source tokenizer); output tokens → text (target tokenizer). */
   tokenizer: PageTokenizer;
   /** Size of the tensor file in bytes. */
   bytes: number;
@@ -69,6 +95,7 @@ export async function seq2seqFromCheckpoint(json: CheckpointJson, bytes: Uint8Ar
     );
   }
   const { tensors } = decodeSafetensors(bytes);
+  const { src, tgt } = tokenizersOfMeta(json.meta);
   const model = new Seq2Seq(json.meta.config);
   model.loadStateDict(tensors);
   model.eval();
@@ -77,7 +104,7 @@ export async function seq2seqFromCheckpoint(json: CheckpointJson, bytes: Uint8Ar
     meta: json.meta,
     srcVocab: new Vocab(json.meta.srcVocab),
     tgtVocab: new Vocab(json.meta.tgtVocab),
-    tokenizer: tokenizerFor(json.meta.task),
+    tokenizer: { tokenize: (t) => src.tokenize(t), detokenize: (t) => tgt.detokenize(t) },
     bytes: bytes.byteLength,
   };
 }
