@@ -322,7 +322,10 @@ async function main(): Promise<void> {
   const out = arg("out") ?? (only || onlyW ? undefined : join("docs", "BENCHMARKS.md"));
   if (out && !process.argv.includes("--no-write")) {
     const path = resolve(ROOT, out);
-    await writeFile(path, markdownReport(report));
+    // Sections other benchmarks own (<!-- name:begin … --> … <!-- name:end -->) are kept.
+    const old = await readFile(path, "utf8").catch(() => "");
+    const kept = old.match(/<!-- [\w-]+:begin[\s\S]*?<!-- [\w-]+:end -->/g) ?? [];
+    await writeFile(path, `${[markdownReport(report).trimEnd(), ...kept].join("\n\n")}\n`);
     console.log(`\nwrote ${path} (${report.totalS.toFixed(0)} s in all)`);
   }
 }

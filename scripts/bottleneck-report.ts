@@ -1,7 +1,8 @@
 /**
  * Reads runs/reverse-{none,bahdanau,luong-general}.{train,eval}.json (scripts/bottleneck.sh) and writes
  * docs/results/bottleneck.svg (exact match and token accuracy by length) and
- * docs/results/bottleneck.md (a table by length bucket), for docs/RESULTS.md.
+ * docs/results/bottleneck.md (a table by length bucket), for docs/RESULTS.md, and
+ * docs/results/bottleneck.json (accuracy by length as data, read by the explorer page).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { lineChartSvg } from "../src/viz/index.js";
@@ -71,4 +72,16 @@ for (const r of runs) {
   md += `| ${r.kind} | ${r.train.parameters} | ${r.train.steps} | ${r.history.reduce((p, h) => p + h.seconds, 0).toFixed(0)} | ${pct(r.evalr.exactMatch)} / ${pct(r.evalr.tokenAccuracy)} | ${cells.join(" | ")} |\n`;
 }
 writeFileSync("docs/results/bottleneck.md", md);
+const json = {
+  source: "docs/RESULTS.md, 'The bottleneck' (scripts/bottleneck.sh): sequence reversal, test set by length",
+  models: runs.map((r) => ({
+    name: r.kind === "none" ? "no attention" : r.kind,
+    byLength: r.evalr.byLength.map((b) => ({
+      length: b.length,
+      exactMatch: b.exactMatch,
+      tokenAccuracy: b.tokenAccuracy,
+    })),
+  })),
+};
+writeFileSync("docs/results/bottleneck.json", `${JSON.stringify(json, null, 1)}\n`);
 console.log(md);

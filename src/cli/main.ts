@@ -393,6 +393,7 @@ program
   .option("--html <file>", "write a self-contained HTML page with the map (hover shows each weight)")
   .addOption(new Option("--color <mode>", "heatmap colours").choices(["truecolor", "256", "none"]))
   .option("--backend <name>", "kernel backend", "auto")
+  .option("--json", "print the tokens, translation and attention weights (rows: output steps) as JSON")
   .argument("<sentence>")
   .action(async (sentence: string, o) => {
     try {
@@ -409,28 +410,46 @@ program
       const rows = h.alignment.slice(0, out.length + 1);
       const rowLabels = [...out, "<eos>"].slice(0, rows.length);
       const color = o.color ?? (process.stdout.isTTY ? "truecolor" : "none");
-      console.log(`${sentence}\n→ ${m.detokenize(out)}`);
-      console.log(
-        heatmapTerminal(rows, {
+      // With --json, stdout holds only the JSON document (files are still written when asked for).
+      const say = (line: string) => {
+        if (!o.json) console.log(line);
+      };
+      if (o.json) {
+        const result = {
+          sentence,
+          task: m.meta.task,
+          attention: m.meta.config.attention,
+          sourceTokens: src,
+          tokens: out,
+          translation: m.detokenize(out),
           rowLabels,
-          colLabels: src,
-          color,
-          showValues: true,
-          domain: [0, 1],
-          maxWidth: mapWidth(),
-        }),
-      );
+          weights: rows,
+        };
+        console.log(JSON.stringify(result, null, 2));
+      } else {
+        say(`${sentence}\n→ ${m.detokenize(out)}`);
+        say(
+          heatmapTerminal(rows, {
+            rowLabels,
+            colLabels: src,
+            color,
+            showValues: true,
+            domain: [0, 1],
+            maxWidth: mapWidth(),
+          }),
+        );
+      }
       // Output files, like everywhere in the CLI: written atomically, missing parent folders created.
       if (o.svg) {
         await writeFileAtomic(o.svg, heatmapSvg(rows, { rowLabels, colLabels: src, title: sentence }));
-        console.log(`SVG written to ${o.svg}`);
+        say(`SVG written to ${o.svg}`);
       }
       if (o.png) {
         await writeFileAtomic(
           o.png,
           heatmapPng(rows, { rowLabels, colLabels: src, title: sentence, cellSize: 32 }),
         );
-        console.log(`PNG written to ${o.png}`);
+        say(`PNG written to ${o.png}`);
       }
       if (o.html) {
         const title = `${m.meta.task} (${m.meta.config.attention}): ${sentence}`;
@@ -438,7 +457,7 @@ program
           o.html,
           attentionReportHtml([{ title, weights: rows, rowLabels, colLabels: src }], { title }),
         );
-        console.log(`HTML written to ${o.html}`);
+        say(`HTML written to ${o.html}`);
       }
     } catch (e) {
       fail("attend", e);

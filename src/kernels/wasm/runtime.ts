@@ -238,6 +238,8 @@ function align(n: number, a: number): number {
 }
 
 async function nodeCores(): Promise<number> {
+  // In a browser (cross-origin isolated pages have shared memory too) there is no node:os to import.
+  if (typeof process === "undefined" || !process.versions?.node) return coreCount();
   try {
     const spec = "node:os";
     const os = (await import(/* @vite-ignore */ spec)) as {

@@ -1,0 +1,430 @@
+/**
+ * The explorer page: boots the wasm backend, fetches the bundled models (safetensors over fetch),
+ * translates, and draws views 1–6. Every number drawn is computed here by qkv.
+ */
+import "@fontsource/noto-sans-devanagari/400.css";
+import "./style.css";
+import { MODELS } from "virtual:qkv-models";
+import { getBackend, getNumThreads, initBackend, VERSION } from "qkv";
+import { renderBottleneck } from "./bottleneck.js";
+import { fetchSeq2Seq, type LoadedSeq2Seq } from "./checkpoint.js";
+import { byId, el, fill } from "./dom.js";
+import { renderHeads } from "./heads.js";
+import { heatmap, strip } from "./heatmap.js";
+import {
+  type CrossRun,
+  luongDot,
+  luongEqualsScaledDot,
+  scaledDotScore,
+  type ThreeSteps,
+  threeSteps,
+  translateWithAttention,
+} from "./lesson.js";
+import {
+  type AttentionStack,
+  headsOf,
+  type LayeredAnalysis,
+  type LayeredAttentionModel,
+  layersOf,
+  lstmCrossStack,
+  lstmStatesSelfAttention,
+  mapOf,
+} from "./stacks.js";
+import { setupTraining } from "./training.js";
+
+/** What tests and the benchmark read. */
+interface ExplorerProbe {
+  ready: boolean;
+  /** performance.now() when the page became interactive (ms since navigation start). */
+  readyAt?: number;
+  /** From the start of the script to interactive: backend, models fetched, first translation drawn. */
+  loadMs?: number;
+  translateMs?: number;
+  translations: number;
+  /** Set once the no-attention model (view 5) is loaded, or known to be absent. */
+  noneReady?: boolean;
+  error?: string;
+  run?: CrossRun;
+}
+const probe: ExplorerProbe = { ready: false, translations: 0 };
+(window as unknown as { __explorer: ExplorerProbe }).__explorer = probe;
+
+const BASE = import.meta.env.BASE_URL;
+
+interface PageState {
+  lstm: LoadedSeq2Seq;
+  /** The same recipe without attention (view 5), when bundled. */
+  none: LoadedSeq2Seq | null;
+  /** The Transformer (issue 9), when bundled: per-layer, per-head attention. */
+  layered: LayeredAttentionModel | null;
+  run?: CrossRun;
+  noneRun?: CrossRun | null;
+  analysis?: LayeredAnalysis;
+  layer: number;
+  head: number;
+  step: number;
+  word: number;
+  sameQ: boolean;
+}
+let page: PageState;
+
+/**
+ * The seam for the Transformer: once a trained Transformer checkpoint is bundled (MODELS has an entry
+ * with role "transformer"), load it here and return a LayeredAttentionModel whose `analyse` reports
+ * encoder self-, decoder self- and cross-attention per layer and head (stackFromTensors).
+ */
+async function loadLayered(): Promise<LayeredAttentionModel | null> {
+  return null;
+}
+
+const fmt = (x: number, d = 4) => (Object.is(x, -0) ? 0 : x).toFixed(d);
+
+function qkvSource(s: AttentionStack): string {
+  return `Q = ${s.source.q}; K = ${s.source.k}; V = ${s.source.v}.`;
+}
+
+// ---- view 1 + 2 ----------------------------------------------------------------------------------
+
+function renderTranslation(): void {
+  const { run } = page;
+  if (!run) return;
+  const out = byId("translation");
+  out.textContent = run.translation;
+  out.title = run.outTokens.join(" · ");
+  fill(
+    byId("map-cross-host"),
+    heatmap(run.weights, {
+      rowLabels: run.stepLabels,
+      colLabels: run.srcTokens,
+      testId: "map-cross",
+      rowTitle: "Hindi",
+      colTitle: "English",
+    }),
+  );
+  renderSelf();
+  const a = page.analysis;
+  const transformerOnly = (host: string, s: AttentionStack | undefined, testId: string) =>
+    fill(
+      byId(host),
+      s
+        ? heatmap(mapOf(s, Math.min(page.layer, layersOf(s) - 1), Math.min(page.head, headsOf(s) - 1)), {
+            rowLabels: s.queryTokens,
+            colLabels: s.keyTokens,
+            testId,
+          })
+        : el(
+            "p",
+            { class: "note" },
+            "Needs the trained Transformer (issue 9), not bundled yet: no made-up numbers here.",
+          ),
+    );
+  transformerOnly("dec-self-host", a?.decoderSelf, "map-dec-self");
+  transformerOnly("dec-cross-host", a?.cross, "map-dec-cross");
+}
+
+function renderSelf(): void {
+  const s = page.analysis?.encoderSelf;
+  if (!s) return;
+  byId("self-title").textContent = `Self-attention (intra): ${s.title}`;
+  byId("self-src").textContent = `${qkvSource(s)} Rows and columns: the same English words.`;
+  byId("self-note").textContent = s.note ?? "";
+  const select = (name: string, n: number, value: number, set: (v: number) => void) => {
+    const sel = el("select", { "aria-label": name, "data-testid": `self-${name}` });
+    for (let i = 0; i < n; i++) sel.append(el("option", { value: String(i) }, `${name} ${i + 1}`));
+    sel.value = String(value);
+    sel.disabled = n < 2;
+    sel.addEventListener("change", () => {
+      set(Number(sel.value));
+      renderTranslation();
+    });
+    return el("label", {}, sel);
+  };
+  fill(
+    byId("self-choose"),
+    select("layer", layersOf(s), page.layer, (v) => {
+      page.layer = v;
+    }),
+    select("head", headsOf(s), page.head, (v) => {
+      page.head = v;
+    }),
+  );
+  fill(
+    byId("map-self-host"),
+    heatmap(mapOf(s, page.layer, page.head), {
+      rowLabels: s.queryTokens,
+      colLabels: s.keyTokens,
+      testId: "map-self",
+      rowTitle: "English",
+      colTitle: "English",
+    }),
+  );
+}
+
+// ---- view 3 --------------------------------------------------------------------------------------
+
+function stepsColumn(
+  title: string,
+  src: string,
+  keys: string[],
+  r: ThreeSteps,
+  testId: string,
+  scoreName: string,
+): HTMLElement {
+  const rows = keys.map((k, j) => {
+    const bar = el("span", { class: "bar" });
+    bar.style.width = `${(100 * r.weights[j]).toFixed(1)}%`;
+    return el(
+      "tr",
+      {},
+      el("th", { scope: "row" }, k),
+      el("td", { class: "num", "data-e": String(r.scores[j]) }, fmt(r.scores[j], 3)),
+      el("td", { class: "num", "data-a": String(r.weights[j]) }, fmt(r.weights[j])),
+      el("td", { class: "barcell" }, bar),
+    );
+  });
+  const norm = Math.sqrt(r.context.reduce((p, x) => p + x * x, 0));
+  return el(
+    "div",
+    { class: "stepcol", "data-testid": testId },
+    el("h3", {}, title),
+    el("p", { class: "qkv-src" }, src),
+    el(
+      "table",
+      { class: "steps-table" },
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          el("th", {}, "key j"),
+          el("th", {}, `1 · score e (${scoreName})`),
+          el("th", {}, "2 · softmax a"),
+          el("th", {}, ""),
+        ),
+      ),
+      el("tbody", {}, ...rows),
+    ),
+    el("p", {}, `3 · weighted sum c = Σ a_j v_j  (‖c‖ = ${fmt(norm, 3)}, ${r.context.length} numbers):`),
+    strip(r.context, "c"),
+  );
+}
+
+function renderSteps(): void {
+  const { run } = page;
+  if (!run || run.queries.length === 0) return;
+  const T = run.queries.length;
+  page.step = Math.min(page.step, T - 1);
+  page.word = Math.min(page.word, run.srcTokens.length - 1);
+  const stepSel = el("select", { "aria-label": "Hindi query word", "data-testid": "query-step" });
+  run.stepLabels.slice(0, T).forEach((w, i) => {
+    stepSel.append(el("option", { value: String(i) }, `${i + 1}: ${w}`));
+  });
+  stepSel.value = String(page.step);
+  stepSel.addEventListener("change", () => {
+    page.step = Number(stepSel.value);
+    renderSteps();
+  });
+  const wordSel = el("select", { "aria-label": "English query word", "data-testid": "query-word" });
+  run.srcTokens.forEach((w, j) => {
+    wordSel.append(el("option", { value: String(j) }, `${j + 1}: ${w}`));
+  });
+  wordSel.value = String(page.word);
+  wordSel.disabled = page.sameQ;
+  wordSel.addEventListener("change", () => {
+    page.word = Number(wordSel.value);
+    renderSteps();
+  });
+  const sw = el("input", { type: "checkbox", id: "same-q", "data-testid": "switch-qkv" });
+  sw.checked = page.sameQ;
+  sw.addEventListener("change", () => {
+    page.sameQ = sw.checked;
+    renderSteps();
+  });
+  fill(
+    byId("steps-choose"),
+    el("label", {}, "Hindi output word (decoder query): ", stepSel),
+    el("label", {}, "English word (self-attention query): ", wordSel),
+    el(
+      "label",
+      { class: "switch" },
+      sw,
+      " Q = s, K = V = h, scale 1 (make self-attention ask Luong's question)",
+    ),
+  );
+  const i = page.step;
+  const h = run.memory;
+  const D = h[0].length;
+  const hindi = run.stepLabels[i];
+  const cols: HTMLElement[] = [];
+  if (run.attention === "bahdanau") {
+    cols.push(
+      stepsColumn(
+        "Bahdanau (the model's own)",
+        `Q = s_{t−1} before “${hindi}”, K = V = h (English). e = vᵀ tanh(W₁ s + W₂ h_j): the weights in the map above.`,
+        run.srcTokens,
+        { scores: run.scores[i], weights: run.weights[i], context: run.contexts[i] },
+        "steps-bahdanau",
+        "additive",
+      ),
+    );
+  }
+  cols.push(
+    stepsColumn(
+      "Luong (dot)",
+      `Q = s (decoder state for “${hindi}”), K = V = h (English). e = sᵀh_j — Luong's dot score on this model's states.`,
+      run.srcTokens,
+      threeSteps(run.queries[i], h, h, luongDot()),
+      "steps-luong",
+      "dot",
+    ),
+  );
+  if (page.sameQ) {
+    cols.push(
+      stepsColumn(
+        "Scaled dot, Q = s, K = V = h, scale 1",
+        `Q = s (decoder state for “${hindi}”), K = V = h (English): two sequences, so this is no longer “self”.`,
+        run.srcTokens,
+        threeSteps(run.queries[i], h, h, scaledDotScore(1)),
+        "steps-self",
+        "q·k × 1",
+      ),
+    );
+    const eq = luongEqualsScaledDot(run.queries, h);
+    const out = byId("equivalence");
+    out.dataset.max = String(eq.max);
+    out.textContent =
+      `Luong dot vs. scaled dot with Q = s, K = V = h, scale 1, over all ${run.queries.length} decoder steps of this sentence: ` +
+      `max |Δa| = ${eq.weights.toExponential(2)}, max |Δc| = ${eq.contexts.toExponential(2)} — the same attention ` +
+      "(any difference is float32 rounding between two code paths).";
+  } else {
+    const w = page.word;
+    cols.push(
+      stepsColumn(
+        "Self-attention (scaled dot)",
+        `Q = h_${w + 1} (“${run.srcTokens[w]}”), K = V = h: all three from the same English sentence. e = qᵀk/√${D}.`,
+        run.srcTokens,
+        threeSteps(h[w], h, h, scaledDotScore()),
+        "steps-self",
+        `q·k/√${D}`,
+      ),
+    );
+    const out = byId("equivalence");
+    delete out.dataset.max;
+    out.textContent =
+      "Turn on the switch to compute the difference between Luong's and scaled-dot attention live.";
+  }
+  fill(byId("steps-host"), ...cols);
+}
+
+// ---- view 5 context vectors ---------------------------------------------------------------------
+
+function renderContexts(): void {
+  const { run, noneRun } = page;
+  if (!run) return;
+  const parts: (HTMLElement | string)[] = [];
+  byId("none-model").hidden = !noneRun;
+  byId("none-translation").textContent = noneRun?.translation ?? "";
+  if (noneRun) {
+    parts.push(
+      el(
+        "p",
+        {},
+        `Without attention (same recipe, trained on the same data): “${noneRun.translation}”. Its decoder reads this one vector c at every one of its ${noneRun.contexts.length} steps — the whole sentence squeezed into ${noneRun.contexts[0].length} numbers:`,
+      ),
+      strip(noneRun.contexts[0], "c"),
+    );
+  } else {
+    parts.push(el("p", { class: "note" }, "The no-attention model is not bundled in this build."));
+  }
+  parts.push(
+    el(
+      "p",
+      {},
+      `With Bahdanau attention the decoder reads a new c_t at each of its ${run.contexts.length} steps (rows), each a weighted sum of the encoder states:`,
+    ),
+    heatmap(run.contexts, {
+      rowLabels: run.stepLabels,
+      colLabels: run.contexts[0].map((_, k) => (k % 16 === 0 ? String(k) : "")),
+      domain: [-1, 1],
+      cell: 7,
+      showValues: false,
+    }),
+  );
+  fill(byId("context-host"), ...parts);
+}
+
+// ---- boot ----------------------------------------------------------------------------------------
+
+function translateNow(): void {
+  const sentence = byId<HTMLInputElement>("sentence").value;
+  const err = byId("translate-error");
+  err.textContent = "";
+  const t0 = performance.now();
+  try {
+    const run = translateWithAttention(page.lstm, sentence);
+    page.run = run;
+    page.noneRun = page.none ? translateWithAttention(page.none, sentence) : null;
+    page.analysis = page.layered?.analyse(sentence) ?? {
+      encoderSelf: lstmStatesSelfAttention(run),
+      cross: undefined,
+    };
+    page.layer = Math.min(page.layer, layersOf(page.analysis.encoderSelf) - 1);
+    page.head = Math.min(page.head, headsOf(page.analysis.encoderSelf) - 1);
+    renderTranslation();
+    renderSteps();
+    const a = page.analysis;
+    renderHeads([a.encoderSelf, a.decoderSelf, a.cross, lstmCrossStack(run)].filter((x) => x !== undefined));
+    renderContexts();
+    probe.run = run;
+    probe.translations++;
+  } catch (e) {
+    err.textContent = (e as Error).message;
+  }
+  probe.translateMs = performance.now() - t0;
+}
+
+async function boot(): Promise<void> {
+  const t0 = performance.now();
+  renderBottleneck();
+  setupTraining();
+  await initBackend();
+  const find = (role: string) => MODELS.find((m) => m.role === role);
+  const lstmInfo = find("lstm-attention");
+  if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");
+  const [lstm, layered] = await Promise.all([fetchSeq2Seq(`${BASE}${lstmInfo.path}`), loadLayered()]);
+  page = { lstm, none: null, layered, layer: 0, head: 0, step: 0, word: 0, sameQ: false };
+  byId("lstm-info").textContent =
+    `(${(lstm.model.numParameters / 1e6).toFixed(2)} M parameters, ${(lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
+  const button = byId<HTMLButtonElement>("translate-button");
+  byId("translate-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    translateNow();
+  });
+  button.disabled = false;
+  translateNow();
+  probe.loadMs = performance.now() - t0;
+  const threads = getNumThreads();
+  byId("status").textContent =
+    `Ready in ${Math.round(probe.loadMs)} ms: kernels on ${getBackend()} (${threads} thread${threads === 1 ? "" : "s"}), ` +
+    `cross-origin isolated: ${globalThis.crossOriginIsolated ? "yes" : "no"}.`;
+  byId("footer").textContent =
+    `qkv ${VERSION} · all numbers computed in this page · models: ${MODELS.map((m) => m.path).join(", ")}`;
+  probe.readyAt = performance.now();
+  probe.ready = true;
+  // View 5's model without attention is not needed to start: it loads after the page is interactive.
+  const noneInfo = find("lstm-none");
+  if (noneInfo) {
+    page.none = await fetchSeq2Seq(`${BASE}${noneInfo.path}`);
+    const run = page.run;
+    page.noneRun = run ? translateWithAttention(page.none, run.sentence) : null;
+    renderContexts();
+  }
+  probe.noneReady = true;
+}
+
+boot().catch((e) => {
+  probe.error = String((e as Error).stack ?? e);
+  byId("status").textContent = `Could not start: ${(e as Error).message}`;
+  byId("status").classList.add("error");
+});
