@@ -135,10 +135,35 @@ export class TransformerEncoderLayer extends Module {
   }
 
   /** src (S, B, E) / (B, S, E) / (S, E) → the same shape. */
-  forward(src: Tensor, { mask = null }: TransformerEncoderLayerOptions = {}): Tensor {
+  forward(src: Tensor, opts: TransformerEncoderLayerOptions = {}): Tensor {
+    return this.run(src, opts, false).output;
+  }
+
+  /**
+   * As `forward`, also returning the self-attention weights per head, (B, H, S, S) (or (H, S, S)
+   * unbatched): row i is how position i of the sentence attends over every position of the same
+   * sentence — Q, K and V all come from `src` (intra-attention).
+   */
+  forwardWithWeights(
+    src: Tensor,
+    opts: TransformerEncoderLayerOptions = {},
+  ): { output: Tensor; weights: Tensor } {
+    const r = this.run(src, opts, true);
+    return { output: r.output, weights: r.weights! };
+  }
+
+  private run(
+    src: Tensor,
+    { mask = null }: TransformerEncoderLayerOptions,
+    needWeights: boolean,
+  ): { output: Tensor; weights: Tensor | null } {
     checkModelInput("TransformerEncoderLayer.forward", "src", src, this.config.dModel);
-    const sa = (x: Tensor) =>
-      this.dropout1.forward(this.selfAttn.forward(x, x, x, { attnMask: mask, needWeights: false }).output);
+    let weights: Tensor | null = null;
+    const sa = (x: Tensor) => {
+      const r = this.selfAttn.forward(x, x, x, { attnMask: mask, needWeights, averageWeights: false });
+      weights = r.weights;
+      return this.dropout1.forward(r.output);
+    };
     const ff = (x: Tensor) => this.dropout2.forward(feedForward(x, this));
     let x = src;
     if (this.config.normFirst) {
@@ -148,6 +173,6 @@ export class TransformerEncoderLayer extends Module {
       x = this.norm1.forward(add(x, sa(x)));
       x = this.norm2.forward(add(x, ff(x)));
     }
-    return x;
+    return { output: x, weights };
   }
 }

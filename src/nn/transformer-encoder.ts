@@ -54,4 +54,19 @@ export class TransformerEncoder extends Module {
     for (const layer of this.layers) x = layer.forward(x, { mask });
     return this.norm ? this.norm.forward(x) : x;
   }
+
+  /** As `forward`, also returning each layer's self-attention weights per head, (B, H, S, S). */
+  forwardWithWeights(
+    src: Tensor,
+    { mask = null }: { mask?: AttentionMask | null } = {},
+  ): { output: Tensor; weights: Tensor[] } {
+    let x = src;
+    const weights: Tensor[] = [];
+    for (const layer of this.layers) {
+      const r = layer.forwardWithWeights(x, { mask });
+      x = r.output;
+      weights.push(r.weights);
+    }
+    return { output: this.norm ? this.norm.forward(x) : x, weights };
+  }
 }

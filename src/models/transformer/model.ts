@@ -44,6 +44,8 @@ export interface TransformerState {
   cache: TransformerDecoderCache;
   /** How many target positions have been fed (the next one's position). */
   position: number;
+  /** With `encode(…, { needWeights: true })`: each encoder layer's self-attention per head (B, H, S, S). */
+  encoderWeights?: Tensor[];
 }
 
 export interface TransformerStepResult {
@@ -121,21 +123,33 @@ export class TransformerModel extends Module {
     return this.drop.forward(this.positions.forward(e, offset));
   }
 
-  /** Encodes a padded batch `src` (B·S ids) → the decoder's initial state. */
-  encode(src: Int32Array | number[], B: number, S: number, srcLengths: number[]): TransformerState {
+  /**
+   * Encodes a padded batch `src` (B·S ids) → the decoder's initial state; with `needWeights`, the
+   * state also holds every encoder layer's self-attention weights per head (`encoderWeights`).
+   */
+  encode(
+    src: Int32Array | number[],
+    B: number,
+    S: number,
+    srcLengths: number[],
+    { needWeights = false }: { needWeights?: boolean } = {},
+  ): TransformerState {
     if (src.length !== B * S || srcLengths.length !== B) {
       throw new Error(
         `TransformerModel.encode: src has ${src.length} ids for B=${B}, S=${S} and ${srcLengths.length} lengths`,
       );
     }
-    const memory = this.transformer.encoder.forward(this.embed(this.srcEmbed, src, B, S, 0), {
-      mask: paddingMask(srcLengths),
-    });
+    const x = this.embed(this.srcEmbed, src, B, S, 0);
+    const mask = paddingMask(srcLengths);
+    const enc = needWeights
+      ? this.transformer.encoder.forwardWithWeights(x, { mask })
+      : { output: this.transformer.encoder.forward(x, { mask }), weights: undefined };
     return {
-      memory,
+      memory: enc.output,
       srcLengths: [...srcLengths],
       cache: this.transformer.decoder.createCache(),
       position: 0,
+      ...(enc.weights ? { encoderWeights: enc.weights } : {}),
     };
   }
 
