@@ -1,8 +1,8 @@
 /**
  * Backend registry: backends register under a name; ops dispatch through `backend()`.
- * The reference backend is always there and active by default; "wasm" is registered as a loader
- * (the module and its binary load on first `setBackend("wasm")`). `initBackend()` in ./index.ts
- * picks wasm where it loads.
+ * The reference backend is always there and active by default; "native" and "wasm" are registered
+ * as loaders (the addon, or the module and its binary, load on first `setBackend(name)`).
+ * `initBackend()` in ./index.ts picks native, else wasm, where they load.
  */
 import type { Backend } from "./contract.js";
 import { referenceBackend } from "./reference/index.js";
@@ -15,6 +15,7 @@ export function registerBackend(name: string, b: Backend | (() => Promise<Backen
   backends.set(name, b);
 }
 
+registerBackend("native", async () => (await import("./native/index.js")).loadNativeBackend());
 registerBackend("wasm", async () => (await import("./wasm/index.js")).loadWasmBackend());
 
 /** Names of the registered backends. */
