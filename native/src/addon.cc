@@ -93,14 +93,19 @@ template <int OP>
 inline float uop(float x) {
   switch (OP) {
     case 0: return -x;
-    case 1: return std::exp(x);
-    case 2: return std::log(x);
-    case 3: return std::tanh(x);
-    case 4: return x >= 0 ? 1.0f / (1.0f + std::exp(-x)) : std::exp(x) / (1.0f + std::exp(x));
+    // Transcendentals in double, rounded once (as the reference): float tanhf/expf are off by an
+    // ulp often enough to show in gradients checked against PyTorch.
+    case 1: return (float)std::exp((double)x);
+    case 2: return (float)std::log((double)x);
+    case 3: return (float)std::tanh((double)x);
+    case 4: {
+      const double d = x;
+      return (float)(d >= 0 ? 1.0 / (1.0 + std::exp(-d)) : std::exp(d) / (1.0 + std::exp(d)));
+    }
     case 5: return x > 0 ? x : (x == x ? 0.0f : x);
     case 6: return std::sqrt(x);
     case 7: return std::fabs(x);
-    case 8: return x > 0 ? 1.0f : x < 0 ? -1.0f : (x == x ? 0.0f : x);
+    case 8: return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f;  // NaN → 0, as the reference
     case 9: return x * x;
     default: return 1.0f / x;
   }
@@ -147,7 +152,9 @@ inline float bop(float a, float b) {
     case 1: return a - b;
     case 2: return a * b;
     case 3: return a / b;
-    case 4: return (float)std::pow((double)a, (double)b);
+    case 4:  // JavaScript's **: NaN exponents and (±1) ** ±∞ are NaN, where C's pow gives 1
+      if (b != b || (std::isinf(b) && std::fabs(a) == 1.0f)) return NAN;
+      return (float)std::pow((double)a, (double)b);
     case 5: return (a != a || b != b) ? NAN : (a > b ? a : (b > a ? b : (std::signbit(a) ? b : a)));
     case 6: return (a != a || b != b) ? NAN : (a < b ? a : (b < a ? b : (std::signbit(a) ? a : b)));
     case 7: return a == b ? 1.0f : 0.0f;

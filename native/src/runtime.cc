@@ -43,8 +43,9 @@ struct Pool {
     }
   }
 
-  void loop(int tid) {
-    uint64_t seen = gen.load();
+  // `seen` is the generation when the worker was created: a job dispatched before the thread gets to
+  // run must still count as new to it.
+  void loop(int tid, uint64_t seen) {
     for (;;) {
       for (int spin = 0; spin < 1000 && gen.load(std::memory_order_acquire) == seen; spin++) cpu_relax();
       if (gen.load(std::memory_order_acquire) == seen) {
@@ -68,7 +69,8 @@ struct Pool {
     workers.clear();
     stop = false;
     threads = n;
-    for (int t = 1; t < n; t++) workers.emplace_back([this, t] { loop(t); });
+    const uint64_t now = gen.load();
+    for (int t = 1; t < n; t++) workers.emplace_back([this, t, now] { loop(t, now); });
   }
 };
 

@@ -1,22 +1,27 @@
 /**
- * Kernel conformance: every kernel of the contract on the wasm backend against the reference backend
+ * Kernel conformance: every kernel of the contract on each fast backend (wasm, and native per instruction
+ * set where built; test/helpers/backends.ts) against the reference backend
  * (the oracle), on seeded random inputs chosen to reach every code path: odd sizes and tails that are
  * not multiples of 4 or 8, broadcasting, transposes, batch offsets, special values, and sizes large
  * enough for the threaded path (checked through the runtime's counters). Tolerance: |w − r| ≤
  * 1e-5 · max(1, |r|); NaN must match NaN and infinities must match exactly.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import type { BinaryOp, FusedAttentionParams, MatmulParams, UnaryOp } from "../../src/kernels/contract.js";
+import { describe, expect, it } from "vitest";
+import type {
+  Backend,
+  BinaryOp,
+  FusedAttentionParams,
+  MatmulParams,
+  UnaryOp,
+} from "../../src/kernels/contract.js";
 import { referenceBackend as ref } from "../../src/kernels/reference/index.js";
-import { loadWasmBackend, setNumThreads, type WasmBackend } from "../../src/kernels/wasm/index.js";
+import { setNumThreads } from "../../src/kernels/wasm/index.js";
 import { createRng } from "../../src/tensor/random.js";
+import { loadTestBackends } from "../helpers/backends.js";
 
-let w: WasmBackend;
-
-beforeAll(async () => {
-  w = await loadWasmBackend();
-  await setNumThreads(2); // a worker thread even on one core, so the threaded path always runs
-});
+type Counted = Backend & { stats: { parallel: Record<string, number>; serial: Record<string, number> } };
+const fast = (await loadTestBackends()).filter((b) => b !== ref) as Counted[];
+await setNumThreads(2); // a worker thread even on one core, so the threaded path always runs
 
 const rng = createRng(20240611);
 
@@ -58,7 +63,7 @@ function expectClose(
 }
 
 /** Runs `fn` and checks that it used the threaded path for `job` (or not). */
-function expectThreaded(job: string, threaded: boolean, fn: () => void): void {
+function expectThreaded(w: Counted, job: string, threaded: boolean, fn: () => void): void {
   const before = w.stats.parallel[job] ?? 0;
   fn();
   const after = w.stats.parallel[job] ?? 0;
@@ -81,7 +86,7 @@ const UNARY: UnaryOp[] = [
 const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "gt", "ge"];
 const SPECIAL = [0, -0, 1, -1, 1e-30, -1e-30, 88, -88, 100, -100, Infinity, -Infinity, Number.NaN];
 
-describe("wasm kernels against the reference backend", () => {
+describe.each(fast)("$name kernels against the reference backend", (w) => {
   describe("unary", () => {
     for (const op of UNARY) {
       it(`${op}: odd length, special values, and the threaded path`, () => {
@@ -90,7 +95,9 @@ describe("wasm kernels against the reference backend", () => {
         expectClose(`${op} small`, w.unary(op, small), ref.unary(op, small));
         const big = uniform(70_001, positive ? 0.01 : -6, 6);
         const heavy = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid";
-        expectThreaded("unary", heavy, () => expectClose(`${op} big`, w.unary(op, big), ref.unary(op, big)));
+        expectThreaded(w, "unary", heavy, () =>
+          expectClose(`${op} big`, w.unary(op, big), ref.unary(op, big)),
+        );
         expect(w.unary(op, new Float32Array(0)).length).toBe(0);
       });
     }
@@ -150,7 +157,7 @@ describe("wasm kernels against the reference backend", () => {
       }
       const x = uniform(1025 * 1024);
       const y = uniform(1024);
-      expectThreaded("binary", true, () =>
+      expectThreaded(w, "binary", true, () =>
         expectClose(
           "add big",
           w.binary("add", x, [1025, 1024], y, [1024], [1025, 1024]),
@@ -209,7 +216,7 @@ describe("wasm kernels against the reference backend", () => {
         aOffsets: Int32Array.from({ length: batch }, (_, i) => i * m * k),
         bOffsets: new Int32Array(batch),
       };
-      expectThreaded("matmul", true, () => expectClose("matmul", w.matmul(a, b, p), ref.matmul(a, b, p)));
+      expectThreaded(w, "matmul", true, () => expectClose("matmul", w.matmul(a, b, p), ref.matmul(a, b, p)));
       const small: MatmulParams = {
         ...p,
         batch: 1,
@@ -217,7 +224,7 @@ describe("wasm kernels against the reference backend", () => {
         aOffsets: new Int32Array(1),
         bOffsets: new Int32Array(1),
       };
-      expectThreaded("matmul", false, () =>
+      expectThreaded(w, "matmul", false, () =>
         expectClose("matmul", w.matmul(a, b, small), ref.matmul(a, b, small)),
       );
     });
@@ -261,7 +268,7 @@ describe("wasm kernels against the reference backend", () => {
         );
       }
       const big = uniform(300 * 3500);
-      expectThreaded("reduce", true, () =>
+      expectThreaded(w, "reduce", true, () =>
         expectClose("sum big", w.reduce("sum", big, 300, 3500, 1), ref.reduce("sum", big, 300, 3500, 1)),
       );
     });
@@ -290,7 +297,7 @@ describe("wasm kernels against the reference backend", () => {
         expect([...w.softmax(allMasked, 1, 10, 1, log)]).toEqual([...ref.softmax(allMasked, 1, 10, 1, log)]);
       }
       const big = uniform(128 * 1000, -5, 5);
-      expectThreaded("softmax", true, () =>
+      expectThreaded(w, "softmax", true, () =>
         expectClose(
           "softmax big",
           w.softmax(big, 128, 1000, 1, false),
@@ -435,7 +442,7 @@ describe("wasm kernels against the reference backend", () => {
         };
         const fr = ref.attentionForward!(q, k, v, p);
         let fw = fr;
-        expectThreaded("attnForward", c.threaded ?? false, () => {
+        expectThreaded(w, "attnForward", c.threaded ?? false, () => {
           fw = w.attentionForward!(q, k, v, p);
         });
         expectClose(`${c.name} output`, fw.output, fr.output);
@@ -444,7 +451,7 @@ describe("wasm kernels against the reference backend", () => {
         const dO = uniform(c.bh * c.t * c.dv);
         const br = ref.attentionBackward!(q, k, v, fr.output, fr.lse, dO, p);
         let bw = br;
-        expectThreaded("attnBackwardQ", c.threaded ?? false, () => {
+        expectThreaded(w, "attnBackwardQ", c.threaded ?? false, () => {
           bw = w.attentionBackward!(q, k, v, fr.output, fr.lse, dO, p);
         });
         expectClose(`${c.name} dq`, bw.dq, br.dq);

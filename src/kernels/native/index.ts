@@ -7,7 +7,8 @@
  * Same contract, same conformance and PyTorch parity suites as the reference and wasm backends.
  * Where the addon is not built (unsupported platform, no compiler) or `QKV_NATIVE=0` is set, loading
  * fails with the reason and `initBackend()` falls back to wasm; `qkv backends` prints the reason.
- * `QKV_NATIVE_ISA=avx2|portable` caps the instruction set (for testing every code path).
+ * `QKV_NATIVE_ISA=avx2|portable` caps the instruction set; `QKV_NATIVE_ADDON=path` loads another
+ * build of the addon.
  */
 import type {
   AttentionGrads,
@@ -196,7 +197,7 @@ export function loadAddon(): Promise<Addon> {
       const { dirname, join } = await import("node:path");
       // src/kernels/native or dist/kernels/native → the package root.
       const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-      const file = join(root, "build", "Release", "qkv_native.node");
+      const file = env("QKV_NATIVE_ADDON") ?? join(root, "build", "Release", "qkv_native.node");
       if (!existsSync(file)) {
         const log = join(root, "build", "native-build.log");
         const why = existsSync(log)
