@@ -27,7 +27,8 @@ struct Pool {
   std::condition_variable cv;
   std::atomic<uint64_t> gen{0};
   std::atomic<long> next{0};
-  std::atomic<int> pending{0};
+  std::atomic<int> inflight{0};  // workers inside the current job
+  std::atomic<bool> open{false};  // the job still takes workers
   long total = 0;
   void (*fn)(void*, long, int) = nullptr;
   void* ctx = nullptr;
@@ -47,15 +48,18 @@ struct Pool {
   // run must still count as new to it.
   void loop(int tid, uint64_t seen) {
     for (;;) {
-      for (int spin = 0; spin < 1000 && gen.load(std::memory_order_acquire) == seen; spin++) cpu_relax();
+      for (int spin = 0; spin < 2000 && gen.load(std::memory_order_acquire) == seen; spin++) cpu_relax();
       if (gen.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lk(mu);
         cv.wait(lk, [&] { return stop || gen.load() != seen; });
       }
       if (stop) return;
       seen = gen.load();
-      work(tid);
-      pending.fetch_sub(1, std::memory_order_acq_rel);
+      // Join only while the job is open: the caller closes it once every task is taken and then waits
+      // just for the workers inside, so a worker the OS schedules late never holds a job up.
+      inflight.fetch_add(1);
+      if (open.load()) work(tid);
+      inflight.fetch_sub(1);
     }
   }
 
@@ -139,17 +143,19 @@ int run_tasks_impl(bool par, long n, void (*fn)(void*, long, int), void* ctx) {
   p->ctx = ctx;
   p->total = n;
   p->next.store(0);
-  p->pending.store(threads - 1);
+  p->open.store(true);
   {
     std::lock_guard<std::mutex> lk(p->mu);
-    p->gen.fetch_add(1, std::memory_order_acq_rel);
+    p->gen.fetch_add(1);
   }
   p->cv.notify_all();
   p->work(0);
-  for (int spin = 0; p->pending.load(std::memory_order_acquire) > 0; spin++) {
+  p->open.store(false);
+  for (int spin = 0; p->inflight.load() > 0; spin++) {
     if (spin < 20000) cpu_relax();
     else std::this_thread::yield();
   }
+  // The job was offered to the pool (how many threads took tasks depends on the OS scheduler).
   return n < threads ? (int)n : threads;
 }
 
