@@ -337,7 +337,7 @@ async function main(): Promise<void> {
   }
   const report: Report = {
     date: new Date().toISOString(),
-    command: `npm run bench${settings.rounds !== 3 ? ` -- --rounds ${settings.rounds}` : ""}`,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     ceilings,
     machine: mach,
     systems,
