@@ -98,6 +98,23 @@ interface Addon {
     biasOffsets: Int32Array | null,
     par: boolean,
   ): number;
+  lstmCell(
+    gates: Float32Array,
+    c: Float32Array,
+    hc: Float32Array,
+    act: Float32Array,
+    B: number,
+    H: number,
+  ): number;
+  lstmCellBackward(
+    act: Float32Array,
+    c: Float32Array,
+    dhc: Float32Array,
+    dGates: Float32Array,
+    dc: Float32Array,
+    B: number,
+    H: number,
+  ): number;
   attnBackward(
     isa: number,
     q: Float32Array,
@@ -374,6 +391,19 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
         }
       }
       return out;
+    },
+    lstmCell(gates, c, batch, hidden) {
+      const hc = new Float32Array(batch * 2 * hidden);
+      const act = new Float32Array(batch * 5 * hidden);
+      if (hc.length > 0) count("lstmCell", addon.lstmCell(gates, c, hc, act, batch, hidden));
+      return { hc, act };
+    },
+    lstmCellBackward(act, c, dhc, batch, hidden) {
+      const dGates = new Float32Array(batch * 4 * hidden);
+      const dc = new Float32Array(batch * hidden);
+      if (dc.length > 0)
+        count("lstmCellBackward", addon.lstmCellBackward(act, c, dhc, dGates, dc, batch, hidden));
+      return { dGates, dc };
     },
     attentionForward(q, k, v, p) {
       const { bh, t, s, dv } = p;
