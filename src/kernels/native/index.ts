@@ -218,7 +218,7 @@ export function loadAddon(): Promise<Addon> {
       if (!existsSync(file)) {
         const log = join(root, "build", "native-build.log");
         const why = existsSync(log)
-          ? readFileSync(log, "utf8").trim().split("\n").slice(-3).join(" | ")
+          ? (readFileSync(log, "utf8").trim().split("\n").at(-1) ?? "")
           : "run `npm run build:native` (needs python3, make and a C++17 compiler)";
         throw new Error(`native backend: addon not built (${file} missing): ${why}`);
       }
