@@ -92,6 +92,8 @@ export const SYSTEMS = [
   "qkv-reference",
   "qkv-wasm-1t",
   "qkv-wasm-all",
+  "qkv-native-1t",
+  "qkv-native-all",
   "tfjs-cpu",
   "tfjs-wasm",
   "onnxruntime",
@@ -118,6 +120,8 @@ export interface CellResult {
   cellS?: number;
   /** Free-form facts a system reports (threads used, fusion seen, ...). */
   notes?: string[];
+  /** Interleaved rounds this cell ran (the result shown is the round with the median time). */
+  rounds?: number;
 }
 
 /** A child prints its result on one line starting with this marker (peers print banners on stdout). */

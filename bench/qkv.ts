@@ -39,7 +39,33 @@ async function findWasm(): Promise<{ ok: boolean; reason?: string; setThreads?: 
   return { ok: true, setThreads };
 }
 
-function qkvSystem(backendName: "reference" | "wasm", threads: "1" | "all" | null): BenchSystem {
+/** sgemm rate of the native backend (n³, all threads): the kernel's own ceiling, for the report. */
+async function nativeSgemmNote(): Promise<string> {
+  const k = await import("../src/kernels/index.js");
+  const b = await k.loadNativeBackend();
+  const n = 1024;
+  const a = new Float32Array(n * n).fill(0.5);
+  const p = {
+    batch: 1,
+    m: n,
+    k: n,
+    n,
+    transA: false,
+    transB: false,
+    aOffsets: new Int32Array(1),
+    bOffsets: new Int32Array(1),
+  };
+  b.matmul(a, a, p);
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    b.matmul(a, a, p);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return `sgemm ${n}³ ${((2 * n ** 3) / best / 1e6).toFixed(0)} GFLOP/s (best of 5, ${b.isa})`;
+}
+
+function qkvSystem(backendName: "reference" | "wasm" | "native", threads: "1" | "all" | null): BenchSystem {
   let setThreads: ThreadSetter | undefined;
   const notes: string[] = [];
   let activation: Promise<ProbeResult> | null = null;
@@ -57,7 +83,20 @@ function qkvSystem(backendName: "reference" | "wasm", threads: "1" | "all" | nul
         };
       }
     }
+    if (backendName === "native") {
+      const k = await import("../src/kernels/index.js");
+      try {
+        await k.loadNativeBackend();
+      } catch (e) {
+        return { available: false, reason: `not available: ${(e as Error).message}` };
+      }
+      setThreads = k.setNumThreads;
+    }
     await setBackend(backendName);
+    if (backendName === "native") {
+      const st = (await import("../src/kernels/index.js")).nativeStatus();
+      notes.push(`${st.isas?.[0]} kernels (CPU has ${st.isas?.join(", ")})`);
+    }
     if (setThreads && threads) {
       const n = threads === "1" ? 1 : availableParallelism();
       await setThreads(n);
@@ -67,6 +106,7 @@ function qkvSystem(backendName: "reference" | "wasm", threads: "1" | "all" | nul
     } else {
       notes.push("plain TypeScript kernels, 1 thread");
     }
+    if (backendName === "native" && threads === "all") notes.push(await nativeSgemmNote());
     return { available: true, version: `backend ${getBackend()}`, notes };
   }
   const activate = (): Promise<ProbeResult> => {
@@ -117,3 +157,5 @@ function qkvSystem(backendName: "reference" | "wasm", threads: "1" | "all" | nul
 export const qkvReference = (): BenchSystem => qkvSystem("reference", null);
 export const qkvWasm1 = (): BenchSystem => qkvSystem("wasm", "1");
 export const qkvWasmAll = (): BenchSystem => qkvSystem("wasm", "all");
+export const qkvNative1 = (): BenchSystem => qkvSystem("native", "1");
+export const qkvNativeAll = (): BenchSystem => qkvSystem("native", "all");

@@ -44,7 +44,9 @@ export interface Report {
   checks: Check[];
   tolerance: number;
   totalS: number;
-  settings: { cellBudgetS: number; maxCellS: number; maxRuns: number };
+  settings: { cellBudgetS: number; maxCellS: number; maxRuns: number; rounds: number };
+  /** sgemm rates measured on this machine (the ceiling of any float32 kernel), from the probes. */
+  ceilings: { label: string; gflops: number }[];
 }
 
 const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
@@ -82,8 +84,10 @@ export function workloadRows(report: Report, w: Workload): string[][] {
     if (w.kind === "forward-backward" && r.peakRssMb !== undefined && r.rssBeforeMb !== undefined) {
       rss += ` (+${(r.peakRssMb - r.rssBeforeMb).toFixed(0)})`;
     }
-    rows.push([s.label, fmtMs(r.medianMs), fmtNum(gflops), ratio, rss, `${r.runs}`]);
+    const runs = r.rounds && r.rounds > 1 ? `${r.runs} × ${r.rounds} rounds` : `${r.runs}`;
+    rows.push([s.label, fmtMs(r.medianMs), fmtNum(gflops), ratio, rss, runs]);
   }
+  for (const c of report.ceilings ?? []) rows.push([`ceiling: ${c.label}`, "", fmtNum(c.gflops), "", "", ""]);
   return rows;
 }
 
@@ -178,6 +182,21 @@ export function markdownReport(report: Report): string {
     "- **qkv best ×** is the median time of that row divided by the median of the fastest qkv backend on " +
       "the same workload: above 1, qkv is that many times faster; below 1, the peer is faster.",
   );
+  if ((report.settings.rounds ?? 1) > 1) {
+    out.push(
+      `- **Rounds:** every workload runs ${report.settings.rounds} rounds, each round going through every ` +
+        "system in turn (interleaved, so a burst of load from other processes hits all systems alike); a " +
+        "cell shows the round with the median time.",
+    );
+  }
+  if (report.ceilings?.length) {
+    out.push(
+      "- **ceiling** rows: the GFLOP/s of a large float32 matrix product on this machine (no attention " +
+        "kernel can beat its machine's sgemm): " +
+        report.ceilings.map((c) => `${c.label} ${fmtNum(c.gflops)} GFLOP/s`).join("; ") +
+        ".",
+    );
+  }
   out.push("");
   out.push("## Systems");
   out.push("");

@@ -55,6 +55,8 @@ const settings = {
   cellBudgetS: Number(arg("cell-s") ?? 6),
   maxCellS: Number(arg("max-cell-s") ?? 60),
   maxRuns: 50,
+  /** Rounds per workload, each going through every system (interleaved); the median round is shown. */
+  rounds: Number(arg("rounds") ?? 3),
 };
 
 function label(s: SystemName, probe: ProbeResult): string {
@@ -66,6 +68,10 @@ function label(s: SystemName, probe: ProbeResult): string {
       return "qkv wasm, 1 thread";
     case "qkv-wasm-all":
       return `qkv wasm, ${threads ?? "all threads"}`;
+    case "qkv-native-1t":
+      return "qkv native, 1 thread";
+    case "qkv-native-all":
+      return `qkv native, ${threads ?? "all threads"}`;
     case "tfjs-cpu":
       return "tfjs cpu";
     case "tfjs-wasm":
@@ -226,14 +232,21 @@ async function main(): Promise<void> {
   const order = [...workloads].sort((a, b) => a.flops - b.flops);
   const rate = new Map<string, number>(); // system → slowest measured FLOP/ms
   const cells: Cell[] = [];
-  const planned = order.flatMap((w) => systems.map((s) => ({ w, s })));
+  // Round r of a workload runs every system once; later rounds repeat only the cells that ran.
+  const planned = order.flatMap((w) =>
+    Array.from({ length: settings.rounds }, (_, round) => systems.map((s) => ({ w, s, round }))).flat(),
+  );
+  const repeats = new Map<string, CellResult[]>();
   let k = 0;
-  for (const { w, s } of planned) {
+  for (const { w, s, round } of planned) {
     k++;
     const sys = s.name as SystemName;
-    const tag = `[${String(k).padStart(2)}/${planned.length}] ${s.label.padEnd(22)} ${w.label.padEnd(40)}`;
+    const key = `${sys}|${w.id}`;
+    if (round > 0 && !repeats.has(key)) continue;
+    const tag = `[${String(k).padStart(3)}/${planned.length}] r${round + 1} ${s.label.padEnd(22)} ${w.label.padEnd(40)}`;
     const done = (result: CellResult) => {
-      cells.push({ system: sys, workload: w, result });
+      if (result.status === "ok") repeats.set(key, [...(repeats.get(key) ?? []), result]);
+      if (round === 0) cells.push({ system: sys, workload: w, result });
       return result;
     };
     if (!s.probe.available) {
@@ -270,7 +283,7 @@ async function main(): Promise<void> {
       String(fwdBwd ? 1 : settings.maxRuns),
       "--warmup",
       warmup,
-      ...(w.id === CHECK_WORKLOAD.id ? ["--check-dir", checkDir] : []),
+      ...(w.id === CHECK_WORKLOAD.id && round === 0 ? ["--check-dir", checkDir] : []),
     ];
     const timeoutMs = 120_000 + 3 * Math.min(estMs ?? 0, settings.maxCellS * 1000);
     const [cmd, cargs] = childCommand(sys, args);
@@ -286,6 +299,14 @@ async function main(): Promise<void> {
     } else {
       console.log(res.reason ?? res.status);
     }
+  }
+
+  // The round with the median time stands for each cell.
+  for (const c of cells) {
+    const rs = repeats.get(`${c.system}|${c.workload.id}`);
+    if (!rs || rs.length < 2) continue;
+    const sorted = [...rs].sort((a, b) => (a.medianMs ?? 0) - (b.medianMs ?? 0));
+    c.result = { ...sorted[(sorted.length - 1) >> 1], rounds: rs.length };
   }
 
   // 4. Correctness: every output of the check workload against the reference backend's.
@@ -305,9 +326,19 @@ async function main(): Promise<void> {
   mach.loadAfter = loadavg()
     .map((x) => x.toFixed(2))
     .join(", ");
+  const ceilings: Report["ceilings"] = [];
+  for (const s of systems) {
+    for (const n of s.probe.available ? (s.probe.notes ?? []) : []) {
+      const m = /^sgemm (\d+)³ (\d+(?:\.\d+)?) GFLOP\/s/.exec(n);
+      if (!m) continue;
+      const who = s.name === "pytorch" ? "PyTorch's BLAS" : s.label;
+      ceilings.push({ label: `sgemm ${m[1]}³, ${who}`, gflops: Number(m[2]) });
+    }
+  }
   const report: Report = {
     date: new Date().toISOString(),
-    command: "npm run bench",
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+    ceilings,
     machine: mach,
     systems,
     workloads,

@@ -48,6 +48,20 @@ def blas_note(torch):
     return f"BLAS_INFO={info.group(1) if info else '?'}; loaded: {names or 'no BLAS library'}"
 
 
+def sgemm_note(torch):
+    """The machine's sgemm ceiling as this BLAS reaches it: best of 5 float32 2048³ matmuls."""
+    n = 2048
+    a = torch.rand(n, n)
+    b = torch.rand(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return f"sgemm {n}³ {2 * n ** 3 / best / 1e9:.0f} GFLOP/s (best of 5)"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--probe", action="store_true")
@@ -64,10 +78,17 @@ def main():
         return
     torch.set_num_threads(THREADS)
     if args.probe:
+        blas = blas_note(torch)
+        if "netlib reference BLAS" in blas:
+            # Nobody runs PyTorch on the netlib reference BLAS: refuse it as a baseline.
+            report({"available": False,
+                    "reason": f"refused: PyTorch loaded the netlib reference BLAS ({blas}); "
+                              "install libopenblas0-pthread"})
+            return
         report({
             "available": True,
             "version": f"{torch.__version__} (Python {sys.version.split()[0]})",
-            "notes": [f"{torch.get_num_threads()} threads", blas_note(torch)],
+            "notes": [f"{torch.get_num_threads()} threads", blas, sgemm_note(torch)],
         })
         return
 

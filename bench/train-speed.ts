@@ -119,11 +119,11 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 async function child(spec: string): Promise<void> {
   const [backendName, threadsStr] = spec.split(":");
   const threads = Number(threadsStr ?? 1);
-  if (backendName === "wasm") {
+  if (backendName === "wasm" || backendName === "native") {
     const kernels: Record<string, unknown> = await import("../src/kernels/index.js");
     const setBackend = kernels.setBackend as (name: string) => Promise<void>;
     const setNumThreads = kernels.setNumThreads as (n: number) => Promise<void>;
-    await setBackend("wasm");
+    await setBackend(backendName);
     await setNumThreads(threads);
   } else if (backendName !== "reference") {
     throw new Error(`unknown backend ${backendName}`);
@@ -256,6 +256,12 @@ async function runTorch(threads: number, torchSteps: number): Promise<Row> {
   try {
     row.result = parseResult(r.out, r.err, r.code, true);
     row.detail = `torch ${row.result.torch}`;
+    if (isNetlib(row.result.blas)) {
+      // No PyTorch user runs the netlib reference BLAS: install libopenblas0-pthread (Debian switches
+      // the system BLAS python3-torch loads) rather than report this as the baseline.
+      row.error = `refused as a baseline: PyTorch loaded the netlib reference BLAS (${row.result.blas}); install libopenblas0-pthread`;
+      row.result = undefined;
+    }
     const paramLine = r.err.split("\n").find((l) => l.startsWith("params:"));
     if (paramLine) process.stderr.write(`  PyTorch ${paramLine.slice(paramLine.lastIndexOf(";") + 2)}\n`);
   } catch (e) {
@@ -275,6 +281,19 @@ async function wasmAvailable(): Promise<string | null> {
     return `src/kernels/index.ts does not load: ${(e as Error).message}`;
   }
 }
+
+async function nativeAvailable(): Promise<string | null> {
+  try {
+    const kernels = await import("../src/kernels/index.js");
+    await kernels.loadNativeBackend();
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** The netlib reference BLAS (Debian's libblas3 in /usr/lib/…/blas/) is no PyTorch baseline. */
+const isNetlib = (blas: string | undefined) => !!blas && /\/blas\/libblas\.so/.test(blas);
 
 function torchAvailable(): string | null {
   const r = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
@@ -313,6 +332,9 @@ async function parent(): Promise<void> {
   const noWasm = await wasmAvailable();
   if (noWasm) notes.push(`wasm backend skipped: ${noWasm}.`);
   else for (const t of threadList) rows.push(await runQkv(`wasm:${t}`, "qkv", "wasm", t));
+  const native = await nativeAvailable();
+  if (native) notes.push(`native backend skipped: ${native}.`);
+  else for (const t of threadList) rows.push(await runQkv(`native:${t}`, "qkv", "native", t));
   const noTorch = torchAvailable();
   if (noTorch) notes.push(`PyTorch skipped: ${noTorch}.`);
   else for (const t of threadList) rows.push(await runTorch(t, Math.max(steps, stepsRef)));
@@ -427,7 +449,7 @@ ${notes.length ? `\n${notes.map((n) => `**Note:** ${n}`).join("\n\n")}\n` : ""}
       : ""
   }${
     torchInfo?.blas?.includes("BLAS_INFO=generic")
-      ? " This Debian\n  build calls the system's generic BLAS (here Debian's libblas3, the netlib reference BLAS), not MKL\n  or OpenBLAS, so its matmuls are much slower than those of a pip wheel: the PyTorch numbers on this\n  page are not those of a typical PyTorch install."
+      ? " Debian's\n  python3-torch calls the system's generic BLAS, which Debian's alternatives point at OpenBLAS once\n  `libopenblas0-pthread` is installed (as here: see the library loaded above); a run that loads the\n  netlib reference BLAS is refused as a baseline."
       : ""
   }
 

@@ -23,7 +23,7 @@ import {
 } from "./common.js";
 import { onnxruntime } from "./ort.js";
 import { plainJs } from "./plain-js.js";
-import { qkvReference, qkvWasm1, qkvWasmAll } from "./qkv.js";
+import { qkvNative1, qkvNativeAll, qkvReference, qkvWasm1, qkvWasmAll } from "./qkv.js";
 import type { BenchSystem, Runner } from "./systems.js";
 import { tfjsCpu, tfjsWasm } from "./tfjs.js";
 
@@ -31,6 +31,8 @@ const FACTORIES: Partial<Record<SystemName, () => BenchSystem>> = {
   "qkv-reference": qkvReference,
   "qkv-wasm-1t": qkvWasm1,
   "qkv-wasm-all": qkvWasmAll,
+  "qkv-native-1t": qkvNative1,
+  "qkv-native-all": qkvNativeAll,
   "tfjs-cpu": tfjsCpu,
   "tfjs-wasm": tfjsWasm,
   onnxruntime,

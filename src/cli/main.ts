@@ -508,6 +508,13 @@ program
   .action(async () => {
     await chooseBackend("auto");
     console.log(`available: ${listBackends().join(", ")}; active: ${getBackend()}`);
+    const { nativeStatus } = await import("../kernels/index.js");
+    const n = nativeStatus();
+    console.log(
+      n.available
+        ? `native: ${n.isas?.join(", ")} (using ${n.isas?.[0]}), ${n.threads} threads`
+        : `native: unavailable: ${n.reason}`,
+    );
   });
 
 await program.parseAsync(process.argv);

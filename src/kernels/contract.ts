@@ -66,6 +66,24 @@ export interface FusedAttentionParams {
   bias?: { data: Float32Array; offsets: Int32Array; strides: [number, number] };
 }
 
+/**
+ * Fused LSTM cell (optional): the element-wise part of one step, in one kernel. From pre-activation
+ * gates (B, 4H) in PyTorch's order i, f, g, o and the previous cell c (B, H):
+ *   c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g),   h' = σ(o) ⊙ tanh(c')
+ * `hc` is (B, 2, H) = [h'; c'] per batch row, `act` (B, 5H) = [σ(i), σ(f), tanh(g), σ(o), tanh(c')]
+ * (kept for the backward).
+ */
+export interface LstmCellResult {
+  hc: Float32Array;
+  act: Float32Array;
+}
+
+/** Gradients of the fused LSTM cell: pre-activation gates (B, 4H) and previous cell (B, H). */
+export interface LstmCellGrads {
+  dGates: Float32Array;
+  dc: Float32Array;
+}
+
 /** Gradients of fused attention with respect to q, k and v (shapes as the inputs). */
 export interface AttentionGrads {
   dq: Float32Array;
@@ -146,4 +164,14 @@ export interface Backend {
     dOutput: Float32Array,
     p: FusedAttentionParams,
   ): AttentionGrads;
+  /** Optional fused LSTM cell forward (see LstmCellResult); a backend has both LSTM kernels or neither. */
+  lstmCell?(gates: Float32Array, c: Float32Array, batch: number, hidden: number): LstmCellResult;
+  /** Optional fused LSTM cell backward: from the forward's `act`, c and the gradient of `hc`. */
+  lstmCellBackward?(
+    act: Float32Array,
+    c: Float32Array,
+    dhc: Float32Array,
+    batch: number,
+    hidden: number,
+  ): LstmCellGrads;
 }

@@ -1,9 +1,9 @@
 /**
  * Backend registry: backends register under a name; ops (src/tensor/ops) dispatch through `backend()`.
- * The reference backend is always there and active by default; "wasm" is registered as a loader (its
- * module and binary load on the first `setBackend("wasm")`). `initBackend()` (./index.ts) makes the
- * fastest backend that loads the active one. Code chooses paths by a backend's declared
- * `capabilities`, never by its name.
+ * The reference backend is always there and active by default; "native" and "wasm" are registered as
+ * loaders (the addon, or the module and its binary, load on the first `setBackend(name)`).
+ * `initBackend()` (./index.ts) makes the fastest backend that loads the active one: native, else wasm.
+ * Code chooses paths by a backend's declared `capabilities`, never by its name.
  */
 import type { Backend } from "./contract.js";
 import { referenceBackend } from "./reference/index.js";
@@ -16,6 +16,7 @@ export function registerBackend(name: string, b: Backend | (() => Promise<Backen
   backends.set(name, b);
 }
 
+registerBackend("native", async () => (await import("./native/index.js")).loadNativeBackend());
 registerBackend("wasm", async () => (await import("./wasm/index.js")).loadWasmBackend());
 
 /** Names of the registered backends. */

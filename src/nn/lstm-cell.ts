@@ -8,15 +8,17 @@
  * Shapes: B batch, I inputSize, H hiddenSize. Parameters `weight_ih` (4H, I), `weight_hh` (4H, H),
  * `bias_ih` (4H), `bias_hh` (4H), all U(±1/√H) in that order (PyTorch's init), seeded by `manualSeed`.
  */
+import { backend } from "../kernels/registry.js";
 import {
   add,
   linear,
   mul,
+  record,
   reshape,
   sigmoid,
   slice,
   squeeze,
-  type Tensor,
+  Tensor,
   tanh,
   unsqueeze,
   zeros,
@@ -33,10 +35,20 @@ export interface LSTMState {
 
 /**
  * The element-wise part of an LSTM step: pre-activation gates (B, 4H) in order i, f, g, o and the
- * previous cell (B, H) → new (h, c).
+ * previous cell (B, H) → new (h, c). On a backend with the fused LSTM kernels (native) it is one
+ * kernel and one autograd node; elsewhere the ops below, one per term.
  */
 export function lstmPointwise(gates: Tensor, c: Tensor, hiddenSize: number): LSTMState {
   const [B, H] = [gates.shape[0], hiddenSize];
+  const be = backend();
+  if (be.lstmCell && be.lstmCellBackward) {
+    const r = be.lstmCell(gates.data, c.data, B, H);
+    const hc = record(new Tensor(r.hc, [B, 2, H]), "lstmCell", [gates, c], (g) => {
+      const d = be.lstmCellBackward!(r.act, c.data, g.data, B, H);
+      return [new Tensor(d.dGates, [B, 4 * H]), new Tensor(d.dc, [B, H])];
+    });
+    return { h: reshape(slice(hc, 1, 0, 1), [B, H]), c: reshape(slice(hc, 1, 1, 2), [B, H]) };
+  }
   const g4 = reshape(gates, [B, 4, H]); // (B, 4H) → (B, 4, H): each gate a contiguous row
   const gate = (k: number) => reshape(slice(g4, 1, k, k + 1), [B, H]);
   const i = sigmoid(gate(0));

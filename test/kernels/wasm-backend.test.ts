@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { ASC_FLAGS, wasmSourceHash } from "../../scripts/build-wasm.js";
-import { getNumThreads, initBackend, setNumThreads } from "../../src/kernels/index.js";
+import { getNumThreads, initBackend, nativeStatus, setNumThreads } from "../../src/kernels/index.js";
 import { referenceBackend } from "../../src/kernels/reference/index.js";
 import { getBackend, listBackends, setBackend } from "../../src/kernels/registry.js";
 import { WASM_BINARY_HASH, WASM_SOURCE_HASH } from "../../src/kernels/wasm/binary.generated.js";
@@ -71,14 +71,15 @@ describe("the single-threaded, unshared variant (what browsers without isolation
 });
 
 describe("registry and threads", () => {
-  it('setBackend("wasm") loads it by name; initBackend() makes it the default', async () => {
+  it('setBackend("wasm") loads it by name; initBackend() makes it the default where native is absent', async () => {
     expect(listBackends()).toContain("wasm");
     await setBackend("wasm");
     expect(getBackend()).toBe("wasm");
     await setBackend("reference");
     expect(getBackend()).toBe("reference");
-    expect(await initBackend()).toBe("wasm");
-    expect(getBackend()).toBe("wasm");
+    const picked = await initBackend(); // native first where it loads: test/kernels/native-backend.test.ts
+    expect(picked).toBe(nativeStatus().available ? "native" : "wasm");
+    expect(getBackend()).toBe(picked);
   });
 
   it("setNumThreads sets how many threads large jobs use", async () => {

@@ -1,0 +1,546 @@
+// qkv_native: the N-API surface of the native backend (src/kernels/native/index.ts is its only
+// caller), plus the kernels that are memory-bound and need no per-ISA code (element-wise ops,
+// reductions, data movement). Every function fills caller-owned typed arrays and returns the number
+// of threads that ran it.
+#include <node_api.h>
+
+#include <mutex>
+#include <vector>
+
+#include "runtime.h"
+
+namespace qkv {
+namespace {
+
+std::mutex callMutex;  // scratch arenas and the pool serve one call at a time (one per process)
+
+std::vector<const Kernels*> supported() {
+  std::vector<const Kernels*> out;
+#ifdef QKV_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) out.push_back(&avx512::table);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) out.push_back(&avx2::table);
+#endif
+  out.push_back(&portable::table);
+  return out;
+}
+const std::vector<const Kernels*>& tables() {
+  static const std::vector<const Kernels*> t = supported();
+  return t;
+}
+
+// ---- argument helpers -------------------------------------------------------------------------
+struct Args {
+  napi_env env;
+  napi_value v[24];
+  size_t n = 24;
+  bool ok = true;
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &n, v, nullptr, nullptr); }
+  void fail(const char* what) {
+    if (ok) napi_throw_type_error(env, nullptr, what);
+    ok = false;
+  }
+  template <class T>
+  T* arr(size_t i, size_t* len = nullptr) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    bool is = false;
+    if (i >= n || napi_is_typedarray(env, v[i], &is) != napi_ok || !is) {
+      fail("qkv_native: expected a typed array");
+      return nullptr;
+    }
+    napi_get_typedarray_info(env, v[i], &type, &length, &data, nullptr, nullptr);
+    if (len) *len = length;
+    return static_cast<T*>(data);
+  }
+  bool isNull(size_t i) {
+    napi_valuetype t;
+    napi_typeof(env, v[i], &t);
+    return t == napi_null || t == napi_undefined;
+  }
+  double num(size_t i) {
+    double d = 0;
+    if (i >= n || napi_get_value_double(env, v[i], &d) != napi_ok) fail("qkv_native: expected a number");
+    return d;
+  }
+  int i32(size_t i) { return (int)num(i); }
+  bool flag(size_t i) {
+    bool b = false;
+    if (i >= n || napi_get_value_bool(env, v[i], &b) != napi_ok) fail("qkv_native: expected a boolean");
+    return b;
+  }
+  const Kernels* isa(size_t i) {
+    const int k = i32(i);
+    if (k < 0 || k >= (int)tables().size()) {
+      fail("qkv_native: unknown instruction set");
+      return tables().back();
+    }
+    return tables()[k];
+  }
+};
+
+napi_value ret(napi_env env, int x) {
+  napi_value r;
+  napi_create_int32(env, x, &r);
+  return r;
+}
+
+// ---- element-wise -------------------------------------------------------------------------------
+constexpr long CHUNK = 1 << 15;
+
+template <int OP>
+inline float uop(float x) {
+  switch (OP) {
+    case 0: return -x;
+    // Transcendentals in double, rounded once (as the reference): float tanhf/expf are off by an
+    // ulp often enough to show in gradients checked against PyTorch.
+    case 1: return (float)std::exp((double)x);
+    case 2: return (float)std::log((double)x);
+    case 3: return (float)std::tanh((double)x);
+    case 4: {
+      const double d = x;
+      return (float)(d >= 0 ? 1.0 / (1.0 + std::exp(-d)) : std::exp(d) / (1.0 + std::exp(d)));
+    }
+    case 5: return x > 0 ? x : (x == x ? 0.0f : x);
+    case 6: return std::sqrt(x);
+    case 7: return std::fabs(x);
+    case 8: return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f;  // NaN → 0, as the reference
+    case 9: return x * x;
+    case 11: return (float)std::erf((double)x);  // exact GELU's erf, rounded once
+    default: return 1.0f / x;
+  }
+}
+
+template <int OP>
+int unary_run(const float* x, float* out, long n, bool par) {
+  return run_tasks(par, (n + CHUNK - 1) / CHUNK, [&](long c, int) {
+    const long e = (c + 1) * CHUNK < n ? (c + 1) * CHUNK : n;
+    for (long i = c * CHUNK; i < e; i++) out[i] = uop<OP>(x[i]);
+  });
+}
+
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int op = a.i32(0);
+  size_t n = 0;
+  const float* x = a.arr<float>(1, &n);
+  float* out = a.arr<float>(2);
+  const bool par = a.flag(3);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  int r = 1;
+  switch (op) {
+    case 0: r = unary_run<0>(x, out, n, par); break;
+    case 1: r = unary_run<1>(x, out, n, par); break;
+    case 2: r = unary_run<2>(x, out, n, par); break;
+    case 3: r = unary_run<3>(x, out, n, par); break;
+    case 4: r = unary_run<4>(x, out, n, par); break;
+    case 5: r = unary_run<5>(x, out, n, par); break;
+    case 6: r = unary_run<6>(x, out, n, par); break;
+    case 7: r = unary_run<7>(x, out, n, par); break;
+    case 8: r = unary_run<8>(x, out, n, par); break;
+    case 9: r = unary_run<9>(x, out, n, par); break;
+    case 11: r = unary_run<11>(x, out, n, par); break;
+    default: r = unary_run<10>(x, out, n, par); break;
+  }
+  return ret(env, r);
+}
+
+template <int OP>
+inline float bop(float a, float b) {
+  switch (OP) {
+    case 0: return a + b;
+    case 1: return a - b;
+    case 2: return a * b;
+    case 3: return a / b;
+    case 4:  // JavaScript's **: NaN exponents and (±1) ** ±∞ are NaN, where C's pow gives 1
+      if (b != b || (std::isinf(b) && std::fabs(a) == 1.0f)) return NAN;
+      return (float)std::pow((double)a, (double)b);
+    case 5: return (a != a || b != b) ? NAN : (a > b ? a : (b > a ? b : (std::signbit(a) ? b : a)));
+    case 6: return (a != a || b != b) ? NAN : (a < b ? a : (b < a ? b : (std::signbit(a) ? a : b)));
+    case 7: return a == b ? 1.0f : 0.0f;
+    case 8: return a > b ? 1.0f : 0.0f;
+    default: return a >= b ? 1.0f : 0.0f;
+  }
+}
+
+// meta = [rank, shape…, aStrides…, bStrides…] (collapsed by the caller; the last axis is the run).
+template <int OP>
+int binary_run(const float* A, const float* B, float* out, const int* meta, bool par) {
+  const int rank = meta[0];
+  const int* shape = meta + 1;
+  const int* as = shape + rank;
+  const int* bs = as + rank;
+  const long len = shape[rank - 1];
+  long rows = 1;
+  for (int d = 0; d < rank - 1; d++) rows *= shape[d];
+  const long asl = as[rank - 1], bsl = bs[rank - 1];
+  const long rowsPer = len >= CHUNK ? 1 : CHUNK / len;
+  return run_tasks(par, (rows + rowsPer - 1) / rowsPer, [&](long c, int) {
+    const long r1 = (c + 1) * rowsPer < rows ? (c + 1) * rowsPer : rows;
+    for (long r = c * rowsPer; r < r1; r++) {
+      long ao = 0, bo = 0, rem = r;
+      for (int d = rank - 2; d >= 0; d--) {
+        const long i = rem % shape[d];
+        rem /= shape[d];
+        ao += i * as[d];
+        bo += i * bs[d];
+      }
+      const float* pa = A + ao;
+      const float* pb = B + bo;
+      float* po = out + r * len;
+      if (asl == 1 && bsl == 1)
+        for (long j = 0; j < len; j++) po[j] = bop<OP>(pa[j], pb[j]);
+      else if (asl == 1 && bsl == 0) {
+        const float bv = pb[0];
+        for (long j = 0; j < len; j++) po[j] = bop<OP>(pa[j], bv);
+      } else if (asl == 0 && bsl == 1) {
+        const float av = pa[0];
+        for (long j = 0; j < len; j++) po[j] = bop<OP>(av, pb[j]);
+      } else
+        for (long j = 0; j < len; j++) po[j] = bop<OP>(pa[j * asl], pb[j * bsl]);
+    }
+  });
+}
+
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int op = a.i32(0);
+  const float* x = a.arr<float>(1);
+  const float* y = a.arr<float>(2);
+  float* out = a.arr<float>(3);
+  const int* meta = a.arr<int>(4);
+  const bool par = a.flag(5);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  int r = 1;
+  switch (op) {
+    case 0: r = binary_run<0>(x, y, out, meta, par); break;
+    case 1: r = binary_run<1>(x, y, out, meta, par); break;
+    case 2: r = binary_run<2>(x, y, out, meta, par); break;
+    case 3: r = binary_run<3>(x, y, out, meta, par); break;
+    case 4: r = binary_run<4>(x, y, out, meta, par); break;
+    case 5: r = binary_run<5>(x, y, out, meta, par); break;
+    case 6: r = binary_run<6>(x, y, out, meta, par); break;
+    case 7: r = binary_run<7>(x, y, out, meta, par); break;
+    case 8: r = binary_run<8>(x, y, out, meta, par); break;
+    default: r = binary_run<9>(x, y, out, meta, par); break;
+  }
+  return ret(env, r);
+}
+
+// ---- reductions -------------------------------------------------------------------------------
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int op = a.i32(0);
+  const float* x = a.arr<float>(1);
+  float* out = a.arr<float>(2);
+  const int outer = a.i32(3), n = a.i32(4), inner = a.i32(5);
+  const bool par = a.flag(6);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  const int IC = 512;  // inner lanes per task
+  const int ic = (inner + IC - 1) / IC;
+  const int r = run_tasks(par, (long)outer * ic, [&](long task, int tid) {
+    const long o = task / ic;
+    const int i0 = (int)(task % ic) * IC;
+    const int i1 = i0 + IC < inner ? i0 + IC : inner;
+    const float* xb = x + o * n * (long)inner;
+    if (op == 0) {
+      double* acc = static_cast<double*>(scratch(tid, IC * 8));
+      for (int i = i0; i < i1; i++) acc[i - i0] = 0;
+      for (int j = 0; j < n; j++) {
+        const float* row = xb + (long)j * inner;
+        for (int i = i0; i < i1; i++) acc[i - i0] += row[i];
+      }
+      for (int i = i0; i < i1; i++) out[o * inner + i] = (float)acc[i - i0];
+      return;
+    }
+    const bool mx = op == 1;
+    float* acc = out + o * inner;
+    for (int i = i0; i < i1; i++) acc[i] = mx ? -INFINITY : INFINITY;
+    for (int j = 0; j < n; j++) {
+      const float* row = xb + (long)j * inner;
+      for (int i = i0; i < i1; i++) {
+        const float v = row[i];
+        if (mx ? (v > acc[i] || v != v) : (v < acc[i] || v != v)) acc[i] = acc[i] != acc[i] ? acc[i] : v;
+      }
+    }
+  });
+  return ret(env, r);
+}
+
+napi_value Argmax(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.arr<float>(0);
+  int* out = a.arr<int>(1);
+  const int outer = a.i32(2), n = a.i32(3), inner = a.i32(4);
+  if (!a.ok) return nullptr;
+  for (long o = 0; o < outer; o++)
+    for (int i = 0; i < inner; i++) {
+      const float* base = x + o * n * (long)inner + i;
+      int best = 0;
+      for (int j = 1; j < n; j++)
+        if (base[(long)j * inner] > base[(long)best * inner]) best = j;
+      out[o * inner + i] = best;
+    }
+  return ret(env, 1);
+}
+
+// ---- data movement ------------------------------------------------------------------------------
+// out (contiguous, dims) = x at strides (collapsed by the caller).
+napi_value Permute(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.arr<float>(0);
+  size_t total = 0;
+  float* out = a.arr<float>(1, &total);
+  size_t rank = 0;
+  const int* dims = a.arr<int>(2, &rank);
+  const int* strides = a.arr<int>(3);
+  const bool par = a.flag(4);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  const long len = dims[rank - 1];
+  const long sl = strides[rank - 1];
+  const long rows = (long)total / len;
+  const long rowsPer = len >= CHUNK ? 1 : CHUNK / len;
+  const int r = run_tasks(par, (rows + rowsPer - 1) / rowsPer, [&](long c, int) {
+    const long r1 = (c + 1) * rowsPer < rows ? (c + 1) * rowsPer : rows;
+    for (long row = c * rowsPer; row < r1; row++) {
+      long src = 0, rem = row;
+      for (int d = (int)rank - 2; d >= 0; d--) {
+        src += (rem % dims[d]) * strides[d];
+        rem /= dims[d];
+      }
+      float* po = out + row * len;
+      if (sl == 1) memcpy(po, x + src, len * 4);
+      else
+        for (long j = 0; j < len; j++) po[j] = x[src + j * sl];
+    }
+  });
+  return ret(env, r);
+}
+
+napi_value IndexSelect(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.arr<float>(0);
+  float* out = a.arr<float>(1);
+  const int outer = a.i32(2), n = a.i32(3), inner = a.i32(4);
+  size_t m = 0;
+  const int* idx = a.arr<int>(5, &m);
+  if (!a.ok) return nullptr;
+  for (long o = 0; o < outer; o++)
+    for (size_t j = 0; j < m; j++)
+      memcpy(out + (o * m + j) * inner, x + (o * n + idx[j]) * (long)inner, (size_t)inner * 4);
+  return ret(env, 1);
+}
+
+napi_value IndexAdd(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* g = a.arr<float>(0);
+  float* out = a.arr<float>(1);
+  const int outer = a.i32(2), n = a.i32(3), inner = a.i32(4);
+  size_t m = 0;
+  const int* idx = a.arr<int>(5, &m);
+  if (!a.ok) return nullptr;
+  for (long o = 0; o < outer; o++)
+    for (size_t j = 0; j < m; j++) {
+      float* dst = out + (o * n + idx[j]) * (long)inner;
+      const float* src = g + (o * m + j) * inner;
+      for (int i = 0; i < inner; i++) dst[i] += src[i];
+    }
+  return ret(env, 1);
+}
+
+// ---- fused LSTM cell ----------------------------------------------------------------------------
+// One step's element-wise part (src/kernels/contract.ts, LstmCellResult): each activation and product
+// rounded to float32 as the unfused ops store them, transcendentals in double.
+inline float sigm(float x) {
+  const double d = x;
+  return (float)(d >= 0 ? 1.0 / (1.0 + std::exp(-d)) : std::exp(d) / (1.0 + std::exp(d)));
+}
+
+napi_value LstmCell(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* gates = a.arr<float>(0);
+  const float* c = a.arr<float>(1);
+  float* hc = a.arr<float>(2);
+  float* act = a.arr<float>(3);
+  const int B = a.i32(4), H = a.i32(5);
+  if (!a.ok) return nullptr;
+  for (long b = 0; b < B; b++) {
+    const float* gr = gates + b * 4 * H;
+    float* ar = act + b * 5 * H;
+    for (int j = 0; j < H; j++) {
+      const float i = sigm(gr[j]), f = sigm(gr[H + j]), g = (float)std::tanh((double)gr[2 * H + j]);
+      const float o = sigm(gr[3 * H + j]);
+      const volatile float fc = f * c[b * H + j];  // two roundings, as mul, mul, add (no fma)
+      const volatile float ig = i * g;
+      const float cn = fc + ig;
+      const float tc = (float)std::tanh((double)cn);
+      hc[b * 2 * H + j] = o * tc;
+      hc[b * 2 * H + H + j] = cn;
+      ar[j] = i, ar[H + j] = f, ar[2 * H + j] = g, ar[3 * H + j] = o, ar[4 * H + j] = tc;
+    }
+  }
+  return ret(env, 1);
+}
+
+//   dc' = dhc_c + dh ⊙ o ⊙ (1 − tanh²c');  d(pre i) = dc'⊙g⊙i(1−i), d(pre f) = dc'⊙c⊙f(1−f),
+//   d(pre g) = dc'⊙i⊙(1−g²), d(pre o) = dh⊙tanh c'⊙o(1−o);  dc = dc'⊙f.
+napi_value LstmCellBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* act = a.arr<float>(0);
+  const float* c = a.arr<float>(1);
+  const float* dhc = a.arr<float>(2);
+  float* dg = a.arr<float>(3);
+  float* dc = a.arr<float>(4);
+  const int B = a.i32(5), H = a.i32(6);
+  if (!a.ok) return nullptr;
+  for (long b = 0; b < B; b++) {
+    const float* ar = act + b * 5 * H;
+    float* gr = dg + b * 4 * H;
+    for (int j = 0; j < H; j++) {
+      const float i = ar[j], f = ar[H + j], g = ar[2 * H + j], o = ar[3 * H + j], tc = ar[4 * H + j];
+      const float dh = dhc[b * 2 * H + j];
+      const float dcn = dhc[b * 2 * H + H + j] + dh * o * (1.0f - tc * tc);
+      gr[j] = dcn * g * i * (1.0f - i);
+      gr[H + j] = dcn * c[b * H + j] * f * (1.0f - f);
+      gr[2 * H + j] = dcn * i * (1.0f - g * g);
+      gr[3 * H + j] = dh * tc * o * (1.0f - o);
+      dc[b * H + j] = dcn * f;
+    }
+  }
+  return ret(env, 1);
+}
+
+// ---- per-ISA kernels ---------------------------------------------------------------------------
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  const float* A = a.arr<float>(1);
+  const float* B = a.arr<float>(2);
+  float* C = a.arr<float>(3);
+  const int batch = a.i32(4), m = a.i32(5), k = a.i32(6), n = a.i32(7);
+  const bool ta = a.flag(8), tb = a.flag(9);
+  const int* aoff = a.arr<int>(10);
+  const int* boff = a.arr<int>(11);
+  const bool par = a.flag(12);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->matmul(A, B, C, batch, m, k, n, ta, tb, aoff, boff, par));
+}
+
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  const float* x = a.arr<float>(1);
+  float* out = a.arr<float>(2);
+  const int outer = a.i32(3), n = a.i32(4), inner = a.i32(5);
+  const bool log = a.flag(6), par = a.flag(7);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->softmax(x, out, outer, n, inner, log, par));
+}
+
+// dims = [bh, t, s, d, dv, causal, biasStrideT, biasStrideS]; then scale, bias | null, offsets | null.
+bool attnArgs(Args& a, size_t at, AttnArgs& p) {
+  const int* dims = a.arr<int>(at);
+  if (!a.ok) return false;
+  p.bh = dims[0], p.t = dims[1], p.s = dims[2], p.d = dims[3], p.dv = dims[4];
+  p.causal = dims[5] != 0;
+  p.bst = dims[6], p.bss = dims[7];
+  p.scale = (float)a.num(at + 1);
+  p.bias = a.isNull(at + 2) ? nullptr : a.arr<float>(at + 2);
+  p.biasOff = a.isNull(at + 3) ? nullptr : a.arr<int>(at + 3);
+  return a.ok;
+}
+
+napi_value AttnForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  const float* q = a.arr<float>(1);
+  const float* k = a.arr<float>(2);
+  const float* v = a.arr<float>(3);
+  float* o = a.arr<float>(4);
+  float* lse = a.arr<float>(5);
+  AttnArgs p;
+  if (!attnArgs(a, 6, p)) return nullptr;
+  const bool par = a.flag(10);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->attn_forward(p, q, k, v, o, lse, par));
+}
+
+napi_value AttnBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  const float* q = a.arr<float>(1);
+  const float* k = a.arr<float>(2);
+  const float* v = a.arr<float>(3);
+  const float* o = a.arr<float>(4);
+  const float* lse = a.arr<float>(5);
+  const float* dO = a.arr<float>(6);
+  float* dq = a.arr<float>(7);
+  float* dk = a.arr<float>(8);
+  float* dv = a.arr<float>(9);
+  AttnArgs p;
+  if (!attnArgs(a, 10, p)) return nullptr;
+  const bool par = a.flag(14);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->attn_backward(p, q, k, v, o, lse, dO, dq, dk, dv, par));
+}
+
+// ---- module -------------------------------------------------------------------------------------
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, list, threads;
+  napi_create_object(env, &obj);
+  napi_create_array(env, &list);
+  for (size_t i = 0; i < tables().size(); i++) {
+    napi_value s;
+    napi_create_string_utf8(env, tables()[i]->name, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, list, (uint32_t)i, s);
+  }
+  napi_set_named_property(env, obj, "isas", list);
+  napi_create_int32(env, pool_threads(), &threads);
+  napi_set_named_property(env, obj, "threads", threads);
+  return obj;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int n = a.i32(0);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  set_pool_threads(n);
+  return ret(env, pool_threads());
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"argmax", nullptr, Argmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"permute", nullptr, Permute, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"indexSelect", nullptr, IndexSelect, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"indexAdd", nullptr, IndexAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmCell", nullptr, LstmCell, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmCellBackward", nullptr, LstmCellBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attnForward", nullptr, AttnForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attnBackward", nullptr, AttnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+}  // namespace qkv
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, qkv::Init)

@@ -1,0 +1,516 @@
+/**
+ * The native backend: the kernel contract in C++17 (native/src, built by node-gyp during `npm ci`),
+ * vectorised for the best instruction set the CPU has — AVX-512F, AVX2+FMA, or portable 128-bit
+ * code — chosen at run time, on its own thread pool. It works on the caller's Float32Arrays in place
+ * (no copies in or out) and keeps its scratch between calls.
+ *
+ * Same contract, same conformance and PyTorch parity suites as the reference and wasm backends.
+ * Where the addon is not built (unsupported platform, no compiler) or `QKV_NATIVE=0` is set, loading
+ * fails with the reason and `initBackend()` falls back to wasm; `qkv backends` prints the reason.
+ * `QKV_NATIVE_ISA=avx2|portable` caps the instruction set; `QKV_NATIVE_ADDON=path` loads another
+ * build of the addon.
+ */
+import type {
+  AttentionGrads,
+  Backend,
+  BinaryOp,
+  FusedAttentionParams,
+  MatmulParams,
+  ReduceOp,
+  UnaryOp,
+} from "../contract.js";
+
+/** The addon's functions (native/src/addon.cc). Each returns the number of threads that ran. */
+interface Addon {
+  info(): { isas: string[]; threads: number };
+  setThreads(n: number): number;
+  unary(op: number, x: Float32Array, out: Float32Array, par: boolean): number;
+  binary(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    meta: Int32Array,
+    par: boolean,
+  ): number;
+  reduce(
+    op: number,
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    par: boolean,
+  ): number;
+  argmax(x: Float32Array, out: Int32Array, outer: number, n: number, inner: number): number;
+  permute(x: Float32Array, out: Float32Array, dims: Int32Array, strides: Int32Array, par: boolean): number;
+  indexSelect(
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    idx: Int32Array,
+  ): number;
+  indexAdd(
+    g: Float32Array,
+    out: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    idx: Int32Array,
+  ): number;
+  matmul(
+    isa: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    aOffsets: Int32Array,
+    bOffsets: Int32Array,
+    par: boolean,
+  ): number;
+  softmax(
+    isa: number,
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    log: boolean,
+    par: boolean,
+  ): number;
+  attnForward(
+    isa: number,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    o: Float32Array,
+    lse: Float32Array,
+    dims: Int32Array,
+    scale: number,
+    bias: Float32Array | null,
+    biasOffsets: Int32Array | null,
+    par: boolean,
+  ): number;
+  lstmCell(
+    gates: Float32Array,
+    c: Float32Array,
+    hc: Float32Array,
+    act: Float32Array,
+    B: number,
+    H: number,
+  ): number;
+  lstmCellBackward(
+    act: Float32Array,
+    c: Float32Array,
+    dhc: Float32Array,
+    dGates: Float32Array,
+    dc: Float32Array,
+    B: number,
+    H: number,
+  ): number;
+  attnBackward(
+    isa: number,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    o: Float32Array,
+    lse: Float32Array,
+    dO: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    dims: Int32Array,
+    scale: number,
+    bias: Float32Array | null,
+    biasOffsets: Int32Array | null,
+    par: boolean,
+  ): number;
+}
+
+const UNARY: Record<UnaryOp, number> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  tanh: 3,
+  sigmoid: 4,
+  relu: 5,
+  sqrt: 6,
+  abs: 7,
+  sign: 8,
+  square: 9,
+  reciprocal: 10,
+  erf: 11,
+};
+const BINARY: Record<BinaryOp, number> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  eq: 7,
+  gt: 8,
+  ge: 9,
+};
+const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+
+// Work (≈ multiply-adds, or elements) above which a kernel runs on the pool (as the wasm backend).
+const PAR_MATMUL = 1 << 19;
+const PAR_ATTENTION = 1 << 19;
+const PAR_TRANSCENDENTAL = 1 << 16;
+const PAR_ELEMENTWISE = 1 << 20;
+
+/** Counters of serial and parallel calls by kernel (as the wasm backend's). */
+export interface NativeStats {
+  parallel: Record<string, number>;
+  serial: Record<string, number>;
+}
+
+/** The native backend, with its instruction set and counters. */
+export interface NativeBackend extends Backend {
+  /** The instruction set its kernels run on: "avx512", "avx2" or "portable". */
+  readonly isa: string;
+  readonly stats: NativeStats;
+}
+
+/** Why the addon is or is not there, for `qkv backends`. */
+export interface NativeStatus {
+  available: boolean;
+  /** The reason it is not available. */
+  reason?: string;
+  /** Instruction sets this CPU runs, best first. */
+  isas?: string[];
+  threads?: number;
+}
+
+let addonPromise: Promise<Addon> | null = null;
+let status: NativeStatus = { available: false, reason: "not loaded yet" };
+
+function env(name: string): string | undefined {
+  return typeof process === "undefined" ? undefined : process.env?.[name];
+}
+
+/** Loads build/Release/qkv_native.node (once), or rejects with the reason it cannot. */
+export function loadAddon(): Promise<Addon> {
+  if (!addonPromise) {
+    addonPromise = (async (): Promise<Addon> => {
+      if (typeof process === "undefined" || !process.versions?.node) {
+        throw new Error("native backend: not running in Node");
+      }
+      const off = env("QKV_NATIVE");
+      if (off === "0" || off === "false" || off === "off") {
+        throw new Error("native backend: disabled by QKV_NATIVE=0");
+      }
+      // Node built-ins by computed name, so bundlers for browsers leave them out (this loader is only
+      // reached in Node: the package root stays browser-clean).
+      const nodeImport = (name: string) => import(/* @vite-ignore */ `node:${name}`);
+      const { createRequire } = (await nodeImport("module")) as typeof import("node:module");
+      const { existsSync, readFileSync } = (await nodeImport("fs")) as typeof import("node:fs");
+      const { fileURLToPath } = (await nodeImport("url")) as typeof import("node:url");
+      const { dirname, join } = (await nodeImport("path")) as typeof import("node:path");
+      // src/kernels/native or dist/kernels/native → the package root.
+      const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+      const file = env("QKV_NATIVE_ADDON") ?? join(root, "build", "Release", "qkv_native.node");
+      if (!existsSync(file)) {
+        const log = join(root, "build", "native-build.log");
+        const why = existsSync(log)
+          ? (readFileSync(log, "utf8").trim().split("\n").at(-1) ?? "")
+          : "run `npm run build:native` (needs python3, make and a C++17 compiler)";
+        throw new Error(`native backend: addon not built (${file} missing): ${why}`);
+      }
+      return createRequire(import.meta.url)(file) as Addon;
+    })();
+    addonPromise.then(
+      (a) => {
+        const i = a.info();
+        status = { available: true, isas: i.isas, threads: i.threads };
+      },
+      (e: Error) => {
+        status = { available: false, reason: e.message };
+      },
+    );
+  }
+  return addonPromise;
+}
+
+/** Whether the native backend loaded, and if not, why (after `loadNativeBackend` was tried). */
+export function nativeStatus(): NativeStatus {
+  return status;
+}
+
+/** Broadcast strides of `shape` against `outShape` (0 on broadcast axes). */
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const out = new Array<number>(outShape.length).fill(0);
+  const off = outShape.length - shape.length;
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i + off] = shape[i] === 1 ? 0 : acc;
+    acc *= shape[i];
+  }
+  return out;
+}
+
+/**
+ * Axes of `shape` (a walk over the output, `strides` into each operand) with length-1 axes dropped
+ * and neighbours merged where every operand is contiguous across them: the innermost run grows as
+ * long as possible (a same-shape operation becomes one run).
+ */
+function collapse(shape: readonly number[], strides: number[][]): { dims: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const out: number[][] = strides.map(() => []);
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const k = dims.length - 1;
+    if (k >= 0 && strides.every((s, o) => out[o][k] === s[i] * shape[i])) {
+      dims[k] *= shape[i];
+      for (let o = 0; o < strides.length; o++) out[o][k] = strides[o][i];
+    } else {
+      dims.push(shape[i]);
+      for (let o = 0; o < strides.length; o++) out[o].push(strides[o][i]);
+    }
+  }
+  if (dims.length === 0) return { dims: [1], strides: strides.map(() => [0]) };
+  return { dims, strides: out };
+}
+
+/** The backend on a loaded addon, running the kernels of instruction set `isa` (default: the best). */
+export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
+  const isas = addon.info().isas;
+  const which = isa ?? isas[0];
+  const ix = isas.indexOf(which);
+  if (ix < 0)
+    throw new Error(`native backend: instruction set "${which}" not supported here (${isas.join(", ")})`);
+  const stats: NativeStats = { parallel: {}, serial: {} };
+  const count = (job: string, threads: number) => {
+    const m = threads > 1 ? stats.parallel : stats.serial;
+    m[job] = (m[job] ?? 0) + 1;
+  };
+
+  function attentionDims(p: FusedAttentionParams): Int32Array {
+    const [bst, bss] = p.bias ? p.bias.strides : [0, 0];
+    return Int32Array.of(p.bh, p.t, p.s, p.d, p.dv, p.causal ? 1 : 0, bst, bss);
+  }
+
+  return {
+    name: ix === 0 ? "native" : `native-${which}`,
+    capabilities: { fusedAttention: true, preferFusedAttention: true, threads: true },
+    isa: which,
+    stats,
+    unary(op, x) {
+      const out = new Float32Array(x.length);
+      if (x.length === 0) return out;
+      const costly = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid" || op === "erf";
+      const par = x.length >= (costly ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
+      count("unary", addon.unary(UNARY[op], x, out, par));
+      return out;
+    },
+    binary(op, a, aShape, b, bShape, outShape) {
+      const n = outShape.reduce((p, d) => p * d, 1);
+      const out = new Float32Array(n);
+      if (n === 0) return out;
+      const c = collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+      const meta = Int32Array.from([c.dims.length, ...c.dims, ...c.strides[0], ...c.strides[1]]);
+      const par = n >= (op === "pow" ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
+      count("binary", addon.binary(BINARY[op], a, b, out, meta, par));
+      return out;
+    },
+    matmul(a, b, p: MatmulParams) {
+      const { batch, m, k, n } = p;
+      const out = new Float32Array(batch * m * n);
+      if (out.length === 0 || k === 0) return out;
+      const par = batch * m * n * k >= PAR_MATMUL;
+      count(
+        "matmul",
+        addon.matmul(ix, a, b, out, batch, m, k, n, p.transA, p.transB, p.aOffsets, p.bOffsets, par),
+      );
+      return out;
+    },
+    reduce(op, x, outer, n, inner) {
+      const size = outer * inner;
+      if (n === 0 || size === 0) {
+        return new Float32Array(size).fill(op === "sum" ? 0 : op === "max" ? -Infinity : Infinity);
+      }
+      const out = new Float32Array(size);
+      count("reduce", addon.reduce(REDUCE[op], x, out, outer, n, inner, x.length >= PAR_ELEMENTWISE));
+      return out;
+    },
+    softmax(x, outer, n, inner, log) {
+      const out = new Float32Array(x.length);
+      if (x.length === 0) return out;
+      count("softmax", addon.softmax(ix, x, out, outer, n, inner, log, x.length >= PAR_TRANSCENDENTAL));
+      return out;
+    },
+    argmax(x, outer, n, inner) {
+      const out = new Int32Array(outer * inner);
+      if (n === 0 || out.length === 0) return out;
+      count("argmax", addon.argmax(x, out, outer, n, inner));
+      return out;
+    },
+    permute(x, shape, perm) {
+      if (x.length === 0) return new Float32Array(0);
+      const inStrides = new Array<number>(shape.length);
+      let acc = 1;
+      for (let i = shape.length - 1; i >= 0; i--) {
+        inStrides[i] = acc;
+        acc *= shape[i];
+      }
+      const c = collapse(
+        perm.map((a) => shape[a]),
+        [perm.map((a) => inStrides[a])],
+      );
+      if (c.dims.length === 1 && c.strides[0][0] === 1) return x.slice();
+      const out = new Float32Array(x.length);
+      const par = x.length >= PAR_ELEMENTWISE;
+      count("permute", addon.permute(x, out, Int32Array.from(c.dims), Int32Array.from(c.strides[0]), par));
+      return out;
+    },
+    indexSelect(x, outer, n, inner, indices) {
+      const out = new Float32Array(outer * indices.length * inner);
+      if (out.length === 0) return out;
+      count("indexSelect", addon.indexSelect(x, out, outer, n, inner, indices));
+      return out;
+    },
+    indexAdd(g, outer, n, inner, indices) {
+      const out = new Float32Array(outer * n * inner);
+      if (out.length === 0 || g.length === 0) return out;
+      count("indexAdd", addon.indexAdd(g, out, outer, n, inner, indices));
+      return out;
+    },
+    concat(parts, outer, sizes, inner) {
+      const total = sizes.reduce((p, s) => p + s, 0);
+      const out = new Float32Array(outer * total * inner);
+      for (let o = 0; o < outer; o++) {
+        let off = o * total * inner;
+        for (let i = 0; i < parts.length; i++) {
+          const len = sizes[i] * inner;
+          if (len > 0) out.set(parts[i].subarray(o * len, (o + 1) * len), off);
+          off += len;
+        }
+      }
+      return out;
+    },
+    lstmCell(gates, c, batch, hidden) {
+      const hc = new Float32Array(batch * 2 * hidden);
+      const act = new Float32Array(batch * 5 * hidden);
+      if (hc.length > 0) count("lstmCell", addon.lstmCell(gates, c, hc, act, batch, hidden));
+      return { hc, act };
+    },
+    lstmCellBackward(act, c, dhc, batch, hidden) {
+      const dGates = new Float32Array(batch * 4 * hidden);
+      const dc = new Float32Array(batch * hidden);
+      if (dc.length > 0)
+        count("lstmCellBackward", addon.lstmCellBackward(act, c, dhc, dGates, dc, batch, hidden));
+      return { dGates, dc };
+    },
+    attentionForward(q, k, v, p) {
+      const { bh, t, s, dv } = p;
+      const output = new Float32Array(bh * t * dv);
+      const lse = new Float32Array(bh * t);
+      if (bh * t === 0) return { output, lse };
+      if (s === 0) return { output, lse: lse.fill(-Infinity) };
+      const par = bh * t * s * (p.d + dv) >= PAR_ATTENTION;
+      const bias = p.bias ?? null;
+      count(
+        "attnForward",
+        addon.attnForward(
+          ix,
+          q,
+          k,
+          v,
+          output,
+          lse,
+          attentionDims(p),
+          p.scale,
+          bias?.data ?? null,
+          bias?.offsets ?? null,
+          par,
+        ),
+      );
+      return { output, lse };
+    },
+    attentionBackward(q, k, v, output, lse, dOutput, p): AttentionGrads {
+      const { bh, t, s, d, dv } = p;
+      const g = {
+        dq: new Float32Array(bh * t * d),
+        dk: new Float32Array(bh * s * d),
+        dv: new Float32Array(bh * s * dv),
+      };
+      if (bh * t === 0 || s === 0) return g;
+      const par = bh * t * s * (d + dv) >= PAR_ATTENTION;
+      const bias = p.bias ?? null;
+      // One fused pass computes dQ, dK and dV ("attnBackwardQ" counts it, as the wasm backend's dQ pass).
+      count(
+        "attnBackwardQ",
+        addon.attnBackward(
+          ix,
+          q,
+          k,
+          v,
+          output,
+          lse,
+          dOutput,
+          g.dq,
+          g.dk,
+          g.dv,
+          attentionDims(p),
+          p.scale,
+          bias?.data ?? null,
+          bias?.offsets ?? null,
+          par,
+        ),
+      );
+      return g;
+    },
+  };
+}
+
+let shared: Promise<NativeBackend> | null = null;
+
+/**
+ * The process-wide native backend (the registry's "native" loader), on the best instruction set the
+ * CPU has, capped by QKV_NATIVE_ISA. Rejects with the reason where the addon is missing or disabled.
+ */
+export function loadNativeBackend(): Promise<NativeBackend> {
+  if (!shared) {
+    shared = loadAddon().then((a) => {
+      const cap = env("QKV_NATIVE_ISA");
+      const isas = a.info().isas;
+      const isa = cap ? isas[Math.max(0, isas.indexOf(cap))] : isas[0];
+      if (cap && !isas.includes(cap)) {
+        throw new Error(`QKV_NATIVE_ISA=${cap}: not one of this CPU's instruction sets (${isas.join(", ")})`);
+      }
+      const b = nativeBackendOn(a, isa);
+      return { ...b, name: "native" };
+    });
+    shared.catch(() => {
+      shared = null;
+    });
+  }
+  return shared;
+}
+
+/** Every instruction set this CPU runs, as backends (the conformance suite runs on each). */
+export async function loadNativeBackends(): Promise<NativeBackend[]> {
+  const a = await loadAddon();
+  return a.info().isas.map((isa) => nativeBackendOn(a, isa));
+}
+
+/** Sets the native pool's thread count (the calling thread included). No-op where it is not loaded. */
+export async function setNativeThreads(n: number): Promise<void> {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  try {
+    const a = await loadAddon();
+    a.setThreads(n);
+    status = { ...status, threads: a.info().threads };
+  } catch {
+    // not available: nothing to set
+  }
+}
