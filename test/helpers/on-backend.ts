@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../../src/kernels/contract.js";
-import { getBackend, setBackend } from "../../src/kernels/index.js";
+import { getBackend, listBackends, registerBackend, setBackend } from "../../src/kernels/index.js";
 import { loadTestBackends } from "./backends.js";
 
 const backends = await loadTestBackends();
@@ -14,6 +14,8 @@ export function describeOnEveryBackend(title: string, body: (b: Backend) => void
     let previous = "reference";
     beforeAll(async () => {
       previous = getBackend();
+      // Test-only variants (e.g. native per instruction set) are registered under their own names.
+      if (!listBackends().includes(b.name)) registerBackend(b.name, b);
       await setBackend(b.name);
     });
     afterAll(async () => {
