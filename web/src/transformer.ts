@@ -99,7 +99,7 @@ export function transformerAnalysis(run: TransformerRun, name: string): LayeredA
         },
         queryTokens: run.srcTokens,
         keyTokens: run.srcTokens,
-        note: `The trained Transformer "${name}" (${L} encoder layers × ${H} heads), computed live by qkv: each head projects the same English sentence into its queries, keys and values.`,
+        note: `The Transformer "${name}" (${L} encoder layers × ${H} heads), computed live by qkv: each head projects the same English sentence into its queries, keys and values.`,
       },
       run.encoderWeights,
     ),
