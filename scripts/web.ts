@@ -4,10 +4,10 @@
  * that make the page cross-origin isolated (SharedArrayBuffer available). Used by `npm run explore`,
  * the browser tests and the explorer benchmark.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize, sep } from "node:path";
+import { delimiter, extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -34,26 +34,49 @@ function newest(path: string): number {
   return m;
 }
 
-/** True when `outDir` has no site or one older than its inputs. */
-export function isStale(outDir = WEB_DIST): boolean {
-  const stamp = join(outDir, "index.html");
-  if (!existsSync(stamp)) return true;
-  const built = statSync(stamp).mtimeMs;
-  return INPUTS.some((p) => newest(join(ROOT, p)) > built);
+/** Extra model folders (QKV_MODELS_DIR, read by web/vite.config.ts), as the site records them. */
+const MODELS_DIR_ENV = "QKV_MODELS_DIR";
+/** Which extra model folders a site was built with (so a site built for tests is not served as the real one). */
+const MODELS_STAMP = ".qkv-models-dir";
+
+/**
+ * True when `outDir` has no site, one older than its inputs (the extra model folders included), or one
+ * built with other extra model folders than `modelsDir`.
+ */
+export function isStale(outDir = WEB_DIST, modelsDir = process.env[MODELS_DIR_ENV] ?? ""): boolean {
+  const index = join(outDir, "index.html");
+  const stamp = join(outDir, MODELS_STAMP);
+  if (!existsSync(index)) return true;
+  if ((existsSync(stamp) ? readFileSync(stamp, "utf8") : "") !== modelsDir) return true;
+  const built = statSync(index).mtimeMs;
+  const extra = modelsDir.split(delimiter).filter((d) => d !== "");
+  return [...INPUTS.map((p) => join(ROOT, p)), ...extra].some((p) => newest(p) > built);
 }
 
-/** Builds the site into `outDir` (default web/dist) when stale or forced; returns whether it built. */
+/**
+ * Builds the site into `outDir` (default web/dist) when stale or forced; returns whether it built.
+ * `modelsDir` (default: $QKV_MODELS_DIR) names folders of extra model folders to bundle after pretrained/'s.
+ */
 export async function buildWeb(
-  opts: { outDir?: string; force?: boolean; quiet?: boolean } = {},
+  opts: { outDir?: string; force?: boolean; quiet?: boolean; modelsDir?: string } = {},
 ): Promise<boolean> {
   const outDir = opts.outDir ?? WEB_DIST;
-  if (!opts.force && !isStale(outDir)) return false;
+  const modelsDir = opts.modelsDir ?? process.env[MODELS_DIR_ENV] ?? "";
+  if (!opts.force && !isStale(outDir, modelsDir)) return false;
   const { build } = await import("vite");
-  await build({
-    configFile: join(WEB, "vite.config.ts"),
-    build: { outDir, emptyOutDir: true },
-    logLevel: opts.quiet ? "error" : "warn",
-  });
+  const before = process.env[MODELS_DIR_ENV];
+  process.env[MODELS_DIR_ENV] = modelsDir;
+  try {
+    await build({
+      configFile: join(WEB, "vite.config.ts"),
+      build: { outDir, emptyOutDir: true },
+      logLevel: opts.quiet ? "error" : "warn",
+    });
+  } finally {
+    if (before === undefined) delete process.env[MODELS_DIR_ENV];
+    else process.env[MODELS_DIR_ENV] = before;
+  }
+  writeFileSync(join(outDir, MODELS_STAMP), modelsDir);
   return true;
 }
 
@@ -76,7 +99,7 @@ export const ISOLATION_HEADERS = {
   "Cross-Origin-Resource-Policy": "same-origin",
 };
 
-/** Serves `dir` at http://127.0.0.1:port/ (port 0: any free port); resolves once listening. */
+/** Serves `dir` at http://127.0.0.1:port/ (port 0: any free port; dot files are not served); resolves once listening. */
 export function serveStatic(
   dir: string,
   port: number,
@@ -87,7 +110,11 @@ export function serveStatic(
     let path = decodeURIComponent((req.url ?? "/").split("?")[0]);
     if (path.endsWith("/")) path += "index.html";
     const file = normalize(join(dir, path));
-    if (!file.startsWith(base) || !existsSync(file) || statSync(file).isDirectory()) {
+    const hidden = file
+      .slice(base.length)
+      .split(sep)
+      .some((part) => part.startsWith("."));
+    if (!file.startsWith(base) || hidden || !existsSync(file) || statSync(file).isDirectory()) {
       res.writeHead(404, { "Content-Type": "text/plain", ...ISOLATION_HEADERS });
       res.end("not found");
       return;

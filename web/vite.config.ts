@@ -2,16 +2,21 @@
  * The explorer is a Vite app that imports the package by name ("qkv" → the repository's src/, so a fresh
  * clone needs no build of the package first). The bundled models (pretrained/<name>/best.json +
  * best.safetensors) are served at models/<name>/ in development and copied there by `vite build`; the
- * page learns which exist from the virtual module "virtual:qkv-models".
+ * page learns which exist from the virtual module "virtual:qkv-models". QKV_MODELS_DIR (folders holding
+ * model folders, separated as in PATH) adds more, after pretrained/'s: the tests serve checkpoints they
+ * make this way without putting them in pretrained/.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 import { ISOLATION_HEADERS } from "../scripts/web.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const pretrained = join(root, "pretrained");
+
+/** The environment variable naming extra model folders (for tests). */
+export const MODELS_DIR_ENV = "QKV_MODELS_DIR";
 
 export interface BundledModel {
   /** Folder under models/ (and pretrained/). */
@@ -22,29 +27,56 @@ export interface BundledModel {
   role: "lstm-attention" | "lstm-none" | "transformer";
 }
 
-/** The checkpoints in pretrained/, the attention LSTM named en-hi first. */
-export function bundledModels(): BundledModel[] {
-  if (!existsSync(pretrained)) return [];
-  return readdirSync(pretrained)
-    .filter((d) => existsSync(join(pretrained, d, "best.json")))
-    .sort((a, b) => (a === "en-hi" ? -1 : b === "en-hi" ? 1 : a.localeCompare(b)))
-    .map((name) => {
-      const json = JSON.parse(readFileSync(join(pretrained, name, "best.json"), "utf8"));
-      const meta = json.meta;
-      const role: BundledModel["role"] =
-        meta.kind === "seq2seq"
-          ? meta.config.attention === "none"
-            ? "lstm-none"
-            : "lstm-attention"
-          : "transformer";
+/** Where model folders are looked for: pretrained/, then the folders of QKV_MODELS_DIR. */
+export function modelRoots(env: string | undefined = process.env[MODELS_DIR_ENV]): string[] {
+  const extra = (env ?? "")
+    .split(delimiter)
+    .filter((d) => d !== "")
+    .map((d) => resolve(d));
+  for (const d of extra) {
+    if (!existsSync(d)) throw new Error(`${MODELS_DIR_ENV}: no folder ${d}`);
+  }
+  return [pretrained, ...extra];
+}
+
+function roleOf(meta: { kind?: string; config?: { attention?: string } }): BundledModel["role"] {
+  return meta.kind === "seq2seq"
+    ? meta.config?.attention === "none"
+      ? "lstm-none"
+      : "lstm-attention"
+    : "transformer";
+}
+
+/** Every model folder with a best.json, and the folder it is read from (never sent to the page). */
+function localModels(): { model: BundledModel; dir: string }[] {
+  const out: { model: BundledModel; dir: string }[] = [];
+  for (const base of modelRoots()) {
+    if (!existsSync(base)) continue;
+    const names = readdirSync(base)
+      .filter((d) => existsSync(join(base, d, "best.json")))
+      .sort((a, b) => (a === "en-hi" ? -1 : b === "en-hi" ? 1 : a.localeCompare(b)));
+    for (const name of names) {
+      const where = join(base, name);
+      if (out.some((m) => m.model.name === name)) {
+        throw new Error(`${where}: a model named "${name}" is already bundled (names must be unique)`);
+      }
+      const json = JSON.parse(readFileSync(join(where, "best.json"), "utf8"));
       const tensors = String(json.tensors);
       if (!/^[\w.-]+$/.test(tensors) || tensors.startsWith(".")) {
-        throw new Error(
-          `pretrained/${name}/best.json: "tensors" must name a file in that folder, got ${tensors}`,
-        );
+        throw new Error(`${where}/best.json: "tensors" must name a file in that folder, got ${tensors}`);
       }
-      return { name, path: `models/${name}`, files: ["best.json", tensors], role };
-    });
+      out.push({
+        model: { name, path: `models/${name}`, files: ["best.json", tensors], role: roleOf(json.meta) },
+        dir: where,
+      });
+    }
+  }
+  return out;
+}
+
+/** The checkpoints in pretrained/ (the attention LSTM named en-hi first), then QKV_MODELS_DIR's. */
+export function bundledModels(): BundledModel[] {
+  return localModels().map((m) => m.model);
 }
 
 function qkvModels(): Plugin {
@@ -59,22 +91,22 @@ function qkvModels(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const m = /^\/models\/([\w.-]+)\/([\w.-]+)$/.exec(req.url?.split("?")[0] ?? "");
-        const model = m && bundledModels().find((b) => b.name === m[1]);
-        if (!m || !model?.files.includes(m[2])) return next();
+        const local = m && localModels().find((b) => b.model.name === m[1]);
+        if (!m || !local?.model.files.includes(m[2])) return next();
         res.setHeader(
           "Content-Type",
           m[2].endsWith(".json") ? "application/json" : "application/octet-stream",
         );
-        res.end(readFileSync(join(pretrained, m[1], m[2])));
+        res.end(readFileSync(join(local.dir, m[2])));
       });
     },
     generateBundle() {
-      for (const m of bundledModels()) {
-        for (const f of m.files) {
+      for (const { model, dir } of localModels()) {
+        for (const f of model.files) {
           this.emitFile({
             type: "asset",
-            fileName: `${m.path}/${f}`,
-            source: readFileSync(join(pretrained, m.name, f)),
+            fileName: `${model.path}/${f}`,
+            source: readFileSync(join(dir, f)),
           });
         }
       }

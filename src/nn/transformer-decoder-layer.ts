@@ -49,12 +49,20 @@ export interface TransformerDecoderLayerOptions {
   cache?: TransformerDecoderLayerCache | null;
   /** Also return the cross-attention weights per head, (B, H, T, S). */
   needWeights?: boolean;
+  /**
+   * Also return the masked self-attention weights per head, (B, H, T, P + T) with P cached positions:
+   * row i is how target position P + i attends over the target positions so far (Q, K and V all from
+   * the target: intra-attention, causal).
+   */
+  needSelfWeights?: boolean;
 }
 
 export interface TransformerDecoderLayerResult {
   output: Tensor;
   /** Cross-attention weights (B, H, T, S) when asked for, else null. */
   crossWeights: Tensor | null;
+  /** Self-attention weights (B, H, T, P + T) with `needSelfWeights`, else null. */
+  selfWeights: Tensor | null;
 }
 
 export class TransformerDecoderLayer extends Module {
@@ -106,7 +114,10 @@ export class TransformerDecoderLayer extends Module {
     return this.forwardWithWeights(tgt, memory, opts).output;
   }
 
-  /** As `forward`, also returning the cross-attention weights per head when `needWeights`. */
+  /**
+   * As `forward`, also returning the cross-attention weights per head when `needWeights` and the
+   * self-attention weights per head when `needSelfWeights`.
+   */
   forwardWithWeights(
     tgt: Tensor,
     memory: Tensor,
@@ -115,6 +126,7 @@ export class TransformerDecoderLayer extends Module {
       memoryMask = null,
       cache = null,
       needWeights = false,
+      needSelfWeights = false,
     }: TransformerDecoderLayerOptions = {},
   ): TransformerDecoderLayerResult {
     const op = "TransformerDecoderLayer.forward";
@@ -127,15 +139,18 @@ export class TransformerDecoderLayer extends Module {
       );
     }
     let crossWeights: Tensor | null = null;
-    const sa = (x: Tensor) =>
-      this.dropout1.forward(
-        this.selfAttn.forward(x, x, x, {
-          attnMask: tgtMask,
-          isCausal: cache !== null,
-          needWeights: false,
-          cache: cache?.self,
-        }).output,
-      );
+    let selfWeights: Tensor | null = null;
+    const sa = (x: Tensor) => {
+      const r = this.selfAttn.forward(x, x, x, {
+        attnMask: tgtMask,
+        isCausal: cache !== null,
+        needWeights: needSelfWeights,
+        averageWeights: false,
+        cache: cache?.self,
+      });
+      selfWeights = r.weights;
+      return this.dropout1.forward(r.output);
+    };
     const ca = (x: Tensor) => {
       const r = this.multiheadAttn.forward(x, memory, memory, {
         attnMask: memoryMask,
@@ -157,6 +172,6 @@ export class TransformerDecoderLayer extends Module {
       x = this.norm2.forward(add(x, ca(x)));
       x = this.norm3.forward(add(x, ff(x)));
     }
-    return { output: x, crossWeights };
+    return { output: x, crossWeights, selfWeights };
   }
 }

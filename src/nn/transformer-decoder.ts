@@ -51,12 +51,19 @@ export interface TransformerDecoderOptions {
   memoryMask?: AttentionMask | null;
   /** Incremental decoding state from `createCache()`. */
   cache?: TransformerDecoderCache | null;
+  /** `forwardWithWeights` also returns every layer's masked self-attention weights (`selfWeights`). */
+  needSelfWeights?: boolean;
 }
 
 export interface TransformerDecoderResult {
   output: Tensor;
   /** Cross-attention weights per layer, each (B, H, T, S): the alignments. */
   crossWeights: Tensor[];
+  /**
+   * With `needSelfWeights`: self-attention weights per layer, each (B, H, T, P + T) (P cached
+   * positions; causal, so row i is zero after column P + i). Absent otherwise.
+   */
+  selfWeights?: Tensor[];
 }
 
 export class TransformerDecoder extends Module {
@@ -87,7 +94,10 @@ export class TransformerDecoder extends Module {
     return this.run(tgt, memory, opts, false).output;
   }
 
-  /** As `forward`, also returning every layer's cross-attention weights per head. */
+  /**
+   * As `forward`, also returning every layer's cross-attention weights per head (and, with
+   * `needSelfWeights`, its self-attention weights per head).
+   */
   forwardWithWeights(
     tgt: Tensor,
     memory: Tensor,
@@ -99,7 +109,7 @@ export class TransformerDecoder extends Module {
   private run(
     tgt: Tensor,
     memory: Tensor,
-    { tgtMask = null, memoryMask = null, cache = null }: TransformerDecoderOptions,
+    { tgtMask = null, memoryMask = null, cache = null, needSelfWeights = false }: TransformerDecoderOptions,
     needWeights: boolean,
   ): TransformerDecoderResult {
     if (cache && cache.layers.length !== this.layers.length) {
@@ -109,16 +119,21 @@ export class TransformerDecoder extends Module {
     }
     let x = tgt;
     const crossWeights: Tensor[] = [];
+    const selfWeights: Tensor[] = [];
+    const withSelf = needWeights && needSelfWeights;
     [...this.layers].forEach((layer, i) => {
       const r = layer.forwardWithWeights(x, memory, {
         tgtMask,
         memoryMask,
         cache: cache ? cache.layers[i] : null,
         needWeights,
+        needSelfWeights: withSelf,
       });
       x = r.output;
       if (r.crossWeights) crossWeights.push(r.crossWeights);
+      if (r.selfWeights) selfWeights.push(r.selfWeights);
     });
-    return { output: this.norm ? this.norm.forward(x) : x, crossWeights };
+    const output = this.norm ? this.norm.forward(x) : x;
+    return withSelf ? { output, crossWeights, selfWeights } : { output, crossWeights };
   }
 }

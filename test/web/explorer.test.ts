@@ -2,21 +2,28 @@
  * The explorer page end to end in headless Chromium (playwright-core + Debian's chromium): the built site
  * (web/ → web/dist, rebuilt when stale) served with COOP/COEP by scripts/web.ts. It loads with no console
  * errors; translating shows Hindi (in the bundled font) and both maps; the cross map's numbers equal
- * `qkv attend --json` for the same model and sentence, the self map equals the same computation in Node;
+ * `qkv attend --json` for the same model and sentence; the self map is the Transformer encoder's and equals
+ * the same computation in Node (TransformerModel.encode with needWeights) for every layer and head chosen;
  * the live Luong = scaled-dot difference is ≤ 1e-6; the training view runs two epochs and resumes.
- * Screenshots of each view go to docs/explorer/.
+ * The Transformer is the one bundled in pretrained/ when there is one; otherwise a small random one made
+ * here (test/helpers/tiny-transformer.ts), served through QKV_MODELS_DIR from a site built for the test.
+ * Screenshots of each view go to docs/explorer/ — those showing the Transformer only from a bundled one.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb, ROOT, serveStatic, WEB_DIST } from "../../scripts/web.js";
+import { TransformerModel } from "../../src/models/transformer/index.js";
+import { loadCheckpoint } from "../../src/train/checkpoint.js";
+import { type CheckpointMeta, tokenizersOf } from "../../src/train/trainer.js";
 import { type CheckpointJson, seq2seqFromCheckpoint } from "../../web/src/checkpoint.js";
 import { translateWithAttention } from "../../web/src/lesson.js";
-import { lstmStatesSelfAttention, mapOf } from "../../web/src/stacks.js";
 import { hasChromium, launchChromium } from "../helpers/browser.js";
+import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
 
 const SENTENCE = "I am happy.";
 const SHOTS = join(ROOT, "docs/explorer");
@@ -44,6 +51,42 @@ function cliAttend(sentence: string): CliAttend {
   const out = JSON.parse(r.stdout) as CliAttend;
   cliCache.set(sentence, out);
   return out;
+}
+
+/** The first Transformer checkpoint in pretrained/ (what the page shows when one is bundled). */
+function bundledTransformer(): string | undefined {
+  const base = join(ROOT, "pretrained");
+  return readdirSync(base)
+    .sort((a, b) => a.localeCompare(b))
+    .find((d) => {
+      const f = join(base, d, "best.json");
+      return existsSync(f) && JSON.parse(readFileSync(f, "utf8")).meta?.kind === "transformer";
+    });
+}
+
+/**
+ * The Transformer encoder's self-attention of `sentence` in Node, per layer and head ([l][h][i][j]):
+ * the checkpoint read by loadCheckpoint, tokenizersOf and TransformerModel.encode({ needWeights }) —
+ * none of the page's code.
+ */
+async function nodeEncoderMaps(dir: string, sentence: string) {
+  const ck = await loadCheckpoint<CheckpointMeta>(dir, "best");
+  const model = new TransformerModel(ck.meta.config as never).eval();
+  model.loadStateDict(ck.model);
+  const { srcTokenizer } = tokenizersOf(ck.meta);
+  const ids = srcTokenizer.encode(sentence);
+  const S = ids.length;
+  const w = model.encode(ids, 1, S, [S], { needWeights: true }).encoderWeights ?? [];
+  return {
+    tokens: srcTokenizer.tokenize(sentence),
+    maps: w.map((t) =>
+      Array.from({ length: t.shape[1] }, (_, h) =>
+        Array.from({ length: S }, (_, i) =>
+          Array.from(t.data.subarray((h * S + i) * S, (h * S + i + 1) * S)),
+        ),
+      ),
+    ),
+  };
 }
 
 const maxAbsDiff = (a: number[][], b: number[][]) => {
@@ -129,10 +172,23 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
   const errors: string[] = [];
   const probe = () =>
     page.evaluate(() => (window as unknown as { __explorer: Record<string, unknown> }).__explorer);
+  /** The Transformer the page should show: bundled in pretrained/, or made here for the test. */
+  const bundled = bundledTransformer();
+  const tmp = bundled ? "" : mkdtempSync(join(tmpdir(), "qkv-explorer-"));
+  const transformer = bundled
+    ? { name: bundled, dir: join(ROOT, "pretrained", bundled) }
+    : { name: "test-transformer", dir: join(tmp, "models", "test-transformer") };
 
   beforeAll(async () => {
-    await buildWeb({ quiet: true });
-    const s = await serveStatic(WEB_DIST, 0);
+    let site = WEB_DIST;
+    if (bundled) {
+      await buildWeb({ quiet: true });
+    } else {
+      await saveTinyTransformer(transformer.dir);
+      site = join(tmp, "site");
+      await buildWeb({ outDir: site, modelsDir: join(tmp, "models"), force: true, quiet: true });
+    }
+    const s = await serveStatic(site, 0);
     server = s.server;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -147,6 +203,7 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it("loads cross-origin isolated, translates the default sentence, with no console errors", async () => {
@@ -160,6 +217,7 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     );
     const p = await probe();
     expect(p.error).toBeUndefined();
+    expect(p.layered).toBe(transformer.name);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await page.inputValue('[data-testid="sentence"]')).toBe("Turn off the lights.");
     expect(await page.textContent('[data-testid="translation"]')).toMatch(/[\u0900-\u097F]/);
@@ -198,15 +256,68 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     expect(rows).toEqual(cli.rowLabels);
   });
 
-  it("the weights shown equal qkv attend --json (≤ 1e-6); the self map equals Node's", async () => {
+  it("the weights shown equal qkv attend --json (≤ 1e-6)", async () => {
     const cli = cliAttend(SENTENCE);
     const cross = await readMap(page, "map-cross");
     expect(maxAbsDiff(cross, cli.weights)).toBeLessThanOrEqual(1e-6);
-    const dir = join(ROOT, "pretrained/en-hi");
-    const json = JSON.parse(readFileSync(join(dir, "best.json"), "utf8")) as CheckpointJson;
-    const m = await seq2seqFromCheckpoint(json, new Uint8Array(readFileSync(join(dir, "best.safetensors"))));
-    const want = mapOf(lstmStatesSelfAttention(translateWithAttention(m, SENTENCE)), 0, 0);
-    expect(maxAbsDiff(await readMap(page, "map-self"), want)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("map-self is the Transformer encoder's self-attention, equal to Node's for each layer and head chosen", async () => {
+    const node = await nodeEncoderMaps(transformer.dir, SENTENCE);
+    const labels = (axis: "row" | "col") =>
+      page.$$eval(`[data-testid="map-self"] th.${axis}`, (t) => t.map((x) => x.textContent));
+    expect(await labels("col")).toEqual(node.tokens);
+    expect(await labels("row")).toEqual(node.tokens);
+    expect(await page.textContent("#self-title")).toContain("Transformer encoder self-attention");
+    const src = (await page.textContent("#self-src")) ?? "";
+    for (const part of ["Q = ", "K = ", "V = "]) expect(src.split(part)[1]).toMatch(/^[^;.]*English/);
+    const L = node.maps.length;
+    const H = node.maps[0].length;
+    expect(await page.locator('[data-testid="self-layer"] option').count()).toBe(L);
+    expect(await page.locator('[data-testid="self-head"] option').count()).toBe(H);
+    const shown = await readMap(page, "map-self");
+    expect(maxAbsDiff(shown, node.maps[0][0])).toBeLessThanOrEqual(1e-6);
+    // Switching layer, then head, redraws the map with that layer's and head's numbers.
+    const seen = [shown];
+    for (const [l, h] of [
+      [L - 1, 0],
+      [L - 1, H - 1],
+    ]) {
+      await page.selectOption('[data-testid="self-layer"]', String(l));
+      await page.selectOption('[data-testid="self-head"]', String(h));
+      const m = await readMap(page, "map-self");
+      expect(maxAbsDiff(m, node.maps[l][h])).toBeLessThanOrEqual(1e-6);
+      for (const before of seen) expect(maxAbsDiff(m, before)).toBeGreaterThan(1e-3);
+      seen.push(m);
+    }
+    await page.selectOption('[data-testid="self-layer"]', "0");
+    await page.selectOption('[data-testid="self-head"]', "0");
+    expect(maxAbsDiff(await readMap(page, "map-self"), node.maps[0][0])).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("view 1 shows the Transformer's translation; view 2 its decoder self- (causal) and cross-attention", async () => {
+    const tt = page.locator("#transformer-translation");
+    expect(await tt.getAttribute("class")).not.toContain("pending");
+    expect(await tt.textContent()).toMatch(/[\u0900-\u097F]/);
+    expect(await page.textContent("#transformer-info")).toContain(transformer.name);
+    const dec = await readMap(page, "map-dec-self");
+    expect(dec.length).toBeGreaterThan(0);
+    dec.forEach((row, i) => {
+      expect(row.length).toBe(dec.length);
+      expect(row.reduce((p, x) => p + x, 0)).toBeCloseTo(1, 5);
+      expect(row.slice(i + 1).every((x) => x === 0)).toBe(true);
+    });
+    const decRows = await page.$$eval('[data-testid="map-dec-self"] th.row', (t) =>
+      t.map((x) => x.textContent),
+    );
+    expect(decRows[0]).toBe("<sos>");
+    const cross = await readMap(page, "map-dec-cross");
+    const { tokens } = await nodeEncoderMaps(transformer.dir, SENTENCE);
+    expect(cross.length).toBe(dec.length);
+    for (const row of cross) {
+      expect(row.length).toBe(tokens.length);
+      expect(row.reduce((p, x) => p + x, 0)).toBeCloseTo(1, 5);
+    }
   });
 
   it("shows each number on keyboard focus and on hover", async () => {
@@ -241,9 +352,23 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
   });
 
   it("views 4 and 5 draw: head view, model view enlarges on click, bottleneck chart", async () => {
+    const node = await nodeEncoderMaps(transformer.dir, SENTENCE);
+    const stacks = await page.$$eval('[data-testid="heads-stack"] option', (o) =>
+      o.map((x) => x.textContent),
+    );
+    expect(stacks).toHaveLength(4);
+    expect(stacks[0]).toContain("Transformer encoder self-attention");
     expect(await page.locator('[data-testid="head-view"] line').count()).toBeGreaterThan(0);
-    await page.click('[data-testid="model-view"] button.thumb');
-    expect(await page.locator('[data-testid="model-view-big-map"] td.cell').count()).toBe(16);
+    // The model view: one thumbnail per layer and head of the Transformer's encoder.
+    const thumbs = page.locator('[data-testid="model-view"] button.thumb');
+    expect(await thumbs.count()).toBe(node.maps.length * node.maps[0].length);
+    await thumbs.last().click();
+    expect(
+      maxAbsDiff(
+        await readMap(page, "model-view-big-map"),
+        node.maps[node.maps.length - 1][node.maps[0].length - 1],
+      ),
+    ).toBeLessThanOrEqual(1e-6);
     expect(await page.locator('[data-testid="bottleneck-chart"] circle').count()).toBeGreaterThan(100);
     // The model without attention (same recipe) loads after the page is interactive; its one context vector.
     await page.waitForFunction(
@@ -310,8 +435,11 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     );
     await page.check('[data-testid="switch-qkv"]');
     await page.selectOption('[data-testid="query-step"]', "2");
+    // Views showing the Transformer go to docs/ only from a bundled (trained) one, never the test's random one.
+    const transformerViews = ["translate", "inter-intra", "heads"];
     for (const id of ["translate", "inter-intra", "three-steps", "heads", "bottleneck", "training"]) {
-      await page.locator(`section#${id}`).screenshot({ path: join(SHOTS, `${id}.png`) });
+      const dir = bundled || !transformerViews.includes(id) ? SHOTS : tmp;
+      await page.locator(`section#${id}`).screenshot({ path: join(dir, `${id}.png`) });
     }
     expect(errors).toEqual([]);
   });

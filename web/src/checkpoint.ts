@@ -1,14 +1,24 @@
 /**
  * Loading a qkv checkpoint in the page: `<name>.json` (configuration, vocabularies, SHA-256 of the tensor
- * file) and `<name>.safetensors` over `fetch`, the hash checked with WebCrypto, then
- * `new Seq2Seq(meta.config)` + `loadStateDict` — what `loadModel` (qkv/node) does with files.
+ * file) and `<name>.safetensors` over `fetch`, the hash checked with WebCrypto, then the model its
+ * `meta.kind` names — `new Seq2Seq(meta.config)` ("seq2seq") or `new TransformerModel(meta.config)`
+ * ("transformer") — and `loadStateDict`: what `loadModel` (qkv/node) does with files.
  */
-import { data, decodeSafetensors, Seq2Seq, type Seq2SeqConfig, Vocab } from "qkv";
+import {
+  data,
+  decodeSafetensors,
+  Seq2Seq,
+  type Seq2SeqConfig,
+  type Tensor,
+  TransformerModel,
+  type TransformerModelConfig,
+  Vocab,
+} from "qkv";
 
 /** The part of a checkpoint's `meta` the page reads (src/train/trainer.ts CheckpointMeta). */
-export interface ModelMeta {
+export interface ModelMeta<C extends VocabSizes = Seq2SeqConfig> {
   kind: string;
-  config: Seq2SeqConfig;
+  config: C;
   task: string;
   srcVocab: string[];
   tgtVocab: string[];
@@ -19,12 +29,18 @@ export interface ModelMeta {
   tgtTokenizer?: unknown;
 }
 
-export interface CheckpointJson {
+/** What every model config has: the sizes of its vocabularies. */
+export interface VocabSizes {
+  srcVocabSize: number;
+  tgtVocabSize: number;
+}
+
+export interface CheckpointJson<C extends VocabSizes = Seq2SeqConfig> {
   format: string;
   version: number;
   tensors: string;
   sha256: string;
-  meta: ModelMeta;
+  meta: ModelMeta<C>;
 }
 
 /** How a task's text becomes tokens (the page reads only `tokenize` and `detokenize`). */
@@ -48,7 +64,7 @@ export function wordRuleOf(task: string): { split: data.TextSplit; lowercase: bo
  * The source and target tokenizers of a checkpoint, as `tokenizersOf` (qkv/node) rebuilds them: the
  * stored word or BPE tokenizer, else the task's word rule over the stored vocabulary; sizes checked.
  */
-export function tokenizersOfMeta(meta: ModelMeta): { src: data.Tokenizer; tgt: data.Tokenizer } {
+export function tokenizersOfMeta(meta: ModelMeta<VocabSizes>): { src: data.Tokenizer; tgt: data.Tokenizer } {
   const rule = wordRuleOf(meta.task);
   const of = (side: "src" | "tgt"): data.Tokenizer => {
     const json = meta[`${side}Tokenizer`];
@@ -66,9 +82,10 @@ export function tokenizersOfMeta(meta: ModelMeta): { src: data.Tokenizer; tgt: d
   return { src: of("src"), tgt: of("tgt") };
 }
 
-export interface LoadedSeq2Seq {
-  model: Seq2Seq;
-  meta: ModelMeta;
+/** A model built from a checkpoint, with what the page needs to translate with it. */
+export interface LoadedModel<M, C extends VocabSizes> {
+  model: M;
+  meta: ModelMeta<C>;
   srcVocab: Vocab;
   tgtVocab: Vocab;
   /** Source text → tokens (source tokenizer); output tokens → text (target tokenizer). */
@@ -77,17 +94,32 @@ export interface LoadedSeq2Seq {
   bytes: number;
 }
 
+export type LoadedSeq2Seq = LoadedModel<Seq2Seq, Seq2SeqConfig>;
+export type LoadedTransformer = LoadedModel<TransformerModel, TransformerModelConfig>;
+
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Builds the model a checkpoint describes from its JSON and tensor bytes (hash verified). */
-export async function seq2seqFromCheckpoint(json: CheckpointJson, bytes: Uint8Array): Promise<LoadedSeq2Seq> {
+/** Checks format, kind and hash, then builds the model (`make(config)`) and loads its weights. */
+async function fromCheckpoint<
+  M extends { loadStateDict(t: Record<string, Tensor>): unknown; eval(): unknown },
+  C extends VocabSizes,
+>(
+  json: CheckpointJson<C>,
+  bytes: Uint8Array,
+  kind: string,
+  make: (config: C) => M,
+): Promise<LoadedModel<M, C>> {
   if (json.format !== "qkv-checkpoint" || json.version !== 1) {
     throw new Error(`loadCheckpoint: not a qkv checkpoint (format ${JSON.stringify(json.format)})`);
   }
-  if (json.meta.kind !== "seq2seq") throw new Error(`loadCheckpoint: unknown model kind "${json.meta.kind}"`);
+  if (json.meta.kind !== kind) {
+    throw new Error(
+      `loadCheckpoint: expected a "${kind}" model, the checkpoint holds kind "${json.meta.kind}"`,
+    );
+  }
   const hash = await sha256Hex(bytes);
   if (hash !== json.sha256) {
     throw new Error(
@@ -96,7 +128,7 @@ export async function seq2seqFromCheckpoint(json: CheckpointJson, bytes: Uint8Ar
   }
   const { tensors } = decodeSafetensors(bytes);
   const { src, tgt } = tokenizersOfMeta(json.meta);
-  const model = new Seq2Seq(json.meta.config);
+  const model = make(json.meta.config);
   model.loadStateDict(tensors);
   model.eval();
   return {
@@ -109,14 +141,42 @@ export async function seq2seqFromCheckpoint(json: CheckpointJson, bytes: Uint8Ar
   };
 }
 
-/** Fetches `<base>/<name>.json` and the tensor file it names, and builds the model. */
-export async function fetchSeq2Seq(base: string, name = "best"): Promise<LoadedSeq2Seq> {
+/** Builds the LSTM encoder–decoder a "seq2seq" checkpoint describes from its JSON and tensor bytes (hash verified). */
+export function seq2seqFromCheckpoint(json: CheckpointJson, bytes: Uint8Array): Promise<LoadedSeq2Seq> {
+  return fromCheckpoint(json, bytes, "seq2seq", (c) => new Seq2Seq(c));
+}
+
+/** Builds the Transformer a "transformer" checkpoint describes from its JSON and tensor bytes (hash verified). */
+export function transformerFromCheckpoint(
+  json: CheckpointJson<TransformerModelConfig>,
+  bytes: Uint8Array,
+): Promise<LoadedTransformer> {
+  return fromCheckpoint(json, bytes, "transformer", (c) => new TransformerModel(c));
+}
+
+/** Fetches `<base>/<name>.json` and the tensor file it names. */
+async function fetchCheckpoint<C extends VocabSizes>(
+  base: string,
+  name: string,
+): Promise<{ json: CheckpointJson<C>; bytes: Uint8Array }> {
   const get = async (url: string) => {
     const r = await fetch(url);
     if (!r.ok) throw new Error(`fetch ${url}: HTTP ${r.status}`);
     return r;
   };
-  const json = (await (await get(`${base}/${name}.json`)).json()) as CheckpointJson;
+  const json = (await (await get(`${base}/${name}.json`)).json()) as CheckpointJson<C>;
   const bytes = new Uint8Array(await (await get(`${base}/${json.tensors}`)).arrayBuffer());
+  return { json, bytes };
+}
+
+/** Fetches `<base>/<name>.json` and the tensor file it names, and builds the LSTM model. */
+export async function fetchSeq2Seq(base: string, name = "best"): Promise<LoadedSeq2Seq> {
+  const { json, bytes } = await fetchCheckpoint<Seq2SeqConfig>(base, name);
   return seq2seqFromCheckpoint(json, bytes);
+}
+
+/** Fetches `<base>/<name>.json` and the tensor file it names, and builds the Transformer. */
+export async function fetchTransformer(base: string, name = "best"): Promise<LoadedTransformer> {
+  const { json, bytes } = await fetchCheckpoint<TransformerModelConfig>(base, name);
+  return transformerFromCheckpoint(json, bytes);
 }

@@ -7,7 +7,7 @@ import "./style.css";
 import { MODELS } from "virtual:qkv-models";
 import { getBackend, getNumThreads, initBackend, VERSION } from "qkv";
 import { renderBottleneck } from "./bottleneck.js";
-import { fetchSeq2Seq, type LoadedSeq2Seq } from "./checkpoint.js";
+import { fetchSeq2Seq, fetchTransformer, type LoadedSeq2Seq } from "./checkpoint.js";
 import { byId, el, fill } from "./dom.js";
 import { renderHeads } from "./heads.js";
 import { heatmap, strip } from "./heatmap.js";
@@ -31,6 +31,7 @@ import {
   mapOf,
 } from "./stacks.js";
 import { setupTraining } from "./training.js";
+import { transformerLayered } from "./transformer.js";
 
 /** What tests and the benchmark read. */
 interface ExplorerProbe {
@@ -41,6 +42,8 @@ interface ExplorerProbe {
   loadMs?: number;
   translateMs?: number;
   translations: number;
+  /** The Transformer shown in views 1, 2 and 4 (its folder under models/), when one is bundled. */
+  layered?: string;
   /** Set once the no-attention model (view 5) is loaded, or known to be absent. */
   noneReady?: boolean;
   error?: string;
@@ -69,12 +72,21 @@ interface PageState {
 let page: PageState;
 
 /**
- * The seam for the Transformer: once a trained Transformer checkpoint is bundled (MODELS has an entry
- * with role "transformer"), load it here and return a LayeredAttentionModel whose `analyse` reports
- * encoder self-, decoder self- and cross-attention per layer and head (stackFromTensors).
+ * The Transformer, when a checkpoint with meta.kind "transformer" is bundled (the first such entry of
+ * MODELS): a LayeredAttentionModel whose `analyse` translates greedily and reports encoder self-,
+ * decoder self- and cross-attention per layer and head. Null without one: view 2 then shows the
+ * labelled stand-in over the LSTM encoder's states.
  */
 async function loadLayered(): Promise<LayeredAttentionModel | null> {
-  return null;
+  const info = MODELS.find((m) => m.role === "transformer");
+  if (!info) return null;
+  const m = await fetchTransformer(`${BASE}${info.path}`);
+  const c = m.model.config;
+  byId("transformer-info").textContent =
+    `(${info.name}: ${c.numEncoderLayers}+${c.numDecoderLayers} layers × ${c.nhead} heads, d = ${c.dModel}; ` +
+    `${(m.model.numParameters / 1e6).toFixed(2)} M parameters, ${(m.bytes / 2 ** 20).toFixed(1)} MiB)`;
+  probe.layered = info.name;
+  return transformerLayered(m, info.name);
 }
 
 const fmt = (x: number, d = 4) => (Object.is(x, -0) ? 0 : x).toFixed(d);
@@ -120,6 +132,12 @@ function renderTranslation(): void {
     );
   transformerOnly("dec-self-host", a?.decoderSelf, "map-dec-self");
   transformerOnly("dec-cross-host", a?.cross, "map-dec-cross");
+  const where = (s: AttentionStack | undefined) =>
+    s
+      ? `${qkvSource(s)} Layer ${Math.min(page.layer, layersOf(s) - 1) + 1}, head ${Math.min(page.head, headsOf(s) - 1) + 1} (chosen above). ${s.note ?? ""}`
+      : "";
+  byId("dec-self-src").textContent = where(a?.decoderSelf);
+  byId("dec-cross-src").textContent = where(a?.cross);
 }
 
 function renderSelf(): void {
@@ -369,6 +387,12 @@ function translateNow(): void {
       encoderSelf: lstmStatesSelfAttention(run),
       cross: undefined,
     };
+    if (page.layered) {
+      const tt = byId("transformer-translation");
+      tt.classList.remove("pending");
+      tt.lang = "hi";
+      tt.textContent = page.analysis.translation ?? "";
+    }
     page.layer = Math.min(page.layer, layersOf(page.analysis.encoderSelf) - 1);
     page.head = Math.min(page.head, headsOf(page.analysis.encoderSelf) - 1);
     renderTranslation();

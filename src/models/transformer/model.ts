@@ -65,6 +65,11 @@ export interface TransformerForwardResult {
   weights: Tensor | null;
   /** Every decoder layer's cross-attention per head, each (B, H, T, S) (empty unless asked for). */
   layerWeights: Tensor[];
+  /**
+   * With `needSelfWeights` (and `needWeights`): every decoder layer's masked self-attention per head,
+   * each (B, H, T, T) — target positions over the target prefix (causal).
+   */
+  selfWeights?: Tensor[];
 }
 
 export class TransformerModel extends Module {
@@ -205,14 +210,18 @@ export class TransformerModel extends Module {
   /**
    * The decoder over whole target prefixes `tgtIn` (B·T ids) given the encoder's `memory` (B, S, d),
    * without a cache: what `forward` does after encoding (and decoding without the KV cache: every
-   * step recomputes the prefix).
+   * step recomputes the prefix). With `needWeights` and `needSelfWeights`, also every decoder layer's
+   * self-attention per head (`selfWeights`).
    */
   decodeAll(
     memory: Tensor,
     srcLengths: number[],
     tgtIn: Int32Array | number[],
     T: number,
-    { needWeights = false }: { needWeights?: boolean } = {},
+    {
+      needWeights = false,
+      needSelfWeights = false,
+    }: { needWeights?: boolean; needSelfWeights?: boolean } = {},
   ): TransformerForwardResult {
     const B = memory.shape[0];
     if (tgtIn.length !== B * T) {
@@ -226,8 +235,11 @@ export class TransformerModel extends Module {
     if (!needWeights) {
       return { logits: this.out.forward(decoder.forward(y, memory, opts)), weights: null, layerWeights: [] };
     }
-    const r = decoder.forwardWithWeights(y, memory, opts);
+    const r = decoder.forwardWithWeights(y, memory, { ...opts, needSelfWeights });
     const weights = mean(r.crossWeights[r.crossWeights.length - 1], 1);
-    return { logits: this.out.forward(r.output), weights, layerWeights: r.crossWeights };
+    const logits = this.out.forward(r.output);
+    return r.selfWeights
+      ? { logits, weights, layerWeights: r.crossWeights, selfWeights: r.selfWeights }
+      : { logits, weights, layerWeights: r.crossWeights };
   }
 }
