@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { greedyDecode } from "../../src/decode/index.js";
+import { greedyDecode, type StepDecoder } from "../../src/decode/index.js";
 import { readSafetensors } from "../../src/io/safetensors-file.js";
 import { Seq2Seq } from "../../src/models/seq2seq/index.js";
 import { TransformerModel } from "../../src/models/transformer/index.js";
@@ -88,7 +88,9 @@ function check(model: Model, c: InteropCase, want: Outputs, label: string): numb
     expect(r.weights).not.toBeNull();
     expectClose(r.weights!.data, want.weights, { rtol: 1e-4, atol: 1e-6, label: `${label} weights` });
   }
-  const hyps = greedyDecode(model, src.data, B, S, srcLengths.data, { maxLength: c.maxLength });
+  const hyps = greedyDecode(model as StepDecoder<unknown>, src.data, B, S, srcLengths.data, {
+    maxLength: c.maxLength,
+  });
   expect(hyps.map((h) => h.tokens)).toEqual(want.greedy);
   return maxAbs;
 }
