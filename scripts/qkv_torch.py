@@ -167,17 +167,17 @@ class TransformerModel(nn.Module):
         if self.pos_embed is not None:
             x = x + self.pos_embed.weight[offset : offset + L]
         else:
-            x = x + sinusoidal(L, self.config["dModel"], offset, x.dtype)
+            x = x + sinusoidal(L, self.config["dModel"], offset, x.dtype).to(x.device)
         return self.dropout(x)
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> torch.Tensor:
-        pad = torch.arange(src.shape[1])[None, :] >= src_lengths[:, None]  # True = padding
+        pad = torch.arange(src.shape[1], device=src.device)[None, :] >= src_lengths[:, None]  # True = padding
         return self.transformer.encoder(self.embed(self.src_embed, src), src_key_padding_mask=pad)
 
     def decode(self, memory: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
         T = tgt_in.shape[1]
-        causal = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
-        pad = torch.arange(memory.shape[1])[None, :] >= src_lengths[:, None]
+        causal = torch.triu(torch.ones(T, T, dtype=torch.bool, device=tgt_in.device), diagonal=1)
+        pad = torch.arange(memory.shape[1], device=memory.device)[None, :] >= src_lengths[:, None]
         y = self.embed(self.tgt_embed, tgt_in)
         h = self.transformer.decoder(y, memory, tgt_mask=causal, memory_key_padding_mask=pad)
         return self.out(h)
@@ -189,7 +189,7 @@ class TransformerModel(nn.Module):
     def greedy(self, src: torch.Tensor, src_lengths: torch.Tensor, max_len: int) -> list[list[int]]:
         memory = self.encode(src, src_lengths)
         B = src.shape[0]
-        ys = torch.full((B, 1), SOS, dtype=torch.long)
+        ys = torch.full((B, 1), SOS, dtype=torch.long, device=src.device)
         for _ in range(max_len):
             nxt = self.decode(memory, src_lengths, ys)[:, -1].argmax(-1)
             ys = torch.cat([ys, nxt[:, None]], 1)
@@ -294,8 +294,8 @@ class Seq2Seq(nn.Module):
         top = lambda t: t[(L - 1) * D : L * D].transpose(0, 1).reshape(B, self.Dh)  # noqa: E731
         h = torch.tanh(self.bridge_h(top(h_n)))
         c = self.bridge_c(top(c_n))
-        mask = torch.arange(S)[None, :] < src_lengths[:, None]  # True = allowed
-        feed = h if self.config["attention"] == "none" else torch.zeros(B, self.Hd, dtype=h.dtype)
+        mask = torch.arange(S, device=src.device)[None, :] < src_lengths[:, None]  # True = allowed
+        feed = h if self.config["attention"] == "none" else torch.zeros(B, self.Hd, dtype=h.dtype, device=h.device)
         return {"memory": memory, "keys": self.keys(memory), "mask": mask, "h": h, "c": c, "feed": feed}
 
     def step(self, st: dict, prev: torch.Tensor) -> tuple[torch.Tensor, dict, torch.Tensor | None]:
@@ -335,7 +335,7 @@ class Seq2Seq(nn.Module):
 
     def greedy(self, src: torch.Tensor, src_lengths: torch.Tensor, max_len: int) -> list[list[int]]:
         st = self.encode(src, src_lengths)
-        prev = torch.full((src.shape[0],), SOS, dtype=torch.long)
+        prev = torch.full((src.shape[0],), SOS, dtype=torch.long, device=src.device)
         rows = []
         for _ in range(max_len):
             lg, st, _ = self.step(st, prev)
