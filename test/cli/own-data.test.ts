@@ -157,6 +157,53 @@ describe("qkv on your own aligned files", () => {
     expect(Number(t[1][2])).toBeCloseTo(rows[0].translations[1].score, 5);
   });
 
+  it("--tsv with --tokenizer bpe: trains, stores the BPE tokenizers, translates a file", () => {
+    const tsv = file(
+      "pairs.tsv",
+      en.map((e, i) => `${e}\t${hi[i]}`),
+    );
+    const bpe = join(dir, "bpe");
+    const t = qkv(
+      "train",
+      "--tsv",
+      tsv,
+      "--tokenizer",
+      "bpe",
+      "--vocab-size",
+      "300",
+      "--epochs",
+      "1",
+      ...common,
+      "--out",
+      bpe,
+    );
+    expect(t.status, t.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(bpe, "best.json"), "utf8")).meta;
+    expect(meta.taskOptions.tsvFile).toBe(tsv);
+    expect(meta.tgtTokenizer.format).toBe("qkv-bpe");
+    const out = join(dir, "bpe.jsonl");
+    const r = qkv(
+      "translate",
+      "--model",
+      bpe,
+      "--input",
+      file("in2.en", ["red cat", "big dog"]),
+      "--output",
+      out,
+      "--format",
+      "json",
+      "--quiet",
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("translated 2 lines of " + join(dir, "in2.en") + " into " + out + "\n");
+    const rows = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.translations[0].text).toMatch(/^[\u0900-\u097f ]+$/); // Devanagari words
+  });
+
   it("misaligned files: the error names both files and the first line without a partner", () => {
     const short = file("short.hi", hi.slice(0, 397));
     const r = qkv("train", "--src", srcFile, "--tgt", short, "--epochs", "1", "--out", join(dir, "bad"));
