@@ -4,7 +4,7 @@
  * give sacreBLEU 2.6.0's numbers exactly (test/eval). Files are read as sacreBLEU reads them: strict
  * UTF-8, one segment a line (LF, CRLF or CR), a byte-order mark kept as a character.
  *
- *   BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0+qkv.0.1.0 = 28.3 59.6/… (BP = …)
+ *     BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0+qkv.0.1.0 = 28.3 59.9/… (BP = …)
  *   chrF2|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0+qkv.0.1.0 = 57.7
  *
  * The version field says which sacreBLEU the numbers match and that qkv computed them.
@@ -210,6 +210,8 @@ export function runScoreFiles(o: {
     const docs = results.map((r) => r.json);
     console.log(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 1));
   } else {
-    for (const r of results) console.log(r.line);
+    // Several metrics: right-aligned at " = ", as sacreBLEU prints them.
+    const width = Math.max(...results.map((r) => r.line.indexOf(" = ")));
+    for (const r of results) console.log(r.line.padStart(r.line.length + width - r.line.indexOf(" = ")));
   }
 }
