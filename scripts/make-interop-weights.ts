@@ -10,8 +10,8 @@
  * under its PyTorch names, with metadata `kind` ("transformer" | "seq2seq") and `config` (JSON). The
  * Python script loads these into torch.nn.Transformer / its seq2seq mirror.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeBatches, mulberry32, PAD } from "../src/data/index.js";
 import { writeSafetensors } from "../src/io/safetensors-file.js";
@@ -19,6 +19,7 @@ import { Seq2Seq } from "../src/models/seq2seq/index.js";
 import { TransformerModel } from "../src/models/transformer/index.js";
 import { Adam, clipGradNorm, crossEntropy } from "../src/nn/index.js";
 import { manualSeed, reshape } from "../src/tensor/index.js";
+import { train } from "../src/train/trainer.js";
 import { INTEROP_MODELS, type InteropModelSpec } from "../test/models/interop-specs.js";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -73,6 +74,26 @@ async function main(): Promise<void> {
       `${file}: ${batches.length} steps, loss ${losses[0].toFixed(4)} → ${losses.at(-1)?.toFixed(4)}`,
     );
   }
+  // A whole checkpoint folder (vocabularies, tokenizers, config): PyTorch continues it and writes a
+  // checkpoint folder back (qkv_torch.save_checkpoint), which `loadModel` must read as its own.
+  const ckpt = join(OUT, "ckpt-qkv");
+  const r = await train({
+    task: "copy",
+    taskOptions: { syntheticSize: 64, maxLength: 4, symbols: 6 },
+    model: { embedDim: 8, hiddenSize: 6, dropout: 0 },
+    attention: "bahdanau",
+    epochs: 1,
+    batchSize: 16,
+    validLimit: 8,
+    outDir: relative(process.cwd(), ckpt), // recorded in the checkpoint: no absolute path of this machine
+    overwrite: true,
+    quiet: true,
+  });
+  // Only what `loadModel(ckpt, "best")` reads is kept: best.json and the weights it names.
+  for (const f of readdirSync(ckpt)) {
+    if (!/^best\.[0-9a-f]{64}\.safetensors$/.test(f) && f !== "best.json") rmSync(join(ckpt, f));
+  }
+  console.log(`${ckpt}: ${r.steps} steps (qkv train, task copy)`);
 }
 
 await main();

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixtures_common import ij, seed, tj, write_fixture  # noqa: E402
-from qkv_torch import EOS, PAD, SOS, load_qkv, save_qkv  # noqa: E402
+from qkv_torch import EOS, PAD, SOS, load_checkpoint, load_qkv, save_checkpoint, save_qkv  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, "test", "fixtures", "interop")
@@ -97,6 +97,39 @@ def outputs(model, kind: str, x: dict) -> dict:
     return out
 
 
+def checkpoint_case() -> dict:
+    """A qkv checkpoint folder (ckpt-qkv, written by `qkv train`) continued in PyTorch and written back as a
+    qkv checkpoint folder (ckpt-torch) with qkv_torch.save_checkpoint — what scripts/ddp_train.py does."""
+    import shutil
+
+    seed(FILE, "checkpoint")
+    src_dir, out_dir = os.path.join(OUT_DIR, "ckpt-qkv"), os.path.join(OUT_DIR, "ckpt-torch")
+    model, ck = load_checkpoint(os.path.join(src_dir, "best.json"), dropout=0.0)
+    config = ck["meta"]["config"]
+    Vs, Vt = config["srcVocabSize"], config["tgtVocabSize"]
+    model = model.float().train()
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    for _ in range(STEPS):
+        b = training_batch(Vs, Vt)
+        opt.zero_grad()
+        logits, _ = model(b["src"], b["srcLengths"], b["tgtIn"])
+        F.cross_entropy(logits.reshape(-1, Vt), b["tgtOut"].reshape(-1), ignore_index=PAD).backward()
+        opt.step()
+    shutil.rmtree(out_dir, ignore_errors=True)
+    save_checkpoint(model, ck, out_dir, "best", note=f"{STEPS} Adam steps in PyTorch")
+    x = fixed_inputs(Vs, Vt)
+    return {
+        "name": "checkpoint",
+        "kind": ck["meta"].get("kind", "seq2seq"),
+        "config": config,
+        "from": "ckpt-qkv",
+        "folder": "ckpt-torch",
+        "input": {k: ij(v) for k, v in x.items()},
+        "maxLength": MAX_LEN,
+        "expected": outputs(model, "seq2seq", x),
+    }
+
+
 def main() -> None:
     torch.set_default_dtype(torch.float32)
     files = sorted(glob.glob(os.path.join(OUT_DIR, "*.qkv.safetensors")))
@@ -153,6 +186,7 @@ def main() -> None:
             }
         )
         print(f"{name}: losses {losses[0]:.4f} → {losses[-1]:.4f}; greedy {qkv_out['greedy'][0]} / {torch_out['greedy'][0]}")
+    cases.append(checkpoint_case())
     p, n = write_fixture(OUT_DIR, GENERATOR, FILE, cases)
     print(f"wrote {p} ({n} bytes, {len(cases)} cases)")
 

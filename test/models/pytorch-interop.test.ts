@@ -16,6 +16,7 @@ import { Seq2Seq } from "../../src/models/seq2seq/index.js";
 import { TransformerModel } from "../../src/models/transformer/index.js";
 import { Adam, clipGradNorm, crossEntropy } from "../../src/nn/index.js";
 import { reshape } from "../../src/tensor/index.js";
+import { loadModel, tokenizersOf } from "../../src/train/trainer.js";
 import { expectClose, type TensorData } from "../helpers/fixtures.js";
 import { INTEROP_MODELS } from "./interop-specs.js";
 
@@ -47,10 +48,21 @@ interface InteropCase {
 }
 
 const dir = new URL("../fixtures/interop/", import.meta.url);
+interface CheckpointCase {
+  name: "checkpoint";
+  from: string;
+  folder: string;
+  input: InteropCase["input"];
+  maxLength: number;
+  expected: Outputs;
+}
+
 const doc = JSON.parse(readFileSync(new URL("interop.json", dir), "utf8")) as {
   torch: string;
-  cases: InteropCase[];
+  cases: (InteropCase | CheckpointCase)[];
 };
+const modelCases = doc.cases.filter((c): c is InteropCase => c.name !== "checkpoint");
+const checkpointCase = doc.cases.find((c): c is CheckpointCase => c.name === "checkpoint");
 
 type Model = Seq2Seq | TransformerModel;
 
@@ -70,7 +82,12 @@ async function load(c: InteropCase, file: string, dropout?: number): Promise<Mod
   return model;
 }
 
-function check(model: Model, c: InteropCase, want: Outputs, label: string): number {
+function check(
+  model: Model,
+  c: Pick<InteropCase, "input" | "maxLength">,
+  want: Outputs,
+  label: string,
+): number {
   model.eval();
   const { src, srcLengths, tgtIn } = c.input;
   const [B, S] = src.shape;
@@ -97,8 +114,8 @@ function check(model: Model, c: InteropCase, want: Outputs, label: string): numb
 
 describe(`PyTorch ⇄ qkv round trip (fixtures from PyTorch ${doc.torch})`, () => {
   it("covers the Transformer (both norm placements, both position kinds, tied and untied) and every seq2seq attention kind", () => {
-    expect(doc.cases.map((c) => c.name).sort()).toEqual(INTEROP_MODELS.map((m) => m.name).sort());
-    expect(doc.cases.filter((c) => c.kind === "seq2seq").map((c) => c.config.attention)).toEqual(
+    expect(modelCases.map((c) => c.name).sort()).toEqual(INTEROP_MODELS.map((m) => m.name).sort());
+    expect(modelCases.filter((c) => c.kind === "seq2seq").map((c) => c.config.attention)).toEqual(
       expect.arrayContaining([
         "bahdanau",
         "luong-general",
@@ -110,7 +127,26 @@ describe(`PyTorch ⇄ qkv round trip (fixtures from PyTorch ${doc.torch})`, () =
     );
   });
 
-  for (const c of doc.cases) {
+  it("a qkv checkpoint folder continued in PyTorch comes back as a checkpoint folder qkv loads", async () => {
+    expect(checkpointCase).toBeDefined();
+    const c = checkpointCase!;
+    const torchDir = new URL(c.folder, dir).pathname;
+    const { model, meta } = await loadModel(torchDir, "best"); // validated: JSON fields, sha256, shapes
+    const original = await loadModel(new URL(c.from, dir).pathname, "best");
+    // vocabularies, tokenizers, task and config come from the original checkpoint; the weights are new
+    expect(meta.srcVocab).toEqual(original.meta.srcVocab);
+    expect(meta.config).toEqual(original.meta.config);
+    expect(tokenizersOf(meta).tgtTokenizer.size).toBe(meta.config.tgtVocabSize);
+    expect(Array.from(model.stateDict()["out.weight"].data)).not.toEqual(
+      Array.from(original.model.stateDict()["out.weight"].data),
+    );
+    const maxAbs = check(model, c, c.expected, "PyTorch-written checkpoint");
+    console.log(
+      `checkpoint folder written by PyTorch: max |qkv − PyTorch| logit difference ${maxAbs.toExponential(2)}`,
+    );
+  });
+
+  for (const c of modelCases) {
     describe(c.name, () => {
       it("qkv → PyTorch: qkv-trained weights give PyTorch's outputs for the same weights", async () => {
         const maxAbs = check(await load(c, c.weights), c, c.expected, `${c.name} (qkv weights)`);
