@@ -195,7 +195,7 @@ describe("qkv on your own aligned files", () => {
       "--quiet",
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toBe("translated 2 lines of " + join(dir, "in2.en") + " into " + out + "\n");
+    expect(r.stderr).toBe(`translated 2 lines of ${join(dir, "in2.en")} into ${out}\n`);
     const rows = readFileSync(out, "utf8")
       .trim()
       .split("\n")
