@@ -11,7 +11,7 @@
 
 export { loadScan, loadTatoeba, readScanFile, readTatoebaFile, scanPath, tatoebaPath } from "./data/files.js";
 export { readTextFile } from "./data/lines.js";
-export { type ParallelPair, readParallel } from "./data/parallel.js";
+export { checkAligned, type ParallelPair, readParallel, readParallelTsv } from "./data/parallel.js";
 export { dataDir, dataPath, hasDataset, packageRoot } from "./data/paths.js";
 export { readHansardsGold } from "./eval/hansards.js";
 export { writeFileAtomic } from "./io/atomic.js";

@@ -22,6 +22,7 @@ import {
   lineChartSvg,
   listBackends,
   type Seq2Seq,
+  type StepDecoder,
   setBackend,
 } from "../index.js";
 import {
@@ -36,6 +37,9 @@ import {
   writeFileAtomic,
 } from "../node.js";
 import { VERSION } from "../version.js";
+import { ownDataTask, withOwnDataOptions } from "./own-data.js";
+import { runScoreFiles, withScoreOptions } from "./score-files.js";
+import { translateFile, withFileTranslateOptions } from "./translate-file.js";
 
 /**
  * Numeric option parsers: every numeric option is checked here, with a message naming it. `int(name,
@@ -130,10 +134,11 @@ program
   .version(VERSION)
   .showHelpAfterError();
 
-program
-  .command("train")
+withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src/cli/own-data.ts
   .description("train an LSTM encoder–decoder with or without attention")
-  .addOption(new Option("--task <name>", "data set / task").choices([...TASK_NAMES]).makeOptionMandatory())
+  .addOption(
+    new Option("--task <name>", "data set / task (files: your own, see --src)").choices([...TASK_NAMES]),
+  )
   .addOption(
     new Option("--attention <kind>", "attention").choices([...ATTENTION_KINDS]).default("luong-general"),
   )
@@ -186,9 +191,12 @@ program
     try {
       await chooseBackend(o.backend);
       const t0 = Date.now();
+      const own = ownDataTask(o); // the files task and its files, or --task
+      o.task = own.task;
       const r = await train({
-        task: o.task,
+        task: own.task,
         taskOptions: {
+          ...own.options,
           dataDir: o.data,
           limit: o.limit,
           syntheticSize: o.syntheticSize,
@@ -236,9 +244,10 @@ program
     }
   });
 
-program
-  .command("translate")
-  .description("translate sentences (arguments, or one per line on stdin) and show each alignment")
+withFileTranslateOptions(program.command("translate")) // --input/--output/--n-best/--format: translate-file.ts
+  .description(
+    "translate sentences (arguments, one per line on stdin, or --input FILE --output FILE) and show each alignment",
+  )
   .requiredOption("--model <dir>", "checkpoint folder")
   .option("--checkpoint <name>", "best or last", "best")
   .option("--beam <n>", "beam size (1 = greedy)", int("--beam", 1, MAX_BEAM), 1)
@@ -251,6 +260,35 @@ program
     try {
       await chooseBackend(o.backend);
       const m = await load(o.model, o.checkpoint);
+      // --- a file in, a file out (src/cli/translate-file.ts) ---
+      if (o.input !== undefined || o.output !== undefined) {
+        if (!o.input || !o.output) throw new Error("--input FILE and --output FILE go together");
+        if (sentences.length) throw new Error("give sentences as arguments or --input FILE, not both");
+        const { srcVocab, tgtVocab } = vocabsOf(m.meta);
+        const n = await translateFile(
+          {
+            ...m,
+            model: m.model as StepDecoder<unknown>,
+            srcVocab,
+            tgtVocab,
+            maxTargetLength: m.meta.maxTargetLength,
+          },
+          {
+            input: o.input,
+            output: o.output,
+            beam: o.beam,
+            nBest: o.nBest,
+            format: o.format,
+            quiet: o.quiet || o.json,
+          },
+        );
+        if (o.json) console.log(JSON.stringify({ input: o.input, output: o.output, lines: n }));
+        else process.stderr.write(`translated ${n} lines of ${o.input} into ${o.output}\n`);
+        return;
+      }
+      if (o.nBest !== 1 || o.format !== "text")
+        throw new Error("--n-best and --format need --input FILE --output FILE");
+      // ---
       let input = sentences;
       if (input.length === 0) {
         input = data.splitLines(data.decodeUtf8(readFileSync(0), "<stdin>")).filter((l) => l.trim());
@@ -295,10 +333,11 @@ program
     }
   });
 
-program
-  .command("eval")
-  .description("evaluate a checkpoint on its task's valid or test part")
-  .requiredOption("--model <dir>", "checkpoint folder")
+withScoreOptions(program.command("eval")) // --hyp/--ref: score any system's output, src/cli/score-files.ts
+  .description(
+    "evaluate a checkpoint on its task's valid or test part, or score --hyp FILE against --ref FILE…",
+  )
+  .option("--model <dir>", "checkpoint folder")
   .option("--checkpoint <name>", "best or last", "best")
   .addOption(new Option("--split <part>", "which part").choices(["valid", "test"]).default("test"))
   .option("--beam <n>", "beam size (1 = greedy)", int("--beam", 1, MAX_BEAM), 1)
@@ -309,6 +348,13 @@ program
   .option("--json", "print JSON")
   .action(async (o) => {
     try {
+      if (o.hyp !== undefined || o.ref !== undefined) {
+        if (o.model !== undefined) throw new Error("give --model DIR, or --hyp FILE --ref FILE…, not both");
+        runScoreFiles(o);
+        return;
+      }
+      if (o.model === undefined)
+        throw new Error("give --model DIR (a checkpoint), or --hyp FILE --ref FILE…");
       await chooseBackend(o.backend);
       const m = await load(o.model, o.checkpoint);
       const task: TaskData = loadTask(m.meta.task, {

@@ -1,6 +1,7 @@
 export {
   type BeamOptions,
   beamSearch,
+  beamSearchNBest,
   type DecodeOptions,
   EOS_ID,
   greedyDecode,

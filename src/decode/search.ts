@@ -94,8 +94,43 @@ export function beamSearch<State>(
   B: number,
   S: number,
   srcLengths: number[],
-  { beamSize = 4, lengthPenalty = 0.6, maxLength = 100, sos = SOS_ID, eos = EOS_ID }: BeamOptions = {},
+  options: BeamOptions = {},
 ): Hypothesis[] {
+  return searchBeams(model, src, B, S, srcLengths, options).map(
+    (pool) => pool[0] ?? { tokens: [], logProb: Number.NEGATIVE_INFINITY, alignment: [] },
+  );
+}
+
+/**
+ * Beam search returning the `n` best hypotheses per row (n ≤ beamSize), best first, ranked as
+ * `beamSearch` ranks them (log-probability over the length penalty): finished hypotheses, or the live
+ * ones when none finished within maxLength. The first of each list is `beamSearch`'s answer.
+ */
+export function beamSearchNBest<State>(
+  model: StepDecoder<State>,
+  src: Int32Array | number[],
+  B: number,
+  S: number,
+  srcLengths: number[],
+  n: number,
+  options: BeamOptions = {},
+): Hypothesis[][] {
+  const beamSize = options.beamSize ?? 4;
+  if (!Number.isInteger(n) || n < 1 || n > beamSize) {
+    throw new Error(`beamSearchNBest: n must be an integer in [1, beamSize = ${beamSize}], got ${n}`);
+  }
+  return searchBeams(model, src, B, S, srcLengths, options).map((pool) => pool.slice(0, n));
+}
+
+/** The search itself: per row, its hypotheses sorted best first. */
+function searchBeams<State>(
+  model: StepDecoder<State>,
+  src: Int32Array | number[],
+  B: number,
+  S: number,
+  srcLengths: number[],
+  { beamSize = 4, lengthPenalty = 0.6, maxLength = 100, sos = SOS_ID, eos = EOS_ID }: BeamOptions = {},
+): Hypothesis[][] {
   checkBatch(src, B, S, srcLengths);
   if (!Number.isInteger(beamSize) || beamSize < 1)
     throw new Error(`beamSearch: beamSize must be ≥ 1, got ${beamSize}`);
@@ -174,7 +209,7 @@ export function beamSearch<State>(
           y.logProb / penalty(y.tokens.length, lengthPenalty) -
           x.logProb / penalty(x.tokens.length, lengthPenalty),
       );
-      return pool[0] ?? { tokens: [], logProb: Number.NEGATIVE_INFINITY, alignment: [] };
+      return pool;
     });
   });
 }

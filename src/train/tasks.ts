@@ -5,6 +5,9 @@
  *   tatoeba-hin | tatoeba-fra | tatoeba-deu          English → other, split by unique English sentence
  *   reverse | copy                                   synthetic: 30 symbols, lengths 5–60 — the
  *                                                    bottleneck experiment of Bahdanau et al. 2014, Fig. 2
+ *   files                                            your own parallel text: `srcFile` + `tgtFile`
+ *                                                    (aligned lines) or `tsvFile`; valid from files or
+ *                                                    a held-out fraction (own-data.ts)
  */
 import { loadScan, loadTatoeba } from "../data/files.js";
 import {
@@ -20,6 +23,7 @@ import {
   type Vocab,
   WordTokenizer,
 } from "../data/index.js";
+import { FILES_TASK, type FilesTaskOptions } from "./own-data.js";
 import { checkOption } from "./validate.js";
 
 export interface TokenPair {
@@ -53,10 +57,11 @@ export const TASK_NAMES = [
   "tatoeba-deu",
   "reverse",
   "copy",
+  "files",
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
-export interface TaskOptions {
+export interface TaskOptions extends FilesTaskOptions {
   /** Data folder (default: `$QKV_DATA_DIR` or ../shared/data). */
   dataDir?: string;
   seed?: number;
@@ -231,6 +236,7 @@ export const TASKS: Readonly<Record<TaskName, TaskSpec>> = {
   "tatoeba-deu": tatoebaTask("deu", "German"),
   reverse: syntheticTask("reverse"),
   copy: syntheticTask("copy"),
+  files: FILES_TASK,
 };
 
 /** The description of a task by name; an unknown name is an error listing the known ones. */

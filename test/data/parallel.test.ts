@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readParallel } from "../../src/data/parallel.js";
+import { readParallel, readParallelTsv } from "../../src/data/parallel.js";
 import { dataPath } from "../../src/data/paths.js";
 import { requireDataset } from "../helpers/data.js";
 
@@ -33,7 +33,30 @@ describe("readParallel", () => {
     const en = write("c.en", "one\ntwo\nthree\n");
     const fr = write("c.fr", "un\ndeux\n");
     expect(() => readParallel(en, fr)).toThrow(
-      `Parallel files differ in line count: ${en} has 3 lines, ${fr} has 2 lines`,
+      `Parallel files differ in line count: ${en} has 3 lines, ${fr} has 2 lines; line 3 of ${en} is the first without a partner in ${fr}`,
+    );
+    // the other way round: the longer file is named as the one with the extra line
+    expect(() => readParallel(fr, en)).toThrow(`line 3 of ${en} is the first without a partner in ${fr}`);
+  });
+});
+
+describe("readParallelTsv", () => {
+  it("reads source<TAB>target lines, skipping empty lines", () => {
+    const f = write("d.tsv", "Hello .\tBonjour .\r\n\nनमस्ते\tSalut\n");
+    expect(readParallelTsv(f)).toEqual([
+      { source: "Hello .", target: "Bonjour ." },
+      { source: "नमस्ते", target: "Salut" },
+    ]);
+  });
+
+  it("names the file and the line of a line without exactly one tab", () => {
+    const f = write("e.tsv", "a\tb\nno tab here\n");
+    expect(() => readParallelTsv(f)).toThrow(
+      `${f} line 2: expected source<TAB>target (exactly one tab), found no tab`,
+    );
+    const g = write("f.tsv", "a\tb\tc\n");
+    expect(() => readParallelTsv(g)).toThrow(
+      `${g} line 1: expected source<TAB>target (exactly one tab), found 2 tabs`,
     );
   });
 });
