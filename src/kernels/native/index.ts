@@ -19,6 +19,16 @@ import type {
   ReduceOp,
   UnaryOp,
 } from "../contract.js";
+import {
+  BINARY_CODE,
+  COSTLY_UNARY,
+  PAR_ATTENTION,
+  PAR_ELEMENTWISE,
+  PAR_MATMUL,
+  PAR_TRANSCENDENTAL,
+  REDUCE_CODE,
+  UNARY_CODE,
+} from "../op-codes.js";
 
 /** The addon's functions (native/src/addon.cc). Each returns the number of threads that ran. */
 interface Addon {
@@ -134,39 +144,9 @@ interface Addon {
   ): number;
 }
 
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0,
-  exp: 1,
-  log: 2,
-  tanh: 3,
-  sigmoid: 4,
-  relu: 5,
-  sqrt: 6,
-  abs: 7,
-  sign: 8,
-  square: 9,
-  reciprocal: 10,
-  erf: 11,
-};
-const BINARY: Record<BinaryOp, number> = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  pow: 4,
-  maximum: 5,
-  minimum: 6,
-  eq: 7,
-  gt: 8,
-  ge: 9,
-};
-const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
-
-// Work (≈ multiply-adds, or elements) above which a kernel runs on the pool (as the wasm backend).
-const PAR_MATMUL = 1 << 19;
-const PAR_ATTENTION = 1 << 19;
-const PAR_TRANSCENDENTAL = 1 << 16;
-const PAR_ELEMENTWISE = 1 << 20;
+const UNARY = UNARY_CODE;
+const BINARY = BINARY_CODE;
+const REDUCE = REDUCE_CODE;
 
 /** Counters of serial and parallel calls by kernel (as the wasm backend's). */
 export interface NativeStats {
@@ -307,7 +287,7 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
     unary(op, x) {
       const out = new Float32Array(x.length);
       if (x.length === 0) return out;
-      const costly = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid" || op === "erf";
+      const costly = COSTLY_UNARY.has(op);
       const par = x.length >= (costly ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
       count("unary", addon.unary(UNARY[op], x, out, par));
       return out;

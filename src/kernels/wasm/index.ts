@@ -15,42 +15,21 @@ import type {
   ReduceOp,
   UnaryOp,
 } from "../contract.js";
+import {
+  BINARY_CODE,
+  COSTLY_UNARY,
+  PAR_ATTENTION,
+  PAR_ELEMENTWISE,
+  PAR_MATMUL,
+  PAR_TRANSCENDENTAL,
+  REDUCE_CODE,
+  UNARY_CODE,
+} from "../op-codes.js";
 import { type RuntimeOptions, type RuntimeStats, WasmRuntime } from "./runtime.js";
 
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0,
-  exp: 1,
-  log: 2,
-  tanh: 3,
-  sigmoid: 4,
-  relu: 5,
-  sqrt: 6,
-  abs: 7,
-  sign: 8,
-  square: 9,
-  reciprocal: 10,
-  erf: 11,
-};
-const BINARY: Record<BinaryOp, number> = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  pow: 4,
-  maximum: 5,
-  minimum: 6,
-  eq: 7,
-  gt: 8,
-  ge: 9,
-};
-const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
-
-// Work (≈ multiply-adds, or elements for exp-heavy ops) above which a job is spread over threads.
-// Waking the workers costs a few tens of microseconds.
-const PAR_MATMUL = 1 << 19;
-const PAR_ATTENTION = 1 << 19;
-const PAR_TRANSCENDENTAL = 1 << 16;
-const PAR_ELEMENTWISE = 1 << 20;
+const UNARY = UNARY_CODE;
+const BINARY = BINARY_CODE;
+const REDUCE = REDUCE_CODE;
 
 const ceil = (n: number, m: number) => Math.ceil(n / m) * m;
 const BLOCK = 64; // keys per block in the attention kernels (BC in wasm/assembly/attention.ts)
@@ -173,7 +152,7 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     const p = rt.alloc(n * 4);
     rt.put(p, x);
     rt.setArgs([UNARY[op], p, p, n]);
-    const costly = op === "exp" || op === "log" || op === "tanh" || op === "sigmoid" || op === "erf";
+    const costly = COSTLY_UNARY.has(op);
     rt.run("unary", rt.threadsFor(n, costly ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE));
     return rt.take(p, n);
   }
