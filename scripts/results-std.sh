@@ -3,7 +3,7 @@
 # LSTM+Bahdanau vs Transformer, same wall-time budget (BUDGET seconds of training each, the two runs
 # side by side, one kernel thread each), then evaluation on the standard Tatoeba test set, FLORES-200
 # devtest and TICO-19 test.
-#   scripts/results-std.sh train-bpe | train-bpe-lstm | train-bpe-transformer | train-word | eval <name>... | scan
+#   scripts/results-std.sh train-bpe | train-bpe-lstm | train-bpe-transformer | train-word | eval <name>... | scan simple|length
 # Outputs go to runs/<name>/ and runs/<name>.{train,eval-<split>}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,15 +44,11 @@ case $stage in
         echo "$name $split: $((SECONDS - t0)) s"
       done
     done ;;
-  scan)
-    for split in simple length; do
-      run "scan-$split-transformer" --task "scan-$split" --arch transformer --d-model 64 --heads 4 --ff 256 \
-        --layers 2 --dropout 0.1 --schedule noam --warmup 400 --lr 1 --batch-size 32 &
-    done
-    wait
-    for split in simple length; do
-      qkv eval --threads 1 --model "runs/scan-$split-transformer" --split test --json \
-        > "runs/scan-$split-transformer.eval-test.json"
-    done ;;
-  *) echo "usage: $0 train-bpe | train-word | eval <name>... | scan" >&2; exit 2 ;;
+  scan) # scan simple | scan length: a Transformer on one SCAN split, then its test part
+    split=${1:?scan needs a split: simple or length}
+    run "scan-$split-transformer" --task "scan-$split" --arch transformer --d-model 64 --heads 4 --ff 256 \
+      --layers 2 --dropout 0.1 --schedule noam --warmup 400 --lr 1 --batch-size 32
+    qkv eval --threads 1 --model "runs/scan-$split-transformer" --split test --json \
+      > "runs/scan-$split-transformer.eval-test.json" ;;
+  *) echo "usage: $0 train-bpe | train-bpe-lstm | train-bpe-transformer | train-word | eval <name>... | scan simple|length" >&2; exit 2 ;;
 esac
