@@ -25,6 +25,12 @@ export * from "./models/transformer/index.js";
 export * from "./nn/index.js";
 export * from "./onnx/index.js";
 export * from "./tensor/index.js";
-export { decodeAll, type EvalOptions, type EvalResult, evaluatePairs } from "./train/evaluate.js";
+export {
+  decodeAll,
+  type EvalOptions,
+  type EvalResult,
+  evaluatePairs,
+  type TranslationModel,
+} from "./train/evaluate.js";
 export { VERSION } from "./version.js";
 export * from "./viz/index.js";

@@ -44,8 +44,11 @@ export {
 } from "./train/tasks.js";
 export {
   type CheckpointMeta,
+  type CheckpointModelMeta,
   type EpochSummary,
   loadModel,
+  modelTitle,
+  type SchedulerMeta,
   type TrainOptions,
   type TrainResult,
   tokenizersOf,

@@ -24,11 +24,15 @@ import {
   type Seq2Seq,
   type StepDecoder,
   setBackend,
+  setNumThreads,
+  TransformerModel,
+  type TranslationModel,
 } from "../index.js";
 import {
   type CheckpointMeta,
   loadModel,
   loadTask,
+  modelTitle,
   TASK_NAMES,
   type TaskData,
   tokenizersOf,
@@ -90,7 +94,7 @@ function checkpointDir(path: string): string {
 }
 
 interface Loaded {
-  model: Seq2Seq;
+  model: TranslationModel;
   meta: CheckpointMeta;
   tokenize: (s: string) => string[];
   detokenize: (t: string[]) => string;
@@ -127,6 +131,34 @@ function alignmentMap(
   });
 }
 
+/**
+ * A transformer's cross-attention for a decoded output, every decoder layer and head: [layer][head][row]
+ * [source position], rows = the output tokens then <eos> (first `rows` of them) — the teacher-forced
+ * forward over <sos> + output, which equals the cached decoding step by step. Null for an LSTM model
+ * (its one attention map is the alignment).
+ */
+function transformerLayerWeights(
+  model: TranslationModel,
+  srcIds: number[],
+  outIds: number[],
+  rows: number,
+): number[][][][] | null {
+  if (!(model instanceof TransformerModel)) return null;
+  const tgtIn = [data.SOS, ...outIds].slice(0, rows);
+  const r = model.forward(srcIds, [srcIds.length], tgtIn, 1, srcIds.length, tgtIn.length, {
+    needWeights: true,
+  });
+  const S = srcIds.length;
+  const T = tgtIn.length;
+  return r.layerWeights.map((w) => {
+    const H = w.shape[1];
+    const d = w.data;
+    return Array.from({ length: H }, (_, hh) =>
+      Array.from({ length: T }, (_, t) => Array.from(d.subarray((hh * T + t) * S, (hh * T + t + 1) * S))),
+    );
+  });
+}
+
 const program = new Command();
 program
   .name("qkv")
@@ -151,7 +183,11 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
   )
   .option("--embed <n>", "embedding size", int("--embed", 1), 64)
   .option("--hidden <n>", "encoder hidden size per direction", int("--hidden", 1), 128)
-  .option("--layers <n>", "encoder layers", int("--layers", 1), 1)
+  .option(
+    "--layers <n>",
+    "encoder layers (seq2seq, default 1); encoder and decoder layers each (transformer, default 2)",
+    int("--layers", 1),
+  )
   .option("--dropout <p>", "dropout", num("--dropout", "[0,1)"), 0.1)
   .option("--label-smoothing <e>", "label smoothing", num("--label-smoothing", "[0,1)"), 0)
   .option("--clip <x>", "gradient-norm clip (0 = off)", num("--clip", ">=0"), 1)
@@ -184,12 +220,38 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
     "BPE: ids per side, 4 special + 256 byte tokens included (default 8000)",
     int("--vocab-size"),
   )
+  // ---- Transformer and schedule options (wire branch) ----
+  .addOption(
+    new Option("--arch <kind>", "model: LSTM encoder–decoder or Transformer")
+      .choices(["seq2seq", "transformer"])
+      .default("seq2seq"),
+  )
+  .option("--d-model <n>", "transformer: d_model (default 64)", int("--d-model", 1))
+  .option("--heads <n>", "transformer: attention heads (default 4)", int("--heads", 1))
+  .option("--ff <n>", "transformer: feed-forward size (default 4·d_model)", int("--ff", 1))
+  .addOption(
+    new Option("--activation <fn>", "transformer: feed-forward activation").choices(["relu", "gelu"]),
+  )
+  .option("--norm-first", "transformer: pre-norm layers (default post-norm, as the paper)")
+  .addOption(
+    new Option(
+      "--schedule <kind>",
+      "learning rate: constant, or noam (warmup then 1/√step; --lr is its factor, default 1)",
+    )
+      .choices(["constant", "noam"])
+      .default("constant"),
+  )
+  .option("--warmup <n>", "noam: warmup steps (default 4000)", int("--warmup", 1))
+  .option("--threads <n>", "kernel threads (default: every core)", int("--threads", 1))
+  // ---- end of Transformer and schedule options ----
   .option("--backend <name>", "kernel backend: auto, reference, wasm", "auto")
   .option("--json", "print the result as JSON")
   .option("--quiet", "no progress output")
   .action(async (o) => {
     try {
       await chooseBackend(o.backend);
+      if (o.threads !== undefined) await setNumThreads(o.threads);
+      const transformer = o.arch === "transformer";
       const t0 = Date.now();
       const own = ownDataTask(o); // the files task and its files, or --task
       o.task = own.task;
@@ -206,7 +268,24 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
           vocabSize: o.vocabSize,
         },
         attention: o.attention as AttentionKind,
-        model: { embedDim: o.embed, hiddenSize: o.hidden, encoderLayers: o.layers, dropout: o.dropout },
+        model: { embedDim: o.embed, hiddenSize: o.hidden, encoderLayers: o.layers ?? 1, dropout: o.dropout },
+        // ---- Transformer and schedule (wire branch) ----
+        arch: o.arch,
+        transformer: transformer
+          ? {
+              dModel: o.dModel,
+              nhead: o.heads,
+              numEncoderLayers: o.layers,
+              numDecoderLayers: o.layers,
+              dimFeedforward: o.ff,
+              dropout: o.dropout,
+              activation: o.activation,
+              normFirst: o.normFirst,
+            }
+          : undefined,
+        schedule: o.schedule,
+        warmup: o.warmup,
+        // ---- end ----
         epochs: o.epochs,
         batchSize: o.batchSize,
         lr: o.lr,
@@ -222,7 +301,8 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
       });
       const result = {
         task: o.task,
-        attention: o.attention,
+        arch: o.arch,
+        attention: transformer ? null : o.attention,
         backend: getBackend(),
         parameters: r.model.numParameters,
         steps: r.steps,
@@ -339,7 +419,12 @@ withScoreOptions(program.command("eval")) // --hyp/--ref: score any system's out
   )
   .option("--model <dir>", "checkpoint folder")
   .option("--checkpoint <name>", "best or last", "best")
-  .addOption(new Option("--split <part>", "which part").choices(["valid", "test"]).default("test"))
+  .addOption(
+    new Option("--split <part>", "which part (flores, tico: extra test sets of tatoeba-hin-std)")
+      .choices(["valid", "test", "flores", "tico"])
+      .default("test"),
+  )
+  .option("--threads <n>", "kernel threads (default: every core)", int("--threads", 1))
   .option("--beam <n>", "beam size (1 = greedy)", int("--beam", 1, MAX_BEAM), 1)
   .option("--data <dir>", "data folder")
   .option("--limit <n>", "evaluate at most n pairs", int("--limit", 1))
@@ -372,7 +457,16 @@ withScoreOptions(program.command("eval")) // --hyp/--ref: score any system's out
         }
       }
       const { srcVocab, tgtVocab } = vocabsOf(m.meta);
-      const part = task[o.split as "valid" | "test"];
+      // ---- extra evaluation sets (wire branch) ----
+      if (o.threads !== undefined) await setNumThreads(o.threads);
+      const isExtra = o.split === "flores" || o.split === "tico";
+      if (isExtra && !Object.hasOwn(task.extra, o.split)) {
+        throw new Error(
+          `task "${m.meta.task}" has no ${o.split} set (--split flores and tico are for tatoeba-hin-std models)`,
+        );
+      }
+      const part = isExtra ? task.extra[o.split] : task[o.split as "valid" | "test"];
+      // ---- end ----
       const pairs = o.limit !== undefined ? part.slice(0, o.limit) : part;
       if (pairs.length === 0) throw new Error(`the ${o.split} part of task "${m.meta.task}" has no pairs`);
       const t0 = Date.now();
@@ -382,6 +476,7 @@ withScoreOptions(program.command("eval")) // --hyp/--ref: score any system's out
         beamSize: o.beam,
         maxTargetLength,
         words: m.words,
+        detokenize: m.detokenize,
       });
       const seconds = (Date.now() - t0) / 1000;
       if (o.plot) {
@@ -397,7 +492,7 @@ withScoreOptions(program.command("eval")) // --hyp/--ref: score any system's out
             },
           ],
           {
-            title: `${m.meta.task} (${m.meta.config.attention})`,
+            title: `${m.meta.task} (${modelTitle(m.meta)})`,
             xLabel: "target length",
             yLabel: "accuracy",
             yRange: [0, 1],
@@ -407,20 +502,24 @@ withScoreOptions(program.command("eval")) // --hyp/--ref: score any system's out
       }
       const summary = {
         task: m.meta.task,
-        attention: m.meta.config.attention,
+        attention: modelTitle(m.meta),
         split: o.split,
         count: r.count,
         exactMatch: r.exactMatch,
         tokenAccuracy: r.tokenAccuracy,
         bleu: r.bleu,
+        // sacreBLEU's scores (13a BLEU, chrF2) of the detokenized output against the raw references.
+        sacrebleu: r.sacre ? { bleu: r.sacre.bleu, chrf: r.sacre.chrf } : null,
         byLength: r.byLength,
         seconds,
       };
       if (o.json) console.log(JSON.stringify(summary, null, 2));
       else {
         console.log(
-          `${m.meta.task} ${o.split} (${r.count} pairs, ${m.meta.config.attention}): exact match ${(100 * r.exactMatch).toFixed(2)}%, ` +
-            `token accuracy ${(100 * r.tokenAccuracy).toFixed(2)}%, BLEU ${r.bleu.toFixed(2)} (${seconds.toFixed(1)} s)`,
+          `${m.meta.task} ${o.split} (${r.count} pairs, ${modelTitle(m.meta)}): exact match ${(100 * r.exactMatch).toFixed(2)}%, ` +
+            `token accuracy ${(100 * r.tokenAccuracy).toFixed(2)}%, BLEU ${r.bleu.toFixed(2)}` +
+            (r.sacre ? `; sacreBLEU ${r.sacre.bleu.toFixed(2)}, chrF ${r.sacre.chrf.toFixed(2)}` : "") +
+            ` (${seconds.toFixed(1)} s)`,
         );
         if (o.plot) console.log(`plot written to ${o.plot}`);
       }
@@ -439,7 +538,10 @@ program
   .option("--html <file>", "write a self-contained HTML page with the map (hover shows each weight)")
   .addOption(new Option("--color <mode>", "heatmap colours").choices(["truecolor", "256", "none"]))
   .option("--backend <name>", "kernel backend", "auto")
-  .option("--json", "print the tokens, translation and attention weights (rows: output steps) as JSON")
+  .option(
+    "--json",
+    "print the tokens, translation and attention weights (rows: output steps) as JSON; a transformer's: every decoder layer's cross-attention per head too",
+  )
   .argument("<sentence>")
   .action(async (sentence: string, o) => {
     try {
@@ -451,7 +553,7 @@ program
         throw new Error(`the sentence ${JSON.stringify(sentence)} is empty: nothing to attend to`);
       const [h] = decodeAll(m.model, [srcVocab.encode(src)], { maxTargetLength: m.meta.maxTargetLength });
       if (!h.alignment.length)
-        throw new Error(`this model has no attention (attention "${m.meta.config.attention}")`);
+        throw new Error(`this model has no attention (attention "${modelTitle(m.meta)}")`);
       const out = tgtVocab.decode(h.tokens);
       const rows = h.alignment.slice(0, out.length + 1);
       const rowLabels = [...out, "<eos>"].slice(0, rows.length);
@@ -464,12 +566,15 @@ program
         const result = {
           sentence,
           task: m.meta.task,
-          attention: m.meta.config.attention,
+          attention: "attention" in m.meta.config ? m.meta.config.attention : "transformer",
+          model: modelTitle(m.meta),
           sourceTokens: src,
           tokens: out,
           translation: m.detokenize(out),
           rowLabels,
           weights: rows,
+          // A transformer's: every decoder layer's cross-attention per head (null for an LSTM model).
+          layers: transformerLayerWeights(m.model, srcVocab.encode(src), h.tokens, rows.length),
         };
         console.log(JSON.stringify(result, null, 2));
       } else {
@@ -498,7 +603,7 @@ program
         say(`PNG written to ${o.png}`);
       }
       if (o.html) {
-        const title = `${m.meta.task} (${m.meta.config.attention}): ${sentence}`;
+        const title = `${m.meta.task} (${modelTitle(m.meta)}): ${sentence}`;
         await writeFileAtomic(
           o.html,
           attentionReportHtml([{ title, weights: rows, rowLabels, colLabels: src }], { title }),
@@ -521,6 +626,11 @@ program
   .action(async (o) => {
     try {
       const m = await load(o.model, o.checkpoint);
+      if (m.model instanceof TransformerModel) {
+        throw new Error(
+          `ONNX export covers the LSTM seq2seq models; ${o.model} holds a ${modelTitle(m.meta)} (not exported yet)`,
+        );
+      }
       const { encoder, step, signature } = await exportSeq2SeqOnnx(m.model);
       const base = o.onnx.replace(/\.onnx$/, "");
       const files = { encoder: o.onnx, step: `${base}.step.onnx`, manifest: `${base}.json` };

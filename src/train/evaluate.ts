@@ -2,19 +2,31 @@
  * Evaluation of a seq2seq model on token pairs: decode (greedy or beam) in batches, then exact match,
  * token accuracy, accuracy by target length and corpus BLEU (sacreBLEU-identical, tokenize "none"
  * over our own word tokens, so BLEU is on the task's word tokenization — for BPE models too, whose
- * pieces `words` turns back into words).
+ * pieces `words` turns back into words); with `detokenize`, also sacreBLEU's BLEU and chrF of the
+ * detokenized output against the raw reference text, as `sacrebleu` scores a system's output file.
  */
 import { type Batch, EOS, makeBatches, type Vocab } from "../data/index.js";
-import { beamSearch, greedyDecode, type Hypothesis } from "../decode/index.js";
-import { accuracyByLength, corpusBleu, exactMatch, tokenAccuracy } from "../eval/index.js";
+import { beamSearch, greedyDecode, type Hypothesis, type StepDecoder } from "../decode/index.js";
+import { accuracyByLength, corpusBleu, corpusChrf, exactMatch, tokenAccuracy } from "../eval/index.js";
 import type { Seq2Seq } from "../models/seq2seq/index.js";
+import type { TransformerModel } from "../models/transformer/index.js";
 import type { TokenPair } from "./tasks.js";
+
+/** The translation models training, decoding and evaluation accept (one step-decoder interface). */
+export type TranslationModel = Seq2Seq | TransformerModel;
 
 export interface EvalResult {
   count: number;
   exactMatch: number;
   tokenAccuracy: number;
   bleu: number;
+  /**
+   * With `detokenize` and pairs that carry their raw text: sacreBLEU's corpus BLEU (13a) and chrF2 of
+   * the detokenized outputs against the raw references — what `sacrebleu ref < hyp` prints.
+   */
+  sacre?: { bleu: number; chrf: number };
+  /** The detokenized outputs (with `detokenize`), in input order. */
+  translations?: string[];
   byLength: { length: number; count: number; exactMatch: number; tokenAccuracy: number }[];
   /** Decoded output words per pair (`words` of the output tokens), in input order. */
   hypotheses: string[][];
@@ -35,11 +47,13 @@ export interface EvalOptions {
   onProgress?: (done: number, total: number) => void;
   /** Output tokens → the words the metrics count (default: the tokens; `Tokenizer.words` for BPE). */
   words?: (tokens: string[]) => string[];
+  /** Output tokens → text (the tokenizer's); enables `sacre` scores on pairs with raw text. */
+  detokenize?: (tokens: string[]) => string;
 }
 
 /** Decodes padded batches of source ids; returns hypotheses in the order of `srcIds`. */
 export function decodeAll(
-  model: Seq2Seq,
+  model: TranslationModel,
   srcIds: number[][],
   { beamSize = 1, batchSize = 64, maxLength, maxTargetLength = 0, onProgress }: EvalOptions = {},
 ): Hypothesis[] {
@@ -57,10 +71,11 @@ export function decodeAll(
   for (const b of batches) {
     const maxLen = maxLength ?? Math.max(Math.max(...b.srcLengths) * 2 + 10, maxTargetLength * 2 + 10);
     const opts = { maxLength: maxLen, eos: EOS };
+    const decoder = model as StepDecoder<unknown>;
     const hyps =
       beamSize > 1
-        ? beamSearch(model, b.src, b.B, b.S, b.srcLengths, { ...opts, beamSize })
-        : greedyDecode(model, b.src, b.B, b.S, b.srcLengths, opts);
+        ? beamSearch(decoder, b.src, b.B, b.S, b.srcLengths, { ...opts, beamSize })
+        : greedyDecode(decoder, b.src, b.B, b.S, b.srcLengths, opts);
     hyps.forEach((h, i) => {
       out[b.indices[i]] = h;
     });
@@ -72,7 +87,7 @@ export function decodeAll(
 }
 
 export function evaluatePairs(
-  model: Seq2Seq,
+  model: TranslationModel,
   pairs: readonly TokenPair[],
   srcVocab: Vocab,
   tgtVocab: Vocab,
@@ -95,11 +110,23 @@ export function evaluatePairs(
           { tokenize: "none" },
         ).score
       : 0;
+  let sacre: EvalResult["sacre"];
+  let translations: string[] | undefined;
+  if (opts.detokenize) {
+    const detok = opts.detokenize;
+    translations = hyps.map((h) => detok(tgtVocab.decode(h.tokens)));
+    if (pairs.every((p) => p.text !== undefined)) {
+      const raw = [pairs.map((p) => (p.text as { tgt: string }).tgt)];
+      sacre = { bleu: corpusBleu(translations, raw).score, chrf: corpusChrf(translations, raw).score };
+    }
+  }
   return {
     count: pairs.length,
     exactMatch: exactMatch(hypTokens, refs),
     tokenAccuracy: tokenAccuracy(hypTokens, refs),
     bleu,
+    sacre,
+    translations,
     byLength: accuracyByLength(hypTokens, refs),
     hypotheses: hypTokens,
     alignments: hyps.map((h) => h.alignment),

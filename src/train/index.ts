@@ -6,7 +6,13 @@ export {
   SAVE_DELAY_ENV,
   saveCheckpoint,
 } from "./checkpoint.js";
-export { decodeAll, type EvalOptions, type EvalResult, evaluatePairs } from "./evaluate.js";
+export {
+  decodeAll,
+  type EvalOptions,
+  type EvalResult,
+  evaluatePairs,
+  type TranslationModel,
+} from "./evaluate.js";
 export { createProgress, type Progress, type ProgressValues } from "./progress.js";
 export {
   loadTask,
@@ -22,8 +28,11 @@ export {
 } from "./tasks.js";
 export {
   type CheckpointMeta,
+  type CheckpointModelMeta,
   type EpochSummary,
   loadModel,
+  modelTitle,
+  type SchedulerMeta,
   type TrainOptions,
   type TrainResult,
   tokenizersOf,
@@ -32,7 +41,9 @@ export {
 } from "./trainer.js";
 export {
   checkModelFits,
+  checkTransformerFits,
   seq2seqParameterCount,
+  transformerParameterCount,
   validateCheckpointMeta,
   validateTrainOptions,
 } from "./validate.js";

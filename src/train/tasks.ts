@@ -9,11 +9,13 @@
  *                                                    (aligned lines) or `tsvFile`; valid from files or
  *                                                    a held-out fraction (own-data.ts)
  */
+import { join } from "node:path";
 import { loadScan, loadTatoeba } from "../data/files.js";
 import {
   BpeTokenizer,
   detokenize,
   mulberry32,
+  normalizeSentence,
   type ScanSplit,
   shuffleInPlace,
   splitBySource,
@@ -23,12 +25,16 @@ import {
   type Vocab,
   WordTokenizer,
 } from "../data/index.js";
+import { readParallel } from "../data/parallel.js";
+import { dataDir } from "../data/paths.js";
 import { FILES_TASK, type FilesTaskOptions } from "./own-data.js";
 import { checkOption } from "./validate.js";
 
 export interface TokenPair {
   src: string[];
   tgt: string[];
+  /** The pair as raw text (the reference sacreBLEU-style metrics score against). */
+  text?: { src: string; tgt: string };
 }
 
 export interface TaskData {
@@ -36,6 +42,8 @@ export interface TaskData {
   train: TokenPair[];
   valid: TokenPair[];
   test: TokenPair[];
+  /** Further evaluation sets by name (e.g. tatoeba-hin-std: flores, tico); empty for most tasks. */
+  extra: Record<string, TokenPair[]>;
   /** How source / target text becomes tokens and ids (word or BPE, learned from the training part). */
   srcTokenizer: Tokenizer;
   tgtTokenizer: Tokenizer;
@@ -53,6 +61,7 @@ export const TASK_NAMES = [
   "scan-length",
   "scan-addprim_jump",
   "tatoeba-hin",
+  "tatoeba-hin-std",
   "tatoeba-fra",
   "tatoeba-deu",
   "reverse",
@@ -110,7 +119,7 @@ const WORDS: TextTokenizer = {
 
 /** A sentence pair as text (tokenized by `finish`, with the task's tokenizer). */
 type TextPair = { src: string; tgt: string };
-type Parts = { train: TextPair[]; valid: TextPair[]; test: TextPair[] };
+type Parts = { train: TextPair[]; valid: TextPair[]; test: TextPair[]; extra?: Record<string, TextPair[]> };
 
 /** One task: where its pairs come from, how its text is tokenized, and which score picks `best`. */
 export interface TaskSpec {
@@ -149,12 +158,15 @@ function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenize
     tok,
   );
   const conv = (ps: TextPair[]): TokenPair[] =>
-    ps.map((p) => ({ src: srcTokenizer.tokenize(p.src), tgt: tgtTokenizer.tokenize(p.tgt) }));
+    ps.map((p) => ({ src: srcTokenizer.tokenize(p.src), tgt: tgtTokenizer.tokenize(p.tgt), text: p }));
+  const extra: Record<string, TokenPair[]> = {};
+  for (const [k, ps] of Object.entries(parts.extra ?? {})) extra[k] = conv(ps);
   return {
     name,
     train: conv(train),
     valid: conv(parts.valid),
     test: conv(parts.test),
+    extra,
     srcTokenizer,
     tgtTokenizer,
     srcVocab: srcTokenizer.vocab,
@@ -205,6 +217,49 @@ function tatoeba(lang: TatoebaLang, opts: TaskOptions): Parts {
   return { train: conv(split.train), valid: conv(split.valid), test: conv(split.test) };
 }
 
+// ---- tatoeba-hin-std: the standard Tatoeba test set, FLORES-200 and TICO-19 (wire branch) ----
+
+/** Validation share of tatoeba-hin-std (by unique English sentence). */
+export const STD_VALID_FRACTION = 0.075;
+
+/** The evaluation sets of tatoeba-hin-std beyond valid and test: folder and file names in the data folder. */
+export const STD_EXTRA_SETS = {
+  flores: { dir: "flores200-devtest-eng-hin", src: "devtest.en", tgt: "devtest.hi" },
+  tico: { dir: "tico19-test-eng-hin", src: "test.en", tgt: "test.hi" },
+} as const;
+
+/**
+ * English → Hindi with the standard test set: train on all of tatoeba-eng-hin/hin.txt but a validation
+ * part (7.5 % of its unique English sentences); test = the Tatoeba Challenge test set
+ * (tatoeba-test-eng-hin, v2021-08-07) keeping only the pairs whose English sentence (NFC, case- and
+ * space-normalised) is not in hin.txt, so no test sentence was seen in training; `extra` holds
+ * FLORES-200 devtest and TICO-19 test (out of domain).
+ */
+function tatoebaStd(opts: TaskOptions): Parts {
+  const pairs = loadTatoeba("hin", opts.dataDir);
+  const split = splitBySource(pairs, { valid: STD_VALID_FRACTION, test: 0, seed: opts.seed ?? 1 });
+  const conv = (ps: typeof pairs) => ps.map((p) => ({ src: p.source, tgt: p.target }));
+  const seen = new Set(pairs.map((p) => normalizeSentence(p.source)));
+  const root = dataDir(opts.dataDir);
+  const read = (dir: string, src: string, tgt: string): TextPair[] =>
+    readParallel(join(root, dir, src), join(root, dir, tgt)).map((p) => ({ src: p.source, tgt: p.target }));
+  const test = read("tatoeba-test-eng-hin", "test.en", "test.hi").filter(
+    (p) => !seen.has(normalizeSentence(p.src)),
+  );
+  const extra: Record<string, TextPair[]> = {};
+  for (const [name, f] of Object.entries(STD_EXTRA_SETS)) extra[name] = read(f.dir, f.src, f.tgt);
+  return { train: conv(split.train), valid: conv(split.valid), test, extra };
+}
+
+const tatoebaStdTask: TaskSpec = {
+  description:
+    "Tatoeba English → Hindi; test: the standard Tatoeba test set minus sentences in hin.txt; extra: flores, tico",
+  read: tatoebaStd,
+  tokenizer: WORDS,
+  metric: "bleu",
+};
+// ---- end of tatoeba-hin-std ----
+
 const scanTask = (split: ScanSplit): TaskSpec => ({
   description: `SCAN ${split} split (Lake & Baroni 2018)`,
   read: (o) => scan(split, o),
@@ -232,6 +287,7 @@ export const TASKS: Readonly<Record<TaskName, TaskSpec>> = {
   "scan-length": scanTask("length"),
   "scan-addprim_jump": scanTask("addprim_jump"),
   "tatoeba-hin": tatoebaTask("hin", "Hindi"),
+  "tatoeba-hin-std": tatoebaStdTask,
   "tatoeba-fra": tatoebaTask("fra", "French"),
   "tatoeba-deu": tatoebaTask("deu", "German"),
   reverse: syntheticTask("reverse"),

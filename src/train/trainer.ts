@@ -18,16 +18,20 @@ import {
 } from "../data/index.js";
 import { type DirLock, lockDir } from "../io/lock.js";
 import { type AttentionKind, Seq2Seq, type Seq2SeqConfig } from "../models/seq2seq/index.js";
+import { TransformerModel, type TransformerModelConfig } from "../models/transformer/index.js";
 import { Adam, clipGradNorm, crossEntropy } from "../nn/index.js";
+import { NoamLR } from "../nn/optim/lr-scheduler.js";
 import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
 import { getRngState, manualSeed, reshape, setRngState, type Tensor, tensor } from "../tensor/index.js";
 import { cleanCheckpointDir, deleteCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { type EvalResult, evaluatePairs } from "./evaluate.js";
+import { type EvalResult, evaluatePairs, type TranslationModel } from "./evaluate.js";
 import { createProgress } from "./progress.js";
 import { loadTask, type TaskData, type TaskOptions, taskSpec } from "./tasks.js";
 import {
   checkFiniteWeights,
   checkModelFits,
+  checkTransformerFits,
+  checkTransformerWeightsMatchConfig,
   checkWeightsMatchConfig,
   validateCheckpointMeta,
   validateTrainOptions,
@@ -36,8 +40,19 @@ import {
 export interface TrainOptions {
   task: string;
   taskOptions?: TaskOptions;
+  /** "seq2seq" (default): the LSTM encoder–decoder (`model`, `attention`); "transformer": `transformer`. */
+  arch?: "seq2seq" | "transformer";
   model?: Omit<Seq2SeqConfig, "srcVocabSize" | "tgtVocabSize">;
   attention?: AttentionKind;
+  /** The Transformer's configuration (arch "transformer"); vocabulary sizes come from the task. */
+  transformer?: Omit<TransformerModelConfig, "srcVocabSize" | "tgtVocabSize">;
+  /**
+   * "constant" (default): Adam at `lr`; "noam": `NoamLR` (Vaswani et al. 2017, eq. 3) with `warmup`
+   * steps (default 4000) and d = the Transformer's dModel (seq2seq: the peak is `lr` at step `warmup`):
+   * `lr` is then the factor η₀ (default 1, the paper's), stepped after every optimizer step.
+   */
+  schedule?: "constant" | "noam";
+  warmup?: number;
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -69,7 +84,7 @@ export interface EpochSummary {
 }
 
 export interface TrainResult {
-  model: Seq2Seq;
+  model: TranslationModel;
   task: TaskData;
   history: EpochSummary[];
   best: { epoch: number; score: number };
@@ -77,10 +92,25 @@ export interface TrainResult {
   steps: number;
 }
 
-export interface CheckpointMeta {
-  kind: "seq2seq";
-  config: Seq2SeqConfig;
+/** What a checkpoint's JSON says about its model: an LSTM seq2seq or a Transformer, and its config. */
+export type CheckpointModelMeta =
+  | { kind: "seq2seq"; config: Seq2SeqConfig }
+  | { kind: "transformer"; config: TransformerModelConfig };
+
+/** The learning-rate schedule's state, in `last` (exact --resume). */
+export interface SchedulerMeta {
+  kind: "noam";
+  warmup: number;
+  lastEpoch: number;
+  baseLrs: number[];
+}
+
+export type CheckpointMeta = CheckpointModelMeta & CheckpointMetaBase;
+
+export interface CheckpointMetaBase {
   task: string;
+  /** The lr schedule's state (absent: constant lr). */
+  scheduler?: SchedulerMeta;
   taskOptions: TaskOptions;
   srcVocab: string[];
   tgtVocab: string[];
@@ -153,7 +183,7 @@ function scoreOf(task: string, v: EpochSummary["valid"]): number {
 }
 
 /** Loads weights into a model, naming the checkpoint file when they do not fit it. */
-function loadWeights(model: Seq2Seq, weights: Record<string, Tensor>, file: string): void {
+function loadWeights(model: TranslationModel, weights: Record<string, Tensor>, file: string): void {
   checkFiniteWeights(weights, file);
   try {
     model.loadStateDict(weights);
@@ -166,15 +196,41 @@ function loadWeights(model: Seq2Seq, weights: Record<string, Tensor>, file: stri
 export async function loadModel(
   path: string,
   name = "best",
-): Promise<{ model: Seq2Seq; meta: CheckpointMeta }> {
+): Promise<{ model: TranslationModel; meta: CheckpointMeta }> {
   const ck = await loadCheckpoint<CheckpointMeta>(path, name);
   const file = path.endsWith(".json") ? path : join(path, `${name}.json`);
   validateCheckpointMeta(ck.meta, file);
-  checkWeightsMatchConfig(ck.model, ck.meta.config, file);
-  const model = new Seq2Seq(ck.meta.config);
+  const model = buildModel(ck.meta, ck.model, file);
   loadWeights(model, ck.model, file);
   model.eval();
   return { model, meta: ck.meta };
+}
+
+/** The model a (validated) checkpoint describes, its weights checked against the config first. */
+function buildModel(m: CheckpointModelMeta, weights: Record<string, Tensor>, file: string): TranslationModel {
+  if (m.kind === "transformer") {
+    checkTransformerWeightsMatchConfig(weights, m.config, file);
+    return new TransformerModel(m.config);
+  }
+  checkWeightsMatchConfig(weights, m.config, file);
+  return new Seq2Seq(m.config);
+}
+
+/** The model a training run builds: its checkpoint kind and config (vocabulary sizes from the task). */
+function modelMetaOf(opts: TrainOptions, task: TaskData): CheckpointModelMeta {
+  const sizes = { srcVocabSize: task.srcVocab.size, tgtVocabSize: task.tgtVocab.size };
+  if ((opts.arch ?? "seq2seq") === "transformer") {
+    const config: TransformerModelConfig = { ...opts.transformer, ...sizes };
+    checkTransformerFits("train", config, 4, "the model");
+    return { kind: "transformer", config };
+  }
+  const config: Seq2SeqConfig = {
+    ...opts.model,
+    attention: opts.attention ?? opts.model?.attention ?? "luong-general",
+    ...sizes,
+  };
+  checkModelFits("train", config, 4, "the model");
+  return { kind: "seq2seq", config };
 }
 
 /**
@@ -219,16 +275,29 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
   if (task.valid.length === 0) {
     throw new Error(`train: task "${opts.task}" has no validation pairs (too little data?)`);
   }
-  const config: Seq2SeqConfig = {
-    ...opts.model,
-    attention: opts.attention ?? opts.model?.attention ?? "luong-general",
-    srcVocabSize: task.srcVocab.size,
-    tgtVocabSize: task.tgtVocab.size,
-  };
-  checkModelFits("train", config, 4, "the model");
-  const model = new Seq2Seq(config);
+  if (opts.arch !== undefined && opts.arch !== "seq2seq" && opts.arch !== "transformer") {
+    throw new Error(
+      `train: arch (--arch) must be "seq2seq" or "transformer", got ${JSON.stringify(opts.arch)}`,
+    );
+  }
+  if (opts.schedule !== undefined && opts.schedule !== "constant" && opts.schedule !== "noam") {
+    throw new Error(
+      `train: schedule (--schedule) must be "constant" or "noam", got ${JSON.stringify(opts.schedule)}`,
+    );
+  }
+  const modelMeta = modelMetaOf(opts, task);
+  const model: TranslationModel =
+    modelMeta.kind === "transformer" ? new TransformerModel(modelMeta.config) : new Seq2Seq(modelMeta.config);
   const params = model.parameters();
-  const optimizer = new Adam(params, { lr: opts.lr ?? 1e-3 });
+  const noam = opts.schedule === "noam";
+  const optimizer = new Adam(params, { lr: opts.lr ?? (noam ? 1 : 1e-3) });
+  const warmup = opts.warmup ?? 4000;
+  const scheduler = noam
+    ? new NoamLR(optimizer, {
+        warmupSteps: warmup,
+        dModel: model instanceof TransformerModel ? model.config.dModel : undefined,
+      })
+    : null;
   let startEpoch = 0;
   let startBatch = 0;
   let step = 0;
@@ -247,6 +316,16 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
     validateCheckpointMeta(m, file, { forResume: true });
     if (m.task !== opts.task)
       throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
+    if ((m.kind ?? "seq2seq") !== modelMeta.kind) {
+      throw new Error(
+        `train: --resume: the checkpoint holds a ${m.kind ?? "seq2seq"} model, not a ${modelMeta.kind} (--arch ${m.kind ?? "seq2seq"})`,
+      );
+    }
+    if ((m.scheduler?.kind ?? "constant") !== (opts.schedule ?? "constant")) {
+      throw new Error(
+        `train: --resume: the run being resumed used --schedule ${m.scheduler?.kind ?? "constant"}, not ${opts.schedule ?? "constant"}`,
+      );
+    }
     const sameTokenizers = (["srcTokenizer", "tgtTokenizer"] as const).every(
       (k) => !m[k] || JSON.stringify(m[k]) === JSON.stringify(task[k].toJSON()),
     );
@@ -254,16 +333,21 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
       throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
     }
     try {
-      checkWeightsMatchConfig(ck.model, config, file);
+      buildModel(modelMeta, ck.model, file);
     } catch (e) {
       throw new Error(
-        `train: --resume: ${(e as Error).message}; give the same model options (--attention, --embed, --hidden, --layers) as the run being resumed`,
+        `train: --resume: ${(e as Error).message}; give the same model options (--arch, --attention, --embed, --hidden, --layers, --d-model, --heads, --ff) as the run being resumed`,
       );
     }
     loadWeights(model, ck.model, file);
     optimizer.loadStateDict(unpackOptimizer(ck.optimizer ?? {}, m.optimizer));
     // A learning rate given on resume replaces the checkpoint's (and is what last.json records).
-    if (opts.lr !== undefined && optimizer.lrs.some((lr) => lr !== opts.lr)) {
+    if (scheduler && m.scheduler) {
+      // The schedule continues where it stopped; a given --lr replaces its factor.
+      const baseLrs =
+        opts.lr !== undefined ? m.scheduler.baseLrs.map(() => opts.lr as number) : m.scheduler.baseLrs;
+      scheduler.loadStateDict({ lastEpoch: m.scheduler.lastEpoch, baseLrs });
+    } else if (opts.lr !== undefined && optimizer.lrs.some((lr) => lr !== opts.lr)) {
       if (!opts.quiet)
         process.stderr.write(`resume: learning rate ${optimizer.lrs[0]} → ${opts.lr} (--lr)\n`);
       optimizer.setLr(opts.lr);
@@ -297,10 +381,11 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
     lock?.check();
     const { tensors, json } = packOptimizer(optimizer.stateDict());
     const { onEpoch: _o, quiet: _q, ...trainOptions } = opts;
+    const sd = scheduler?.stateDict();
     const meta: CheckpointMeta = {
-      kind: "seq2seq",
-      config,
+      ...modelMeta,
       task: opts.task,
+      scheduler: sd ? { kind: "noam", warmup, lastEpoch: sd.lastEpoch, baseLrs: sd.baseLrs } : undefined,
       taskOptions,
       srcVocab: task.srcVocab.toJSON().tokens,
       tgtVocab: task.tgtVocab.toJSON().tokens,
@@ -350,6 +435,7 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
         loss.backward();
         if (opts.clip !== 0) clipGradNorm(params, opts.clip ?? 1);
         optimizer.step();
+        scheduler?.step();
         step++;
         const lv = loss.item();
         if (!Number.isFinite(lv)) throw new Error(`train: loss became ${lv} at step ${step} (lower --lr?)`);
@@ -402,6 +488,18 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
     process.removeListener("SIGINT", onSigint);
   }
   return { model, task, history, best, interrupted, steps: step };
+}
+
+/**
+ * A short name of a checkpoint's model for titles: the LSTM's attention kind, or "transformer L×H"
+ * (encoder layers × heads) with d_model.
+ */
+export function modelTitle(meta: CheckpointModelMeta): string {
+  if (meta.kind === "transformer") {
+    const c = meta.config;
+    return `transformer ${c.numEncoderLayers ?? 2}×${c.nhead ?? 4} d${c.dModel ?? 64}`;
+  }
+  return meta.config.attention ?? "luong-general";
 }
 
 /** Rebuilds the vocabularies stored in a checkpoint. */

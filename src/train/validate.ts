@@ -10,6 +10,7 @@
  */
 import { totalmem } from "node:os";
 import { ATTENTION_KINDS, type Seq2SeqConfig } from "../models/seq2seq/index.js";
+import type { TransformerModelConfig } from "../models/transformer/index.js";
 import type { Tensor } from "../tensor/index.js";
 
 /** The rule an option's value must follow. */
@@ -65,6 +66,15 @@ export interface TrainNumbers {
   maxSteps?: number;
   validLimit?: number;
   model?: { embedDim?: number; hiddenSize?: number; encoderLayers?: number; dropout?: number };
+  transformer?: {
+    dModel?: number;
+    nhead?: number;
+    numEncoderLayers?: number;
+    numDecoderLayers?: number;
+    dimFeedforward?: number;
+    dropout?: number;
+  };
+  warmup?: number;
 }
 
 /** Validates the numeric options of `train()`. */
@@ -82,6 +92,19 @@ export function validateTrainOptions(o: TrainNumbers): void {
   checkOption(fn, "model.hiddenSize", "--hidden", o.model?.hiddenSize, "int>=1");
   checkOption(fn, "model.encoderLayers", "--layers", o.model?.encoderLayers, "int>=1");
   checkOption(fn, "model.dropout", "--dropout", o.model?.dropout, "fraction");
+  const t = o.transformer;
+  checkOption(fn, "transformer.dModel", "--d-model", t?.dModel, "int>=1");
+  checkOption(fn, "transformer.nhead", "--heads", t?.nhead, "int>=1");
+  checkOption(fn, "transformer.numEncoderLayers", "--layers", t?.numEncoderLayers, "int>=1");
+  checkOption(fn, "transformer.numDecoderLayers", "--layers", t?.numDecoderLayers, "int>=1");
+  checkOption(fn, "transformer.dimFeedforward", "--ff", t?.dimFeedforward, "int>=1");
+  checkOption(fn, "transformer.dropout", "--dropout", t?.dropout, "fraction");
+  if (t && (t.dModel ?? 64) % (t.nhead ?? 4) !== 0) {
+    throw new Error(
+      `${fn}: transformer.dModel (--d-model) ${t.dModel ?? 64} must be a multiple of transformer.nhead (--heads) ${t.nhead ?? 4}`,
+    );
+  }
+  checkOption(fn, "warmup", "--warmup", o.warmup, "int>=1");
 }
 
 /**
@@ -216,6 +239,189 @@ function describe(v: unknown): string {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
+// ---- Transformer checkpoints (models/transformer), checked as strictly as seq2seq ones ----
+
+/** The Transformer config with TransformerModel's defaults (resolveTransformerConfig, without its checks). */
+function transformerDims(c: TransformerModelConfig) {
+  const d = c.dModel ?? 64;
+  return {
+    d,
+    nhead: c.nhead ?? 4,
+    Le: c.numEncoderLayers ?? 2,
+    Ld: c.numDecoderLayers ?? 2,
+    F: c.dimFeedforward ?? 4 * d,
+    positions: c.positions ?? "sinusoidal",
+    maxLength: c.maxLength ?? 256,
+    tie: c.tieOutput ?? true,
+  };
+}
+
+/**
+ * The weights of a `TransformerModel` with this config by their state-dict names, as shapes — computed,
+ * not allocated. `layers` caps the layers listed (the rest are alike). A tied output projection is
+ * saved under both `tgt_embed.weight` and `out.weight`.
+ */
+export function transformerParameterShapes(
+  config: TransformerModelConfig,
+  layers = Number.POSITIVE_INFINITY,
+): Record<string, number[]> {
+  const { d, Le, Ld, F, positions, maxLength } = transformerDims(config);
+  const shapes: Record<string, number[]> = Object.create(null);
+  shapes["src_embed.weight"] = [config.srcVocabSize, d];
+  shapes["tgt_embed.weight"] = [config.tgtVocabSize, d];
+  if (positions === "learned") shapes["pos_embed.weight"] = [maxLength, d];
+  const attn = (p: string) => {
+    shapes[`${p}.in_proj_weight`] = [3 * d, d];
+    shapes[`${p}.in_proj_bias`] = [3 * d];
+    shapes[`${p}.out_proj.weight`] = [d, d];
+    shapes[`${p}.out_proj.bias`] = [d];
+  };
+  const common = (p: string, norms: number) => {
+    shapes[`${p}.linear1.weight`] = [F, d];
+    shapes[`${p}.linear1.bias`] = [F];
+    shapes[`${p}.linear2.weight`] = [d, F];
+    shapes[`${p}.linear2.bias`] = [d];
+    for (let n = 1; n <= norms; n++) {
+      shapes[`${p}.norm${n}.weight`] = [d];
+      shapes[`${p}.norm${n}.bias`] = [d];
+    }
+  };
+  for (let l = 0; l < Math.min(Le, layers); l++) {
+    const p = `transformer.encoder.layers.${l}`;
+    attn(`${p}.self_attn`);
+    common(p, 2);
+  }
+  for (let l = 0; l < Math.min(Ld, layers); l++) {
+    const p = `transformer.decoder.layers.${l}`;
+    attn(`${p}.self_attn`);
+    attn(`${p}.multihead_attn`);
+    common(p, 3);
+  }
+  for (const side of ["encoder", "decoder"]) {
+    shapes[`transformer.${side}.norm.weight`] = [d];
+    shapes[`transformer.${side}.norm.bias`] = [d];
+  }
+  shapes["out.weight"] = [config.tgtVocabSize, d];
+  shapes["out.bias"] = [config.tgtVocabSize];
+  return shapes;
+}
+
+/** The exact number of parameters of a `TransformerModel` with this config (a tied weight once). */
+export function transformerParameterCount(config: TransformerModelConfig): number {
+  const { d, Le, Ld, tie } = transformerDims(config);
+  const one = transformerParameterShapes({ ...config, numEncoderLayers: 1, numDecoderLayers: 1 }, 1);
+  const count = (re: RegExp) =>
+    Object.entries(one)
+      .filter(([k]) => re.test(k))
+      .reduce((p, [, s]) => p + sizeOf(s), 0);
+  const enc = count(/^transformer\.encoder\.layers\./);
+  const dec = count(/^transformer\.decoder\.layers\./);
+  const rest = count(/^(?!transformer\.(en|de)coder\.layers\.)/);
+  return rest - (tie ? config.tgtVocabSize * d : 0) + Le * enc + Ld * dec;
+}
+
+/**
+ * Throws unless `weights` holds exactly the tensors a `TransformerModel` with `config` saves, each of
+ * the right shape, and — when the output projection is tied — `out.weight` equal to `tgt_embed.weight`.
+ */
+export function checkTransformerWeightsMatchConfig(
+  weights: Record<string, Tensor>,
+  config: TransformerModelConfig,
+  file: string,
+): void {
+  const dims = transformerDims(config);
+  for (const side of ["encoder", "decoder"] as const) {
+    const re = new RegExp(`^transformer\\.${side}\\.layers\\.(\\d+)\\.linear1\\.weight$`);
+    const found = Object.keys(weights).filter((k) => re.test(k)).length;
+    const want = side === "encoder" ? dims.Le : dims.Ld;
+    if (found !== want) {
+      const key = side === "encoder" ? "numEncoderLayers" : "numDecoderLayers";
+      throw new Error(
+        `checkpoint ${file}: meta.config.${key} is ${want} but the weights hold ${found} ${side} layers`,
+      );
+    }
+  }
+  const want = transformerParameterShapes(config);
+  const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
+  const head = `checkpoint ${file}: the weights do not match meta.config (transformer dModel ${dims.d}, ${dims.Le}+${dims.Ld} layers, ff ${dims.F})`;
+  for (const [name, shape] of Object.entries(want)) {
+    const t = weights[name];
+    if (!t) throw new Error(`${head}: weight "${name}" ${fmt(shape)} is missing`);
+    if (t.shape.length !== shape.length || t.shape.some((x, i) => x !== shape[i])) {
+      throw new Error(`${head}: weight "${name}" has shape ${fmt(t.shape)}, the config needs ${fmt(shape)}`);
+    }
+  }
+  const extra = Object.keys(weights).filter((k) => !(k in want));
+  if (extra.length) throw new Error(`${head}: unexpected weights ${extra.map((k) => `"${k}"`).join(", ")}`);
+  if (dims.tie) {
+    const a = weights["tgt_embed.weight"].data;
+    const b = weights["out.weight"].data;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) {
+        throw new Error(
+          `checkpoint ${file}: meta.config.tieOutput is true but "out.weight" differs from "tgt_embed.weight" at index ${i}`,
+        );
+      }
+    }
+  }
+}
+
+/** As `checkModelFits`, for a Transformer config (layers counted by multiplication). */
+export function checkTransformerFits(
+  fn: string,
+  config: TransformerModelConfig,
+  copies: number,
+  what: string,
+): void {
+  const { d, Le, Ld, F } = transformerDims(config);
+  const count = transformerParameterCount(config);
+  const largest = Math.max(
+    ...Object.values(
+      transformerParameterShapes({ ...config, numEncoderLayers: 1, numDecoderLayers: 1 }, 1),
+    ).map(sizeOf),
+  );
+  const bytes = count * 4 * copies;
+  if (largest > MAX_TENSOR_ELEMENTS || bytes > totalmem() || !Number.isFinite(bytes)) {
+    throw new Error(
+      `${fn}: ${what} (transformer dModel ${d}, ${Le}+${Ld} layers, ff ${F}, vocabularies ${config.srcVocabSize}/${config.tgtVocabSize}) ` +
+        `has ${count.toExponential(2)} parameters and would need ${gib(bytes)}, but this machine has ${gib(totalmem())}` +
+        `${largest > MAX_TENSOR_ELEMENTS ? ` and one tensor may hold at most ${gib(MAX_TENSOR_ELEMENTS * 4)}` : ""}; ` +
+        "choose smaller --d-model / --ff / --layers",
+    );
+  }
+}
+
+/** Validates a Transformer config from a checkpoint (types, ranges, nhead dividing dModel). */
+function validateTransformerConfig(
+  c: Record<string, unknown>,
+  fail: (f: string, w: string, g: unknown) => never,
+): void {
+  for (const k of [
+    "dModel",
+    "nhead",
+    "numEncoderLayers",
+    "numDecoderLayers",
+    "dimFeedforward",
+    "maxLength",
+  ]) {
+    if (c[k] !== undefined && !followsRule(c[k], "int>=1")) fail(`config.${k}`, "an integer ≥ 1", c[k]);
+  }
+  const d = (c.dModel as number | undefined) ?? 64;
+  const h = (c.nhead as number | undefined) ?? 4;
+  if (d % h !== 0) fail("config.nhead", `a divisor of config.dModel (${d})`, h);
+  for (const k of ["normFirst", "tieOutput"]) {
+    if (c[k] !== undefined && typeof c[k] !== "boolean") fail(`config.${k}`, "true or false", c[k]);
+  }
+  if (c.dropout !== undefined && !followsRule(c.dropout, "fraction"))
+    fail("config.dropout", "a number in [0, 1)", c.dropout);
+  if (c.layerNormEps !== undefined && !followsRule(c.layerNormEps, "number>0"))
+    fail("config.layerNormEps", "a number > 0", c.layerNormEps);
+  if (c.activation !== undefined && c.activation !== "relu" && c.activation !== "gelu")
+    fail("config.activation", '"relu" or "gelu"', c.activation);
+  if (c.positions !== undefined && c.positions !== "sinusoidal" && c.positions !== "learned")
+    fail("config.positions", '"sinusoidal" or "learned"', c.positions);
+}
+
 /**
  * Validates a seq2seq checkpoint's metadata before a model is built from it: a config the model
  * accepts and that fits in memory, vocabularies (string arrays) of the sizes the config says, and —
@@ -227,7 +433,9 @@ export function validateCheckpointMeta(meta: unknown, file: string, { forResume 
   };
   if (!isObject(meta)) fail("", "an object", meta);
   const m = meta as Record<string, unknown>;
-  if (m.kind !== undefined && m.kind !== "seq2seq") fail("kind", '"seq2seq"', m.kind);
+  if (m.kind !== undefined && m.kind !== "seq2seq" && m.kind !== "transformer")
+    fail("kind", '"seq2seq" or "transformer"', m.kind);
+  const isTransformer = m.kind === "transformer";
   if (typeof m.task !== "string") fail("task", "a task name", m.task);
   if (m.taskOptions !== undefined && !isObject(m.taskOptions))
     fail("taskOptions", "an object", m.taskOptions);
@@ -236,6 +444,15 @@ export function validateCheckpointMeta(meta: unknown, file: string, { forResume 
   for (const k of ["srcVocabSize", "tgtVocabSize"] as const) {
     if (!Number.isSafeInteger(c[k]) || (c[k] as number) < 4) fail(`config.${k}`, "an integer ≥ 4", c[k]);
   }
+  if (isTransformer) validateTransformerConfig(c, fail);
+  else validateSeq2SeqConfig(c, fail);
+  validateVocabsAndState(m, c, file, fail, isTransformer, forResume);
+}
+
+function validateSeq2SeqConfig(
+  c: Record<string, unknown>,
+  fail: (f: string, w: string, g: unknown) => never,
+): void {
   for (const k of [
     "embedDim",
     "hiddenSize",
@@ -254,6 +471,16 @@ export function validateCheckpointMeta(meta: unknown, file: string, { forResume 
   if (c.attention !== undefined && !ATTENTION_KINDS.includes(c.attention as never)) {
     fail("config.attention", `one of ${ATTENTION_KINDS.join(", ")}`, c.attention);
   }
+}
+
+function validateVocabsAndState(
+  m: Record<string, unknown>,
+  c: Record<string, unknown>,
+  file: string,
+  fail: (f: string, w: string, g: unknown) => never,
+  isTransformer: boolean,
+  forResume: boolean,
+): void {
   for (const [k, size] of [
     ["srcVocab", c.srcVocabSize],
     ["tgtVocab", c.tgtVocabSize],
@@ -269,7 +496,22 @@ export function validateCheckpointMeta(meta: unknown, file: string, { forResume 
   if (m.maxTargetLength !== undefined && !followsRule(m.maxTargetLength, "int>=1")) {
     fail("maxTargetLength", "an integer ≥ 1", m.maxTargetLength);
   }
-  checkModelFits(`checkpoint ${file}`, c as unknown as Seq2SeqConfig, 1, "its model");
+  if (isTransformer) {
+    checkTransformerFits(`checkpoint ${file}`, c as unknown as TransformerModelConfig, 1, "its model");
+  } else checkModelFits(`checkpoint ${file}`, c as unknown as Seq2SeqConfig, 1, "its model");
+  if (m.scheduler !== undefined) {
+    const sc = m.scheduler;
+    if (
+      !isObject(sc) ||
+      sc.kind !== "noam" ||
+      !followsRule(sc.warmup, "int>=1") ||
+      !followsRule(sc.lastEpoch, "int>=0") ||
+      !Array.isArray(sc.baseLrs) ||
+      sc.baseLrs.some((x) => !followsRule(x, "number>0"))
+    ) {
+      fail("scheduler", '{ kind: "noam", warmup ≥ 1, lastEpoch ≥ 0, baseLrs: numbers > 0 }', sc);
+    }
+  }
   if (!forResume) return;
   for (const k of ["epoch", "batchIndex", "step"]) {
     if (!followsRule(m[k], "int>=0")) fail(k, "an integer ≥ 0", m[k]);

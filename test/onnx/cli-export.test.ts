@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeModel, greedyDecode, type Tensor, tensor, tokenize } from "../../src/index.js";
+import { decodeModel, greedyDecode, type Seq2Seq, type Tensor, tensor, tokenize } from "../../src/index.js";
 import { loadModel, vocabsOf } from "../../src/node.js";
 import { run, session } from "./ort.js";
 
@@ -51,7 +51,11 @@ describe("qkv export", () => {
     const lengths = ids.map((x) => x.length);
     const flat = ids.flatMap((x) => [...x, ...new Array(S - x.length).fill(manifest.ids.pad)]);
     const maxLength = 20;
-    const ours = greedyDecode(model.eval(), flat, B, S, lengths, { maxLength, eos: manifest.ids.eos });
+    expect(meta.kind).toBe("seq2seq");
+    const ours = greedyDecode((model as Seq2Seq).eval(), flat, B, S, lengths, {
+      maxLength,
+      eos: manifest.ids.eos,
+    });
 
     const [enc, step] = await Promise.all([session(encBytes), session(stepBytes)]);
     const asT = (x: { data: Float32Array; dims: readonly number[] }): Tensor => tensor(x.data, [...x.dims]);

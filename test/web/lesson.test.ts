@@ -73,7 +73,7 @@ describe("the explorer's numbers", () => {
       });
       expect(run.translation.length).toBeGreaterThan(0);
       expect(run.memory.length).toBe(run.srcTokens.length);
-      expect(run.memory[0].length).toBe(2 * meta.config.hiddenSize!);
+      expect(run.memory[0].length).toBe(2 * (meta.config as { hiddenSize: number }).hiddenSize);
       // softmax of the model's own scores e_tj is its weights a_tj.
       run.scores.forEach((e, t) => {
         const m = Math.max(...e);

@@ -1,0 +1,75 @@
+/**
+ * Prints the markdown tables of docs/RESULTS.md "English → Hindi on standard test sets" and "SCAN —
+ * Transformer" from runs/ (written by scripts/results-std.sh): per model the training budget actually
+ * used (epochs, steps, wall time of the epochs), the best epoch, and BLEU / chrF on each test set.
+ *   npx tsx scripts/results-std-report.ts
+ */
+import { existsSync, readFileSync } from "node:fs";
+
+const read = (f: string) => {
+  try {
+    return existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) : null;
+  } catch {
+    return null; // a run still writing its output
+  }
+};
+
+interface Epoch {
+  epoch: number;
+  step: number;
+  seconds: number;
+  valid: { bleu: number; exactMatch: number };
+}
+
+function trainInfo(name: string) {
+  const last = read(`runs/${name}/last.json`);
+  if (!last) return null;
+  const m = last.meta;
+  const h: Epoch[] = m.history;
+  const secs = h.reduce((p, e) => p + e.seconds, 0);
+  const params = read(`runs/${name}.train.json`)?.parameters;
+  return { m, h, secs, params, steps: m.step as number, best: m.best as { epoch: number; score: number } };
+}
+
+const f2 = (x: number | undefined) => (x === undefined ? "—" : x.toFixed(2));
+
+const rows: string[] = [];
+for (const name of ["std-lstm-bpe", "std-transformer-bpe", "std-lstm-word", "std-transformer-word"]) {
+  const t = trainInfo(name);
+  if (!t) continue;
+  const cells = [name];
+  for (const split of ["test", "flores", "tico"]) {
+    const e = read(`runs/${name}.eval-${split}.json`);
+    cells.push(e?.sacrebleu ? `${f2(e.sacrebleu.bleu)} / ${f2(e.sacrebleu.chrf)}` : "—");
+  }
+  const test = read(`runs/${name}.eval-test.json`);
+  cells.push(test ? f2(test.bleu) : "—");
+  cells.push(
+    `${t.h.length} epochs${t.steps > (t.h.at(-1)?.step ?? 0) ? ` + ${t.steps - (t.h.at(-1)?.step ?? 0)} steps` : ""}, ${t.steps} steps`,
+  );
+  cells.push(`${(t.secs / 60).toFixed(1)} min`);
+  cells.push(`${t.best.epoch} (valid BLEU ${f2(t.best.score)})`);
+  cells.push(String(t.params ?? "—"));
+  rows.push(`| ${cells.join(" | ")} |`);
+}
+console.log(
+  "| model | Tatoeba test BLEU / chrF | FLORES devtest BLEU / chrF | TICO-19 BLEU / chrF | Tatoeba test word BLEU | trained | epochs' wall time | best epoch | parameters |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) console.log(r);
+console.log(
+  "| OPUS-MT opus+bt-2021-04-10 (published; ~4.2 M pairs, full 5,000-pair test) | 22.2 / 48.5 | — | 30.6 / 53.9 | — | — | — | — | — |",
+);
+
+console.log();
+console.log("| SCAN split | test exact match | token accuracy | trained | epochs' wall time | parameters |");
+console.log("|---|---|---|---|---|---|");
+for (const split of ["simple", "length"]) {
+  const name = `scan-${split}-transformer`;
+  const t = trainInfo(name);
+  const e = read(`runs/${name}.eval-test.json`);
+  if (!t) continue;
+  console.log(
+    `| ${split} | ${e ? `${(100 * e.exactMatch).toFixed(2)} %` : "—"} | ${e ? `${(100 * e.tokenAccuracy).toFixed(2)} %` : "—"} | ${t.h.length} epochs, ${t.steps} steps | ${(t.secs / 60).toFixed(1)} min | ${t.params ?? "—"} |`,
+  );
+}

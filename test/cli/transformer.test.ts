@@ -1,0 +1,106 @@
+/** `qkv train --arch transformer` end to end: train, resume bit for bit, eval, translate, attend --json. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../..", import.meta.url).pathname;
+const tsx = join(root, "node_modules/.bin/tsx");
+const qkv = (...args: string[]) =>
+  spawnSync(tsx, [join(root, "src/cli/main.ts"), ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+
+describe("qkv CLI with a Transformer", () => {
+  it("trains, resumes exactly, evaluates, translates and shows attention per layer and head", () => {
+    const out = mkdtempSync(join(tmpdir(), "qkv-cli-tr-"));
+    const args = [
+      "train",
+      "--task",
+      "copy",
+      "--synthetic-size",
+      "200",
+      "--max-length",
+      "4",
+      "--epochs",
+      "2",
+      "--arch",
+      "transformer",
+      "--d-model",
+      "16",
+      "--heads",
+      "2",
+      "--ff",
+      "32",
+      "--layers",
+      "1",
+      "--dropout",
+      "0.2",
+      "--schedule",
+      "noam",
+      "--warmup",
+      "4",
+      "--lr",
+      "0.2",
+      "--label-smoothing",
+      "0.1",
+      "--batch-size",
+      "16",
+      "--valid-limit",
+      "10",
+      "--threads",
+      "1",
+      "--json",
+    ];
+    const a = join(out, "a");
+    const b = join(out, "b");
+    const straight = qkv(...args, "--out", a);
+    expect(straight.status, straight.stderr).toBe(0);
+    const ra = JSON.parse(straight.stdout);
+    expect(ra.arch).toBe("transformer");
+    expect(ra.steps).toBe(2 * Math.ceil(200 / 16));
+    const part = qkv(...args, "--out", b, "--max-steps", "5");
+    expect(part.status, part.stderr).toBe(0);
+    expect(JSON.parse(part.stdout).steps).toBe(5);
+    const resumed = qkv(...args, "--out", b, "--resume");
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).steps).toBe(ra.steps);
+    // Same weights, Adam moments and schedule: the same tensor file, the same scheduler state.
+    const last = (d: string) => JSON.parse(readFileSync(join(d, "last.json"), "utf8"));
+    expect(last(b).sha256).toBe(last(a).sha256);
+    expect(last(b).meta.scheduler).toEqual(last(a).meta.scheduler);
+    expect(last(a).meta.kind).toBe("transformer");
+    const valid = (h: { valid: unknown }[]) => h.map((x) => x.valid);
+    expect(valid(JSON.parse(resumed.stdout).history)).toEqual(valid(ra.history));
+
+    const ev = qkv("eval", "--model", a, "--split", "test", "--limit", "12", "--json");
+    expect(ev.status, ev.stderr).toBe(0);
+    const e = JSON.parse(ev.stdout);
+    expect(e.count).toBe(12);
+    expect(e.attention).toBe("transformer 1×2 d16");
+    expect(e.sacrebleu.chrf).toBeGreaterThanOrEqual(0);
+
+    const tr = qkv("translate", "--model", a, "--json", "s1 s2 s3");
+    expect(tr.status, tr.stderr).toBe(0);
+    const [t] = JSON.parse(tr.stdout);
+    expect(t.alignment.length).toBeGreaterThan(0);
+    expect(t.alignment[0]).toHaveLength(3);
+
+    const at = qkv("attend", "--model", a, "--json", "s1 s2 s3");
+    expect(at.status, at.stderr).toBe(0);
+    const j = JSON.parse(at.stdout);
+    expect(j.layers).toHaveLength(1); // one decoder layer
+    expect(j.layers[0]).toHaveLength(2); // two heads
+    expect(j.layers[0][0]).toHaveLength(j.alignment.length);
+    // The alignment is the heads' mean of the last layer, and each head's row is a distribution.
+    j.alignment.forEach((row: number[], r: number) => {
+      row.forEach((w, s) => {
+        expect(w).toBeCloseTo((j.layers[0][0][r][s] + j.layers[0][1][r][s]) / 2, 5);
+      });
+      expect(j.layers[0][1][r].reduce((p: number, x: number) => p + x, 0)).toBeCloseTo(1, 5);
+    });
+
+    const ex = qkv("export", "--model", a, "--onnx", join(out, "m.onnx"));
+    expect(ex.status).toBe(1);
+    expect(ex.stderr).toMatch(/ONNX export covers the LSTM seq2seq models/);
+  }, 300_000);
+});
