@@ -90,9 +90,9 @@ describe("qkv CLI with a Transformer", () => {
     const j = JSON.parse(at.stdout);
     expect(j.layers).toHaveLength(1); // one decoder layer
     expect(j.layers[0]).toHaveLength(2); // two heads
-    expect(j.layers[0][0]).toHaveLength(j.alignment.length);
+    expect(j.layers[0][0]).toHaveLength(j.weights.length);
     // The alignment is the heads' mean of the last layer, and each head's row is a distribution.
-    j.alignment.forEach((row: number[], r: number) => {
+    j.weights.forEach((row: number[], r: number) => {
       row.forEach((w, s) => {
         expect(w).toBeCloseTo((j.layers[0][0][r][s] + j.layers[0][1][r][s]) / 2, 5);
       });

@@ -55,9 +55,9 @@ export interface PageTokenizer {
  * src/train/tasks.ts (Node-only because it reads data files; test/web/lesson.test.ts checks they agree).
  */
 export function wordRuleOf(task: string): { split: data.TextSplit; lowercase: boolean } {
-  return task.startsWith("tatoeba-")
-    ? { split: "words", lowercase: true }
-    : { split: "space", lowercase: false };
+  if (task.startsWith("tatoeba-")) return { split: "words", lowercase: true };
+  if (task === "files") return { split: "words", lowercase: false }; // a user's own text keeps its case
+  return { split: "space", lowercase: false };
 }
 
 /**
