@@ -22,36 +22,4 @@ export {
   readSafetensorsBytes,
   writeSafetensors,
 } from "./io/safetensors-file.js";
-export {
-  type CheckpointData,
-  cleanCheckpointDir,
-  loadCheckpoint,
-  SAVE_DELAY_ENV,
-  saveCheckpoint,
-} from "./train/checkpoint.js";
-export { createProgress, type Progress, type ProgressValues } from "./train/progress.js";
-export {
-  loadTask,
-  TASK_NAMES,
-  TASKS,
-  type TaskData,
-  type TaskName,
-  type TaskOptions,
-  type TaskSpec,
-  type TextTokenizer,
-  type TokenPair,
-  taskSpec,
-} from "./train/tasks.js";
-export {
-  type CheckpointMeta,
-  type CheckpointModelMeta,
-  type EpochSummary,
-  loadModel,
-  modelTitle,
-  type SchedulerMeta,
-  type TrainOptions,
-  type TrainResult,
-  tokenizersOf,
-  train,
-  vocabsOf,
-} from "./train/trainer.js";
+export * from "./train/index.js";
