@@ -5,6 +5,7 @@
  *   npx tsx scripts/results-std-report.ts
  */
 import { existsSync, readFileSync } from "node:fs";
+import { seq2seqParameterCount, transformerParameterCount } from "../src/train/index.js";
 
 const read = (f: string) => {
   try {
@@ -27,7 +28,9 @@ function trainInfo(name: string) {
   const m = last.meta;
   const h: Epoch[] = m.history;
   const secs = h.reduce((p, e) => p + e.seconds, 0);
-  const params = read(`runs/${name}.train.json`)?.parameters;
+  // Computed from the checkpoint's config (a run stopped by a signal may have left no JSON output).
+  const params =
+    m.kind === "transformer" ? transformerParameterCount(m.config) : seq2seqParameterCount(m.config);
   return { m, h, secs, params, steps: m.step as number, best: m.best as { epoch: number; score: number } };
 }
 

@@ -11,11 +11,13 @@ mkdir -p runs
 BUDGET=${BUDGET:-1800}
 qkv() { npx tsx src/cli/main.ts "$@"; }
 
-# Training stops at the budget by SIGINT (the trainer saves `last` and returns; `best` = best valid BLEU).
+# Training stops at the budget by one SIGINT to the node process (--foreground: a second one, which
+# timeout would send to the process group, would end node before it saves `last`); `best` = best
+# valid BLEU.
 run() { # name, then train options
   local name=$1; shift
   local t0=$SECONDS
-  timeout -s INT "$BUDGET" npx tsx src/cli/main.ts train --threads 1 --epochs 200 "$@" --out "runs/$name" \
+  timeout --foreground -s INT "$BUDGET" node --import tsx src/cli/main.ts train --threads 1 --epochs 200 "$@" --out "runs/$name" \
     --overwrite --json > "runs/$name.train.json" 2> "runs/$name.train.log" || true
   echo "$name: trained $((SECONDS - t0)) s"
 }
@@ -23,7 +25,7 @@ run() { # name, then train options
 more() { # name, then the same train options
   local name=$1; shift
   local t0=$SECONDS
-  timeout -s INT "$BUDGET" npx tsx src/cli/main.ts train --threads 1 --epochs 200 "$@" --out "runs/$name" \
+  timeout --foreground -s INT "$BUDGET" node --import tsx src/cli/main.ts train --threads 1 --epochs 200 "$@" --out "runs/$name" \
     --resume --json > "runs/$name.train-more.json" 2>> "runs/$name.train.log" || true
   echo "$name: trained $((SECONDS - t0)) s more"
 }
