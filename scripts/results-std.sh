@@ -3,7 +3,7 @@
 # LSTM+Bahdanau vs Transformer, same wall-time budget (BUDGET seconds of training each, the two runs
 # side by side, one kernel thread each), then evaluation on the standard Tatoeba test set, FLORES-200
 # devtest and TICO-19 test.
-#   scripts/results-std.sh train-bpe | train-bpe-lstm | train-bpe-transformer | more-bpe-lstm | more-bpe-transformer | train-word | eval <name>... | scan simple|length
+#   scripts/results-std.sh train-bpe | train-bpe-lstm | train-bpe-transformer | more-bpe-lstm | more-bpe-transformer | train-word | eval <name>... | scan simple|length|addprim_jump | scan-lstm addprim_jump
 # Outputs go to runs/<name>/ and runs/<name>.{train,eval-<split>}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +30,13 @@ more() { # name, then the same train options
   echo "$name: trained $((SECONDS - t0)) s more"
 }
 LSTM=(--arch seq2seq --attention bahdanau --embed 128 --hidden 128 --dropout 0.3 --lr 2e-3)
-TRANSFORMER=(--arch transformer --d-model 128 --heads 4 --ff 512 --layers 2 --dropout 0.3 --schedule noam --warmup 200 --lr 0.15)
+TRANSFORMER=(--arch transformer --d-model 128 --heads 4 --ff 512 --layers 2 --dropout 0.2 --norm-first --schedule noam --warmup 400 --lr 0.34)
 COMMON=(--task tatoeba-hin-std --batch-size 32 --label-smoothing 0.1)
+# SCAN: pre-norm, Noam peak 2·10⁻³ at step 400 (lr factor 0.32 for d 64).
+SCAN_TRANSFORMER=(--arch transformer --d-model 64 --heads 4 --ff 256 --layers 2 --dropout 0.1 --norm-first
+  --schedule noam --warmup 400 --lr 0.32 --batch-size 64 --valid-limit 500)
+SCAN_LSTM=(--arch seq2seq --attention luong-general --embed 32 --hidden 64 --dropout 0.1 --lr 2e-3 --batch-size 32
+  --valid-limit 500)
 
 stage=${1:-}
 shift || true
@@ -56,14 +61,20 @@ case $stage in
         echo "$name $split: $((SECONDS - t0)) s"
       done
     done ;;
-  scan) # scan simple | scan length: a Transformer on one SCAN split (BUDGET seconds), then its test part
-    split=${1:?scan needs a split: simple or length}
+  scan) # scan simple|length|addprim_jump: a Transformer on one SCAN split (BUDGET seconds), then its test part
+    split=${1:?scan needs a split: simple, length or addprim_jump}
     name="scan-$split-transformer"
-    run "$name" --task "scan-$split" --arch transformer --d-model 64 --heads 4 --ff 256 \
-      --layers 2 --dropout 0.1 --schedule noam --warmup 400 --lr 1 --batch-size 64 --valid-limit 500
+    run "$name" --task "scan-$split" "${SCAN_TRANSFORMER[@]}"
     # best = best validation exact match; a run stopped inside its first epoch has only last.
     ck=best; [[ -f "runs/$name/best.json" ]] || ck=last
     qkv eval --threads 1 --model "runs/$name" --checkpoint "$ck" --split test --json \
       > "runs/$name.eval-test.json" ;;
-  *) echo "usage: $0 train-bpe | train-bpe-lstm | train-bpe-transformer | more-bpe-lstm | more-bpe-transformer | train-word | eval <name>... | scan simple|length" >&2; exit 2 ;;
+  scan-lstm) # scan-lstm addprim_jump: the LSTM + Luong (general) recipe of scripts/results.sh scan-simple
+    split=${1:?scan-lstm needs a split}
+    name="scan-$split-lstm"
+    run "$name" --task "scan-$split" "${SCAN_LSTM[@]}"
+    ck=best; [[ -f "runs/$name/best.json" ]] || ck=last
+    qkv eval --threads 1 --model "runs/$name" --checkpoint "$ck" --split test --json \
+      > "runs/$name.eval-test.json" ;;
+  *) echo "usage: $0 train-bpe | train-bpe-lstm | train-bpe-transformer | more-bpe-lstm | more-bpe-transformer | train-word | eval <name>... | scan simple|length|addprim_jump | scan-lstm addprim_jump" >&2; exit 2 ;;
 esac
