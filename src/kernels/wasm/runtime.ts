@@ -124,11 +124,11 @@ export class WasmRuntime {
     let pool: WorkerPool | null = null;
     let cores = 1;
     const support = threadSupport();
-    let reason = opts.threads === false ? "one thread: created with { threads: false }" : support.reason;
+    let reason = opts.threads === false ? "created with { threads: false }" : support.reason;
     if (shared) {
       cores = await nodeCores();
       pool = await WorkerPool.create(module, memory, WasmRuntime.ctlPtr(exports.heapBase() >>> 0), JOBS);
-      if (!pool && support.available) reason = "one thread: the worker pool could not be created here";
+      if (!pool && support.available) reason = "the worker pool could not be created here";
     }
     const rt = new WasmRuntime(memory, exports, fns, shared, pool, pool ? cores : 1, reason);
     try {
@@ -137,7 +137,7 @@ export class WasmRuntime {
       // Workers that fail to start (e.g. a Content-Security-Policy without worker-src blob:): one thread.
       rt.pool = null;
       rt.wanted = 1;
-      rt.why = `one thread: the worker threads did not start (${(err as Error).message})`;
+      rt.why = `the worker threads did not start (${(err as Error).message})`;
     }
     return rt;
   }

@@ -91,29 +91,29 @@ export function threadSupport(): ThreadSupport {
   const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
   if (isNode()) {
     return typeof SharedArrayBuffer === "undefined"
-      ? { available: false, reason: "one thread: this Node has no SharedArrayBuffer" }
+      ? { available: false, reason: "this Node has no SharedArrayBuffer" }
       : { available: true, reason: "Node worker_threads on a shared WebAssembly.Memory" };
   }
   if (typeof SharedArrayBuffer === "undefined" || g.crossOriginIsolated === false) {
     return {
       available: false,
       reason:
-        "one thread: not cross-origin isolated, so no shared memory (serve with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)",
+        "not cross-origin isolated, so no shared memory (serve with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)",
     };
   }
   if (typeof g.Worker !== "function") {
-    return { available: false, reason: "one thread: no Worker constructor in this context" };
+    return { available: false, reason: "no Worker constructor in this context" };
   }
   if (!mayBlock()) {
     return {
       available: false,
       reason:
-        "one thread: this is a page's main thread, which may not block on Atomics.wait (run qkv in a dedicated Worker for threads)",
+        "this is a page's main thread, which may not block on Atomics.wait (run qkv in a dedicated Worker for threads)",
     };
   }
   return {
     available: true,
-    reason: "Web Workers on a shared WebAssembly.Memory (cross-origin isolated, dedicated worker)",
+    reason: "Web Workers on a shared WebAssembly.Memory (a dedicated worker of a cross-origin isolated page)",
   };
 }
 
