@@ -1,6 +1,7 @@
 /**
  * The wasm backend: the kernel contract on WebAssembly SIMD128 (AssemblyScript sources in
- * wasm/assembly/, embedded by `npm run build:wasm`), multi-threaded in Node over a shared memory.
+ * wasm/assembly/, embedded by `npm run build:wasm`), multi-threaded over a shared memory
+ * in Node and in a dedicated Worker of a cross-origin isolated page (threads.ts).
  * Same contract, same conformance suite as the reference backend (test/kernels/conformance.test.ts).
  *
  * Each call copies its inputs into the wasm arena, runs the kernel (on several threads when the work
