@@ -99,12 +99,18 @@ export const ISOLATION_HEADERS = {
   "Cross-Origin-Resource-Policy": "same-origin",
 };
 
-/** Serves `dir` at http://127.0.0.1:port/ (port 0: any free port; dot files are not served); resolves once listening. */
+/**
+ * Serves `dir` at http://127.0.0.1:port/ (port 0: any free port; dot files are not served); resolves once
+ * listening. With COOP/COEP (cross-origin isolated pages) unless `isolated: false` (what a plain static
+ * host does: the explorer then runs its kernels on one thread).
+ */
 export function serveStatic(
   dir: string,
   port: number,
-  host = "127.0.0.1",
+  opts: { host?: string; isolated?: boolean } = {},
 ): Promise<{ server: Server; url: string }> {
+  const host = opts.host ?? "127.0.0.1";
+  const headers = opts.isolated === false ? {} : ISOLATION_HEADERS;
   const base = normalize(dir + sep);
   const server = createServer((req, res) => {
     let path = decodeURIComponent((req.url ?? "/").split("?")[0]);
@@ -115,14 +121,14 @@ export function serveStatic(
       .split(sep)
       .some((part) => part.startsWith("."));
     if (!file.startsWith(base) || hidden || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404, { "Content-Type": "text/plain", ...ISOLATION_HEADERS });
+      res.writeHead(404, { "Content-Type": "text/plain", ...headers });
       res.end("not found");
       return;
     }
     res.writeHead(200, {
       "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
       "Cache-Control": "no-cache",
-      ...ISOLATION_HEADERS,
+      ...headers,
     });
     res.end(readFileSync(file));
   });

@@ -14,11 +14,13 @@ export type { Backend, BackendCapabilities } from "./kernels/contract.js";
 export {
   getBackend,
   getNumThreads,
+  getThreadSupport,
   initBackend,
   listBackends,
   registerBackend,
   setBackend,
   setNumThreads,
+  type WasmThreadSupport,
 } from "./kernels/index.js";
 export * from "./models/seq2seq/index.js";
 export * from "./models/transformer/index.js";

@@ -122,6 +122,8 @@ export default defineConfig({
   // Cross-origin isolation (SharedArrayBuffer) in `vite dev` and `vite preview` too.
   server: { headers: ISOLATION_HEADERS, host: "127.0.0.1" },
   preview: { headers: ISOLATION_HEADERS, host: "127.0.0.1" },
+  // The training worker imports qkv, whose backends load by dynamic import: ES module workers split chunks.
+  worker: { format: "es" },
   build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 1500 },
   logLevel: "warn",
 });

@@ -5,7 +5,7 @@
  *
  * @example
  * await initBackend();        // native where the addon loads, else wasm, else reference
- * await setNumThreads(4);     // native and wasm threads (Node); default: every core
+ * await setNumThreads(4);     // native and wasm threads (Node, or a Worker of an isolated page)
  */
 import { setNativeThreads } from "./native/index.js";
 import { getBackend, setBackend } from "./registry.js";
@@ -32,8 +32,10 @@ export { backend, getBackend, listBackends, registerBackend, setBackend, withBac
 export {
   createWasmBackend,
   getNumThreads,
+  getThreadSupport,
   loadWasmBackend,
   type WasmBackend,
+  type WasmThreadSupport,
 } from "./wasm/index.js";
 
 /**

@@ -6,11 +6,17 @@
 import { createHash } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { ASC_FLAGS, wasmSourceHash } from "../../scripts/build-wasm.js";
-import { getNumThreads, initBackend, nativeStatus, setNumThreads } from "../../src/kernels/index.js";
+import {
+  getNumThreads,
+  getThreadSupport,
+  initBackend,
+  nativeStatus,
+  setNumThreads,
+} from "../../src/kernels/index.js";
 import { referenceBackend } from "../../src/kernels/reference/index.js";
 import { getBackend, listBackends, setBackend } from "../../src/kernels/registry.js";
 import { WASM_BINARY_HASH, WASM_SOURCE_HASH } from "../../src/kernels/wasm/binary.generated.js";
-import { createWasmBackend } from "../../src/kernels/wasm/index.js";
+import { createWasmBackend, loadWasmBackend } from "../../src/kernels/wasm/index.js";
 import { unsharedVariant, wasmBytes } from "../../src/kernels/wasm/module.js";
 
 afterAll(async () => {
@@ -47,6 +53,8 @@ describe("the single-threaded, unshared variant (what browsers without isolation
     expect(w.runtime.threads).toBe(1);
     await w.runtime.setThreads(4); // no workers to use: stays at 1
     expect(w.runtime.threads).toBe(1);
+    expect(w.runtime.pooled).toBe(false);
+    expect(w.runtime.threadReason).toMatch(/threads: false/);
     const a = Float32Array.from({ length: 6 * 5 }, (_, i) => Math.sin(i));
     const p = {
       batch: 1,
@@ -88,5 +96,13 @@ describe("registry and threads", () => {
     await setNumThreads(2);
     expect(getNumThreads()).toBe(2);
     await expect(setNumThreads(0)).rejects.toThrow(/positive integer/);
+  });
+
+  it("getThreadSupport: Node runs a worker pool, and says so (browsers: test/browser/threads.test.ts)", async () => {
+    await loadWasmBackend();
+    await setNumThreads(2);
+    const t = getThreadSupport();
+    expect(t).toMatchObject({ available: true, threads: 2 });
+    expect(t.reason).toMatch(/worker_threads/);
   });
 });

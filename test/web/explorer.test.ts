@@ -4,7 +4,9 @@
  * errors; translating shows Hindi (in the bundled font) and both maps; the cross map's numbers equal
  * `qkv attend --json` for the same model and sentence; the self map is the Transformer encoder's and equals
  * the same computation in Node (TransformerModel.encode with needWeights) for every layer and head chosen;
- * the live Luong = scaled-dot difference is ≤ 1e-6; the training view runs two epochs and resumes.
+ * the live Luong = scaled-dot difference is ≤ 1e-6; the training view runs two epochs and resumes, in a
+ * Web Worker whose wasm kernels run on every core (> 1 thread here); the same site on a host without
+ * COOP/COEP (not isolated) trains on one thread and says why.
  * The Transformer is the one bundled in pretrained/ when there is one; otherwise a small random one made
  * here (test/helpers/tiny-transformer.ts), served through QKV_MODELS_DIR from a site built for the test.
  * Screenshots of each view go to docs/explorer/ — those showing the Transformer only from a bundled one.
@@ -22,6 +24,7 @@ import { loadCheckpoint } from "../../src/train/checkpoint.js";
 import { type CheckpointMeta, tokenizersOf } from "../../src/train/trainer.js";
 import { type CheckpointJson, seq2seqFromCheckpoint } from "../../web/src/checkpoint.js";
 import { translateWithAttention } from "../../web/src/lesson.js";
+import type { TrainingProbe } from "../../web/src/training.js";
 import { hasChromium, launchChromium } from "../helpers/browser.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
 
@@ -179,8 +182,9 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     ? { name: bundled, dir: join(ROOT, "pretrained", bundled) }
     : { name: "test-transformer", dir: join(tmp, "models", "test-transformer") };
 
+  let site = WEB_DIST;
+
   beforeAll(async () => {
-    let site = WEB_DIST;
     if (bundled) {
       await buildWeb({ quiet: true });
     } else {
@@ -381,6 +385,21 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
   });
 
   it("the training view runs two epochs of both models, stops and resumes", async () => {
+    // The trainer is a Web Worker of this isolated page: its wasm kernels use a thread per core.
+    await page.waitForFunction(
+      () => (window as unknown as { __training: TrainingProbe }).__training.worker,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const worker = await page.evaluate(
+      () => (window as unknown as { __training: TrainingProbe }).__training.worker!,
+    );
+    expect(worker).toMatchObject({ backend: "wasm", isolated: true, available: true, threads: cores });
+    expect(cores).toBeGreaterThan(1); // this machine has 2 cores: the worker's kernels run on > 1 thread
+    expect(await page.textContent('[data-testid="train-threads"]')).toContain(`wasm, ${cores} threads`);
     await page.selectOption('[data-testid="train-pairs"]', "128");
     await page.click('[data-testid="train"]');
     await page.waitForFunction(
@@ -407,6 +426,53 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     await page.waitForFunction(
       () => document.querySelector('[data-testid="train"]')?.textContent === "Resume",
     );
+  }, 180_000);
+
+  it("on a static host without COOP/COEP the page still works and trains on one thread, saying why", async () => {
+    const plain = await serveStatic(site, 0, { isolated: false });
+    const p = await browser.newPage();
+    const seen: string[] = [];
+    p.on("pageerror", (e) => seen.push(String(e)));
+    p.on("console", (m) => {
+      if (m.type() === "error") seen.push(m.text());
+    });
+    try {
+      await p.goto(plain.url);
+      await p.waitForFunction(
+        () => (window as unknown as { __explorer?: { ready: boolean } }).__explorer?.ready,
+        null,
+        { timeout: 60_000 },
+      );
+      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await p.textContent('[data-testid="translation"]')).toMatch(/[\u0900-\u097F]/);
+      await p.waitForFunction(
+        () => (window as unknown as { __training: TrainingProbe }).__training.worker,
+        null,
+        {
+          timeout: 60_000,
+        },
+      );
+      const worker = await p.evaluate(
+        () => (window as unknown as { __training: TrainingProbe }).__training.worker!,
+      );
+      expect(worker).toMatchObject({ backend: "wasm", isolated: false, available: false, threads: 1 });
+      expect(worker.reason).toMatch(/not cross-origin isolated/);
+      expect(await p.textContent('[data-testid="train-threads"]')).toContain(
+        "wasm, 1 thread — not cross-origin isolated",
+      );
+      await p.selectOption('[data-testid="train-pairs"]', "128");
+      await p.click('[data-testid="train"]');
+      await p.waitForFunction(
+        () => Number(document.querySelector('[data-testid="epoch-luong-dot"]')?.textContent) >= 1,
+        null,
+        { timeout: 120_000, polling: 200 },
+      );
+      await p.click('[data-testid="train"]'); // stop
+      expect(seen).toEqual([]);
+    } finally {
+      await p.close();
+      plain.server.close();
+    }
   }, 180_000);
 
   it("a sentence without words is an error message, not a crash", async () => {

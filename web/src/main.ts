@@ -5,7 +5,7 @@
 import "@fontsource/noto-sans-devanagari/400.css";
 import "./style.css";
 import { MODELS } from "virtual:qkv-models";
-import { getBackend, getNumThreads, initBackend, VERSION } from "qkv";
+import { getBackend, getThreadSupport, initBackend, VERSION } from "qkv";
 import { renderBottleneck } from "./bottleneck.js";
 import { fetchSeq2Seq, fetchTransformer, type LoadedSeq2Seq } from "./checkpoint.js";
 import { byId, el, fill } from "./dom.js";
@@ -411,7 +411,9 @@ function translateNow(): void {
 async function boot(): Promise<void> {
   const t0 = performance.now();
   renderBottleneck();
-  setupTraining();
+  // ?threads=N sets the training worker's kernel threads (benchmarks compare 1 with the default).
+  const threads = Number(new URLSearchParams(location.search).get("threads"));
+  setupTraining(Number.isInteger(threads) && threads > 0 ? threads : undefined);
   await initBackend();
   const find = (role: string) => MODELS.find((m) => m.role === role);
   const lstmInfo = find("lstm-attention");
@@ -428,9 +430,10 @@ async function boot(): Promise<void> {
   button.disabled = false;
   translateNow();
   probe.loadMs = performance.now() - t0;
-  const threads = getNumThreads();
+  const here = getThreadSupport();
   byId("status").textContent =
-    `Ready in ${Math.round(probe.loadMs)} ms: kernels on ${getBackend()} (${threads} thread${threads === 1 ? "" : "s"}), ` +
+    `Ready in ${Math.round(probe.loadMs)} ms: kernels on ${getBackend()} (${here.threads} thread${here.threads === 1 ? "" : "s"} ` +
+    `on this page's main thread, which may not block; view 6 trains in a Web Worker), ` +
     `cross-origin isolated: ${globalThis.crossOriginIsolated ? "yes" : "no"}.`;
   byId("footer").textContent =
     `qkv ${VERSION} · all numbers computed in this page · models: ${MODELS.map((m) => m.path).join(", ")}`;

@@ -1,30 +1,46 @@
 /**
- * View 6: train the reversal models in the page, with and without attention, one epoch each in turn;
- * after every epoch draw the attention model's alignment of a fixed probe (it sharpens into the
- * anti-diagonal) and both models' exact match by length. Stop and resume at any batch.
+ * View 6: train the reversal models, with and without attention, one epoch each in turn; after every
+ * epoch draw the attention model's alignment of a fixed probe (it sharpens into the anti-diagonal) and
+ * both models' exact match by length. Stop and resume at any batch.
+ *
+ * The training runs in a dedicated Web Worker (./train-worker.ts): the page stays responsive, and where
+ * the page is cross-origin isolated the worker's wasm kernels run on several threads (a page's main
+ * thread may not block on Atomics.wait, so it cannot). This module only draws what the worker reports.
  */
 import { lineChartSvg } from "qkv";
 import { byId, el, fill, svgElement } from "./dom.js";
 import { heatmap } from "./heatmap.js";
-import { DEFAULT_REVERSAL, ReversalRun } from "./reversal.js";
+import { DEFAULT_REVERSAL } from "./reversal.js";
+import type { FromWorker, RunSnapshot, ToWorker } from "./train-worker.js";
 
-const MAX_EPOCHS = 40;
-const KINDS = [
-  { kind: "luong-dot", label: "with attention (Luong dot)" },
-  { kind: "none", label: "without attention (one context vector)" },
-] as const;
+const LABELS: Record<RunSnapshot["attention"], string> = {
+  "luong-dot": "with attention (Luong dot)",
+  none: "without attention (one context vector)",
+};
 
-let runs: ReversalRun[] = [];
+/** What tests and the benchmark read (window.__training). */
+export interface TrainingProbe {
+  /** The worker's kernels: backend, threads, and why that many. */
+  worker?: Extract<FromWorker, { type: "ready" }>;
+  /** Training seconds per finished epoch, by model. */
+  seconds: Record<string, number[]>;
+  running: boolean;
+  error?: string;
+}
+
+const probe: TrainingProbe = { seconds: {}, running: false };
+(globalThis as unknown as { __training: TrainingProbe }).__training = probe;
+
+let worker: Worker;
+let runs: RunSnapshot[] = [];
 let running = false;
-let stopRequested = false;
 
-const pause = () => new Promise<void>((r) => setTimeout(r, 0));
+const send = (m: ToWorker) => worker.postMessage(m);
 
-function panel(r: ReversalRun, label: string): HTMLElement {
-  const last = r.history.at(-1);
-  const p = r.progress();
+function panel(r: RunSnapshot): HTMLElement {
+  const { last, progress: p } = r;
   const parts: (Node | string)[] = [
-    el("h3", {}, label),
+    el("h3", {}, LABELS[r.attention]),
     el(
       "p",
       { class: "trainstat" },
@@ -32,12 +48,12 @@ function panel(r: ReversalRun, label: string): HTMLElement {
       el("b", { "data-testid": `epoch-${r.attention}` }, String(r.epoch)),
       ` · batch ${p.done}/${p.total}`,
       last
-        ? ` · loss ${last.loss.toFixed(3)} · test exact match ${(100 * last.eval.exactMatch).toFixed(1)} %, token accuracy ${(100 * last.eval.tokenAccuracy).toFixed(1)} % · ${last.seconds.toFixed(1)} s`
+        ? ` · loss ${last.loss.toFixed(3)} · test exact match ${(100 * last.exactMatch).toFixed(1)} %, token accuracy ${(100 * last.tokenAccuracy).toFixed(1)} % · ${last.seconds.toFixed(1)} s`
         : "",
     ),
   ];
-  if (r.history.length > 0) {
-    const probe = r.decodeProbe();
+  if (last && r.decoded) {
+    const probe = r.decoded;
     const ok = probe.output.join(" ") === r.probe.tgt.join(" ");
     parts.push(
       el(
@@ -57,7 +73,7 @@ function panel(r: ReversalRun, label: string): HTMLElement {
         }),
       );
     }
-    const em = r.history.at(-1)!.eval.byLength;
+    const em = last.byLength;
     parts.push(
       svgElement(
         lineChartSvg(
@@ -83,49 +99,36 @@ function panel(r: ReversalRun, label: string): HTMLElement {
 }
 
 function render(): void {
-  fill(byId("train-panels"), ...runs.map((r, k) => panel(r, KINDS[k].label)));
+  fill(byId("train-panels"), ...runs.map(panel));
   const b = byId<HTMLButtonElement>("train-button");
   b.textContent = running
     ? "Stop"
-    : runs.some((r) => r.epoch > 0 || r.progress().done > 0)
+    : runs.some((r) => r.epoch > 0 || r.progress.done > 0)
       ? "Resume"
       : "Train";
 }
 
-function reset(pairs: number): void {
-  const config = { ...DEFAULT_REVERSAL, trainSize: pairs };
-  runs = KINDS.map((k) => new ReversalRun(k.kind, config));
-  render();
-}
-
-async function loop(): Promise<void> {
-  running = true;
-  stopRequested = false;
-  render();
-  try {
-    while (!stopRequested) {
-      // The model with fewer finished epochs goes next (attention first on ties).
-      const r = runs.reduce((a, b) => (b.epoch < a.epoch ? b : a));
-      if (r.epoch >= MAX_EPOCHS) break;
-      let steps = 0;
-      const finished = await r.trainEpoch(
-        () => stopRequested,
-        async () => {
-          if (++steps % 4 === 0) render();
-          await pause();
-        },
-      );
-      render();
-      if (!finished) break;
-    }
-  } catch (e) {
-    byId("train-error").textContent = (e as Error).message;
+function onMessage(m: FromWorker): void {
+  if (m.type === "ready") {
+    probe.worker = m;
+    const t = `${m.threads} thread${m.threads === 1 ? "" : "s"}`;
+    byId("train-threads").textContent =
+      `Trains in a Web Worker: kernels on ${m.backend}, ${t} — ${m.reason}.`;
+    byId<HTMLButtonElement>("train-button").disabled = false;
+  } else if (m.type === "state") {
+    runs = m.runs;
+    running = m.running;
+    probe.running = running;
+    for (const r of runs) probe.seconds[r.attention] = r.seconds;
+    render();
+  } else {
+    probe.error = m.message;
+    byId("train-error").textContent = m.message;
   }
-  running = false;
-  render();
 }
 
-export function setupTraining(): void {
+/** Draws the controls and starts the worker; `threads` (the page's ?threads=N) sets its kernels' threads. */
+export function setupTraining(threads?: number): void {
   const size = el("select", {
     "aria-label": "training pairs",
     "data-testid": "train-pairs",
@@ -134,7 +137,11 @@ export function setupTraining(): void {
   for (const n of [128, 256, 512, 1024])
     size.append(el("option", { value: String(n) }, `${n} training pairs`));
   size.value = String(DEFAULT_REVERSAL.trainSize);
-  const button = el("button", { type: "button", id: "train-button", "data-testid": "train" }, "Train");
+  const button = el(
+    "button",
+    { type: "button", id: "train-button", "data-testid": "train", disabled: "" },
+    "Train",
+  );
   const resetButton = el("button", { type: "button" }, "Reset");
   const c = DEFAULT_REVERSAL;
   fill(
@@ -147,17 +154,25 @@ export function setupTraining(): void {
       { class: "note" },
       `${c.symbols} letters, lengths ${c.minLength}–${c.maxLength}, embed ${c.embed}, hidden ${c.hidden}, Adam ${c.lr}, batch ${c.batchSize}`,
     ),
+    el(
+      "span",
+      { class: "note", id: "train-threads", "data-testid": "train-threads" },
+      "Starting the trainer…",
+    ),
     el("span", { class: "error", id: "train-error", role: "alert" }),
   );
-  button.addEventListener("click", () => {
-    if (running) stopRequested = true;
-    else void loop();
-  });
+  worker = new Worker(new URL("./train-worker.ts", import.meta.url), { type: "module", name: "qkv-trainer" });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  worker.onerror = (e) => {
+    probe.error = `the training worker failed: ${e.message}`;
+    byId("train-error").textContent = probe.error;
+  };
+  send({ type: "init", threads, pairs: Number(size.value) });
+  button.addEventListener("click", () => send(running ? { type: "stop" } : { type: "train" }));
   resetButton.addEventListener("click", () => {
-    if (!running) reset(Number(size.value));
+    if (!running) send({ type: "reset", pairs: Number(size.value) });
   });
   size.addEventListener("change", () => {
-    if (!running) reset(Number(size.value));
+    if (!running) send({ type: "reset", pairs: Number(size.value) });
   });
-  reset(Number(size.value));
 }

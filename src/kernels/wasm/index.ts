@@ -1,6 +1,7 @@
 /**
  * The wasm backend: the kernel contract on WebAssembly SIMD128 (AssemblyScript sources in
- * wasm/assembly/, embedded by `npm run build:wasm`), multi-threaded in Node over a shared memory.
+ * wasm/assembly/, embedded by `npm run build:wasm`), multi-threaded over a shared memory
+ * in Node and in a dedicated Worker of a cross-origin isolated page (threads.ts).
  * Same contract, same conformance suite as the reference backend (test/kernels/conformance.test.ts).
  *
  * Each call copies its inputs into the wasm arena, runs the kernel (on several threads when the work
@@ -26,6 +27,7 @@ import {
   UNARY_CODE,
 } from "../op-codes.js";
 import { type RuntimeOptions, type RuntimeStats, WasmRuntime } from "./runtime.js";
+import { threadSupport } from "./threads.js";
 
 const UNARY = UNARY_CODE;
 const BINARY = BINARY_CODE;
@@ -546,9 +548,10 @@ export function loadWasmBackend(): Promise<WasmBackend> {
 }
 
 /**
- * Sets how many threads the wasm kernels may use (the main thread included; default: every core in
- * Node, 1 in browsers). Resolves once the workers are running. Applies when the backend is loaded
- * later, too.
+ * Sets how many threads the wasm kernels may use (the calling thread included; default: every core in
+ * Node and in a dedicated Worker of a cross-origin isolated page, 1 on a page's main thread or where the
+ * page is not isolated: `getThreadSupport()` says why). Resolves once the workers are running. Applies
+ * when the backend is loaded later, too.
  */
 export async function setNumThreads(n: number): Promise<void> {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
@@ -559,4 +562,27 @@ export async function setNumThreads(n: number): Promise<void> {
 /** Threads the wasm kernels use now (1 until the backend is loaded). */
 export function getNumThreads(): number {
   return loaded ? loaded.runtime.threads : 1;
+}
+
+/** What `getThreadSupport` reports. */
+export interface WasmThreadSupport {
+  /** Threads the wasm kernels use now (1 until the backend is loaded). */
+  threads: number;
+  /** Whether they can use more than one here. */
+  available: boolean;
+  /** Why (or why not), as a sentence a page or a log can show. */
+  reason: string;
+}
+
+/**
+ * Whether the wasm kernels run on several threads in this context, and why or why not: Node, or a
+ * dedicated Web Worker of a cross-origin isolated page, can; a page's main thread (it may not block on
+ * Atomics.wait) and a page that is not cross-origin isolated (no SharedArrayBuffer) run one thread.
+ */
+export function getThreadSupport(): WasmThreadSupport {
+  if (loaded) {
+    const rt = loaded.runtime;
+    return { threads: rt.threads, available: rt.pooled, reason: rt.threadReason };
+  }
+  return { threads: 1, ...threadSupport() };
 }

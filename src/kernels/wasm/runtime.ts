@@ -10,7 +10,7 @@
  * arena suffices.
  */
 import { unsharedVariant, wasmBytes } from "./module.js";
-import { WorkerPool } from "./threads.js";
+import { threadSupport, WorkerPool } from "./threads.js";
 
 /** The kernels the module exports, in the order workers index them. */
 export const JOBS = [
@@ -72,16 +72,19 @@ export class WasmRuntime {
   private readonly base: number;
   private readonly args: number;
   private wanted = 1;
+  private why: string;
 
   private constructor(
     readonly memory: WebAssembly.Memory,
     private readonly exports: Exports,
     private readonly fns: KernelFn[],
     readonly shared: boolean,
-    private readonly pool: WorkerPool | null,
-    /** Threads used by default: the number of cores (Node), 1 elsewhere. */
+    private pool: WorkerPool | null,
+    /** Threads used by default: the number of cores where a pool runs, else 1. */
     readonly defaultThreads: number,
+    reason: string,
   ) {
+    this.why = reason;
     const heapBase = exports.heapBase() >>> 0;
     const ctl = align(heapBase, 64);
     this.args = ctl + 64;
@@ -120,13 +123,33 @@ export class WasmRuntime {
     const fns = JOBS.map((j) => exports[j]);
     let pool: WorkerPool | null = null;
     let cores = 1;
+    const support = threadSupport();
+    let reason = opts.threads === false ? "created with { threads: false }" : support.reason;
     if (shared) {
       cores = await nodeCores();
       pool = await WorkerPool.create(module, memory, WasmRuntime.ctlPtr(exports.heapBase() >>> 0), JOBS);
+      if (!pool && support.available) reason = "the worker pool could not be created here";
     }
-    const rt = new WasmRuntime(memory, exports, fns, shared, pool, pool ? cores : 1);
-    await rt.setThreads(rt.defaultThreads);
+    const rt = new WasmRuntime(memory, exports, fns, shared, pool, pool ? cores : 1, reason);
+    try {
+      await rt.setThreads(rt.defaultThreads);
+    } catch (err) {
+      // Workers that fail to start (e.g. a Content-Security-Policy without worker-src blob:): one thread.
+      rt.pool = null;
+      rt.wanted = 1;
+      rt.why = `the worker threads did not start (${(err as Error).message})`;
+    }
     return rt;
+  }
+
+  /** Whether a worker pool runs here (so `setThreads(n > 1)` gives threads). */
+  get pooled(): boolean {
+    return this.pool !== null;
+  }
+
+  /** Why the kernels run on several threads here, or on one (a sentence a page or a log can show). */
+  get threadReason(): string {
+    return this.why;
   }
 
   /** Threads a large job may use (the main thread included). */
