@@ -31,8 +31,31 @@ function trainInfo(name: string) {
   // Computed from the checkpoint's config (a run stopped by a signal may have left no JSON output).
   const params =
     m.kind === "transformer" ? transformerParameterCount(m.config) : seq2seqParameterCount(m.config);
-  return { m, h, secs, params, steps: m.step as number, best: m.best as { epoch: number; score: number } };
+  // CPU seconds of every training segment (scripts/results-std.sh train_cpu), summed over --resume.
+  const cpuFile = `runs/${name}.cpu`;
+  const cpu = existsSync(cpuFile)
+    ? readFileSync(cpuFile, "utf8")
+        .trim()
+        .split("\n")
+        .reduce((p, line) => p + Number(line.split(" ")[1]), 0)
+    : null;
+  return {
+    m,
+    h,
+    secs,
+    cpu,
+    params,
+    steps: m.step as number,
+    best: m.best as { epoch: number; score: number },
+  };
 }
+
+const cpuMin = (cpu: number | null) => (cpu === null ? "—" : `${(cpu / 60).toFixed(1)} min`);
+const trained = (t: NonNullable<ReturnType<typeof trainInfo>>) => {
+  const lastEpochStep = t.h.at(-1)?.step ?? 0;
+  const extra = t.steps > lastEpochStep ? ` + ${t.steps - lastEpochStep} steps` : "";
+  return `${t.h.length} epochs${extra}, ${t.steps} steps`;
+};
 
 const f2 = (x: number | undefined) => (x === undefined ? "—" : x.toFixed(2));
 
@@ -47,32 +70,37 @@ for (const name of ["std-lstm-bpe", "std-transformer-bpe", "std-lstm-word", "std
   }
   const test = read(`runs/${name}.eval-test.json`);
   cells.push(test ? f2(test.bleu) : "—");
-  cells.push(
-    `${t.h.length} epochs${t.steps > (t.h.at(-1)?.step ?? 0) ? ` + ${t.steps - (t.h.at(-1)?.step ?? 0)} steps` : ""}, ${t.steps} steps`,
-  );
+  cells.push(trained(t));
+  cells.push(cpuMin(t.cpu));
   cells.push(`${(t.secs / 60).toFixed(1)} min`);
   cells.push(`${t.best.epoch} (valid BLEU ${f2(t.best.score)})`);
   cells.push(String(t.params ?? "—"));
   rows.push(`| ${cells.join(" | ")} |`);
 }
 console.log(
-  "| model | Tatoeba test BLEU / chrF | FLORES devtest BLEU / chrF | TICO-19 BLEU / chrF | Tatoeba test word BLEU | trained | epochs' wall time | best epoch | parameters |",
+  "| model | Tatoeba test BLEU / chrF | FLORES devtest BLEU / chrF | TICO-19 BLEU / chrF | Tatoeba test word BLEU | trained | CPU time | epochs' wall time | best epoch | parameters |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);
 console.log(
-  "| OPUS-MT opus+bt-2021-04-10 (published; ~4.2 M pairs, full 5,000-pair test) | 22.2 / 48.5 | — | 30.6 / 53.9 | — | — | — | — | — |",
+  "| OPUS-MT opus+bt-2021-04-10 (published; ~4.2 M pairs, full 5,000-pair test) | 22.2 / 48.5 | — | 30.6 / 53.9 | — | — | — | — | — | — |",
 );
 
 console.log();
-console.log("| SCAN split | test exact match | token accuracy | trained | epochs' wall time | parameters |");
-console.log("|---|---|---|---|---|---|");
-for (const split of ["simple", "length"]) {
-  const name = `scan-${split}-transformer`;
-  const t = trainInfo(name);
-  const e = read(`runs/${name}.eval-test.json`);
-  if (!t) continue;
-  console.log(
-    `| ${split} | ${e ? `${(100 * e.exactMatch).toFixed(2)} %` : "—"} | ${e ? `${(100 * e.tokenAccuracy).toFixed(2)} %` : "—"} | ${t.h.length} epochs, ${t.steps} steps | ${(t.secs / 60).toFixed(1)} min | ${t.params ?? "—"} |`,
-  );
+console.log(
+  "| SCAN split | model | test exact match | token accuracy | trained | CPU time | epochs' wall time | parameters |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const split of ["simple", "length", "addprim_jump"]) {
+  for (const arch of ["transformer", "lstm"]) {
+    const name = `scan-${split}-${arch}`;
+    const t = trainInfo(name);
+    const e = read(`runs/${name}.eval-test.json`);
+    if (!t) continue;
+    const model = arch === "transformer" ? "Transformer" : "LSTM + Luong (general)";
+    const pct = (x: number | undefined) => (x === undefined ? "—" : `${(100 * x).toFixed(2)} %`);
+    console.log(
+      `| ${split} | ${model} | ${pct(e?.exactMatch)} | ${pct(e?.tokenAccuracy)} | ${trained(t)} | ${cpuMin(t.cpu)} | ${(t.secs / 60).toFixed(1)} min | ${t.params ?? "—"} |`,
+    );
+  }
 }
