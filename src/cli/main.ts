@@ -629,7 +629,7 @@ program
 program
   .command("export")
   .description(
-    "export a model to ONNX: FILE is the encoder, FILE.step.onnx one decoder step (LSTM seq2seq) or FILE.decoder.onnx the decoder over a target prefix (Transformer), FILE.json vocabularies, tokenizers and ids",
+    "export a model to ONNX: FILE is the encoder, FILE.step.onnx one decoder step (a Transformer's with its KV cache; FILE.decoder.onnx its decoder over a target prefix), FILE.json vocabularies, tokenizers and ids",
   )
   .requiredOption("--model <dir>", "checkpoint folder")
   .requiredOption("--onnx <file>", "the encoder's .onnx file; the decoder graph and the JSON go beside it")
@@ -652,11 +652,13 @@ program
       let graphs: [string, Uint8Array][];
       let manifest: Record<string, unknown>;
       if (m.model instanceof TransformerModel) {
-        const { encoder, decoder, signature } = await exportTransformerOnnx(m.model);
+        const { encoder, decoder, step, signature } = await exportTransformerOnnx(m.model);
         const file = `${base}.decoder.onnx`;
+        const stepFile = `${base}.step.onnx`;
         graphs = [
           [o.onnx, encoder],
           [file, decoder],
+          [stepFile, step],
         ];
         const c = m.model.config;
         manifest = {
@@ -664,6 +666,7 @@ program
           opset: 17,
           encoder: { file: basename(o.onnx), ...signature.encoder },
           decoder: { file: basename(file), ...signature.decoder },
+          step: { file: basename(stepFile), ...signature.step },
           ...common,
           // Learned positions end at maxLength (source and target prefix); sinusoidal ones do not.
           maxPositions: c.positions === "learned" ? c.maxLength : null,

@@ -1,8 +1,9 @@
 /**
  * `qkv export --model DIR --onnx FILE` on Transformer checkpoints trained here (a toy copy task: word
  * tokens with sinusoidal positions and post-norm; BPE pieces with learned positions, pre-norm and
- * GELU): the encoder, the decoder and the manifest it writes, run by onnxruntime in the greedy loop a
- * server would write (tokenizing with the manifest's tokenizer), give `greedyDecode`'s translations,
+ * GELU): the encoder, the decoder, the step graph and the manifest it writes, run by onnxruntime in
+ * the greedy loops a server would write (tokenizing with the manifest's tokenizer; the decoder over
+ * the prefix, or the step fed its own KV cache) give `greedyDecode`'s translations,
  * every step's logits within 1e-4 of ours, at a batch size and lengths other than the traced ones.
  * Folders that hold no checkpoint are refused with a clear message.
  */
@@ -15,7 +16,7 @@ import { tokenizerFromJSON } from "../../src/data/index.js";
 import { greedyDecode, type Tensor, TransformerModel, tensor } from "../../src/index.js";
 import { loadModel, type TrainOptions, tokenizersOf, train } from "../../src/node.js";
 import { maxDiff, reportWorst, session } from "./ort.js";
-import { ortGreedy, oursGreedy } from "./transformer-search.js";
+import { ortGreedy, ortGreedyCached, oursGreedy } from "./transformer-search.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const tsx = join(root, "node_modules/.bin/tsx");
@@ -81,20 +82,28 @@ describe("qkv export (Transformer)", () => {
       const file = join(out, "copy.onnx");
       const r = qkv("export", "--model", dirs[k], "--onnx", file);
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/copy\.onnx \(\d+ bytes\), .*copy\.decoder\.onnx \(\d+ bytes\), .*copy\.json/);
+      expect(r.stdout).toMatch(
+        /copy\.onnx \(\d+ bytes\), .*copy\.decoder\.onnx \(\d+ bytes\), .*copy\.step\.onnx \(\d+ bytes\), .*copy\.json/,
+      );
       const manifest = JSON.parse(readFileSync(join(out, "copy.json"), "utf8"));
       const { model, meta } = await loadModel(dirs[k]);
       expect(model).toBeInstanceOf(TransformerModel);
       const m = model as TransformerModel;
+      const kv = (what: string) => [0, 1].flatMap((l) => [`${what}_key_${l}`, `${what}_value_${l}`]);
       expect(manifest).toMatchObject({
         format: "qkv-transformer-onnx",
         opset: 17,
-        encoder: { file: "copy.onnx", inputs: ["src", "srcLengths"], outputs: ["memory"] },
         decoder: {
           file: "copy.decoder.onnx",
           inputs: ["tgt", "memory", "srcLengths"],
           outputs: ["logits", "weights"],
         },
+        step: {
+          file: "copy.step.onnx",
+          inputs: ["prev", "srcLengths", ...kv("memory"), ...kv("past")],
+          outputs: ["logits", "weights", ...kv("present")],
+        },
+        encoder: { file: "copy.onnx", inputs: ["src", "srcLengths"], outputs: ["memory", ...kv("memory")] },
         ids: { pad: 0, unk: 1, sos: 2, eos: 3 },
         maxTargetLength: meta.maxTargetLength,
         task: "copy",
@@ -123,8 +132,10 @@ describe("qkv export (Transformer)", () => {
         [B],
       );
       const read = (f: string) => new Uint8Array(readFileSync(join(out, f)));
-      const [encBytes, decBytes] = [read(manifest.encoder.file), read(manifest.decoder.file)];
-      const [enc, dec] = await Promise.all([session(encBytes), session(decBytes)]);
+      const [encBytes, decBytes, stepBytes] = [manifest.encoder, manifest.decoder, manifest.step].map((g) =>
+        read(g.file),
+      );
+      const [enc, dec, stp] = await Promise.all([encBytes, decBytes, stepBytes].map(session));
       const maxLength = manifest.maxTargetLength + 2;
       const idsSE = { sos: manifest.ids.sos, eos: manifest.ids.eos };
       const ortRun = await ortGreedy(
@@ -134,6 +145,15 @@ describe("qkv export (Transformer)", () => {
         maxLength,
         idsSE,
       );
+      const cachedRun = await ortGreedyCached(
+        { encoder: [enc, encBytes], step: [stp, stepBytes] },
+        manifest.step.inputs,
+        src,
+        lengths,
+        maxLength,
+        idsSE,
+      );
+      expect(cachedRun.tokens).toEqual(ortRun.tokens);
       const hyps = greedyDecode(m, Array.from(src.data), B, S, Array.from(lengths.data), { maxLength });
       expect(ortRun.tokens).toEqual(hyps.map((h) => h.tokens));
       hyps.forEach((h, b) => {
@@ -144,6 +164,7 @@ describe("qkv export (Transformer)", () => {
       ortRun.logits.forEach((l, t) => {
         const ours: Tensor = tensor(oursRun.logits[t].data, [...oursRun.logits[t].dims]);
         expect(maxDiff(ours, l, `${name}: logits at step ${t}`)).toBeLessThan(TOL);
+        expect(maxDiff(ours, cachedRun.logits[t], `${name}: cached step ${t} logits`)).toBeLessThan(TOL);
       });
       // The model learned something of the task: translations are not all alike, and some copy.
       const texts = ortRun.tokens.map((t) => tgtTok.decode(t));

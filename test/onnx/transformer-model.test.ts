@@ -1,9 +1,10 @@
 /**
- * The Transformer translation model exported as two graphs (exportTransformerOnnx): the encoder, and
- * the decoder over a target prefix. Run in onnxruntime at batch, source and target sizes other than
- * the traced ones against `TransformerModel.encode` / `decodeAll`, and a greedy loop driven by
- * onnxruntime (as a server would) gives `greedyDecode`'s tokens, with every step's logits within 1e-4
- * of our KV-cache step's. Both position kinds (the sinusoidal table is computed in the graph), both
+ * The Transformer translation model exported as three graphs (exportTransformerOnnx): the encoder,
+ * the decoder over a target prefix, and one step with a KV cache. Run in onnxruntime at batch,
+ * source, target and past sizes other than the traced ones (an empty past included) against
+ * `TransformerModel.encode` / `memoryCache` / `decodeAll` / `step`, and greedy loops driven by
+ * onnxruntime (as a server would, with either decoder) give `greedyDecode`'s tokens, with every
+ * step's logits within 1e-4 of our KV-cache step's. Both position kinds (the sinusoidal table is computed in the graph), both
  * norm placements, both activations, tied and untied output.
  */
 import { afterAll, describe, expect, it } from "vitest";
@@ -19,7 +20,7 @@ import {
   tensor,
 } from "../../src/index.js";
 import { maxDiff, reportWorst, run, session } from "./ort.js";
-import { ortGreedy, oursGreedy } from "./transformer-search.js";
+import { ortGreedy, ortGreedyCached, oursGreedy } from "./transformer-search.js";
 
 const TOL = 1e-4;
 
@@ -60,15 +61,20 @@ function model(extra: (typeof variants)[number][1], seed: number): TransformerMo
 
 afterAll(() => reportWorst("ONNX export, Transformer model"));
 
-describe("ONNX export: Transformer encoder and decoder graphs", () => {
+describe("ONNX export: Transformer encoder, decoder and step graphs", () => {
   variants.forEach(([name, extra], vi) => {
-    it(`${name}: both graphs match at other batch, source and target sizes`, async () => {
+    it(`${name}: the encoder, decoder and step graphs match at other batch, source, target and past sizes`, async () => {
       const m = model(extra, 5 + vi);
-      const { encoder, decoder, signature } = await exportTransformerOnnx(m);
+      const { encoder, decoder, step, signature } = await exportTransformerOnnx(m);
       expect(m.training).toBe(false);
+      const kv = (what: string) => [0, 1].flatMap((l) => [`${what}_key_${l}`, `${what}_value_${l}`]);
       expect(signature).toEqual({
-        encoder: { inputs: ["src", "srcLengths"], outputs: ["memory"] },
+        encoder: { inputs: ["src", "srcLengths"], outputs: ["memory", ...kv("memory")] },
         decoder: { inputs: ["tgt", "memory", "srcLengths"], outputs: ["logits", "weights"] },
+        step: {
+          inputs: ["prev", "srcLengths", ...kv("memory"), ...kv("past")],
+          outputs: ["logits", "weights", ...kv("present")],
+        },
       });
       type Graph = {
         input: { type: { tensor_type: { shape: { dim: { dim_param?: string; dim_value?: number }[] } } } }[];
@@ -79,7 +85,13 @@ describe("ONNX export: Transformer encoder and decoder graphs", () => {
         );
       expect(dims(encoder)).toEqual([["batch", "source"], ["batch"]]);
       expect(dims(decoder)).toEqual([["batch", "target"], ["batch", "source", 8], ["batch"]]);
-      const [enc, dec] = await Promise.all([session(encoder), session(decoder)]);
+      expect(dims(step)).toEqual([
+        ["batch"],
+        ["batch"],
+        ...[0, 1, 2, 3].map(() => ["batch", 2, "source", 4]),
+        ...[0, 1, 2, 3].map(() => ["batch", 2, "past", 4]),
+      ]);
+      const [enc, dec, stp] = await Promise.all([session(encoder), session(decoder), session(step)]);
       for (const [B, S, T] of [
         [5, 7, 6],
         [1, 4, 1],
@@ -111,6 +123,41 @@ describe("ONNX export: Transformer encoder and decoder graphs", () => {
             maxDiff(tensor(row, [V]), { data: o.logits.data.subarray(b * V, (b + 1) * V), dims: [V] }, at),
           ).toBeLessThan(TOL);
         }
+        // The step after the first T − 1 tokens of tgt (none when T = 1: an empty past) equals ours.
+        let state = ours;
+        for (let t = 0; t + 1 < T; t++) {
+          const prev = Array.from({ length: B }, (_, b) => tgt.data[b * T + t]);
+          state = noGrad(() => m.step(state, prev)).state;
+        }
+        const last = tensor(
+          Array.from({ length: B }, (_, b) => tgt.data[b * T + T - 1]),
+          [B],
+        );
+        const rs = noGrad(() => m.step(state, Array.from(last.data)));
+        const memoryKV = noGrad(() => m.memoryCache(ours.memory)).layers.flatMap((l) => [
+          l.cross.key,
+          l.cross.value,
+        ]);
+        memoryKV.forEach((t, j) => {
+          const name = kv("memory")[j];
+          expect(maxDiff(t as Tensor, e[name], `${name} at B=${B}, S=${S}`)).toBeLessThan(TOL);
+        });
+        const past = state.cache.layers.flatMap((l) =>
+          [l.self.key, l.self.value].map((x) => x ?? tensor(new Float32Array(0), [B, 2, 0, 4])),
+        );
+        const os = await run(stp, step, [last, lengths, ...(memoryKV as Tensor[]), ...past]);
+        const sat = `${name} step at B=${B}, S=${S}, P=${T - 1}`;
+        expect(maxDiff(rs.logits, os.logits, `${sat}: logits`)).toBeLessThan(TOL);
+        expect(maxDiff(rs.weights, os.weights, `${sat}: weights`)).toBeLessThan(TOL);
+        expect(maxDiff(rs.logits, o.logits, `${sat}: logits vs the prefix decoder`)).toBeLessThan(TOL);
+        rs.state.cache.layers.forEach((l, j) => {
+          expect(
+            maxDiff(l.self.key as Tensor, os[`present_key_${j}`], `${sat}: present_key_${j}`),
+          ).toBeLessThan(TOL);
+          expect(
+            maxDiff(l.self.value as Tensor, os[`present_value_${j}`], `${sat}: present_value_${j}`),
+          ).toBeLessThan(TOL);
+        });
         // Padded source positions get no attention.
         for (let b = 0; b < B; b++) {
           for (let s = lengths.data[b]; s < S; s++) expect(o.weights.data[b * S + s]).toBe(0);
@@ -120,8 +167,8 @@ describe("ONNX export: Transformer encoder and decoder graphs", () => {
 
     it(`${name}: a greedy search driven by onnxruntime gives greedyDecode's tokens`, async () => {
       const m = model(extra, 5 + vi);
-      const { encoder, decoder } = await exportTransformerOnnx(m);
-      const [enc, dec] = await Promise.all([session(encoder), session(decoder)]);
+      const { encoder, decoder, step, signature } = await exportTransformerOnnx(m);
+      const [enc, dec, stp] = await Promise.all([session(encoder), session(decoder), session(step)]);
       const { src, lengths } = batch(4, 6, 3, 13);
       const ids = { sos: 2, eos: 3 };
       const maxLength = 12;
@@ -132,16 +179,29 @@ describe("ONNX export: Transformer encoder and decoder graphs", () => {
         maxLength,
         ids,
       );
+      const cachedRun = await ortGreedyCached(
+        { encoder: [enc, encoder], step: [stp, step] },
+        signature.step.inputs,
+        src,
+        lengths,
+        maxLength,
+        ids,
+      );
       const oursRun = await oursGreedy(m, src, lengths, maxLength, ids);
       const hyps = greedyDecode(m, Array.from(src.data), 4, 6, Array.from(lengths.data), { maxLength });
       expect(ortRun.tokens).toEqual(hyps.map((h) => h.tokens));
       expect(oursRun.tokens).toEqual(ortRun.tokens);
+      expect(cachedRun.tokens).toEqual(ortRun.tokens);
       expect(ortRun.logits.length).toBeGreaterThan(1);
       ortRun.logits.forEach((l, t) => {
         const ours = oursRun.logits[t];
         expect(maxDiff(tensor(ours.data, [...ours.dims]), l, `${name} greedy step ${t} logits`)).toBeLessThan(
           TOL,
         );
+        const c = cachedRun.logits[t];
+        expect(
+          maxDiff(tensor(c.data, [...c.dims]), l, `${name} cached greedy step ${t} logits`),
+        ).toBeLessThan(TOL);
         const w = oursRun.weights[t];
         expect(
           maxDiff(tensor(w.data, [...w.dims]), ortRun.weights[t], `${name} step ${t} weights`),

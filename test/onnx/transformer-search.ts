@@ -1,7 +1,8 @@
 /**
- * The greedy loop a server writes around the exported Transformer (src/onnx/transformer.ts): the
- * encoder once, then the decoder on the growing prefix, each row's argmax appended; and the same loop
- * on our model's KV-cache step, keeping each step's logits to compare.
+ * The greedy loops a server writes around the exported Transformer (src/onnx/transformer.ts): the
+ * encoder once, then the decoder on the growing prefix (each row's argmax appended), or the step
+ * graph fed its own keys and values; and the same loop on our model's KV-cache step, keeping each
+ * step's logits to compare.
  */
 import type * as ort from "onnxruntime-node";
 import { noGrad, type Tensor, type TransformerModel, tensor } from "../../src/index.js";
@@ -92,6 +93,45 @@ export async function ortGreedy(
   return greedy(N, maxLength, ids, async (prefixes) => {
     const T = prefixes[0].length;
     const o = await run(dec, decBytes, [tensor(prefixes.flat(), [N, T]), mem, lengths]);
+    return { logits: o.logits, weights: o.weights };
+  });
+}
+
+/** Greedy decoding with onnxruntime: the encoder once, then the step graph fed its own KV cache. */
+export async function ortGreedyCached(
+  graphs: { encoder: [ort.InferenceSession, Uint8Array]; step: [ort.InferenceSession, Uint8Array] },
+  inputNames: string[],
+  src: Tensor,
+  lengths: Tensor,
+  maxLength: number,
+  ids: Ids,
+): Promise<GreedyTrace> {
+  const [enc, encBytes] = graphs.encoder;
+  const [step, stepBytes] = graphs.step;
+  const e = await run(enc, encBytes, [src, lengths]);
+  const N = src.shape[0];
+  const asT = (x: { data: Float32Array; dims: readonly number[] }) => tensor(x.data, [...x.dims]);
+  const caches = new Map<string, Tensor>();
+  for (const name of inputNames.slice(2)) {
+    if (name.startsWith("memory")) caches.set(name, asT(e[name]));
+    else {
+      const [, H, , dH] = e.memory_key_0.dims;
+      caches.set(name, tensor(new Float32Array(0), [N, H, 0, dH])); // P = 0: nothing decoded yet
+    }
+  }
+  return greedy(N, maxLength, ids, async (prefixes) => {
+    const prev = tensor(
+      prefixes.map((p) => p[p.length - 1]),
+      [N],
+    );
+    const o = await run(step, stepBytes, [
+      prev,
+      lengths,
+      ...inputNames.slice(2).map((n) => caches.get(n) as Tensor),
+    ]);
+    for (const name of inputNames.slice(2)) {
+      if (name.startsWith("past")) caches.set(name, asT(o[name.replace("past", "present")]));
+    }
     return { logits: o.logits, weights: o.weights };
   });
 }

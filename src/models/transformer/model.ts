@@ -18,7 +18,7 @@
  * Shapes: B batch, S source length, T target length, d = dModel, H heads, V target vocabulary;
  * ids are row-major (B·S, B·T) with 0 = padding; N = rows of a decoding state (batch · beams).
  */
-import { causalMask, paddingMask } from "../../attention/masks.js";
+import { type AttentionMask, causalMask, paddingMask } from "../../attention/masks.js";
 import { Dropout } from "../../nn/dropout.js";
 import { Embedding } from "../../nn/embedding.js";
 import { normal } from "../../nn/init.js";
@@ -46,6 +46,11 @@ export interface TransformerState {
   position: number;
   /** With `encode(…, { needWeights: true })`: each encoder layer's self-attention per head (B, H, S, S). */
   encoderWeights?: Tensor[];
+  /**
+   * The memory's padding mask, when it is not to be made from `srcLengths` (an exported step graph
+   * makes it from its lengths input, src/models/transformer/graphs.ts).
+   */
+  memoryMask?: AttentionMask;
 }
 
 export interface TransformerStepResult {
@@ -168,21 +173,39 @@ export class TransformerModel extends Module {
   }
 
   /** One decoder step for the previous tokens `prev` (N ids): only the newest position is computed. */
-  step(state: TransformerState, prev: Int32Array | number[]): TransformerStepResult {
+  step(state: TransformerState, prev: Int32Array | number[] | Tensor): TransformerStepResult {
     const N = state.memory.shape[0];
-    if (prev.length !== N) {
-      throw new Error(`TransformerModel.step: ${prev.length} previous tokens for a state of ${N} rows`);
+    const nPrev = prev instanceof Tensor ? prev.size : prev.length;
+    if (nPrev !== N) {
+      throw new Error(`TransformerModel.step: ${nPrev} previous tokens for a state of ${N} rows`);
     }
     const cache = state.cache.clone(); // the step appends to its own cache; `state` stays valid
     const y = this.embed(this.tgtEmbed, prev, N, 1, state.position);
     const r = this.transformer.decoder.forwardWithWeights(y, state.memory, {
-      memoryMask: paddingMask(state.srcLengths),
+      memoryMask: state.memoryMask ?? paddingMask(state.srcLengths),
       cache,
     });
     const logits = this.out.forward(squeeze(r.output, 1)); // (N, V)
     const layerWeights = r.crossWeights.map((w) => squeeze(w, 2)); // (N, H, S)
     const weights = mean(layerWeights[layerWeights.length - 1], 1); // (N, S)
     return { logits, state: { ...state, cache, position: state.position + 1 }, weights, layerWeights };
+  }
+
+  /**
+   * A decoder cache whose memory keys and values are already projected from `memory` (B, S, d), by
+   * each layer's own cross-attention (what the first `step` would do; its self-attention caches stay
+   * empty). An exported encoder returns these so that its step graph never reprojects the memory.
+   */
+  memoryCache(memory: Tensor): TransformerDecoderCache {
+    const cache = this.transformer.decoder.createCache();
+    const query = slice(memory, 1, 0, 1); // any (B, 1, d): only the keys and values are kept
+    [...this.transformer.decoder.layers].forEach((layer, l) => {
+      layer.multiheadAttn.forward(query, memory, memory, {
+        cache: cache.layers[l].cross,
+        needWeights: false,
+      });
+    });
+    return cache;
   }
 
   /** Keeps rows `index` of the state (beam search reordering / expansion), cache included. */
