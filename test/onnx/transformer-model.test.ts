@@ -7,6 +7,7 @@
  * step's logits within 1e-4 of our KV-cache step's. Both position kinds (the sinusoidal table is computed in the graph), both
  * norm placements, both activations, tied and untied output.
  */
+import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   decodeModel,
@@ -211,6 +212,29 @@ describe("ONNX export: Transformer encoder, decoder and step graphs", () => {
         expect(Math.abs(ortRun.logProb[b] - h.logProb)).toBeLessThan(TOL);
       });
     });
+  });
+
+  it("learned positions: onnxruntime refuses a source, prefix or step beyond maxLength (no numbers)", async () => {
+    const m = model({ positions: "learned", maxLength: 6 }, 2);
+    const { encoder, decoder, step, signature } = await exportTransformerOnnx(m);
+    // The refusals are the test: onnxruntime's own error log stays quiet.
+    const quiet = (b: Uint8Array) =>
+      ort.InferenceSession.create(b, { executionProviders: ["cpu"], logSeverityLevel: 4 });
+    const [enc, dec, stp] = await Promise.all([quiet(encoder), quiet(decoder), quiet(step)]);
+    const within = batch(1, 6, 0, 13);
+    const e = await run(enc, encoder, [within.src, within.lengths]);
+    const asT = (x: { data: Float32Array; dims: readonly number[] }) => tensor(x.data, [...x.dims]);
+    const memoryKV = signature.step.inputs.filter((n) => n.startsWith("memory")).map((n) => asT(e[n]));
+    const longer = batch(1, 7, 0, 13);
+    await expect(run(enc, encoder, [longer.src, longer.lengths])).rejects.toThrow();
+    const tgt = (T: number) => tensor([2, ...new Array(T - 1).fill(4)], [1, T]);
+    await expect(run(dec, decoder, [tgt(6), asT(e.memory), within.lengths])).resolves.toBeDefined();
+    await expect(run(dec, decoder, [tgt(7), asT(e.memory), within.lengths])).rejects.toThrow();
+    const past = (P: number) =>
+      [0, 1].flatMap(() => [0, 1].map(() => tensor(new Float32Array(2 * P * 4), [1, 2, P, 4])));
+    const prev = tensor([4], [1]);
+    await expect(run(stp, step, [prev, within.lengths, ...memoryKV, ...past(5)])).resolves.toBeDefined();
+    await expect(run(stp, step, [prev, within.lengths, ...memoryKV, ...past(6)])).rejects.toThrow();
   });
 
   it("refuses learned positions too short to trace", async () => {
