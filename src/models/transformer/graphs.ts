@@ -69,7 +69,7 @@ export class TransformerDecoderGraph {
 
 /**
  * `forward(prev, srcLengths, ...caches)`: one decoder step, `caches` being every layer's memory key and
- * value, then every layer's past key and value (the input names say which: `stepInputNames`).
+ * value, then every layer's past key and value (`inputNames()` names them).
  */
 export class TransformerStepGraph {
   constructor(readonly model: TransformerModel) {}
