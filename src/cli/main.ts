@@ -3,7 +3,8 @@
  * The `qkv` command line: train, translate, eval, attend (print a model's attention for a
  * sentence) and export (ONNX). Uses only the public exports of the package.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
@@ -14,6 +15,7 @@ import {
   decodeAll,
   evaluatePairs,
   exportSeq2SeqOnnx,
+  exportTransformerOnnx,
   getBackend,
   heatmapPng,
   heatmapSvg,
@@ -21,7 +23,6 @@ import {
   initBackend,
   lineChartSvg,
   listBackends,
-  type Seq2Seq,
   type StepDecoder,
   setBackend,
   setNumThreads,
@@ -87,9 +88,19 @@ function fail(cmd: string, e: unknown): never {
   process.exit(1);
 }
 
-function checkpointDir(path: string): string {
+function checkpointDir(path: string, which: string): string {
   if (!existsSync(path))
     throw new Error(`no model at ${path} (expected a folder with best.json / last.json)`);
+  if (!path.endsWith(".json")) {
+    if (!statSync(path).isDirectory())
+      throw new Error(
+        `${path} is a file, not a checkpoint folder (expected a folder with best.json / last.json)`,
+      );
+    if (!existsSync(join(path, `${which}.json`)))
+      throw new Error(
+        `${path} is not a checkpoint folder: it has no ${which}.json (qkv train writes best.json / last.json)`,
+      );
+  }
   return path;
 }
 
@@ -103,7 +114,7 @@ interface Loaded {
 }
 
 async function load(path: string, which: string): Promise<Loaded> {
-  const { model, meta } = await loadModel(checkpointDir(path), which);
+  const { model, meta } = await loadModel(checkpointDir(path, which), which);
   const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
   return {
     model,
@@ -618,41 +629,68 @@ program
 program
   .command("export")
   .description(
-    "export a model to ONNX: FILE is the encoder, FILE.step.onnx one decoder step, FILE.json vocabularies and ids",
+    "export a model to ONNX: FILE is the encoder, FILE.step.onnx one decoder step (a Transformer's with its KV cache; FILE.decoder.onnx its decoder over a target prefix), FILE.json vocabularies, tokenizers and ids",
   )
   .requiredOption("--model <dir>", "checkpoint folder")
-  .requiredOption("--onnx <file>", "the encoder's .onnx file; the step graph and the JSON go beside it")
+  .requiredOption("--onnx <file>", "the encoder's .onnx file; the decoder graph and the JSON go beside it")
   .option("--checkpoint <name>", "best or last", "best")
   .action(async (o) => {
     try {
       const m = await load(o.model, o.checkpoint);
-      if (m.model instanceof TransformerModel) {
-        throw new Error(
-          `ONNX export covers the LSTM seq2seq models; ${o.model} holds a ${modelTitle(m.meta)} (not exported yet)`,
-        );
-      }
-      const { encoder, step, signature } = await exportSeq2SeqOnnx(m.model);
       const base = o.onnx.replace(/\.onnx$/, "");
-      const files = { encoder: o.onnx, step: `${base}.step.onnx`, manifest: `${base}.json` };
-      const { basename } = await import("node:path");
       const { srcVocab, tgtVocab } = vocabsOf(m.meta);
-      const manifest = {
-        format: "qkv-seq2seq-onnx",
-        opset: 17,
-        encoder: { file: basename(files.encoder), ...signature.encoder },
-        step: { file: basename(files.step), ...signature.step },
+      const { srcTokenizer, tgtTokenizer } = tokenizersOf(m.meta);
+      const common = {
         ids: { pad: 0, unk: 1, sos: 2, eos: 3 },
         maxTargetLength: m.meta.maxTargetLength,
         task: m.meta.task,
         srcVocab: srcVocab.tokens,
         tgtVocab: tgtVocab.tokens,
+        srcTokenizer: srcTokenizer.toJSON(),
+        tgtTokenizer: tgtTokenizer.toJSON(),
       };
-      await writeFileAtomic(files.encoder, encoder);
-      await writeFileAtomic(files.step, step);
-      await writeFileAtomic(files.manifest, `${JSON.stringify(manifest, null, 1)}\n`);
-      console.log(
-        `wrote ${files.encoder} (${encoder.length} bytes), ${files.step} (${step.length} bytes), ${files.manifest}`,
-      );
+      let graphs: [string, Uint8Array][];
+      let manifest: Record<string, unknown>;
+      if (m.model instanceof TransformerModel) {
+        const { encoder, decoder, step, signature } = await exportTransformerOnnx(m.model);
+        const file = `${base}.decoder.onnx`;
+        const stepFile = `${base}.step.onnx`;
+        graphs = [
+          [o.onnx, encoder],
+          [file, decoder],
+          [stepFile, step],
+        ];
+        const c = m.model.config;
+        manifest = {
+          format: "qkv-transformer-onnx",
+          opset: 17,
+          encoder: { file: basename(o.onnx), ...signature.encoder },
+          decoder: { file: basename(file), ...signature.decoder },
+          step: { file: basename(stepFile), ...signature.step },
+          ...common,
+          // Learned positions end at maxLength (source and target prefix); sinusoidal ones do not.
+          maxPositions: c.positions === "learned" ? c.maxLength : null,
+          config: { ...c },
+        };
+      } else {
+        const { encoder, step, signature } = await exportSeq2SeqOnnx(m.model);
+        const file = `${base}.step.onnx`;
+        graphs = [
+          [o.onnx, encoder],
+          [file, step],
+        ];
+        manifest = {
+          format: "qkv-seq2seq-onnx",
+          opset: 17,
+          encoder: { file: basename(o.onnx), ...signature.encoder },
+          step: { file: basename(file), ...signature.step },
+          ...common,
+        };
+      }
+      for (const [file, bytes] of graphs) await writeFileAtomic(file, bytes);
+      const json = `${base}.json`;
+      await writeFileAtomic(json, `${JSON.stringify(manifest, null, 1)}\n`);
+      console.log(`wrote ${graphs.map(([f, b]) => `${f} (${b.length} bytes)`).join(", ")}, ${json}`);
     } catch (e) {
       fail("export", e);
     }

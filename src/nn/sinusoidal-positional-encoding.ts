@@ -9,7 +9,7 @@
  * Shapes: x (T, B, d), or (B, T, d) with `batchFirst`, or unbatched (T, d); positions offset … offset+T−1
  * (offset = the positions already decoded, for incremental decoding).
  */
-import { add, reshape, type Tensor, tensor } from "../tensor/index.js";
+import { add, record, reshape, type Tensor, tensor } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 import { Module } from "./module.js";
 
@@ -35,7 +35,8 @@ export function sinusoidalEncoding(length: number, d: number, offset = 0): Tenso
       if (2 * i + 1 < d) out[p * d + 2 * i + 1] = Math.cos(angle);
     }
   }
-  return tensor(out, [length, d]);
+  // Recorded (no inputs) so an exported graph computes the table for its own length (src/onnx/export.ts).
+  return record(tensor(out, [length, d]), "sinusoidalEncoding", [], () => [], { shape: [length, d], offset });
 }
 
 /** Adds PE to (T, B, d) / (B, T, d) / (T, d) inputs at positions offset + t; `timeAxis` says where T is. */

@@ -896,6 +896,8 @@ class GraphBuilder {
         return this.f(this.lengthMask(i, p(0, "int64")));
       case "causalMask":
         return this.f(this.causalMask(i));
+      case "sinusoidalEncoding":
+        return this.f(this.sinusoidalEncoding(i));
       case "lstm":
         return this.lstm(i, n);
       default:
@@ -960,6 +962,32 @@ class GraphBuilder {
     ]);
     const limit = this.one("Unsqueeze", [this.one("Add", [rows, diagonal]), this.constInts([1])]); // (T, 1)
     return this.whereBias(this.one("Greater", [cols, limit]));
+  }
+
+  /**
+   * The (T, d) sinusoidal table at positions p = offset … offset + T − 1 (Vaswani et al. 2017, §3.5),
+   * computed in the graph for its own T: PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(…).
+   */
+  private sinusoidalEncoding(i: number): string {
+    const op = "sinusoidalEncoding";
+    const d = (this.base.nodes[i].attrs as { shape: number[] }).shape[1];
+    const T = this.scalarOf(this.intValue(this.attrInt(i, ".shape[0]", op)));
+    const start = this.scalarOf(this.intValue(this.attrInt(i, ".offset", op)));
+    const end = this.one("Add", [start, T]);
+    const pos = this.one("Range", [start, end, this.constInts([1], [])]); // (T)
+    const p = this.one("Unsqueeze", [this.one("Cast", [pos], { to: 1 }), this.constInts([1])]); // (T, 1)
+    const denom = new Float32Array(d);
+    const even = new Float32Array(d);
+    for (let k = 0; k < d; k++) {
+      denom[k] = 10000 ** ((2 * Math.floor(k / 2)) / d);
+      even[k] = k % 2 === 0 ? 1 : 0;
+    }
+    const dn = this.fresh("pe_denominator");
+    const ev = this.fresh("pe_even");
+    this.initializers.push(floatTensor(dn, [d], denom), floatTensor(ev, [d], even));
+    const angle = this.one("Div", [p, dn]); // (T, d)
+    const isEven = this.one("Cast", [ev], { to: 9 });
+    return this.one("Where", [isEven, this.one("Sin", [angle]), this.one("Cos", [angle])]);
   }
 
   /** torch.nn.LSTM as ONNX LSTM ops, one per layer (gates reordered i,f,g,o → i,o,f,c). */

@@ -7,4 +7,5 @@ export {
   parameterNames,
 } from "./export.js";
 export { decodeModel, OPSET } from "./proto.js";
-export { exportSeq2SeqOnnx, type Seq2SeqOnnx } from "./seq2seq.js";
+export { exportSeq2SeqOnnx, graphSignature, type Seq2SeqOnnx } from "./seq2seq.js";
+export { exportTransformerOnnx, type TransformerOnnx } from "./transformer.js";

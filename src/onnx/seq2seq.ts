@@ -21,7 +21,8 @@ export interface Seq2SeqOnnx {
   signature: Record<"encoder" | "step", { inputs: string[]; outputs: string[] }>;
 }
 
-function signature(bytes: Uint8Array): { inputs: string[]; outputs: string[] } {
+/** A graph's input and output names, in order. */
+export function graphSignature(bytes: Uint8Array): { inputs: string[]; outputs: string[] } {
   const g = decodeModel(bytes).graph as { input: { name: string }[]; output: { name: string }[] };
   return { inputs: g.input.map((v) => v.name), outputs: g.output.map((v) => v.name) };
 }
@@ -47,7 +48,7 @@ export async function exportSeq2SeqOnnx(model: Seq2Seq): Promise<Seq2SeqOnnx> {
       [prev, st.memory, st.keys, lengths, st.h, st.c, st.feed],
       { dynamicAxes: { prev: { 0: "batch" }, memory: { 0: "batch", 1: "source" } } },
     );
-    return { encoder, step, signature: { encoder: signature(encoder), step: signature(step) } };
+    return { encoder, step, signature: { encoder: graphSignature(encoder), step: graphSignature(step) } };
   } finally {
     model.train(wasTraining);
   }

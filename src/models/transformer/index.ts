@@ -5,6 +5,7 @@ export {
   resolveTransformerConfig,
   type TransformerModelConfig,
 } from "./config.js";
+export { TransformerDecoderGraph, TransformerEncoderGraph, TransformerStepGraph } from "./graphs.js";
 export {
   type TransformerForwardResult,
   TransformerModel,

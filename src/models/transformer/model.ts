@@ -18,7 +18,7 @@
  * Shapes: B batch, S source length, T target length, d = dModel, H heads, V target vocabulary;
  * ids are row-major (B·S, B·T) with 0 = padding; N = rows of a decoding state (batch · beams).
  */
-import { causalMask, paddingMask } from "../../attention/masks.js";
+import { type AttentionMask, causalMask, paddingMask } from "../../attention/masks.js";
 import { Dropout } from "../../nn/dropout.js";
 import { Embedding } from "../../nn/embedding.js";
 import { normal } from "../../nn/init.js";
@@ -28,7 +28,7 @@ import { Module } from "../../nn/module.js";
 import { SinusoidalPositionalEncoding } from "../../nn/sinusoidal-positional-encoding.js";
 import { Transformer } from "../../nn/transformer.js";
 import type { TransformerDecoderCache } from "../../nn/transformer-decoder.js";
-import { indexSelect, mean, mul, noGrad, squeeze, type Tensor } from "../../tensor/index.js";
+import { indexSelect, mean, mul, noGrad, slice, squeeze, Tensor } from "../../tensor/index.js";
 import {
   type ResolvedTransformerModelConfig,
   resolveTransformerConfig,
@@ -46,6 +46,11 @@ export interface TransformerState {
   position: number;
   /** With `encode(…, { needWeights: true })`: each encoder layer's self-attention per head (B, H, S, S). */
   encoderWeights?: Tensor[];
+  /**
+   * The memory's padding mask, when it is not to be made from `srcLengths` (an exported step graph
+   * makes it from its lengths input, src/models/transformer/graphs.ts).
+   */
+  memoryMask?: AttentionMask;
 }
 
 export interface TransformerStepResult {
@@ -122,26 +127,35 @@ export class TransformerModel extends Module {
     this.drop = this.registerModule("dropout", new Dropout(c.dropout));
   }
 
-  /** dropout(√d · E[ids] + PE(offset …)) for ids (B·L) → (B, L, d). */
-  private embed(table: Embedding, ids: Int32Array | number[], B: number, L: number, offset: number): Tensor {
+  /** dropout(√d · E[ids] + PE(offset …)) for ids (B·L, or a (B, L) tensor of them) → (B, L, d). */
+  private embed(
+    table: Embedding,
+    ids: Int32Array | number[] | Tensor,
+    B: number,
+    L: number,
+    offset: number,
+  ): Tensor {
     const e = mul(table.forward(ids, [B, L]), Math.sqrt(this.config.dModel));
     return this.drop.forward(this.positions.forward(e, offset));
   }
 
   /**
    * Encodes a padded batch `src` (B·S ids) → the decoder's initial state; with `needWeights`, the
-   * state also holds every encoder layer's self-attention weights per head (`encoderWeights`).
+   * state also holds every encoder layer's self-attention weights per head (`encoderWeights`). Ids
+   * and lengths may be tensors (an exported graph's inputs, src/models/transformer/graphs.ts).
    */
   encode(
-    src: Int32Array | number[],
+    src: Int32Array | number[] | Tensor,
     B: number,
     S: number,
-    srcLengths: number[],
+    srcLengths: number[] | Tensor,
     { needWeights = false }: { needWeights?: boolean } = {},
   ): TransformerState {
-    if (src.length !== B * S || srcLengths.length !== B) {
+    const nIds = src instanceof Tensor ? src.size : src.length;
+    const nLengths = srcLengths instanceof Tensor ? srcLengths.size : srcLengths.length;
+    if (nIds !== B * S || nLengths !== B) {
       throw new Error(
-        `TransformerModel.encode: src has ${src.length} ids for B=${B}, S=${S} and ${srcLengths.length} lengths`,
+        `TransformerModel.encode: src has ${nIds} ids for B=${B}, S=${S} and ${nLengths} lengths`,
       );
     }
     const x = this.embed(this.srcEmbed, src, B, S, 0);
@@ -151,7 +165,7 @@ export class TransformerModel extends Module {
       : { output: this.transformer.encoder.forward(x, { mask }), weights: undefined };
     return {
       memory: enc.output,
-      srcLengths: [...srcLengths],
+      srcLengths: Array.from(srcLengths instanceof Tensor ? srcLengths.data : srcLengths),
       cache: this.transformer.decoder.createCache(),
       position: 0,
       ...(enc.weights ? { encoderWeights: enc.weights } : {}),
@@ -159,21 +173,39 @@ export class TransformerModel extends Module {
   }
 
   /** One decoder step for the previous tokens `prev` (N ids): only the newest position is computed. */
-  step(state: TransformerState, prev: Int32Array | number[]): TransformerStepResult {
+  step(state: TransformerState, prev: Int32Array | number[] | Tensor): TransformerStepResult {
     const N = state.memory.shape[0];
-    if (prev.length !== N) {
-      throw new Error(`TransformerModel.step: ${prev.length} previous tokens for a state of ${N} rows`);
+    const nPrev = prev instanceof Tensor ? prev.size : prev.length;
+    if (nPrev !== N) {
+      throw new Error(`TransformerModel.step: ${nPrev} previous tokens for a state of ${N} rows`);
     }
     const cache = state.cache.clone(); // the step appends to its own cache; `state` stays valid
     const y = this.embed(this.tgtEmbed, prev, N, 1, state.position);
     const r = this.transformer.decoder.forwardWithWeights(y, state.memory, {
-      memoryMask: paddingMask(state.srcLengths),
+      memoryMask: state.memoryMask ?? paddingMask(state.srcLengths),
       cache,
     });
     const logits = this.out.forward(squeeze(r.output, 1)); // (N, V)
     const layerWeights = r.crossWeights.map((w) => squeeze(w, 2)); // (N, H, S)
     const weights = mean(layerWeights[layerWeights.length - 1], 1); // (N, S)
     return { logits, state: { ...state, cache, position: state.position + 1 }, weights, layerWeights };
+  }
+
+  /**
+   * A decoder cache whose memory keys and values are already projected from `memory` (B, S, d), by
+   * each layer's own cross-attention (what the first `step` would do; its self-attention caches stay
+   * empty). An exported encoder returns these so that its step graph never reprojects the memory.
+   */
+  memoryCache(memory: Tensor): TransformerDecoderCache {
+    const cache = this.transformer.decoder.createCache();
+    const query = slice(memory, 1, 0, 1); // any (B, 1, d): only the keys and values are kept
+    [...this.transformer.decoder.layers].forEach((layer, l) => {
+      layer.multiheadAttn.forward(query, memory, memory, {
+        cache: cache.layers[l].cross,
+        needWeights: false,
+      });
+    });
+    return cache;
   }
 
   /** Keeps rows `index` of the state (beam search reordering / expansion), cache included. */
@@ -208,38 +240,46 @@ export class TransformerModel extends Module {
   }
 
   /**
-   * The decoder over whole target prefixes `tgtIn` (B·T ids) given the encoder's `memory` (B, S, d),
-   * without a cache: what `forward` does after encoding (and decoding without the KV cache: every
-   * step recomputes the prefix). With `needWeights` and `needSelfWeights`, also every decoder layer's
-   * self-attention per head (`selfWeights`).
+   * The decoder over whole target prefixes `tgtIn` (B·T ids, or a (B, T) tensor of them) given the
+   * encoder's `memory` (B, S, d), without a cache: what `forward` does after encoding (and decoding
+   * without the KV cache: every step recomputes the prefix). With `needWeights` and `needSelfWeights`,
+   * also every decoder layer's self-attention per head (`selfWeights`). With `lastOnly`, only the last
+   * position is projected and returned — logits (B, 1, V), weights (B, 1, S), each layer's (B, H, 1, ·)
+   * — what a search step needs from a prefix (the exported decoder graph).
    */
   decodeAll(
     memory: Tensor,
-    srcLengths: number[],
-    tgtIn: Int32Array | number[],
+    srcLengths: number[] | Tensor,
+    tgtIn: Int32Array | number[] | Tensor,
     T: number,
     {
       needWeights = false,
       needSelfWeights = false,
-    }: { needWeights?: boolean; needSelfWeights?: boolean } = {},
+      lastOnly = false,
+    }: { needWeights?: boolean; needSelfWeights?: boolean; lastOnly?: boolean } = {},
   ): TransformerForwardResult {
     const B = memory.shape[0];
-    if (tgtIn.length !== B * T) {
-      throw new Error(`TransformerModel.forward: tgtIn has ${tgtIn.length} ids for B=${B}, T=${T}`);
+    const nIds = tgtIn instanceof Tensor ? tgtIn.size : tgtIn.length;
+    if (nIds !== B * T || T < 1) {
+      throw new Error(`TransformerModel.forward: tgtIn has ${nIds} ids for B=${B}, T=${T} (T ≥ 1)`);
     }
     const y = this.embed(this.tgtEmbed, tgtIn, B, T, 0);
     // Padded target positions come after the real ones, so the causal mask alone keeps every real
     // position from seeing them (their own rows are ignored by the loss).
     const opts = { tgtMask: causalMask(), memoryMask: paddingMask(srcLengths) };
     const decoder = this.transformer.decoder;
+    // (…, T, ·) → (…, 1, ·) at the last position when `lastOnly`, along the target axis `axis`.
+    const last = (t: Tensor, axis: number) => (lastOnly ? slice(t, axis, T - 1, T) : t);
     if (!needWeights) {
-      return { logits: this.out.forward(decoder.forward(y, memory, opts)), weights: null, layerWeights: [] };
+      const h = last(decoder.forward(y, memory, opts), 1);
+      return { logits: this.out.forward(h), weights: null, layerWeights: [] };
     }
     const r = decoder.forwardWithWeights(y, memory, { ...opts, needSelfWeights });
-    const weights = mean(r.crossWeights[r.crossWeights.length - 1], 1);
-    const logits = this.out.forward(r.output);
+    const layerWeights = r.crossWeights.map((w) => last(w, 2));
+    const weights = mean(layerWeights[layerWeights.length - 1], 1);
+    const logits = this.out.forward(last(r.output, 1));
     return r.selfWeights
-      ? { logits, weights, layerWeights: r.crossWeights, selfWeights: r.selfWeights }
-      : { logits, weights, layerWeights: r.crossWeights };
+      ? { logits, weights, layerWeights, selfWeights: r.selfWeights.map((w) => last(w, 2)) }
+      : { logits, weights, layerWeights };
   }
 }
