@@ -26,6 +26,7 @@ import { type CheckpointJson, seq2seqFromCheckpoint } from "../../web/src/checkp
 import { translateWithAttention } from "../../web/src/lesson.js";
 import type { TrainingProbe } from "../../web/src/training.js";
 import { hasChromium, launchChromium } from "../helpers/browser.js";
+import { labelReport, paintedRowLabels } from "../helpers/labels.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
 
 const SENTENCE = "I am happy.";
@@ -476,6 +477,46 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
       plain.server.close();
     }
   }, 180_000);
+
+  it("every map's row labels read left to right beside their rows; column labels all turned −90°", async () => {
+    const translate = async (s: string) => {
+      const n = (await probe()).translations as number;
+      await page.fill('[data-testid="sentence"]', s);
+      await page.click('[data-testid="translate"]');
+      await page.waitForFunction(
+        (k) => (window as unknown as { __explorer: { translations: number } }).__explorer.translations > k,
+        n,
+      );
+    };
+    const stacks = await page.locator('[data-testid="heads-stack"] option').count();
+    for (const s of [
+      "Turn off the lights.",
+      "Where is the station? He is my friend and I like him very much.",
+    ]) {
+      await translate(s);
+      await page.evaluate(() => document.fonts.ready);
+      // Each stack of view 4, its last thumbnail enlarged (the LSTM's cross-attention has Hindi rows).
+      for (let k = 0; k < stacks; k++) {
+        await page.selectOption('[data-testid="heads-stack"]', String(k));
+        await page.locator('[data-testid="model-view"] button.thumb').last().click();
+        const r = await labelReport(page);
+        expect(r.problems).toEqual([]);
+        for (const id of ["map-cross", "map-self", "map-dec-self", "map-dec-cross", "model-view-big-map"])
+          expect(r.maps).toContain(id);
+        expect(r.headViewLabels).toBeGreaterThan(0);
+        expect(r.thumbnails).toBeGreaterThan(0);
+      }
+      const painted = await paintedRowLabels(page, "map-cross");
+      expect(painted.length).toBeGreaterThan(0);
+      for (const p of painted) {
+        expect(Math.abs(p.got.w - p.want.w), `${p.text} ${JSON.stringify(p)}`).toBeLessThanOrEqual(2);
+        expect(Math.abs(p.got.h - p.want.h), `${p.text} ${JSON.stringify(p)}`).toBeLessThanOrEqual(2);
+      }
+    }
+    // Back to the first stack with its last head enlarged, as view 4's test left it (the screenshot shows it).
+    await page.selectOption('[data-testid="heads-stack"]', "0");
+    await page.locator('[data-testid="model-view"] button.thumb').last().click();
+  }, 120_000);
 
   it("a sentence without words is an error message, not a crash", async () => {
     const n = (await probe()).translations as number;
