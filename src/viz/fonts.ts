@@ -2,7 +2,7 @@
  * Fonts for every picture: the CSS font stack the SVG and HTML renderers name, and Noto Sans Devanagari
  * (regular) embedded in the package (fonts.generated.ts, from @fontsource/noto-sans-devanagari), so that
  * Hindi renders where no system font has Devanagari: the PNG renderer shapes and rasterises labels with
- * it (text-raster.ts), and the HTML report bundles its Devanagari subset (see {@link fontFaceScript}).
+ * it (text-raster.ts), and the HTML report bundles its Devanagari subset (see {@link fontFaceCss}).
  */
 import {
   DEVANAGARI_UNICODE_RANGE,
@@ -65,22 +65,41 @@ export function needsDevanagari(text: string): boolean {
 }
 
 /**
- * An inline script that registers the embedded Devanagari subset as the web font "Noto Sans Devanagari"
- * through the CSS Font Loading API (`new FontFace(family, bytes)`), limited to its unicode-range, so a
+ * The CSS `@font-face` rule that declares the embedded Devanagari subset as the web font
+ * "Noto Sans Devanagari" (a WOFF2 data: URL, limited to its unicode-range, `font-display: block`), so a
  * page that names the font in its font stack shows Hindi on systems without a Devanagari font. The font
- * travels as base64 inside the page (about 67 kB), so the page still loads nothing from outside.
+ * travels as base64 inside the page's <style> (about 67 kB), so the page still loads nothing from
+ * outside. Pages that draw the text in SVG add {@link svgTextRefreshScript} too.
  */
-export function fontFaceScript(): string {
+export function fontFaceCss(): string {
   const sub = EMBEDDED_FONT_SUBSETS[1];
+  return [
+    "@font-face {",
+    `  font-family: ${JSON.stringify(EMBEDDED_FONT_FAMILY)};`,
+    "  font-style: normal;",
+    "  font-weight: 400;",
+    "  font-display: block;",
+    `  src: url(data:font/woff2;base64,${sub.base64}) format("woff2");`,
+    `  unicode-range: ${sub.unicodeRange};`,
+    "}",
+  ].join("\n");
+}
+
+/**
+ * An inline script for pages whose SVG text uses the embedded face: once `document.fonts` is ready,
+ * every SVG <text> gets its text again (a new text node), so Chromium shapes it with the loaded face.
+ * Without it, the first SVG text that needed the face (the one whose layout started the font load)
+ * kept the fallback's empty boxes — in every load in headless Chromium 1xx, while HTML text and the
+ * later SVG labels were right; test/viz/html-browser.test.ts measures it.
+ */
+export function svgTextRefreshScript(): string {
   return `
 (function () {
-  if (typeof FontFace !== "function" || !document.fonts) return;
-  var bin = atob("${sub.base64}");
-  var bytes = new Uint8Array(bin.length);
-  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  var face = new FontFace(${JSON.stringify(EMBEDDED_FONT_FAMILY)}, bytes.buffer, { unicodeRange: ${JSON.stringify(sub.unicodeRange)} });
-  document.fonts.add(face);
-  face.load();
+  if (!document.fonts || !document.fonts.ready) return;
+  document.fonts.ready.then(function () {
+    var texts = document.querySelectorAll("svg text");
+    for (var i = 0; i < texts.length; i++) texts[i].textContent = texts[i].textContent;
+  });
 })();
 `.trim();
 }

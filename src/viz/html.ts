@@ -5,7 +5,7 @@
  * without a Devanagari font.
  */
 import type { ColormapName } from "./colormap.js";
-import { DEFAULT_FONT_FAMILY, fontFaceScript, needsDevanagari } from "./fonts.js";
+import { DEFAULT_FONT_FAMILY, fontFaceCss, needsDevanagari, svgTextRefreshScript } from "./fonts.js";
 import { renderHeatmapSvg } from "./heatmap-svg.js";
 import { type Normalize, validateMatrix } from "./matrix.js";
 import { escapeXml } from "./text.js";
@@ -136,6 +136,7 @@ export function attentionReportHtml(panels: AttentionPanel[], options: Attention
     `<meta name="viewport" content="width=device-width, initial-scale=1">`,
     `<title>${escapeXml(title)}</title>`,
     `<style>\n${STYLE}\n</style>`,
+    withFont ? `<style>\n${fontFaceCss()}\n</style>` : "",
     "</head>",
     "<body>",
     `<h1>${escapeXml(title)}</h1>`,
@@ -145,7 +146,7 @@ export function attentionReportHtml(panels: AttentionPanel[], options: Attention
     "</div>",
     `<div id="qkv-tooltip" role="tooltip" hidden></div>`,
     `<script>\n${SCRIPT}\n</script>`,
-    withFont ? `<script>\n${fontFaceScript()}\n</script>` : "",
+    withFont ? `<script>\n${svgTextRefreshScript()}\n</script>` : "",
     "</body>",
     "</html>",
     "",

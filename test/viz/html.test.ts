@@ -43,10 +43,10 @@ describe("attentionReportHtml", () => {
       "self-attention <layer 1>",
     ]);
     expect(html).toContain("self-attention &lt;layer 1&gt;");
-    // No external resources: the only URL is the SVG namespace.
-    expect(html.replace(/http:\/\/www\.w3\.org\/2000\/svg/g, "")).not.toMatch(
-      /https?:|\bsrc=|<link|@import|url\(/,
-    );
+    // No external resources: the only URLs are the SVG namespace and the embedded font's data: URL.
+    expect(
+      html.replace(/http:\/\/www\.w3\.org\/2000\/svg/g, "").replace(/url\(data:font\/woff2;base64,/g, ""),
+    ).not.toMatch(/https?:|\bsrc=|<link|@import|url\(/);
     expect(html).toContain('<meta charset="utf-8">');
   });
 
@@ -109,8 +109,11 @@ describe("attentionReportHtml", () => {
     const hindi = attentionReportHtml(PANELS);
     const scripts = parse(hindi).filter((e) => e.name === "script");
     expect(scripts).toHaveLength(2);
-    expect(scripts[1].text).toContain('new FontFace("Noto Sans Devanagari"');
-    expect(scripts[1].text).toContain(deva);
+    expect(scripts[1].text).toContain("document.fonts.ready"); // re-shapes the SVG text once the face is in
+    const styles = parse(hindi).filter((e) => e.name === "style");
+    expect(styles).toHaveLength(2);
+    expect(styles[1].text).toContain('font-family: "Noto Sans Devanagari";');
+    expect(styles[1].text).toContain(`url(data:font/woff2;base64,${deva})`);
     expect(hindi).toMatch(/body \{ font-family: [^;]*'Noto Sans Devanagari'/);
     // The SVGs name the font too, so their Hindi labels pick it up.
     const svgFonts = parse(hindi)
@@ -121,11 +124,11 @@ describe("attentionReportHtml", () => {
     expect(attentionReportHtml([{ weights: SELF }], { description: "हिन्दी" })).toContain(deva);
     // An English-only page stays small, unless asked; and embedding can be turned off.
     const english = attentionReportHtml([{ weights: LUONG, colLabels: SOURCE }]);
-    expect(english).not.toContain("FontFace");
+    expect(english).not.toContain("@font-face");
     expect(english.length).toBeLessThan(20_000);
     expect(hindi.length).toBeGreaterThan(deva.length);
     expect(attentionReportHtml([{ weights: LUONG }], { embedFont: true })).toContain(deva);
-    expect(attentionReportHtml(PANELS, { embedFont: false })).not.toContain("FontFace");
+    expect(attentionReportHtml(PANELS, { embedFont: false })).not.toContain("@font-face");
     expect(() => attentionReportHtml(PANELS, { embedFont: "yes" as unknown as boolean })).toThrow(
       'attentionReportHtml: embedFont must be true, false or "auto", got "yes"',
     );
