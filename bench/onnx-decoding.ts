@@ -20,25 +20,14 @@ import * as ort from "onnxruntime-node";
 import { TransformerModel } from "../src/models/transformer/index.js";
 import { exportTransformerOnnx } from "../src/onnx/index.js";
 import { manualSeed, random } from "../src/tensor/index.js";
+import { DECODING_MODEL, DECODING_SOURCE_LENGTH, option } from "./decoding-model.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = join(HERE, "..", "docs", "ONNX-DECODING.md");
 const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
-const CONFIG = {
-  srcVocabSize: 1000,
-  tgtVocabSize: 1000,
-  dModel: 128,
-  nhead: 4,
-  numEncoderLayers: 2,
-  numDecoderLayers: 2,
-  dimFeedforward: 512,
-  dropout: 0,
-};
-const S = 20;
+const opt = (name: string, dflt: string) => option(argv, name, dflt);
+const CONFIG = DECODING_MODEL;
+const S = DECODING_SOURCE_LENGTH;
 const SOS = 2;
 
 const int64 = (xs: number[], dims: number[]) =>
