@@ -231,6 +231,10 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
     "BPE: ids per side, 4 special + 256 byte tokens included (default 8000)",
     int("--vocab-size"),
   )
+  .option(
+    "--extra-train <tsv>",
+    "further training pairs (source<TAB>target per line, e.g. a dictionary) added to the task's training part",
+  )
   // ---- Transformer and schedule options (wire branch) ----
   .addOption(
     new Option("--arch <kind>", "model: LSTM encoder–decoder or Transformer")
@@ -277,6 +281,7 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
           minFreq: o.minFreq,
           tokenizer: o.tokenizer,
           vocabSize: o.vocabSize,
+          extraTrain: o.extraTrain,
         },
         attention: o.attention as AttentionKind,
         model: { embedDim: o.embed, hiddenSize: o.hidden, encoderLayers: o.layers ?? 1, dropout: o.dropout },

@@ -25,7 +25,7 @@ import {
   type Vocab,
   WordTokenizer,
 } from "../data/index.js";
-import { readParallel } from "../data/parallel.js";
+import { readParallel, readParallelTsv } from "../data/parallel.js";
 import { dataDir } from "../data/paths.js";
 import { FILES_TASK, type FilesTaskOptions } from "./own-data.js";
 import { checkOption } from "./validate.js";
@@ -91,6 +91,12 @@ export interface TaskOptions extends FilesTaskOptions {
   tokenizer?: "word" | "bpe";
   /** BPE: ids per side, special tokens and the 256 bytes included (default 8000; a cap). */
   vocabSize?: number;
+  /**
+   * A TSV file of further training pairs (source⇥target per line) appended to the training part after
+   * `limit`, before the tokenizers are learned: e.g. a bilingual dictionary's word pairs
+   * (`scripts/freedict-pairs.ts`). Validation and test parts are unchanged.
+   */
+  extraTrain?: string;
 }
 
 /** How a task's text becomes tokens, and tokens text again. */
@@ -141,7 +147,11 @@ function learnTokenizer(texts: string[], opts: TaskOptions, tok: TextTokenizer):
 }
 
 function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenizer): TaskData {
-  const train = opts.limit !== undefined ? parts.train.slice(0, opts.limit) : parts.train;
+  const limited = opts.limit !== undefined ? parts.train.slice(0, opts.limit) : parts.train;
+  const train =
+    opts.extraTrain === undefined
+      ? limited
+      : [...limited, ...readParallelTsv(opts.extraTrain).map((p) => ({ src: p.source, tgt: p.target }))];
   if (train.length === 0) {
     throw new Error(
       `loadTask: task "${name}" has no training pairs (empty data file, or --synthetic-size / --limit 0?)`,
