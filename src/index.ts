@@ -4,6 +4,7 @@
  * Layers (each depends only on those before it): kernels → tensor → attention → nn → models →
  * data, decode, eval, onnx → viz.
  */
+export * from "./align/index.js";
 export * from "./attention/index.js";
 export * as data from "./data/index.js";
 export { detokenize, tokenize, Vocab } from "./data/index.js";

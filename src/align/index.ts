@@ -1,0 +1,4 @@
+/**
+ * qkv align: word alignment — words ↔ model pieces, forced alignment read off a model's attention.
+ */
+export * from "./words.js";
