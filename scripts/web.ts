@@ -4,10 +4,20 @@
  * that make the page cross-origin isolated (SharedArrayBuffer available). Used by `npm run explore`,
  * the browser tests and the explorer benchmark.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import {
+  constants,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { type FileHandle, open, realpath } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { delimiter, extname, join, normalize, sep } from "node:path";
+import { delimiter, extname, join, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -99,10 +109,45 @@ export const ISOLATION_HEADERS = {
   "Cross-Origin-Resource-Policy": "same-origin",
 };
 
+/** Methods served; any other is 405 with this as its Allow header. */
+const ALLOW = "GET, HEAD";
+
 /**
- * Serves `dir` at http://127.0.0.1:port/ (port 0: any free port; dot files are not served); resolves once
- * listening. With COOP/COEP (cross-origin isolated pages) unless `isolated: false` (what a plain static
- * host does: the explorer then runs its kernels on one thread).
+ * The file under `root` that a request target names, or the status to answer instead: 400 for a
+ * target that is not an origin-form path or does not decode (`/%`, a NUL byte), 404 for a dot file or
+ * folder (`..` included) or anything that is not a regular file whose real path (symbolic links
+ * resolved) lies inside root's real path.
+ */
+async function resolveTarget(root: string, target: string): Promise<string | 400 | 404> {
+  if (!target.startsWith("/")) return 400; // "*", absolute-form, garbage
+  let path: string;
+  try {
+    path = decodeURIComponent(target.split(/[?#]/, 1)[0]);
+  } catch {
+    return 400; // malformed escape (URIError)
+  }
+  if (path.includes("\0") || path.includes("\\")) return 400;
+  if (path.endsWith("/")) path += "index.html";
+  const parts = path.split("/").filter((p) => p !== "");
+  if (parts.some((p) => p.startsWith("."))) return 404;
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = await realpath(root);
+    real = await realpath(join(realRoot, ...parts));
+  } catch {
+    return 404; // missing (or a dangling link, a loop, a name too long)
+  }
+  if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) return 404;
+  return real;
+}
+
+/**
+ * Serves `dir` at http://127.0.0.1:port/ (port 0: any free port); resolves once listening. GET and
+ * HEAD only (405 otherwise); only regular files whose real path is inside `dir` (no dot files, no
+ * symbolic links out of it), streamed, with `X-Content-Type-Options: nosniff`; a malformed request
+ * is a 400, never an exception. With COOP/COEP (cross-origin isolated pages) unless `isolated: false`
+ * (what a plain static host does: the explorer then runs its kernels on one thread).
  */
 export function serveStatic(
   dir: string,
@@ -110,27 +155,70 @@ export function serveStatic(
   opts: { host?: string; isolated?: boolean } = {},
 ): Promise<{ server: Server; url: string }> {
   const host = opts.host ?? "127.0.0.1";
-  const headers = opts.isolated === false ? {} : ISOLATION_HEADERS;
-  const base = normalize(dir + sep);
-  const server = createServer((req, res) => {
-    let path = decodeURIComponent((req.url ?? "/").split("?")[0]);
-    if (path.endsWith("/")) path += "index.html";
-    const file = normalize(join(dir, path));
-    const hidden = file
-      .slice(base.length)
-      .split(sep)
-      .some((part) => part.startsWith("."));
-    if (!file.startsWith(base) || hidden || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404, { "Content-Type": "text/plain", ...headers });
-      res.end("not found");
+  const headers = {
+    "X-Content-Type-Options": "nosniff",
+    ...(opts.isolated === false ? {} : ISOLATION_HEADERS),
+  };
+  const plain = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}) => {
+    res.writeHead(status, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Length": Buffer.byteLength(text),
+      ...headers,
+      ...extra,
+    });
+    res.end(res.req.method === "HEAD" ? undefined : text);
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      plain(res, 405, "method not allowed", { Allow: ALLOW });
       return;
+    }
+    const file = await resolveTarget(dir, req.url ?? "/");
+    if (file === 400) return plain(res, 400, "bad request");
+    if (file === 404) return plain(res, 404, "not found");
+    let fh: FileHandle;
+    try {
+      // The real path has no links; O_NOFOLLOW refuses one swapped in since.
+      fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      return plain(res, 404, "not found");
+    }
+    let st: Stats;
+    try {
+      st = await fh.stat();
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    if (!st.isFile()) {
+      await fh.close();
+      return plain(res, 404, "not found");
     }
     res.writeHead(200, {
       "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
+      "Content-Length": st.size,
       "Cache-Control": "no-cache",
       ...headers,
     });
-    res.end(readFileSync(file));
+    if (req.method === "HEAD" || st.size === 0) {
+      await fh.close();
+      res.end();
+      return;
+    }
+    await pipeline(fh.createReadStream({ start: 0, end: st.size - 1 }), res);
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      // A read that failed midway (or a client gone): end this response, keep serving.
+      if (!res.headersSent) plain(res, 500, "internal error");
+      else res.destroy();
+    });
+  });
+  // Requests too malformed to parse: a 400 where the socket still takes one, never a crash.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    else socket.destroy();
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
