@@ -1,7 +1,9 @@
 /**
  * `qkv translate --model DIR --input FILE --output FILE`: translates a file, one sentence a line,
  * streaming (the input is read and the output written a block of lines at a time, so memory does not
- * grow with the file), with a progress bar (src/train/progress.ts) on stderr.
+ * grow with the file), with a progress bar (src/train/progress.ts) on stderr. The input is opened once:
+ * a pipe or FIFO (`--input /dev/stdin`, `--input <(…)`) is read once as it arrives, with progress in
+ * lines done (its length is not known); a regular file is counted first for the bar's total.
  *
  *   --n-best K         the K best translations of each line (beam search with beam ≥ K), with scores
  *   --format text      one translation a line; with --n-best > 1 Moses' n-best format
@@ -15,7 +17,7 @@
  * interrupted run never leaves half a file under the output's name.
  */
 import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
@@ -26,7 +28,7 @@ import {
   type StepDecoder,
   type Vocab,
 } from "../index.js";
-import { createProgress } from "../node.js";
+import { createProgress, type Progress } from "../node.js";
 
 export type OutputFormat = "text" | "tsv" | "json";
 
@@ -54,9 +56,10 @@ export interface TranslateFileOptions {
 
 /**
  * The lines of a UTF-8 file, read as a stream: LF, CRLF or CR end a line; a leading BOM is dropped;
- * invalid UTF-8 is an error naming the file and the line.
+ * invalid UTF-8 is an error naming the file and the line. `from` is a stream already open on `file`
+ * (a pipe or FIFO can be read only once); without it `file` is opened here.
  */
-export async function* streamLines(file: string): AsyncGenerator<string> {
+export async function* streamLines(file: string, from?: AsyncIterable<unknown>): AsyncGenerator<string> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let rest = "";
   let line = 0;
@@ -77,7 +80,7 @@ export async function* streamLines(file: string): AsyncGenerator<string> {
     }
   }
   try {
-    for await (const chunk of createReadStream(file)) {
+    for await (const chunk of from ?? createReadStream(file)) {
       try {
         rest += decoder.decode(chunk as Buffer, { stream: true });
       } catch {
@@ -91,19 +94,94 @@ export async function* streamLines(file: string): AsyncGenerator<string> {
       throw new Error(`--input: ${file}: invalid UTF-8 at its end; the file must be UTF-8 text`);
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new Error(`--input: no such file: ${file}`);
-    if (code === "EISDIR") throw new Error(`--input: ${file} is a folder, not a text file`);
-    throw e;
+    throw inputError(file, e);
   }
   yield* lines(true);
 }
 
-/** Counts the lines of a file as `streamLines` splits them (for the progress bar's total). */
-async function countLines(file: string): Promise<number> {
-  let n = 0;
-  for await (const _ of streamLines(file)) n++;
-  return n;
+function inputError(file: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new Error(`--input: no such file: ${file}`);
+  if (code === "EISDIR") return new Error(`--input: ${file} is a folder, not a text file`);
+  return e as Error;
+}
+
+/** `--input` names that mean standard input. */
+const STDIN_NAMES = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
+/**
+ * The input, opened once. A regular file can be read twice (positional reads of the one open file):
+ * `total` is its line count, for the progress bar. A pipe, FIFO or terminal (`/dev/stdin`, `<(…)`) is
+ * read exactly once, as it arrives: `total` is null. `-` and `/dev/stdin` read standard input.
+ */
+async function openInput(
+  file: string,
+): Promise<{ total: number | null; lines: () => AsyncGenerator<string>; close: () => Promise<void> }> {
+  const once = (make: () => AsyncGenerator<string>) => {
+    let used = false;
+    return () => {
+      if (used) throw new Error(`--input: ${file} is not a regular file and can be read only once`);
+      used = true;
+      return make();
+    };
+  };
+  // Standard input is read from the process's own stream: when it is a socket (a spawned child's
+  // stdin), opening /dev/stdin again fails (ENXIO).
+  if (STDIN_NAMES.has(file)) {
+    return { total: null, lines: once(() => streamLines(file, process.stdin)), close: async () => {} };
+  }
+  let fh: FileHandle;
+  try {
+    fh = await open(file, "r"); // a FIFO: waits for its writer, as `cat` does
+  } catch (e) {
+    throw inputError(file, e);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new Error(`--input: ${file} is a folder, not a text file`);
+    const close = () => fh.close().catch(() => {});
+    if (!st.isFile()) {
+      return {
+        total: null,
+        lines: once(() => streamLines(file, fh.createReadStream({ autoClose: false }))),
+        close,
+      };
+    }
+    const lines = () => streamLines(file, fh.createReadStream({ start: 0, autoClose: false }));
+    let total = 0;
+    for await (const _ of lines()) total++;
+    return { total, lines, close };
+  } catch (e) {
+    await fh.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** Progress when the number of lines is not known in advance: lines done (and their rate). */
+function openEndedProgress(label: string, quiet = false): Progress {
+  if (quiet) return { update() {}, stop() {} };
+  const start = Date.now();
+  const tty = process.stderr.isTTY;
+  let next = 1;
+  let last = 0;
+  const line = (done: number) => {
+    const s = (Date.now() - start) / 1000;
+    return `${label} ${done} lines (total unknown) | ${s > 0 ? Math.round(done / s) : 0} lines/s`;
+  };
+  return {
+    update(done) {
+      last = done;
+      if (tty) process.stderr.write(`\r${line(done)}`);
+      else if (done >= next) {
+        // a line at 1, 2, 4, 8… lines: logs stay short however long the input
+        process.stderr.write(`${line(done)}\n`);
+        while (next <= done) next *= 2;
+      }
+    },
+    stop() {
+      if (tty && last > 0) process.stderr.write("\n");
+    },
+  };
 }
 
 function formatLine(
@@ -131,15 +209,18 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
   const beam = Math.max(o.beam ?? 1, nBest);
   const format = o.format ?? "text";
   const blockSize = o.blockSize ?? 32;
-  const total = await countLines(o.input);
   mkdirSync(dirname(o.output) || ".", { recursive: true });
+  const input = await openInput(o.input);
   const tmp = join(dirname(o.output), `.${basename(o.output)}.${process.pid}.tmp`);
   const out = createWriteStream(tmp, { encoding: "utf8" });
   const write = (s: string) =>
     new Promise<void>((resolve, reject) => {
       out.write(s, (err) => (err ? reject(err) : resolve()));
     });
-  const progress = createProgress("translate", total, { quiet: o.quiet });
+  const progress =
+    input.total === null
+      ? openEndedProgress("translate", o.quiet)
+      : createProgress("translate", input.total, { quiet: o.quiet });
   let done = 0;
   const translateBlock = async (lines: string[]) => {
     const toks = lines.map((l) => t.tokenize(l));
@@ -173,7 +254,7 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
   };
   try {
     let block: string[] = [];
-    for await (const line of streamLines(o.input)) {
+    for await (const line of input.lines()) {
       block.push(line);
       if (block.length >= blockSize) {
         await translateBlock(block);
@@ -191,6 +272,8 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
     out.destroy();
     await rm(tmp, { force: true });
     throw e;
+  } finally {
+    await input.close();
   }
   return done;
 }
@@ -198,7 +281,10 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
 /** Adds --input/--output/--n-best/--format/--quiet to `qkv translate`. */
 export function withFileTranslateOptions(cmd: Command): Command {
   return cmd
-    .option("--input <file>", "translate this file, one sentence a line (with --output)")
+    .option(
+      "--input <file>",
+      "translate this file, one sentence a line (with --output; - or /dev/stdin: standard input)",
+    )
     .option("--output <file>", "write the translations here (line i for input line i)")
     .option(
       "--n-best <k>",
