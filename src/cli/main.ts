@@ -42,6 +42,7 @@ import {
   writeFileAtomic,
 } from "../node.js";
 import { VERSION } from "../version.js";
+import { withAlignCommand } from "./align.js";
 import { ownDataTask, withOwnDataOptions } from "./own-data.js";
 import { runScoreFiles, withScoreOptions } from "./score-files.js";
 import { translateFile, withFileTranslateOptions } from "./translate-file.js";
@@ -630,6 +631,9 @@ program
       fail("attend", e);
     }
   });
+
+// `qkv align`: word links of given pairs (Pharaoh), from attention or IBM 1/2 / fast_align: src/cli/align.ts
+withAlignCommand(program.command("align"), { chooseBackend, checkpointDir }, fail);
 
 program
   .command("export")

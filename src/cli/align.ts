@@ -1,0 +1,454 @@
+/**
+ * `qkv align`: word alignment of given sentence pairs, printed in Pharaoh format (one line per pair,
+ * `i-j` links, 0-based, i the source word and j the target word, words = the whitespace-separated
+ * words of the input lines) — like fairseq's `--print-alignment` and OpenNMT's `-report_align`.
+ *
+ *   qkv align --model DIR --src FILE --tgt FILE         forced alignment from the model's attention
+ *   qkv align --model DIR --tsv FILE --gold FILE        … and AER / precision / recall on stderr
+ *   qkv align --method ibm1 --src FILE --tgt FILE       classical aligners (IBM 1, IBM 2, fast_align)
+ *
+ * `--method attention` (default) runs the model with teacher forcing on the given target
+ * (src/align/forced.ts) and links each target word to its highest-attention source word. A Transformer
+ * is read at `--layer N|mean` and `--head N|mean`; without them, at the reading documented in the model
+ * folder's `alignment.json` (`{"reading": {"layer": 1, "head": 2}, "note": "…"}`) when there is one, else
+ * the last decoder layer's mean over heads. `--all-readings` (with `--gold`) scores every layer × head.
+ *
+ * The classical methods train on the pairs being aligned plus `--train-tsv FILE` and/or `--train-task
+ * NAME` (the raw text of a qkv task's training part) and symmetrise both directions (`--symmetrize`).
+ *
+ * `--gold FILE`: one line per pair, `i-j` sure and `i?j` possible links (i source word, j target word).
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import * as qkv from "../index.js";
+import {
+  type AlignmentScores,
+  type AlignReading,
+  alignmentScores,
+  type ForcedAlignment,
+  forcedAlignReadings,
+  linkKey,
+  pharaoh,
+  readingName,
+  resolveReading,
+  TransformerModel,
+  transformerReadings,
+  whitespaceWords,
+} from "../index.js";
+import {
+  loadModel,
+  loadTask,
+  type ParallelPair,
+  readParallel,
+  readParallelTsv,
+  TASK_NAMES,
+  tokenizersOf,
+  writeFileAtomic,
+} from "../node.js";
+
+export const ALIGN_METHODS = ["attention", "ibm1", "ibm2", "fast"] as const;
+export type AlignMethod = (typeof ALIGN_METHODS)[number];
+export const SYMMETRIZE = [
+  "none",
+  "intersect",
+  "union",
+  "grow-diag",
+  "grow-diag-final",
+  "grow-diag-final-and",
+] as const;
+
+/** What main.ts lends this command: its backend chooser and checkpoint-folder check. */
+export interface AlignDeps {
+  chooseBackend(name: string): Promise<void>;
+  checkpointDir(path: string, which: string): string;
+}
+
+/** The interface of src/align/classical.ts (another module; looked up at run time). */
+interface ClassicalAligner {
+  align(src: string[], tgt: string[]): Set<string>;
+  posterior(src: string[], tgt: string[]): number[][];
+}
+type TrainClassical = (
+  train: { src: string[][]; tgt: string[][] },
+  opts: { method: "ibm1" | "ibm2" | "fast"; iterations?: number; symmetrize?: (typeof SYMMETRIZE)[number] },
+) => ClassicalAligner;
+
+/** `--layer` / `--head`: a non-negative integer or "mean". */
+const indexOrMean = (name: string) => (v: string) => {
+  if (v === "mean") return "mean" as const;
+  const n = v.trim() === "" ? Number.NaN : Number(v);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError(`${name} must be a non-negative integer or "mean", got "${v}"`);
+  return n;
+};
+const positive = (name: string) => (v: string) => {
+  const n = v.trim() === "" ? Number.NaN : Number(v);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+
+/** Sure and possible links of one gold line ("i-j" sure, "i?j" possible; P ⊇ S). */
+export interface GoldLinks {
+  sure: Set<string>;
+  possible: Set<string>;
+}
+
+/**
+ * Reads a Pharaoh gold file for `pairs` (one line per pair): checks the line count and that every
+ * link is inside its sentence's words. Errors name the file and the line.
+ */
+export function readGold(file: string, pairs: readonly { src: string[]; tgt: string[] }[]): GoldLinks[] {
+  const lines = readLines(file, "--gold");
+  if (lines.length !== pairs.length) {
+    throw new Error(
+      `--gold ${file} has ${lines.length} lines, but there are ${pairs.length} sentence pairs (one line of links per pair)`,
+    );
+  }
+  return lines.map((line, i) => {
+    const sure = new Set<string>();
+    const possible = new Set<string>();
+    for (const item of line.split(/\s+/).filter((x) => x !== "")) {
+      const m = /^(\d+)([-?])(\d+)$/.exec(item);
+      if (m === null) {
+        throw new Error(
+          `--gold ${file} line ${i + 1}: bad link ${JSON.stringify(item)} (expected i-j sure or i?j possible)`,
+        );
+      }
+      const s = Number(m[1]);
+      const t = Number(m[3]);
+      const { src, tgt } = pairs[i];
+      if (s >= src.length || t >= tgt.length) {
+        throw new Error(
+          `--gold ${file} line ${i + 1}: link ${item} is beyond the sentence's words (${src.length} source × ${tgt.length} target words; indices are 0-based)`,
+        );
+      }
+      const key = linkKey(s, t);
+      if (m[2] === "-") sure.add(key);
+      possible.add(key);
+    }
+    return { sure, possible };
+  });
+}
+
+/** Lines of a UTF-8 text file (LF or CRLF; a final newline optional), with a clear error if absent. */
+function readLines(file: string, option: string): string[] {
+  if (!existsSync(file)) throw new Error(`${option} ${file}: no such file`);
+  const text = qkv.data.decodeUtf8(readFileSync(file), file);
+  return qkv.data.splitLines(text);
+}
+
+/** The pairs to align, from --src/--tgt or --tsv. */
+function readPairs(o: { src?: string; tgt?: string; tsv?: string }): ParallelPair[] {
+  if (o.tsv !== undefined) {
+    if (o.src !== undefined || o.tgt !== undefined)
+      throw new Error("give --src FILE --tgt FILE or --tsv FILE, not both");
+    if (!existsSync(o.tsv)) throw new Error(`--tsv ${o.tsv}: no such file`);
+    return readParallelTsv(o.tsv);
+  }
+  if (o.src === undefined || o.tgt === undefined) {
+    throw new Error(
+      "give the pairs to align: --src FILE --tgt FILE (aligned lines) or --tsv FILE (source<TAB>target)",
+    );
+  }
+  for (const [opt, f] of [
+    ["--src", o.src],
+    ["--tgt", o.tgt],
+  ] as const) {
+    if (!existsSync(f)) throw new Error(`${opt} ${f}: no such file`);
+  }
+  return readParallel(o.src, o.tgt);
+}
+
+/** The reading documented in a model folder's alignment.json, or null when it has none. */
+function documentedReading(modelPath: string): { reading: AlignReading; file: string; note?: string } | null {
+  const dir = modelPath.endsWith(".json") ? dirname(modelPath) : modelPath;
+  const file = join(dir, "alignment.json");
+  if (!existsSync(file) || !statSync(file).isFile()) return null;
+  let j: unknown;
+  try {
+    j = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const r = (j as { reading?: unknown } | null)?.reading as Record<string, unknown> | undefined;
+  const ok = (v: unknown) =>
+    v === undefined || v === "mean" || (Number.isSafeInteger(v) && (v as number) >= 0);
+  if (r === null || typeof r !== "object" || !ok(r.layer) || !ok(r.head)) {
+    throw new Error(`${file}: expected {"reading": {"layer": N | "mean", "head": N | "mean"}, "note": "…"}`);
+  }
+  const note = (j as { note?: unknown }).note;
+  return {
+    reading: { layer: r.layer as AlignReading["layer"], head: r.head as AlignReading["head"] },
+    file,
+    ...(typeof note === "string" ? { note } : {}),
+  };
+}
+
+/** Training pairs (whitespace words) for the classical aligners: the pairs themselves and any extra. */
+function classicalCorpus(
+  pairs: readonly ParallelPair[],
+  o: { trainTsv?: string; trainTask?: string; data?: string },
+): { src: string[][]; tgt: string[][] } {
+  const text: { source: string; target: string }[] = [...pairs];
+  if (o.trainTsv !== undefined) {
+    if (!existsSync(o.trainTsv)) throw new Error(`--train-tsv ${o.trainTsv}: no such file`);
+    text.push(...readParallelTsv(o.trainTsv));
+  }
+  if (o.trainTask !== undefined) {
+    const task = loadTask(o.trainTask, { dataDir: o.data });
+    for (const p of task.train) {
+      text.push(
+        p.text
+          ? { source: p.text.src, target: p.text.tgt }
+          : { source: p.src.join(" "), target: p.tgt.join(" ") },
+      );
+    }
+  }
+  const keep = text.filter((p) => p.source.trim() !== "" && p.target.trim() !== "");
+  return { src: keep.map((p) => whitespaceWords(p.source)), tgt: keep.map((p) => whitespaceWords(p.target)) };
+}
+
+export interface AlignCliOptions {
+  model?: string;
+  checkpoint: string;
+  src?: string;
+  tgt?: string;
+  tsv?: string;
+  layer?: number | "mean";
+  head?: number | "mean";
+  allReadings?: boolean;
+  gold?: string;
+  json?: boolean;
+  output?: string;
+  method: AlignMethod;
+  trainTsv?: string;
+  trainTask?: string;
+  data?: string;
+  symmetrize: (typeof SYMMETRIZE)[number];
+  iterations?: number;
+  batchSize: number;
+  backend: string;
+}
+
+interface PairResult {
+  source: string;
+  target: string;
+  srcWords: string[];
+  tgtWords: string[];
+  links: Set<string>;
+  forced?: ForcedAlignment;
+  posterior?: number[][];
+}
+
+const scoreLine = (s: AlignmentScores) =>
+  `AER ${(100 * s.aer).toFixed(2)}%, precision ${(100 * s.precision).toFixed(2)}%, recall ${(100 * s.recall).toFixed(2)}% (${s.predicted} links, ${s.sure} sure)`;
+
+const say = (line: string) => process.stderr.write(`qkv align: ${line}\n`);
+
+/** Runs `qkv align` with parsed options; writes the links (or JSON) to stdout or --output. */
+export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<void> {
+  const pairs = readPairs(o);
+  if (pairs.length === 0) throw new Error("no sentence pairs to align (the input is empty)");
+  const words = pairs.map((p) => ({ src: whitespaceWords(p.source), tgt: whitespaceWords(p.target) }));
+  const gold = o.gold !== undefined ? readGold(o.gold, words) : null;
+  const results: PairResult[] = pairs.map((p, i) => ({
+    source: p.source,
+    target: p.target,
+    srcWords: words[i].src,
+    tgtWords: words[i].tgt,
+    links: new Set<string>(),
+  }));
+  // Pairs with an empty side get no links (an empty line), never a model run.
+  const live = results.map((_, i) => i).filter((i) => words[i].src.length > 0 && words[i].tgt.length > 0);
+  let reading: AlignReading | null = null;
+  let readingFrom: string | null = null;
+  let perReading: { reading: AlignReading; name: string; scores: AlignmentScores }[] | null = null;
+
+  if (o.method === "attention") {
+    if (o.model === undefined) throw new Error("--method attention needs --model DIR (a checkpoint folder)");
+    if (o.iterations !== undefined || o.trainTsv !== undefined || o.trainTask !== undefined)
+      throw new Error("--iterations, --train-tsv and --train-task are for --method ibm1, ibm2 or fast");
+    await deps.chooseBackend(o.backend);
+    const { model, meta } = await loadModel(deps.checkpointDir(o.model, o.checkpoint), o.checkpoint);
+    const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
+    const isTransformer = model instanceof TransformerModel;
+    if (!isTransformer && (o.layer !== undefined || o.head !== undefined)) {
+      const opt = o.layer !== undefined ? `--layer ${o.layer}` : `--head ${o.head}`;
+      throw new Error(
+        `${opt}: this is a seq2seq (LSTM) model with one attention; --layer and --head are for Transformers`,
+      );
+    }
+    if (!isTransformer && "attention" in meta.config && meta.config.attention === "none")
+      throw new Error(
+        `--model ${o.model}: this model has no attention (attention "none"): nothing to align with`,
+      );
+    let asked: AlignReading = {};
+    if (isTransformer) {
+      if (o.layer !== undefined || o.head !== undefined) {
+        asked = { layer: o.layer, head: o.head };
+        readingFrom = "--layer/--head";
+      } else {
+        const doc = documentedReading(o.model);
+        if (doc) {
+          asked = doc.reading;
+          readingFrom = doc.file;
+        } else readingFrom = "default: the last decoder layer's mean over heads";
+      }
+      try {
+        reading = resolveReading(model, asked);
+      } catch (e) {
+        const msg = (e as Error).message;
+        const prefix = readingFrom === "--layer/--head" ? "--" : `${readingFrom}: `;
+        throw new Error(`${prefix}${msg}`);
+      }
+      const note = readingFrom.endsWith("alignment.json") ? documentedReading(o.model)?.note : undefined;
+      say(`reading ${readingName(reading)} (${readingFrom}${note ? `: ${note}` : ""})`);
+    } else reading = {};
+    if (o.allReadings && !isTransformer) throw new Error("--all-readings is for Transformer models");
+    const readings = o.allReadings && model instanceof TransformerModel ? transformerReadings(model) : [];
+    const all = forcedAlignReadings(
+      model,
+      srcTokenizer,
+      tgtTokenizer,
+      live.map((i) => pairs[i]),
+      [reading, ...readings],
+      { batchSize: o.batchSize },
+    );
+    live.forEach((i, k) => {
+      results[i].forced = all[0][k];
+      results[i].links = all[0][k].links;
+    });
+    if (gold && o.allReadings) {
+      perReading = readings.map((r, ri) => {
+        const links = results.map(() => new Set<string>());
+        live.forEach((i, k) => {
+          links[i] = all[ri + 1][k].links;
+        });
+        return {
+          reading: r,
+          name: readingName(r),
+          scores: alignmentScores(
+            links,
+            gold.map((g) => g.sure),
+            gold.map((g) => g.possible),
+          ),
+        };
+      });
+    }
+  } else {
+    if (o.model !== undefined)
+      throw new Error(`--method ${o.method} trains its own model: leave out --model`);
+    if (o.layer !== undefined || o.head !== undefined || o.allReadings)
+      throw new Error("--layer, --head and --all-readings are for --method attention");
+    const train = (qkv as unknown as { trainClassicalAligner?: TrainClassical }).trainClassicalAligner;
+    if (typeof train !== "function") {
+      throw new Error(`--method ${o.method}: the classical aligners are not available in this build`);
+    }
+    const aligner = train(classicalCorpus(pairs, o), {
+      method: o.method,
+      iterations: o.iterations,
+      symmetrize: o.symmetrize,
+    });
+    for (const i of live) {
+      results[i].links = aligner.align(results[i].srcWords, results[i].tgtWords);
+      if (o.json) results[i].posterior = aligner.posterior(results[i].srcWords, results[i].tgtWords);
+    }
+  }
+
+  const scores = gold
+    ? alignmentScores(
+        results.map((r) => r.links),
+        gold.map((g) => g.sure),
+        gold.map((g) => g.possible),
+      )
+    : null;
+  if (scores) say(`${o.gold}: ${scoreLine(scores)}`);
+  if (perReading) for (const r of perReading) say(`  ${r.name.padEnd(34)} ${scoreLine(r.scores)}`);
+
+  let out: string;
+  if (o.json) {
+    const doc = {
+      method: o.method,
+      model: o.model ?? null,
+      reading,
+      readingFrom,
+      pairs: results.map((r) => ({
+        source: r.source,
+        target: r.target,
+        srcWords: r.srcWords,
+        tgtWords: r.tgtWords,
+        srcTokens: r.forced?.srcTokens ?? null,
+        tgtTokens: r.forced?.tgtTokens ?? null,
+        srcTokenWord: r.forced?.srcTokenWord ?? null,
+        tgtTokenWord: r.forced?.tgtTokenWord ?? null,
+        wordWeights: r.forced?.wordWeights ?? r.posterior ?? null,
+        links: pharaoh(r.links),
+        logProb: r.forced?.logProb ?? null,
+      })),
+      scores,
+      readings: perReading,
+    };
+    out = `${JSON.stringify(doc, null, 1)}\n`;
+  } else out = results.map((r) => `${pharaoh(r.links)}\n`).join("");
+  if (o.output !== undefined) {
+    await writeFileAtomic(o.output, out);
+    say(`${results.length} alignments written to ${o.output}`);
+  } else process.stdout.write(out);
+}
+
+/** Declares `qkv align` on `cmd` (main.ts: `withAlignCommand(program.command("align"), deps)`). */
+export function withAlignCommand(
+  cmd: Command,
+  deps: AlignDeps,
+  fail: (cmd: string, e: unknown) => never,
+): Command {
+  return cmd
+    .description(
+      "word-align sentence pairs (Pharaoh i-j lines): a model's attention under teacher forcing, or IBM 1/2 / fast_align",
+    )
+    .option("--model <dir>", "checkpoint folder (--method attention)")
+    .option("--checkpoint <name>", "best or last", "best")
+    .option("--src <file>", "source sentences, one per line")
+    .option("--tgt <file>", "target sentences, line i translating --src line i")
+    .option("--tsv <file>", "pairs as source<TAB>target lines (instead of --src/--tgt)")
+    .addOption(new Option("--method <kind>", "how to align").choices([...ALIGN_METHODS]).default("attention"))
+    .option("--layer <n>", 'Transformer: decoder layer to read (0-based) or "mean"', indexOrMean("--layer"))
+    .option("--head <n>", 'Transformer: head to read (0-based) or "mean"', indexOrMean("--head"))
+    .option(
+      "--all-readings",
+      "Transformer, with --gold: also score every layer × head, each layer's mean, the mean of all",
+    )
+    .option(
+      "--gold <file>",
+      "gold links, one line per pair (i-j sure, i?j possible): print AER, precision, recall",
+    )
+    .option("--output <file>", "write the links (or the JSON) to this file instead of stdout")
+    .option("--train-tsv <file>", "ibm1/ibm2/fast: further training pairs (source<TAB>target)")
+    .addOption(
+      new Option("--train-task <name>", "ibm1/ibm2/fast: also train on this task's training part").choices([
+        ...TASK_NAMES,
+      ]),
+    )
+    .option("--data <dir>", "data folder for --train-task (default $QKV_DATA_DIR or ../shared/data)")
+    .addOption(
+      new Option("--symmetrize <how>", "ibm1/ibm2/fast: combine both directions")
+        .choices([...SYMMETRIZE])
+        .default("grow-diag-final-and"),
+    )
+    .option("--iterations <n>", "ibm1/ibm2/fast: EM iterations", positive("--iterations"))
+    .option("--batch-size <n>", "pairs per teacher-forced batch", positive("--batch-size"), 32)
+    .option("--backend <name>", "kernel backend", "auto")
+    .option(
+      "--json",
+      "print per pair the words, tokens, word-level weights and links, and the scores, as JSON",
+    )
+    .action(async (o: AlignCliOptions) => {
+      try {
+        await runAlign(o, deps);
+      } catch (e) {
+        fail("align", e);
+      }
+    });
+}
