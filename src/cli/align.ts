@@ -307,6 +307,8 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
       say(`reading ${readingName(reading)} (${readingFrom}${note ? `: ${note}` : ""})`);
     } else reading = {};
     if (o.allReadings && !isTransformer) throw new Error("--all-readings is for Transformer models");
+    if (o.allReadings && o.gold === undefined)
+      throw new Error("--all-readings scores every reading: give --gold FILE");
     const readings = o.allReadings && model instanceof TransformerModel ? transformerReadings(model) : [];
     const all = forcedAlignReadings(
       model,

@@ -207,6 +207,9 @@ describe("qkv align --method attention", () => {
     );
     expect(run("--model", join(dir, "absent"), ...pairs)).toMatch(/qkv align: no model at .*absent/);
     expect(run(...pairs)).toContain("--method attention needs --model DIR");
+    expect(run("--model", tr, ...pairs, "--all-readings")).toContain(
+      "--all-readings scores every reading: give --gold FILE",
+    );
     expect(run("--model", s2s, "--src", srcFile)).toContain("give the pairs to align");
     const short = f("short.hi", `${HI[0]}\n`);
     expect(run("--model", s2s, "--src", srcFile, "--tgt", short)).toMatch(
