@@ -1,10 +1,13 @@
 /**
- * A standalone SVG attention heatmap: escaped labels, rotated column labels, a colour bar, values in a
- * contrasting colour. The output is a plain string with no ids, scripts or external resources, so several
- * can be inlined in one page. Its geometry is {@link heatmapLayout}'s, shared with the PNG heatmap.
+ * A standalone SVG attention heatmap: escaped labels, column labels slanted (Latin) or upright in staggered
+ * rows (Devanagari and other scripts that must not turn, labels.ts), a colour bar, values in a contrasting
+ * colour, `<unk>` labels in their own colour. The output is a plain string with no ids, scripts or external
+ * resources, so several can be inlined in one page. Its geometry is {@link heatmapLayout}'s, shared with
+ * the PNG heatmap.
  */
 import { type ColormapName, colorAt, contrastColor, type RGB, toHex } from "./colormap.js";
 import { DEFAULT_FONT_FAMILY } from "./fonts.js";
+import { isUnknownLabel, LEADER_COLOR, UNK_CSS } from "./labels.js";
 import { checkPositive, estimateTextWidth, heatmapLayout, svgNumber as n } from "./layout.js";
 import { formatValue, labelsOrIndices, makeScale, type ScaleOptions, validateMatrix } from "./matrix.js";
 import { escapeXml } from "./text.js";
@@ -26,8 +29,13 @@ export interface SvgHeatmapOptions extends ScaleOptions {
   fontSize?: number;
   /** CSS font-family for all text. */
   fontFamily?: string;
-  /** Column labels are rotated this many degrees counter-clockwise, 0–90 (default 45). */
+  /**
+   * Column labels are rotated this many degrees counter-clockwise, 0–90 (default 45). Ignored when a column
+   * label is in a script that must stay upright (Devanagari, …): then every column label is horizontal.
+   */
   colLabelAngle?: number;
+  /** A line of small text under the map (e.g. "words: … sum over a source word's pieces …"). */
+  caption?: string;
   /** Draw the colour bar legend (default true). */
   colorbar?: boolean;
   /** Give each cell a `<title>` child, the browser's native tooltip (default true). */
@@ -78,6 +86,7 @@ export function renderHeatmapSvg(fn: string, weights: number[][], options: SvgHe
     colorbar: showColorbar,
     tickLabels,
     measure: estimateTextWidth,
+    caption: options.caption,
   });
   const { width, height } = L;
 
@@ -98,17 +107,34 @@ export function renderHeatmapSvg(fn: string, weights: number[][], options: SvgHe
     );
   }
 
-  // Column labels, rotated about their anchor just above each column.
-  out.push(`<g class="col-labels" fill="#222">`);
+  // <unk> labels in their own colour.
+  const unk = (l: string) => (isUnknownLabel(l) ? ` class="unk" fill="${UNK_CSS}"` : "");
+  // Column labels: upright ones centred above their columns (raised ones with a leader line down to the
+  // column, drawn first, and a halo in the background colour so a leader never runs through a word);
+  // slanted ones rotated about their anchor just above each column.
+  const upright = L.colLabelMode === "upright";
+  if (L.colLeaders.length > 0) {
+    out.push(`<g class="col-leaders" stroke="${toHex(LEADER_COLOR)}" stroke-width="0.75">`);
+    for (const d of L.colLeaders)
+      out.push(`<line x1="${n(d.x)}" y1="${n(d.y1)}" x2="${n(d.x)}" y2="${n(d.y2)}"/>`);
+    out.push("</g>");
+  }
+  const halo =
+    L.colLeaders.length > 0
+      ? ` stroke="${escapeXml(background === "none" ? "#ffffff" : background)}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"`
+      : "";
+  out.push(`<g class="col-labels${upright ? " upright" : ""}" fill="#222"${halo}>`);
   for (let j = 0; j < cols; j++) {
     const x = L.colLabelX(j);
-    const y = L.colLabelY;
-    if (angleDeg === 0) {
-      out.push(`<text x="${n(x)}" y="${n(y)}" text-anchor="middle">${escapeXml(colLabels[j])}</text>`);
+    const y = L.colLabelBaseline(j);
+    if (L.colLabelAngle === 0) {
+      out.push(
+        `<text x="${n(x)}" y="${n(y)}" text-anchor="middle"${unk(colLabels[j])}>${escapeXml(colLabels[j])}</text>`,
+      );
     } else {
       // The anchor is shifted so the rotated text's centre line, not its baseline, points at the column.
       out.push(
-        `<text transform="translate(${n(x)} ${n(y)}) rotate(${n(-angleDeg)})" text-anchor="start">${escapeXml(colLabels[j])}</text>`,
+        `<text transform="translate(${n(x)} ${n(y)}) rotate(${n(-L.colLabelAngle)})" text-anchor="start"${unk(colLabels[j])}>${escapeXml(colLabels[j])}</text>`,
       );
     }
   }
@@ -117,7 +143,7 @@ export function renderHeatmapSvg(fn: string, weights: number[][], options: SvgHe
   out.push(`<g class="row-labels" fill="#222" text-anchor="end">`);
   for (let i = 0; i < rows; i++) {
     out.push(
-      `<text x="${n(L.rowLabelX)}" y="${n(L.cy(i))}" dominant-baseline="central">${escapeXml(rowLabels[i])}</text>`,
+      `<text x="${n(L.rowLabelX)}" y="${n(L.cy(i))}" dominant-baseline="central"${unk(rowLabels[i])}>${escapeXml(rowLabels[i])}</text>`,
     );
   }
   out.push("</g>");
@@ -180,6 +206,13 @@ export function renderHeatmapSvg(fn: string, weights: number[][], options: SvgHe
         `<text x="${n(L.tickLabelX)}" y="${n(tickY[k])}" dominant-baseline="central" font-size="${n(L.tickSize)}" fill="#222">${tickLabels[k]}</text>`,
       );
     }
+    out.push("</g>");
+  }
+  if (L.captionLines.length > 0) {
+    out.push(`<g class="caption" font-size="${n(L.captionSize)}" fill="#555">`);
+    L.captionLines.forEach((l, k) => {
+      out.push(`<text x="${n(L.captionX)}" y="${n(L.captionY + k * L.captionLine)}">${escapeXml(l)}</text>`);
+    });
     out.push("</g>");
   }
   out.push("</svg>");

@@ -19,6 +19,15 @@ export { DEFAULT_FONT_FAMILY, EMBEDDED_FONT_FAMILY } from "./fonts.js";
 export { heatmapSvg, type SvgHeatmapOptions } from "./heatmap-svg.js";
 export { type AttentionPanel, type AttentionReportOptions, attentionReportHtml } from "./html.js";
 export {
+  isUnknownLabel,
+  LEADER_COLOR,
+  mustStayUpright,
+  UNK_COLOR,
+  UNK_CSS,
+  UNK_LABEL,
+} from "./labels.js";
+export { type ColLabelMode, staggerLevels } from "./layout.js";
+export {
   type LineChartOptions,
   type LineSeries,
   lineChartSvg,
@@ -54,3 +63,4 @@ export {
   type TerminalHeatmapOptions,
 } from "./terminal.js";
 export { displayWidth, escapeXml, graphemes, stripAnsi, truncateToWidth } from "./text.js";
+export { sourceWordAxis, tokenWordAxis, type WordAxis, wordsCaption, wordWeights } from "./words.js";

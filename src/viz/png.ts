@@ -1,7 +1,8 @@
 /**
  * PNG pictures of attention weights: {@link heatmapRgba} rasterises a heatmap with the same labels as the
- * SVG one (title, row and rotated column tokens, colour bar; Hindi shaped properly, see text-raster.ts),
- * and {@link encodePng} writes the file.
+ * SVG one (title, row labels, column labels slanted or — Devanagari — upright in staggered rows, `<unk>` in
+ * its own colour, colour bar, caption; Hindi shaped properly, see text-raster.ts), and {@link encodePng}
+ * writes the file.
  *
  * The encoder is fast-png (image-js): maintained, written in TypeScript, pure JavaScript with fflate for
  * zlib, so it runs unchanged in Node and browsers and bundles with no Node built-ins. pngjs, the other
@@ -9,6 +10,7 @@
  */
 import { encode } from "fast-png";
 import { type ColormapName, colorAt, contrastColor, type RGB } from "./colormap.js";
+import { isUnknownLabel, LEADER_COLOR, UNK_COLOR } from "./labels.js";
 import { type HeatmapLayout, heatmapLayout } from "./layout.js";
 import { formatValue, labelsOrIndices, makeScale, type ScaleOptions, validateMatrix } from "./matrix.js";
 import { drawText, measureText } from "./text-raster.js";
@@ -91,8 +93,13 @@ export interface PngHeatmapOptions extends ScaleOptions, EncodePngOptions {
   showValues?: boolean;
   /** Label font size in px (default 12). */
   fontSize?: number;
-  /** Column labels are rotated this many degrees counter-clockwise, 0–90 (default 45). */
+  /**
+   * Column labels are rotated this many degrees counter-clockwise, 0–90 (default 45). Ignored when a column
+   * label is in a script that must stay upright (Devanagari, …): then every column label is horizontal.
+   */
   colLabelAngle?: number;
+  /** A line of small text under the map (when labels are on). */
+  caption?: string;
   /** Background behind labels and colour bar (default white). */
   background?: RGB;
   /** Colour of labels and title (default #222222). */
@@ -126,6 +133,7 @@ export function heatmapPng(weights: number[][], options: PngHeatmapOptions = {})
 const WHITE: RGB = [255, 255, 255];
 const INK: RGB = [0x22, 0x22, 0x22];
 const BAR_BORDER: RGB = [0x44, 0x44, 0x44];
+const CAPTION: RGB = [0x55, 0x55, 0x55];
 
 function fillRect(img: RgbaImage, x0: number, y0: number, w: number, h: number, c: RGB): void {
   const xa = Math.max(0, Math.round(x0));
@@ -200,6 +208,7 @@ function rasterise(fn: string, weights: number[][], options: PngHeatmapOptions):
       tickLabels,
       measure: measureText,
       snap: true,
+      caption: options.caption,
     });
     img = {
       width: layout.width,
@@ -213,22 +222,38 @@ function rasterise(fn: string, weights: number[][], options: PngHeatmapOptions):
     if (options.title) {
       drawText(img, options.title, L.titleX, L.titleY, { fontSize: L.titleSize, color: textColor });
     }
+    const ink = (label: string) => (isUnknownLabel(label) ? UNK_COLOR : textColor);
+    // Leader lines of raised upright labels first; every label's box is cleared to the background
+    // before its text, so a leader never runs through a word.
+    for (const d of L.colLeaders) {
+      fillRect(img, Math.round(d.x), d.y1, 1, d.y2 - d.y1, LEADER_COLOR);
+    }
     for (let j = 0; j < cols; j++) {
-      drawText(img, colLabels[j], L.colLabelX(j), L.colLabelY, {
+      if (L.colLeaders.length > 0) {
+        const b = L.colLabelBox(j);
+        fillRect(img, b.x, b.y, b.w, b.h, background);
+      }
+      drawText(img, colLabels[j], L.colLabelX(j), L.colLabelBaseline(j), {
         fontSize,
-        color: textColor,
-        anchor: angleDeg === 0 ? "middle" : "start",
-        angle: angleDeg,
+        color: ink(colLabels[j]),
+        anchor: L.colLabelAngle === 0 ? "middle" : "start",
+        angle: L.colLabelAngle,
       });
     }
     for (let i = 0; i < rows; i++) {
       drawText(img, rowLabels[i], L.rowLabelX, L.cy(i), {
         fontSize,
-        color: textColor,
+        color: ink(rowLabels[i]),
         anchor: "end",
         baseline: "central",
       });
     }
+    L.captionLines.forEach((l, k) => {
+      drawText(img, l, L.captionX, L.captionY + k * L.captionLine, {
+        fontSize: L.captionSize,
+        color: CAPTION,
+      });
+    });
     if (showColorbar) {
       // One colour per pixel row, the top row the high end of the scale, inside a 1-px border.
       for (let y = 0; y < L.barH; y++) {

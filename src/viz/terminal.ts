@@ -2,9 +2,11 @@
  * Attention heatmaps for the terminal: row labels on the left, column labels on top, one coloured block
  * per weight (24-bit or 256-colour ANSI backgrounds, or shade characters " ░▒▓█" with no colour at all),
  * and a legend with the scale. Widths are display widths (grapheme clusters, wide characters, ANSI
- * escapes ignored), so Devanagari, CJK and emoji labels line up.
+ * escapes ignored), so Devanagari, CJK and emoji labels line up. A Devanagari word is never stacked
+ * letter by letter (labels.ts), and `<unk>` labels are drawn in their own colour in the coloured modes.
  */
 import { type ColormapName, colorAt, contrastColor, type RGB } from "./colormap.js";
+import { isUnknownLabel, mustStayUpright, UNK_COLOR } from "./labels.js";
 import {
   fitValue,
   formatValue,
@@ -28,9 +30,11 @@ export type TerminalColor = "truecolor" | "256" | "none";
 
 /**
  * How column labels are laid out. "horizontal": one line, each label cut to the cell width. "vertical":
- * one grapheme per line. "staggered": one label per line, starting above its column, with "│" guides
- * down to the grid (readable for long labels and for scripts that must not be split). "auto" (default):
- * horizontal when every label fits its cell, staggered otherwise.
+ * one grapheme per line (a header with a label in a script that must stay whole, such as Devanagari, is
+ * staggered instead). "staggered": each label starting above its column, with "│" guides down to the
+ * grid, a label sharing the line of the one before it when it fits beside it (readable for long labels
+ * and for scripts that must not be split). "auto" (default): horizontal when every label fits its cell,
+ * staggered otherwise.
  */
 export type ColumnHeader = "auto" | "horizontal" | "vertical" | "staggered";
 
@@ -190,16 +194,18 @@ export function heatmapTerminal(weights: number[][], options: TerminalHeatmapOpt
   if (header === "auto") header = fitsCell ? "horizontal" : "staggered";
   if (
     header === "vertical" &&
-    colLabels.some((l) => graphemes(l).some((g) => graphemeWidth(g) > cellWidth))
+    colLabels.some((l) => mustStayUpright(l) || graphemes(l).some((g) => graphemeWidth(g) > cellWidth))
   ) {
     header = "staggered";
   }
+  // <unk> in its own colour (after any cutting: the escapes take no cells).
+  const paint = (l: string) => (colored && isUnknownLabel(l) ? `${fg(mode, UNK_COLOR)}${l}\u001b[39m` : l);
   if (header === "horizontal") {
     lines.push(
       placeAt(
         colLabels.map((l, j) => ({
           col: colStart(j),
-          text: padCenterWidth(truncateToWidth(l, cellWidth), cellWidth),
+          text: padCenterWidth(paint(truncateToWidth(l, cellWidth)), cellWidth),
         })),
       ),
     );
@@ -212,10 +218,21 @@ export function heatmapTerminal(weights: number[][], options: TerminalHeatmapOpt
       );
     }
   } else if (header === "staggered") {
+    // Label j goes on the line of label j − 1 when it starts two spaces after it ends (one space would
+    // read as one label), else on the next line: lines never decrease left to right, so every guide
+    // runs down left of the later labels.
+    const lineOf: number[] = [];
     for (let j = 0; j < cols; j++) {
+      const prev = lineOf[j - 1];
+      const fits = j > 0 && colCenter(j - 1) + displayWidth(colLabels[j - 1]) + 2 <= colCenter(j);
+      lineOf.push(j === 0 ? 0 : fits ? prev : prev + 1);
+    }
+    const height = cols > 0 ? lineOf[cols - 1] + 1 : 0;
+    for (let r = 0; r < height; r++) {
       const pieces = [];
-      for (let k = 0; k < j; k++) pieces.push({ col: colCenter(k), text: "│" });
-      pieces.push({ col: colCenter(j), text: colLabels[j] });
+      for (let k = 0; k < cols && lineOf[k] <= r; k++) {
+        pieces.push({ col: colCenter(k), text: lineOf[k] < r ? "│" : paint(colLabels[k]) });
+      }
       lines.push(placeAt(pieces));
     }
   } else {
@@ -227,7 +244,7 @@ export function heatmapTerminal(weights: number[][], options: TerminalHeatmapOpt
   const indent = " ".repeat(labelWidth + 1);
   if (frame) lines.push(`${indent}┌${"─".repeat(gridWidth)}┐`);
   for (let i = 0; i < rows; i++) {
-    let line = `${padStartWidth(rowLabels[i], labelWidth)} ${frame ? "│" : ""}`;
+    let line = `${padStartWidth(paint(rowLabels[i]), labelWidth)} ${frame ? "│" : ""}`;
     for (let j = 0; j < cols; j++) {
       const v = weights[i][j];
       const t = scale.t(v);

@@ -95,6 +95,26 @@ describe("heatmapTerminal, color: none", () => {
         [0, 1],
       ],
       {
+        rowLabels: ["e\u0301te", "日本"],
+        colLabels: ["e\u0301te", "日本"],
+        color: "none",
+        columnHeader: "vertical",
+        legend: false,
+      },
+    );
+    const lines = out.split("\n");
+    expect(lines[0]).toBe("      e\u0301  日"); // é is one cluster (e + combining acute): one cell
+    expect(lines[1]).toBe("      t  本");
+    expect(lines[2]).toBe("      e");
+  });
+
+  it("never stacks a Devanagari word letter by letter: vertical mode is staggered for it", () => {
+    const out = heatmapTerminal(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      {
         rowLabels: ["करो", "日本"],
         colLabels: ["करो", "日本"],
         color: "none",
@@ -103,9 +123,8 @@ describe("heatmapTerminal, color: none", () => {
       },
     );
     const lines = out.split("\n");
-    expect(lines[0]).toBe("      क  日");
-    expect(lines[1]).toBe("      रो 本"); // रो is 2 cells (र + ो), 本 2
-    expect(displayWidth(lines[1])).toBe(displayWidth(lines[0]));
+    expect(lines[0]).toBe("      करो");
+    expect(lines[1]).toBe("      │  日本");
   });
 
   it("prints numbers instead of shades with showValues", () => {
