@@ -272,7 +272,11 @@ describe("maps as words", () => {
     ];
     const m = wordWeights(w, rows, cols);
     expect(m).toHaveLength(3);
-    const close = (a: number[], b: number[]) => a.forEach((x, k) => expect(x).toBeCloseTo(b[k], 12));
+    const close = (a: number[], b: number[]) => {
+      a.forEach((x, k) => {
+        expect(x).toBeCloseTo(b[k], 12);
+      });
+    };
     close(m[0], [0.2, 0.1, 0.1, 0.6]); // mean of rows 0 and 1, then lights. = light + s + .
     close(m[1], [0.0, 0.5, 0.1, 0.4]);
     close(m[2], [0.2, 0.2, 0.2, 0.4]);
