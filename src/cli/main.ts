@@ -26,8 +26,13 @@ import {
   type StepDecoder,
   setBackend,
   setNumThreads,
+  sourceWordAxis,
   TransformerModel,
   type TranslationModel,
+  tokenWordAxis,
+  type WordAxis,
+  wordsCaption,
+  wordWeights,
 } from "../index.js";
 import {
   type CheckpointMeta,
@@ -126,21 +131,67 @@ async function load(path: string, which: string): Promise<Loaded> {
   };
 }
 
-function alignmentMap(
+/**
+ * A map's axes and weights as shown: words by default (sum over a source word's pieces, mean over a
+ * target word's pieces), the model's pieces with `pieces`. `rowTokens` are the rows' output tokens
+ * (then "<eos>"), `srcTokens` what the model was fed for `sentence`.
+ */
+interface ShownMap {
+  rowLabels: string[];
+  colLabels: string[];
+  weights: number[][];
+  /** The word axes (also when pieces are shown: the JSON's word fields). */
+  rows: WordAxis;
+  cols: WordAxis;
+  wordWeights: number[][];
+  /** Said under the map (how words were made), or "" for pieces. */
+  caption: string;
+}
+
+function shownMap(
+  m: Loaded,
+  sentence: string,
   srcTokens: string[],
-  outTokens: string[],
-  alignment: number[][],
-  color: "truecolor" | "256" | "none",
-): string {
-  const rows = alignment.slice(0, outTokens.length + 1);
-  const rowLabels = [...outTokens, "<eos>"].slice(0, rows.length);
-  return heatmapTerminal(rows, {
-    rowLabels,
-    colLabels: srcTokens,
+  rowTokens: string[],
+  weights: number[][],
+  pieces: boolean,
+): ShownMap {
+  const { srcTokenizer, tgtTokenizer } = tokenizersOf(m.meta);
+  const cols = sourceWordAxis(sentence, srcTokenizer);
+  if (cols.tokenWord.length !== srcTokens.length)
+    throw new Error(`${cols.tokenWord.length} word-mapped tokens for ${srcTokens.length} source tokens`);
+  const rows = tokenWordAxis(rowTokens, tgtTokenizer);
+  const ww = wordWeights(weights, rows, cols);
+  return pieces
+    ? {
+        rowLabels: rows.pieceLabels,
+        colLabels: cols.pieceLabels,
+        weights,
+        rows,
+        cols,
+        wordWeights: ww,
+        caption: "",
+      }
+    : {
+        rowLabels: rows.labels,
+        colLabels: cols.labels,
+        weights: ww,
+        rows,
+        cols,
+        wordWeights: ww,
+        caption: wordsCaption("target", "source"),
+      };
+}
+
+function alignmentMap(map: ShownMap, color: "truecolor" | "256" | "none"): string {
+  const out = heatmapTerminal(map.weights, {
+    rowLabels: map.rowLabels,
+    colLabels: map.colLabels,
     color,
     domain: [0, 1],
     maxWidth: mapWidth(),
   });
+  return map.caption ? `${out}\n${map.caption} (--pieces: the model's pieces)` : out;
 }
 
 /**
@@ -349,9 +400,13 @@ withFileTranslateOptions(program.command("translate")) // --input/--output/--n-b
   .option("--checkpoint <name>", "best or last", "best")
   .option("--beam <n>", "beam size (1 = greedy)", int("--beam", 1, MAX_BEAM), 1)
   .option("--no-map", "do not print the attention map")
+  .option("--pieces", "label the map with the model's subword pieces instead of words")
   .addOption(new Option("--color <mode>", "heatmap colours").choices(["truecolor", "256", "none"]))
   .option("--backend <name>", "kernel backend", "auto")
-  .option("--json", "print JSON")
+  .option(
+    "--json",
+    "print JSON (token-level alignment, and the words: sourceWords, targetWords, wordWeights)",
+  )
   .argument("[sentences...]")
   .action(async (sentences: string[], o) => {
     try {
@@ -407,22 +462,38 @@ withFileTranslateOptions(program.command("translate")) // --input/--output/--n-b
       const color = o.color ?? (process.stdout.isTTY ? "truecolor" : "none");
       const results = hyps.map((h, i) => {
         const out = tgtVocab.decode(h.tokens);
+        // The map's rows: the output tokens, then <eos> when the alignment has its row.
+        const rows = h.alignment.slice(0, out.length + 1);
+        const map = rows.length
+          ? shownMap(m, input[i], toks[i], [...out, "<eos>"].slice(0, rows.length), rows, o.pieces)
+          : null;
         return {
           source: input[i],
           sourceTokens: toks[i],
           translation: m.detokenize(out),
           tokens: out,
           alignment: h.alignment,
+          // Words (whitespace-separated): the map's rows and columns, weights summed over a source
+          // word's pieces and averaged over a target word's pieces.
+          sourceWords: map?.cols.labels ?? [],
+          targetWords: map?.rows.labels ?? [],
+          wordWeights: map?.wordWeights ?? [],
+          map,
         };
       });
       if (o.json) {
-        console.log(JSON.stringify(results, null, 2));
+        console.log(
+          JSON.stringify(
+            results.map(({ map: _, ...r }) => r),
+            null,
+            2,
+          ),
+        );
         return;
       }
       for (const r of results) {
         console.log(`${r.source}\n→ ${r.translation}`);
-        if (o.map && r.alignment.length)
-          console.log(alignmentMap(r.sourceTokens, r.tokens, r.alignment, color));
+        if (o.map && r.map) console.log(alignmentMap(r.map, color));
         console.log();
       }
     } catch (e) {
@@ -553,11 +624,12 @@ program
   .option("--svg <file>", "write the map as SVG")
   .option("--png <file>", "write the map as PNG")
   .option("--html <file>", "write a self-contained HTML page with the map (hover shows each weight)")
+  .option("--pieces", "label the maps with the model's subword pieces instead of words")
   .addOption(new Option("--color <mode>", "heatmap colours").choices(["truecolor", "256", "none"]))
   .option("--backend <name>", "kernel backend", "auto")
   .option(
     "--json",
-    "print the tokens, translation and attention weights (rows: output steps) as JSON; a transformer's: every decoder layer's cross-attention per head too",
+    "print the tokens, translation and attention weights (rows: output steps) as JSON, and the same as words (sourceWords, targetWords, wordWeights); a transformer's: every decoder layer's cross-attention per head too",
   )
   .argument("<sentence>")
   .action(async (sentence: string, o) => {
@@ -574,6 +646,8 @@ program
       const out = tgtVocab.decode(h.tokens);
       const rows = h.alignment.slice(0, out.length + 1);
       const rowLabels = [...out, "<eos>"].slice(0, rows.length);
+      // Words by default (sum over a source word's pieces, mean over a target word's); --pieces: tokens.
+      const map = shownMap(m, sentence, src, rowLabels, rows, o.pieces);
       const color = o.color ?? (process.stdout.isTTY ? "truecolor" : "none");
       // With --json, stdout holds only the JSON document (files are still written when asked for).
       const say = (line: string) => {
@@ -592,30 +666,41 @@ program
           weights: rows,
           // A transformer's: every decoder layer's cross-attention per head (null for an LSTM model).
           layers: transformerLayerWeights(m.model, srcVocab.encode(src), h.tokens, rows.length),
+          // The same map as words (whitespace-separated): rows the target words (then <eos>), columns
+          // the source words; weights summed over a source word's pieces, averaged over a target word's.
+          sourceWords: map.cols.labels,
+          targetWords: map.rows.labels,
+          wordWeights: map.wordWeights,
+          // Which word each token belongs to (sourceTokens → sourceWords, rowLabels → targetWords).
+          sourceTokenWord: map.cols.tokenWord,
+          targetTokenWord: map.rows.tokenWord,
         };
         console.log(JSON.stringify(result, null, 2));
       } else {
         say(`${sentence}\n→ ${m.detokenize(out)}`);
         say(
-          heatmapTerminal(rows, {
-            rowLabels,
-            colLabels: src,
+          heatmapTerminal(map.weights, {
+            rowLabels: map.rowLabels,
+            colLabels: map.colLabels,
             color,
             showValues: true,
             domain: [0, 1],
             maxWidth: mapWidth(),
           }),
         );
+        if (map.caption) say(`${map.caption} (--pieces: the model's pieces)`);
       }
       // Output files, like everywhere in the CLI: written atomically, missing parent folders created.
+      const labels = { rowLabels: map.rowLabels, colLabels: map.colLabels };
+      const caption = map.caption || undefined;
       if (o.svg) {
-        await writeFileAtomic(o.svg, heatmapSvg(rows, { rowLabels, colLabels: src, title: sentence }));
+        await writeFileAtomic(o.svg, heatmapSvg(map.weights, { ...labels, title: sentence, caption }));
         say(`SVG written to ${o.svg}`);
       }
       if (o.png) {
         await writeFileAtomic(
           o.png,
-          heatmapPng(rows, { rowLabels, colLabels: src, title: sentence, cellSize: 32 }),
+          heatmapPng(map.weights, { ...labels, title: sentence, caption, cellSize: 32 }),
         );
         say(`PNG written to ${o.png}`);
       }
@@ -623,7 +708,7 @@ program
         const title = `${m.meta.task} (${modelTitle(m.meta)}): ${sentence}`;
         await writeFileAtomic(
           o.html,
-          attentionReportHtml([{ title, weights: rows, rowLabels, colLabels: src }], { title }),
+          attentionReportHtml([{ title, weights: map.weights, ...labels }], { title, description: caption }),
         );
         say(`HTML written to ${o.html}`);
       }
