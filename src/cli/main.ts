@@ -9,7 +9,9 @@ import { basename, join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
   ATTENTION_KINDS,
+  ATTENTION_VALUES,
   type AttentionKind,
+  type AttentionValues,
   attentionReportHtml,
   data,
   decodeAll,
@@ -237,6 +239,14 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
   .addOption(
     new Option("--attention <kind>", "attention").choices([...ATTENTION_KINDS]).default("luong-general"),
   )
+  .addOption(
+    new Option(
+      "--attention-values <kind>",
+      "seq2seq: what attention sums: the encoder states, or the projected source embeddings (keys stay the encoder's)",
+    )
+      .choices([...ATTENTION_VALUES])
+      .default("encoder"),
+  )
   .option("--epochs <n>", "epochs", int("--epochs", 1), 10)
   .option("--batch-size <n>", "batch size", int("--batch-size", 1), 64)
   .option(
@@ -336,7 +346,13 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
           extraTrain: o.extraTrain,
         },
         attention: o.attention as AttentionKind,
-        model: { embedDim: o.embed, hiddenSize: o.hidden, encoderLayers: o.layers ?? 1, dropout: o.dropout },
+        model: {
+          embedDim: o.embed,
+          hiddenSize: o.hidden,
+          encoderLayers: o.layers ?? 1,
+          dropout: o.dropout,
+          attentionValues: o.attentionValues as AttentionValues,
+        },
         // ---- Transformer and schedule (wire branch) ----
         arch: o.arch,
         transformer: transformer

@@ -9,7 +9,7 @@
  * - `validateCheckpointMeta` / `checkFiniteWeights`: a checkpoint's JSON against its own weights.
  */
 import { totalmem } from "node:os";
-import { ATTENTION_KINDS, type Seq2SeqConfig } from "../models/seq2seq/index.js";
+import { ATTENTION_KINDS, ATTENTION_VALUES, type Seq2SeqConfig } from "../models/seq2seq/index.js";
 import type { TransformerModelConfig } from "../models/transformer/index.js";
 import type { Tensor } from "../tensor/index.js";
 
@@ -154,6 +154,7 @@ export function seq2seqParameterShapes(config: Seq2SeqConfig): Record<string, nu
     shapes.attn_w = [A, Hd + Dh];
     shapes.attn_v = [A];
   } else if (attention === "luong-location") shapes.attn_w = [config.maxSourceLength ?? 64, Hd];
+  if (config.attentionValues === "embeddings" && attention !== "none") shapes["value_proj.weight"] = [Dh, E];
   return shapes;
 }
 
@@ -470,6 +471,9 @@ function validateSeq2SeqConfig(
     fail("config.dropout", "a number in [0, 1)", c.dropout);
   if (c.attention !== undefined && !ATTENTION_KINDS.includes(c.attention as never)) {
     fail("config.attention", `one of ${ATTENTION_KINDS.join(", ")}`, c.attention);
+  }
+  if (c.attentionValues !== undefined && !ATTENTION_VALUES.includes(c.attentionValues as never)) {
+    fail("config.attentionValues", `one of ${ATTENTION_VALUES.join(", ")}`, c.attentionValues);
   }
 }
 

@@ -305,6 +305,14 @@ describe("the parameter count used for the memory check", () => {
           attention,
         });
       }
+      configs.push({
+        srcVocabSize: 7,
+        tgtVocabSize: 8,
+        embedDim: 3,
+        hiddenSize: 2,
+        attention,
+        attentionValues: "embeddings",
+      });
     }
     for (const c of configs) {
       const m = new Seq2Seq(c);

@@ -40,7 +40,20 @@ export interface Seq2SeqConfig {
   dropout?: number;
   /** Longest source for luong-location (its W has one row per source position; default 64). */
   maxSourceLength?: number;
+  /**
+   * What the attention sums (its values): `"encoder"` (default) the encoder states h_j, as in the
+   * papers; `"embeddings"` the source word embeddings projected to the encoder size, v_j = W_v x_j
+   * (`value_proj`), while the keys stay the encoder states. With lexical values a context can only
+   * carry the words it weighs, so attention cannot park on one position that summarises the sentence
+   * (the final "." of a bidirectional encoder): it must look at the word being translated. The
+   * sentence as a whole still reaches the decoder through the bridge (s_0 from the final states).
+   */
+  attentionValues?: AttentionValues;
 }
+
+/** What an attention's weighted sum is taken over: the encoder states or the (projected) source embeddings. */
+export type AttentionValues = "encoder" | "embeddings";
+export const ATTENTION_VALUES: readonly AttentionValues[] = ["encoder", "embeddings"];
 
 export type ResolvedSeq2SeqConfig = Required<Seq2SeqConfig>;
 
@@ -51,6 +64,11 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
   const attention = c.attention ?? "luong-general";
   if (!ATTENTION_KINDS.includes(attention)) {
     throw new Error(`Seq2Seq: unknown attention "${attention}" (one of ${ATTENTION_KINDS.join(", ")})`);
+  }
+  if (c.attentionValues !== undefined && !ATTENTION_VALUES.includes(c.attentionValues)) {
+    throw new Error(
+      `Seq2Seq: unknown attentionValues "${c.attentionValues}" (one of ${ATTENTION_VALUES.join(", ")})`,
+    );
   }
   for (const k of ["srcVocabSize", "tgtVocabSize"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 4)
@@ -69,5 +87,6 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
     inputFeeding: c.inputFeeding ?? true,
     dropout: c.dropout ?? 0.1,
     maxSourceLength: c.maxSourceLength ?? 64,
+    attentionValues: c.attentionValues ?? "encoder",
   };
 }

@@ -1,6 +1,13 @@
 /** The LSTM encoder–decoder with pluggable attention (none, Bahdanau, Luong dot/general/concat/location). */
 
 export { ATTENTION_KIND_SPECS, type AttentionKindSpec } from "./attention-kinds.js";
-export { ATTENTION_KINDS, type AttentionKind, resolveConfig, type Seq2SeqConfig } from "./config.js";
+export {
+  ATTENTION_KINDS,
+  ATTENTION_VALUES,
+  type AttentionKind,
+  type AttentionValues,
+  resolveConfig,
+  type Seq2SeqConfig,
+} from "./config.js";
 export { Seq2SeqEncoderGraph, Seq2SeqStepGraph } from "./graphs.js";
 export { type DecoderState, Seq2Seq, type StepResult } from "./model.js";

@@ -13,6 +13,8 @@
  *             c_t = attend(s_t, h) with score dot / general / concat / location,
  *             h̃_t = tanh(W_c [c_t; s_t])
  *   p(y_t | y_<t, x) = softmax(W_s h̃_t).
+ * With `attentionValues: "embeddings"` the values are v_j = W_v x_j (the source word embeddings) and
+ * the keys stay the encoder states: c_t = Σ_j a_tj W_v x_j (see config.ts for why).
  * Every attention call is `attend` over the encoder states: cross-attention, query from one sequence,
  * keys and values from the other. The key-side half of each score is computed once per sentence in
  * `encode` (general: k′ = W h, so e = s·k′; bahdanau/concat: k′ = W₂ h, e = vᵀ tanh(W₁ s + k′)),
@@ -98,6 +100,8 @@ export class Seq2Seq extends Module {
   /** W_s: h̃ → logits. */
   readonly out: Linear;
   readonly drop: Dropout;
+  /** W_v: source embedding → value (attentionValues "embeddings"), else null. */
+  readonly valueProj: Linear | null;
   /** The description of this model's attention kind (the one place kinds differ). */
   private readonly kind: AttentionKindSpec;
   private readonly dims: KindDims;
@@ -145,6 +149,11 @@ export class Seq2Seq extends Module {
     for (const [name, { shape, bound }] of Object.entries(kind.params(d))) {
       this.registerParameter(name, uniformParam(shape, bound));
     }
+    // Registered last, so the other parameters draw the same initial values with either kind of value.
+    this.valueProj =
+      c.attentionValues === "embeddings" && kind.query !== null
+        ? this.registerModule("value_proj", new Linear(c.embedDim, d.Dh, { bias: false }))
+        : null;
   }
 
   /** The query half of the score with the parameters' current values (null without attention). */
@@ -178,8 +187,10 @@ export class Seq2Seq extends Module {
     const h = tanh(this.bridgeH.forward(top(enc.h)));
     const c = this.bridgeC.forward(top(enc.c));
     const p: ParamReader = (name) => this.param(name);
+    // The values: the encoder states, or the projected source embeddings (keys stay the encoder's).
+    const memory = this.valueProj === null ? enc.output : this.valueProj.forward(emb);
     return {
-      memory: enc.output,
+      memory,
       keys: this.kind.keys(enc.output, p, this.dims),
       score: this.attentionScore(),
       srcLengths: srcLengths instanceof Tensor ? Array.from(srcLengths.data) : srcLengths,
