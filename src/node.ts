@@ -14,7 +14,7 @@ export { readTextFile } from "./data/lines.js";
 export { checkAligned, type ParallelPair, readParallel, readParallelTsv } from "./data/parallel.js";
 export { dataDir, dataPath, hasDataset, packageRoot } from "./data/paths.js";
 export { readHansardsGold } from "./eval/hansards.js";
-export { writeFileAtomic } from "./io/atomic.js";
+export { type AtomicWriter, openAtomicWriter, writeFileAtomic } from "./io/atomic.js";
 export { type DirLock, lockDir } from "./io/lock.js";
 export {
   type ReadSafetensorsBytesOptions,

@@ -13,12 +13,13 @@
  *
  * The score is the hypothesis' log-probability (natural log, EOS included). Line i of the output (or the
  * i-th group) belongs to line i of the input; an empty input line gives an empty translation. The output
- * appears when the whole file is done (written to a temporary file beside it, then renamed), so an
- * interrupted run never leaves half a file under the output's name.
+ * appears when the whole file is done (written to a temporary file beside it, then renamed: src/io/
+ * atomic.ts), so an interrupted run never leaves half a file under the output's name; a symbolic link
+ * is followed (its target is replaced, the link kept), and a device or FIFO (`--output /dev/null`, a
+ * pipe to another program) is written in place, block by block.
  */
-import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
-import { type FileHandle, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   beamSearchNBest,
@@ -28,7 +29,7 @@ import {
   type StepDecoder,
   type Vocab,
 } from "../index.js";
-import { createProgress, type Progress } from "../node.js";
+import { type AtomicWriter, createProgress, openAtomicWriter, type Progress } from "../node.js";
 
 export type OutputFormat = "text" | "tsv" | "json";
 
@@ -209,14 +210,14 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
   const beam = Math.max(o.beam ?? 1, nBest);
   const format = o.format ?? "text";
   const blockSize = o.blockSize ?? 32;
-  mkdirSync(dirname(o.output) || ".", { recursive: true });
   const input = await openInput(o.input);
-  const tmp = join(dirname(o.output), `.${basename(o.output)}.${process.pid}.tmp`);
-  const out = createWriteStream(tmp, { encoding: "utf8" });
-  const write = (s: string) =>
-    new Promise<void>((resolve, reject) => {
-      out.write(s, (err) => (err ? reject(err) : resolve()));
-    });
+  let out: AtomicWriter;
+  try {
+    out = await openAtomicWriter(o.output);
+  } catch (e) {
+    await input.close();
+    throw e;
+  }
   const progress =
     input.total === null
       ? openEndedProgress("translate", o.quiet)
@@ -248,7 +249,7 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
       });
       text += formatLine(done + k, line, hyps, format, nBest);
     });
-    await write(text);
+    await out.write(text);
     done += lines.length;
     progress.update(done);
   };
@@ -263,14 +264,10 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
     }
     if (block.length) await translateBlock(block);
     progress.stop();
-    await new Promise<void>((resolve, reject) =>
-      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
-    await rename(tmp, o.output);
+    await out.commit();
   } catch (e) {
     progress.stop();
-    out.destroy();
-    await rm(tmp, { force: true });
+    await out.abort();
     throw e;
   } finally {
     await input.close();

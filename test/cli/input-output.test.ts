@@ -4,7 +4,17 @@
  * in child processes, each bounded by a timeout (a hang is a failure, not a stuck test run).
  */
 import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -126,5 +136,68 @@ describe("translate --input from a pipe or FIFO: read once", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`translated 3 lines of ${fifo}`);
     expect(readFileSync(out, "utf8").split("\n")).toHaveLength(4);
+  }, 180_000);
+});
+
+describe("translate --output / attend --svg onto special files: never replaced by a plain file", () => {
+  const input = join(dir, "two.txt");
+  beforeAll(() => writeFileSync(input, "I am happy.\nGo.\n"));
+
+  it("--output /dev/null: translated, and /dev/null is still a character device", async () => {
+    const before = statSync("/dev/null");
+    const r = await qkv(translate(input, "/dev/null"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("translated 2 lines");
+    const after = lstatSync("/dev/null");
+    expect(after.isCharacterDevice()).toBe(true);
+    expect(after.ino).toBe(before.ino);
+  }, 180_000);
+
+  it("--output FIFO: another program reads the translations as they come; it stays a FIFO", async () => {
+    const fifo = join(dir, "out.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    let got = "";
+    const reader = new Promise<void>((resolve, reject) => {
+      createReadStream(fifo, "utf8")
+        .on("data", (d) => {
+          got += d;
+        })
+        .on("end", resolve)
+        .on("error", reject);
+    });
+    const [r] = await Promise.all([qkv(translate(input, fifo)), reader]);
+    expect(r.signal, `killed: it hung (${r.stderr})`).toBe(null);
+    expect(r.status, r.stderr).toBe(0);
+    expect(got.split("\n")).toHaveLength(3);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  }, 180_000);
+
+  it("--output and attend --svg onto symbolic links: the links stay links, their targets get the content", async () => {
+    const target = join(dir, "real-out.txt");
+    writeFileSync(target, "old");
+    const link = join(dir, "out-link.txt");
+    symlinkSync(target, link);
+    const r = await qkv(translate(input, link));
+    expect(r.status, r.stderr).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8").split("\n")).toHaveLength(3);
+    const svg = join(dir, "real.svg");
+    const svgLink = join(dir, "map.svg");
+    symlinkSync(svg, svgLink);
+    const a = await qkv([
+      "attend",
+      "--model",
+      model,
+      "--backend",
+      "reference",
+      "--color",
+      "none",
+      "--svg",
+      svgLink,
+      "s1 s2",
+    ]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(lstatSync(svgLink).isSymbolicLink()).toBe(true);
+    expect(readFileSync(svg, "utf8")).toMatch(/^<svg/);
   }, 180_000);
 });
