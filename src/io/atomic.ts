@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readlink, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { writeFully } from "./chunked.js";
 
 /** An open output: bytes written with `write`, made visible by `commit` or thrown away by `abort`. */
 export interface AtomicWriter {
@@ -52,14 +53,9 @@ async function resolveLinks(path: string): Promise<{ path: string; st: Stats | n
   throw new Error(`cannot write ${path}: more than ${MAX_LINKS} symbolic links (a loop?)`);
 }
 
-/** Writes all of `data` at the handle's position, however many calls that takes. */
+/** Writes all of `data` at the handle's position, in calls of at most 1 GiB (src/io/chunked.ts). */
 async function writeAll(fh: FileHandle, data: Uint8Array | string): Promise<void> {
-  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  let done = 0;
-  while (done < bytes.byteLength) {
-    const { bytesWritten } = await fh.write(bytes, done, bytes.byteLength - done);
-    done += bytesWritten;
-  }
+  await writeFully(fh, typeof data === "string" ? Buffer.from(data, "utf8") : data);
 }
 
 /**

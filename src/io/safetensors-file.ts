@@ -4,6 +4,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { totalmem } from "node:os";
 import type { Tensor } from "../tensor/index.js";
 import { writeFileAtomic } from "./atomic.js";
+import { IO_CHUNK_BYTES, readFully } from "./chunked.js";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -14,18 +15,21 @@ import {
 export interface ReadSafetensorsBytesOptions {
   /** Refuse a symbolic link (checkpoint folders: the weights must be a plain file inside the folder). */
   noFollow?: boolean;
+  /** Most bytes one read call asks for (default 1 GiB, `IO_CHUNK_BYTES`; smaller in tests). */
+  chunkBytes?: number;
 }
 
 /**
  * Reads the bytes of a .safetensors file (Node) with a size bound taken from the file's own header:
  * only a regular file is opened (never a device, FIFO or folder — `/dev/zero` is refused before one
  * byte is read), its 8-byte length and JSON header are read first, and the file must be exactly as
- * long as the header says (8 + header + the largest data offset) before the rest is read. A file
- * that lies about its size, or would not fit in memory, is an error naming the file.
+ * long as the header says (8 + header + the largest data offset) before the rest is read, in reads of
+ * at most 1 GiB (files of 2 GiB and more: one larger read would abort Node). A file that lies about
+ * its size, or would not fit in memory, is an error naming the file.
  */
 export async function readSafetensorsBytes(
   path: string,
-  { noFollow = false }: ReadSafetensorsBytesOptions = {},
+  { noFollow = false, chunkBytes: chunk = IO_CHUNK_BYTES }: ReadSafetensorsBytesOptions = {},
 ): Promise<Uint8Array> {
   const where = (msg: string) => new Error(`readSafetensors: ${msg} (file ${path})`);
   let fh: FileHandle;
@@ -42,16 +46,14 @@ export async function readSafetensorsBytes(
     const st = await fh.stat();
     if (!st.isFile())
       throw where(`not a regular file (${st.isDirectory() ? "a folder" : "a device, FIFO or socket"})`);
-    const readExactly = async (n: number, position: number): Promise<Uint8Array> => {
-      const buf = new Uint8Array(n);
-      let done = 0;
-      while (done < n) {
-        const { bytesRead } = await fh.read(buf, done, n - done, position + done);
-        if (bytesRead === 0) throw where(`ends after ${position + done} bytes, ${position + n} expected`);
-        done += bytesRead;
-      }
+    // Reads of at most `chunk` bytes a call: one read of 2³¹ bytes or more aborts Node.
+    const readInto = async (buf: Uint8Array, position: number): Promise<Uint8Array> => {
+      const done = await readFully(fh, buf, position, chunk);
+      if (done < buf.byteLength)
+        throw where(`ends after ${position + done} bytes, ${position + buf.byteLength} expected`);
       return buf;
     };
+    const readExactly = (n: number, position: number) => readInto(new Uint8Array(n), position);
     if (st.size < 8) throw where(`file is ${st.size} bytes, too short for the 8-byte header length`);
     const n = new DataView((await readExactly(8, 0)).buffer).getBigUint64(0, true);
     if (n > BigInt(MAX_HEADER_BYTES))
@@ -82,10 +84,8 @@ export async function readSafetensorsBytes(
     const limit = Math.min(totalmem(), 2 ** 32);
     if (expected > limit)
       throw where(`needs ${(expected / 2 ** 30).toFixed(1)} GiB, more than can be read into memory here`);
-    const out = new Uint8Array(expected);
-    out.set(await readExactly(8 + headerLen, 0), 0);
-    out.set(await readExactly(dataLen, 8 + headerLen), 8 + headerLen);
-    return out;
+    // The whole file straight into one buffer (no second copy of the data section).
+    return await readInto(new Uint8Array(expected), 0);
   } finally {
     await fh.close();
   }
