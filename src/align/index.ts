@@ -2,5 +2,52 @@
  * qkv align: word alignment — words ↔ model pieces, forced alignment read off a model's attention.
  */
 
+export {
+  CLASSICAL_METHODS,
+  type ClassicalAligner,
+  type ClassicalAlignerJSON,
+  type ClassicalAlignOptions,
+  type ClassicalDirectionJSON,
+  type ClassicalJSONOptions,
+  type ClassicalMethod,
+  classicalAlignerFromJSON,
+  trainClassicalAligner,
+} from "./classical.js";
+export { alignmentWords, lexicalForm, type ParallelCorpus } from "./corpus.js";
+export {
+  diagonalFeature,
+  FAST_ALIGN_DEFAULTS,
+  FastAlign,
+  type FastAlignOptions,
+  trainFastAlign,
+} from "./fast-align.js";
 export * from "./forced.js";
+export {
+  FLOOR_PROB,
+  IbmModel1,
+  type IbmModel1Options,
+  LexicalAligner,
+  type LexicalModelName,
+  type LexicalTrainOptions,
+  TranslationTable,
+  type TranslationTableJSON,
+  trainIbmModel1,
+} from "./ibm-model1.js";
+export {
+  type DistortionJSON,
+  DistortionTable,
+  IbmModel2,
+  type IbmModel2Options,
+  trainIbmModel2,
+} from "./ibm-model2.js";
+export {
+  formatPharaoh,
+  type PharaohGold,
+  parsePharaoh,
+  parsePharaohGold,
+  readPharaoh,
+  readPharaohGold,
+  writePharaoh,
+} from "./pharaoh.js";
+export { SYMMETRIZATIONS, type Symmetrization, symmetrize } from "./symmetrize.js";
 export * from "./words.js";
