@@ -13,6 +13,8 @@ import {
   type AttentionKind,
   type AttentionValues,
   attentionReportHtml,
+  CROSS_ATTENTION_VALUES,
+  type CrossAttentionValues,
   data,
   decodeAll,
   evaluatePairs,
@@ -312,6 +314,12 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
   .option("--norm-first", "transformer: pre-norm layers (default post-norm, as the paper)")
   .addOption(
     new Option(
+      "--cross-attention-values <kind>",
+      "transformer: cross-attention values from the encoder output (memory, default) or the scaled source embeddings (keys stay the memory's)",
+    ).choices([...CROSS_ATTENTION_VALUES]),
+  )
+  .addOption(
+    new Option(
       "--schedule <kind>",
       "learning rate: constant, or noam (warmup then 1/√step; --lr is its factor, default 1)",
     )
@@ -329,6 +337,9 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
       await chooseBackend(o.backend);
       if (o.threads !== undefined) await setNumThreads(o.threads);
       const transformer = o.arch === "transformer";
+      if (o.crossAttentionValues !== undefined && !transformer) {
+        throw new Error("--cross-attention-values is for --arch transformer (seq2seq: --attention-values)");
+      }
       const t0 = Date.now();
       const own = ownDataTask(o); // the files task and its files, or --task
       o.task = own.task;
@@ -365,6 +376,9 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
               dropout: o.dropout,
               activation: o.activation,
               normFirst: o.normFirst,
+              ...(o.crossAttentionValues
+                ? { crossAttentionValues: o.crossAttentionValues as CrossAttentionValues }
+                : {}),
             }
           : undefined,
         schedule: o.schedule,

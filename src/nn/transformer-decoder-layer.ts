@@ -45,6 +45,12 @@ export interface TransformerDecoderLayerOptions {
   tgtMask?: AttentionMask | null;
   /** Which memory positions the target may attend to (e.g. paddingMask(srcLengths)). */
   memoryMask?: AttentionMask | null;
+  /**
+   * The cross-attention's values (same shape as `memory`; default the memory itself): keys come from
+   * `memory`, values from this tensor, through the same W^V (e.g. the source embeddings). Not read when
+   * the cache already holds the memory's keys and values.
+   */
+  memoryValues?: Tensor | null;
   /** Incremental decoding state (then `tgt` holds only the new positions and `tgtMask` is implied). */
   cache?: TransformerDecoderLayerCache | null;
   /** Also return the cross-attention weights per head, (B, H, T, S). */
@@ -124,6 +130,7 @@ export class TransformerDecoderLayer extends Module {
     {
       tgtMask = null,
       memoryMask = null,
+      memoryValues = null,
       cache = null,
       needWeights = false,
       needSelfWeights = false,
@@ -133,6 +140,14 @@ export class TransformerDecoderLayer extends Module {
     const E = this.config.dModel;
     checkModelInput(op, "tgt", tgt, E);
     checkModelInput(op, "memory", memory, E);
+    if (memoryValues) {
+      checkModelInput(op, "memoryValues", memoryValues, E);
+      if (memoryValues.shape.join(",") !== memory.shape.join(",")) {
+        throw new Error(
+          `${op}: memoryValues must have the memory's shape [${memory.shape.join(", ")}], got [${memoryValues.shape.join(", ")}]`,
+        );
+      }
+    }
     if (cache && tgtMask) {
       throw new Error(
         `${op}: with a cache the target mask is implied (causal over the cached positions); pass no tgtMask`,
@@ -152,7 +167,7 @@ export class TransformerDecoderLayer extends Module {
       return this.dropout1.forward(r.output);
     };
     const ca = (x: Tensor) => {
-      const r = this.multiheadAttn.forward(x, memory, memory, {
+      const r = this.multiheadAttn.forward(x, memory, memoryValues ?? memory, {
         attnMask: memoryMask,
         needWeights,
         averageWeights: false,

@@ -49,6 +49,8 @@ export interface TransformerDecoderOptions {
   tgtMask?: AttentionMask | null;
   /** Which memory positions may be attended to (e.g. paddingMask(srcLengths)). */
   memoryMask?: AttentionMask | null;
+  /** Every layer's cross-attention values (shape of `memory`; default the memory): see the layer. */
+  memoryValues?: Tensor | null;
   /** Incremental decoding state from `createCache()`. */
   cache?: TransformerDecoderCache | null;
   /** `forwardWithWeights` also returns every layer's masked self-attention weights (`selfWeights`). */
@@ -109,7 +111,13 @@ export class TransformerDecoder extends Module {
   private run(
     tgt: Tensor,
     memory: Tensor,
-    { tgtMask = null, memoryMask = null, cache = null, needSelfWeights = false }: TransformerDecoderOptions,
+    {
+      tgtMask = null,
+      memoryMask = null,
+      memoryValues = null,
+      cache = null,
+      needSelfWeights = false,
+    }: TransformerDecoderOptions,
     needWeights: boolean,
   ): TransformerDecoderResult {
     if (cache && cache.layers.length !== this.layers.length) {
@@ -125,6 +133,7 @@ export class TransformerDecoder extends Module {
       const r = layer.forwardWithWeights(x, memory, {
         tgtMask,
         memoryMask,
+        memoryValues,
         cache: cache ? cache.layers[i] : null,
         needWeights,
         needSelfWeights: withSelf,

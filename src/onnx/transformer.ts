@@ -40,6 +40,11 @@ export interface TransformerOnnx {
  */
 export async function exportTransformerOnnx(model: TransformerModel): Promise<TransformerOnnx> {
   const c = model.config;
+  if (c.crossAttentionValues === "embeddings") {
+    throw new Error(
+      "exportTransformerOnnx: crossAttentionValues: embeddings is not exported yet (the decoder graph would need the source embeddings as an input)",
+    );
+  }
   const B = 2;
   const S = 3;
   const T = 2;

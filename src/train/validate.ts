@@ -10,7 +10,7 @@
  */
 import { totalmem } from "node:os";
 import { ATTENTION_KINDS, ATTENTION_VALUES, type Seq2SeqConfig } from "../models/seq2seq/index.js";
-import type { TransformerModelConfig } from "../models/transformer/index.js";
+import { CROSS_ATTENTION_VALUES, type TransformerModelConfig } from "../models/transformer/index.js";
 import type { Tensor } from "../tensor/index.js";
 
 /** The rule an option's value must follow. */
@@ -421,6 +421,15 @@ function validateTransformerConfig(
     fail("config.activation", '"relu" or "gelu"', c.activation);
   if (c.positions !== undefined && c.positions !== "sinusoidal" && c.positions !== "learned")
     fail("config.positions", '"sinusoidal" or "learned"', c.positions);
+  if (
+    c.crossAttentionValues !== undefined &&
+    !CROSS_ATTENTION_VALUES.includes(c.crossAttentionValues as never)
+  )
+    fail(
+      "config.crossAttentionValues",
+      CROSS_ATTENTION_VALUES.map((v) => `"${v}"`).join(" or "),
+      c.crossAttentionValues,
+    );
 }
 
 /**

@@ -27,7 +27,23 @@ export interface TransformerModelConfig {
   maxLength?: number;
   /** Output projection tied to the target embedding (Press & Wolf 2017; default true). */
   tieOutput?: boolean;
+  /**
+   * What every decoder layer's cross-attention takes its values from: `"memory"` (default; the paper,
+   * PyTorch) the encoder output M, or `"embeddings"` the source token embeddings scaled as the encoder
+   * input is, X_src = √d_model · E_src[src] (no positional encoding, no encoder, dropout as on the
+   * encoder input), while the queries stay the decoder's and the keys the memory's. They enter each
+   * cross-attention's own value projection W^V as the memory would, so no parameter is added:
+   *   head_h = softmax(Q W^Q_h (M W^K_h)ᵀ / √d_k) (X_src W^V_h).
+   * With contextual values any position carries the whole sentence, so attention may park on one that
+   * summarises it; with lexical values a head only passes on the words it weighs, so it must look at
+   * the word being translated (Zenkel, DeNero & Stiefel 2019; cf. Seq2SeqConfig.attentionValues).
+   */
+  crossAttentionValues?: CrossAttentionValues;
 }
+
+/** Where the Transformer's cross-attention values come from: the encoder output or the source embeddings. */
+export type CrossAttentionValues = "memory" | "embeddings";
+export const CROSS_ATTENTION_VALUES: readonly CrossAttentionValues[] = ["memory", "embeddings"];
 
 export type ResolvedTransformerModelConfig = Required<TransformerModelConfig>;
 
@@ -46,6 +62,12 @@ export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTra
   if (!Number.isInteger(maxLength) || maxLength <= 0) {
     throw new Error(`${op}: maxLength must be a positive integer, got ${maxLength}`);
   }
+  const crossAttentionValues = c.crossAttentionValues ?? "memory";
+  if (!CROSS_ATTENTION_VALUES.includes(crossAttentionValues)) {
+    throw new Error(
+      `${op}: crossAttentionValues must be one of ${CROSS_ATTENTION_VALUES.join(", ")}, got "${String(crossAttentionValues)}"`,
+    );
+  }
   return {
     srcVocabSize: c.srcVocabSize,
     tgtVocabSize: c.tgtVocabSize,
@@ -61,5 +83,6 @@ export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTra
     positions,
     maxLength,
     tieOutput: c.tieOutput ?? true,
+    crossAttentionValues,
   };
 }

@@ -1,5 +1,7 @@
 /** The Transformer translation model (embeddings, positions, nn.Transformer, output projection). */
 export {
+  CROSS_ATTENTION_VALUES,
+  type CrossAttentionValues,
   type PositionKind,
   type ResolvedTransformerModelConfig,
   resolveTransformerConfig,

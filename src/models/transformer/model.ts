@@ -7,6 +7,14 @@
  * Embeddings start at N(0, 1/d_model) (so √d_model · E has unit scale) with row 0 (padding) at zero;
  * positions are sinusoidal (§3.5) or learned.
  *
+ * Cross-attention values (`crossAttentionValues`): with "memory" (default) each decoder layer's
+ * cross-attention takes keys and values from the memory M, as in the paper. With "embeddings" the keys
+ * stay M but the values are the source embeddings X_src = √d_model · E_src[src] (the encoder's input
+ * lookup and scale, without positions or the encoder; dropout as on the encoder input), through the
+ * layer's own W^V:  head_h = softmax(Q W^Q_h (M W^K_h)ᵀ / √d_k) (X_src W^V_h). `encode` puts X_src in
+ * the state (`memoryValues`), the KV cache projects it once (`memoryCache(memory, values)`), and
+ * `decodeAll` takes it as `memoryValues` (or finds the one `encode` made for that memory).
+ *
  * It has the interface of models/seq2seq, so training, `greedyDecode` and `beamSearch` use either:
  * `forward(src, srcLengths, tgtIn, B, S, T)` (teacher forcing, all target positions at once under the
  * causal mask), and the step decoder `encode` / `step` / `selectRows`. Each step feeds only the newest
@@ -39,6 +47,11 @@ import {
 export interface TransformerState {
   /** Encoder output (N, S, d). */
   memory: Tensor;
+  /**
+   * With crossAttentionValues "embeddings": the cross-attention values √d · E_src[src] (N, S, d)
+   * (absent with "memory": the values are the memory).
+   */
+  memoryValues?: Tensor;
   srcLengths: number[];
   /** Self-attention keys/values of the positions decoded so far, and the memory's, per layer. */
   cache: TransformerDecoderCache;
@@ -85,6 +98,8 @@ export class TransformerModel extends Module {
   readonly transformer: Transformer;
   readonly out: Linear;
   readonly drop: Dropout;
+  /** The cross-attention values `encode` made for each memory it returned ("embeddings" mode). */
+  private readonly valuesOfMemory = new WeakMap<Tensor, Tensor>();
 
   constructor(config: TransformerModelConfig) {
     super();
@@ -158,13 +173,18 @@ export class TransformerModel extends Module {
         `TransformerModel.encode: src has ${nIds} ids for B=${B}, S=${S} and ${nLengths} lengths`,
       );
     }
-    const x = this.embed(this.srcEmbed, src, B, S, 0);
+    const scaled = mul(this.srcEmbed.forward(src, [B, S]), Math.sqrt(this.config.dModel));
+    const x = this.drop.forward(this.positions.forward(scaled, 0));
     const mask = paddingMask(srcLengths);
     const enc = needWeights
       ? this.transformer.encoder.forwardWithWeights(x, { mask })
       : { output: this.transformer.encoder.forward(x, { mask }), weights: undefined };
+    // "embeddings": the cross-attention values, √d · E_src[src] without positions (own dropout mask).
+    const memoryValues = this.config.crossAttentionValues === "embeddings" ? this.drop.forward(scaled) : null;
+    if (memoryValues) this.valuesOfMemory.set(enc.output, memoryValues);
     return {
       memory: enc.output,
+      ...(memoryValues ? { memoryValues } : {}),
       srcLengths: Array.from(srcLengths instanceof Tensor ? srcLengths.data : srcLengths),
       cache: this.transformer.decoder.createCache(),
       position: 0,
@@ -183,6 +203,7 @@ export class TransformerModel extends Module {
     const y = this.embed(this.tgtEmbed, prev, N, 1, state.position);
     const r = this.transformer.decoder.forwardWithWeights(y, state.memory, {
       memoryMask: state.memoryMask ?? paddingMask(state.srcLengths),
+      memoryValues: cache.layers[0]?.cross.key ? null : this.valuesFor(state.memory, state.memoryValues),
       cache,
     });
     const logits = this.out.forward(squeeze(r.output, 1)); // (N, V)
@@ -195,12 +216,15 @@ export class TransformerModel extends Module {
    * A decoder cache whose memory keys and values are already projected from `memory` (B, S, d), by
    * each layer's own cross-attention (what the first `step` would do; its self-attention caches stay
    * empty). An exported encoder returns these so that its step graph never reprojects the memory.
+   * With crossAttentionValues "embeddings" the values are projected from `values` (the state's
+   * `memoryValues`, or the ones `encode` made for this memory).
    */
-  memoryCache(memory: Tensor): TransformerDecoderCache {
+  memoryCache(memory: Tensor, values?: Tensor | null): TransformerDecoderCache {
     const cache = this.transformer.decoder.createCache();
     const query = slice(memory, 1, 0, 1); // any (B, 1, d): only the keys and values are kept
+    const v = this.valuesFor(memory, values) ?? memory;
     [...this.transformer.decoder.layers].forEach((layer, l) => {
-      layer.multiheadAttn.forward(query, memory, memory, {
+      layer.multiheadAttn.forward(query, memory, v, {
         cache: cache.layers[l].cross,
         needWeights: false,
       });
@@ -215,6 +239,7 @@ export class TransformerModel extends Module {
     cache.reorder(idx);
     return {
       memory: indexSelect(state.memory, 0, idx),
+      ...(state.memoryValues ? { memoryValues: indexSelect(state.memoryValues, 0, idx) } : {}),
       srcLengths: idx.map((i) => state.srcLengths[i]),
       cache,
       position: state.position,
@@ -235,8 +260,23 @@ export class TransformerModel extends Module {
     T: number,
     { needWeights = false }: { needWeights?: boolean } = {},
   ): TransformerForwardResult {
-    const { memory } = this.encode(src, B, S, srcLengths);
-    return this.decodeAll(memory, srcLengths, tgtIn, T, { needWeights });
+    const { memory, memoryValues } = this.encode(src, B, S, srcLengths);
+    return this.decodeAll(memory, srcLengths, tgtIn, T, { needWeights, memoryValues });
+  }
+
+  /**
+   * The cross-attention values for `memory`: null with crossAttentionValues "memory" (the memory is
+   * its own values); with "embeddings" `values`, else those `encode` made for this memory, else an error.
+   */
+  private valuesFor(memory: Tensor, values?: Tensor | null): Tensor | null {
+    if (this.config.crossAttentionValues !== "embeddings") return null;
+    const v = values ?? this.valuesOfMemory.get(memory);
+    if (!v) {
+      throw new Error(
+        'TransformerModel: crossAttentionValues is "embeddings" but no source embeddings were given for this memory (pass the state\'s memoryValues)',
+      );
+    }
+    return v;
   }
 
   /**
@@ -245,7 +285,9 @@ export class TransformerModel extends Module {
    * without the KV cache: every step recomputes the prefix). With `needWeights` and `needSelfWeights`,
    * also every decoder layer's self-attention per head (`selfWeights`). With `lastOnly`, only the last
    * position is projected and returned — logits (B, 1, V), weights (B, 1, S), each layer's (B, H, 1, ·)
-   * — what a search step needs from a prefix (the exported decoder graph).
+   * — what a search step needs from a prefix (the exported decoder graph). With crossAttentionValues
+   * "embeddings", `memoryValues` are the cross-attention values (`encode`'s state's; found from the
+   * memory when it came from `encode`).
    */
   decodeAll(
     memory: Tensor,
@@ -256,7 +298,13 @@ export class TransformerModel extends Module {
       needWeights = false,
       needSelfWeights = false,
       lastOnly = false,
-    }: { needWeights?: boolean; needSelfWeights?: boolean; lastOnly?: boolean } = {},
+      memoryValues = null,
+    }: {
+      needWeights?: boolean;
+      needSelfWeights?: boolean;
+      lastOnly?: boolean;
+      memoryValues?: Tensor | null;
+    } = {},
   ): TransformerForwardResult {
     const B = memory.shape[0];
     const nIds = tgtIn instanceof Tensor ? tgtIn.size : tgtIn.length;
@@ -266,7 +314,11 @@ export class TransformerModel extends Module {
     const y = this.embed(this.tgtEmbed, tgtIn, B, T, 0);
     // Padded target positions come after the real ones, so the causal mask alone keeps every real
     // position from seeing them (their own rows are ignored by the loss).
-    const opts = { tgtMask: causalMask(), memoryMask: paddingMask(srcLengths) };
+    const opts = {
+      tgtMask: causalMask(),
+      memoryMask: paddingMask(srcLengths),
+      memoryValues: this.valuesFor(memory, memoryValues),
+    };
     const decoder = this.transformer.decoder;
     // (…, T, ·) → (…, 1, ·) at the last position when `lastOnly`, along the target axis `axis`.
     const last = (t: Tensor, axis: number) => (lastOnly ? slice(t, axis, T - 1, T) : t);
