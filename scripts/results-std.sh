@@ -89,6 +89,7 @@ case $stage in
   align-bahdanau-nodict) run align-bahdanau "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau ;;
   align-bahdanau-encoder) freedict; run align-bahdanau-dict-encoder "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --attention-values encoder --extra-train runs/freedict-eng-hin.tsv ;;
   align-fra) run align-fra-bahdanau "${FRA_LSTM[@]}" ;;
+  align-transformer) freedict; run align-transformer-dict "${COMMON[@]}" "${TRANSFORMER[@]}" --tokenizer bpe --vocab-size 2000 --cross-attention-values embeddings --extra-train runs/freedict-eng-hin.tsv ;;
   train-bpe)
     run std-lstm-bpe "${COMMON[@]}" "${LSTM[@]}" --tokenizer bpe --vocab-size 2000 &
     run std-transformer-bpe "${COMMON[@]}" "${TRANSFORMER[@]}" --tokenizer bpe --vocab-size 2000 &
