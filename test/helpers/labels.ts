@@ -6,8 +6,13 @@
  * width and height swapped), right-aligned against the row's first cell, and the row no taller than its
  * cells or its label need. The header cell is a table cell: the page's `.row` layout utility once matched
  * the heatmap's `th.row` too and made every row header a wrapping flex box with margins (labels pushed to
- * the left, rows taller than the cells). A column label is turned by the same −90° rotation in every column,
- * by the transform alone (not also a vertical writing mode), so it stands upright as tall as its advance.
+ * the left, rows taller than the cells). In a Latin header a column label is turned by the same −90°
+ * rotation in every column, by the transform alone (not also a vertical writing mode), so it stands as tall
+ * as its advance. In a header with a Devanagari label (a script that must not turn) every label reads left
+ * to right instead: turned by at most 45° (the page turns none), a box as wide as its advance and one line
+ * high (a turned label is taller than wide), centred in its column, no two labels of the header overlapping.
+ * Unless the maps show pieces (`{ pieces: true }`), no label anywhere holds "▁" or a byte token "<0x…>":
+ * the maps show words.
  * `paintedRowLabels` checks what the raster shows: each Hindi row label's ink has the width and height of
  * the same word painted in a plain span.
  */
@@ -19,16 +24,33 @@ export interface LabelReport {
   maps: string[];
   rowLabels: number;
   colLabels: number;
+  /** Column labels of headers with a Devanagari label (checked upright). */
+  uprightColLabels: number;
   headViewLabels: number;
   thumbnails: number;
   problems: string[];
 }
 
-/** Checks the layout of every displayed map's labels, the head view's tokens and the model view's thumbnails. */
-export function labelReport(page: Page): Promise<LabelReport> {
-  return page.evaluate(() => {
-    const out = { maps: [] as string[], rowLabels: 0, colLabels: 0, headViewLabels: 0, thumbnails: 0 };
+/**
+ * Checks the layout of every displayed map's labels, the head view's tokens and the model view's
+ * thumbnails; with `pieces` false (the page's default), also that no label shows a BPE piece marker or a
+ * byte token.
+ */
+export function labelReport(page: Page, opts: { pieces?: boolean } = {}): Promise<LabelReport> {
+  return page.evaluate((pieces) => {
+    const out = {
+      maps: [] as string[],
+      rowLabels: 0,
+      colLabels: 0,
+      uprightColLabels: 0,
+      headViewLabels: 0,
+      thumbnails: 0,
+    };
     const problems: string[] = [];
+    /** Scripts that must not be turned (qkv's mustStayUpright: Devanagari and the other Brahmic scripts). */
+    const upright = (t: string) => /[\u0900-\u0DFF\u0E00-\u109F\u1780-\u17FF]/u.test(t);
+    /** A piece marker or a byte token: what a word label never shows. */
+    const raw = (t: string) => !pieces && /\u2581|<0x[0-9A-Fa-f]{2}>/.test(t);
     const ctx = document.createElement("canvas").getContext("2d") as CanvasRenderingContext2D;
     /** The text's horizontal advance in the element's own font (canvas text shapes as the page does). */
     const advance = (e: Element) => {
@@ -62,6 +84,7 @@ export function labelReport(page: Page): Promise<LabelReport> {
           continue;
         }
         out.rowLabels++;
+        if (raw(tok.textContent ?? "")) problems.push(at(tok, "row label shows a piece"));
         const ths = getComputedStyle(th);
         const cs = getComputedStyle(tok);
         if (ths.display !== "table-cell") problems.push(at(tok, `row header is display: ${ths.display}`));
@@ -97,32 +120,51 @@ export function labelReport(page: Page): Promise<LabelReport> {
           problems.push(at(tok, `row ${td.height.toFixed(1)} px high, cells ${cell} px`));
       }
       const turns = new Set<number | null>();
-      for (const tok of Array.from(table.querySelectorAll("th.col .tok"))) {
-        if (!tok.textContent) continue;
+      const colToks = Array.from(table.querySelectorAll("th.col .tok")).filter((t) => t.textContent);
+      const flat = colToks.some((t) => upright(t.textContent ?? ""));
+      const boxes: DOMRect[] = [];
+      for (const tok of colToks) {
         out.colLabels++;
+        if (raw(tok.textContent ?? "")) problems.push(at(tok, "column label shows a piece"));
         const cs = getComputedStyle(tok);
-        turns.add(degrees(cs.transform));
+        const deg = degrees(cs.transform) ?? 0;
+        turns.add(deg);
         if (cs.writingMode !== "horizontal-tb")
           problems.push(at(tok, `column label writing-mode ${cs.writingMode}`));
         const r = tok.getBoundingClientRect();
         const adv = advance(tok);
-        if (Math.abs(r.height - adv) > 1 || r.width > lineOf(cs))
-          problems.push(
-            at(
-              tok,
-              `column label box ${r.width.toFixed(1)}×${r.height.toFixed(1)} for text ${adv.toFixed(1)} long`,
-            ),
-          );
+        const box = `${r.width.toFixed(1)}×${r.height.toFixed(1)} for text ${adv.toFixed(1)} long`;
+        if (flat) {
+          // Reads left to right: not turned past 45°, as wide as its advance, one line high.
+          out.uprightColLabels++;
+          if (Math.abs(deg) > 45)
+            problems.push(at(tok, `column label turned ${deg}° in a Devanagari header`));
+          if (Math.abs(r.width - adv) > 1 || r.height > lineOf(cs))
+            problems.push(at(tok, `upright column label box ${box}`));
+          for (const b of boxes) {
+            if (
+              r.left < b.right - 0.5 &&
+              b.left < r.right - 0.5 &&
+              r.top < b.bottom - 0.5 &&
+              b.top < r.bottom - 0.5
+            )
+              problems.push(at(tok, "column label overlaps another"));
+          }
+          boxes.push(r);
+        } else if (Math.abs(r.height - adv) > 1 || r.width > lineOf(cs)) {
+          problems.push(at(tok, `column label box ${box}`));
+        }
         const h = (tok.parentElement as Element).getBoundingClientRect();
         const mid = (r.left + r.right) / 2;
         if (mid < h.left || mid > h.right) problems.push(at(tok, "column label outside its column"));
       }
-      if (turns.size > 1 || (turns.size === 1 && !turns.has(-90)))
+      if (!flat && (turns.size > 1 || (turns.size === 1 && !turns.has(-90))))
         problems.push(`${name}: column labels turned by ${[...turns].join(", ")}°, not all by −90°`);
     }
     for (const t of Array.from(document.querySelectorAll<SVGTextElement>("svg.headview text"))) {
       if (!t.textContent) continue;
       out.headViewLabels++;
+      if (raw(t.textContent)) problems.push(`head view: "${t.textContent}" shows a piece`);
       const cs = getComputedStyle(t);
       if (!identity(cs.transform) || t.transform.baseVal.numberOfItems > 0)
         problems.push(`head view: "${t.textContent}" transformed`);
@@ -146,7 +188,7 @@ export function labelReport(page: Page): Promise<LabelReport> {
         problems.push(`model view: a ${c.width}×${c.height} thumbnail drawn ${r.width}×${r.height}`);
     }
     return { ...out, problems };
-  });
+  }, opts.pieces ?? false);
 }
 
 interface Box {

@@ -7,18 +7,24 @@
  * the live Luong = scaled-dot difference is ≤ 1e-6; the training view runs two epochs and resumes, in a
  * Web Worker whose wasm kernels run on every core (> 1 thread here); the same site on a host without
  * COOP/COEP (not isolated) trains on one thread and says why.
+ * Every map shows words by default (weights summed over a key word's pieces, averaged over a query word's:
+ * `qkv attend --json`'s wordWeights, align's aggregateToWords over Node's numbers); "show subword pieces"
+ * shows the models' tokens, with the token-level numbers. After two sentences no label of any map holds
+ * "▁" or a byte token, and no Devanagari label is turned (test/helpers/labels.ts).
  * The Transformer is the one bundled in pretrained/ when there is one; otherwise a small random one made
  * here (test/helpers/tiny-transformer.ts), served through QKV_MODELS_DIR from a site built for the test.
- * Screenshots of each view go to docs/explorer/ — those showing the Transformer only from a bundled one.
+ * The test writes no files into the repository: the screenshots in docs/explorer/ come from
+ * `npm run screenshots` (scripts/screenshots.ts), which drives the same steps.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb, ROOT, serveStatic, WEB_DIST } from "../../scripts/web.js";
+import { aggregateToWords, pieceLabels, tokensWithWords } from "../../src/align/words.js";
 import { TransformerModel } from "../../src/models/transformer/index.js";
 import { loadCheckpoint } from "../../src/train/checkpoint.js";
 import { type CheckpointMeta, tokenizersOf } from "../../src/train/trainer.js";
@@ -30,7 +36,6 @@ import { labelReport, paintedRowLabels } from "../helpers/labels.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
 
 const SENTENCE = "I am happy.";
-const SHOTS = join(ROOT, "docs/explorer");
 
 interface CliAttend {
   sourceTokens: string[];
@@ -38,6 +43,9 @@ interface CliAttend {
   translation: string;
   rowLabels: string[];
   weights: number[][];
+  sourceWords: string[];
+  targetWords: string[];
+  wordWeights: number[][];
 }
 
 const cliCache = new Map<string, CliAttend>();
@@ -81,15 +89,19 @@ async function nodeEncoderMaps(dir: string, sentence: string) {
   const ids = srcTokenizer.encode(sentence);
   const S = ids.length;
   const w = model.encode(ids, 1, S, [S], { needWeights: true }).encoderWeights ?? [];
+  const maps = w.map((t) =>
+    Array.from({ length: t.shape[1] }, (_, h) =>
+      Array.from({ length: S }, (_, i) => Array.from(t.data.subarray((h * S + i) * S, (h * S + i + 1) * S))),
+    ),
+  );
+  // As words: the line's whitespace words, sum over a key word's pieces, mean over a query word's.
+  const tw = tokensWithWords(sentence, srcTokenizer);
+  const n = tw.words.length;
   return {
     tokens: srcTokenizer.tokenize(sentence),
-    maps: w.map((t) =>
-      Array.from({ length: t.shape[1] }, (_, h) =>
-        Array.from({ length: S }, (_, i) =>
-          Array.from(t.data.subarray((h * S + i) * S, (h * S + i + 1) * S)),
-        ),
-      ),
-    ),
+    maps,
+    words: tw.words,
+    wordMaps: maps.map((l) => l.map((m) => aggregateToWords(m, tw.tokenWord, tw.tokenWord, n, n))),
   };
 }
 
@@ -168,6 +180,14 @@ describe("npm run explore", () => {
     }
   }, 180_000);
 });
+
+/** The labels of one axis of a map. */
+const labelsOf = (page: Page, testId: string, axis: "row" | "col") =>
+  page.$$eval(`[data-testid="${testId}"] th.${axis}`, (t) => t.map((x) => x.textContent));
+
+/** Turns the "show subword pieces" switch on or off. */
+const setPieces = (page: Page, on: boolean) =>
+  on ? page.check('[data-testid="show-pieces"]') : page.uncheck('[data-testid="show-pieces"]');
 
 describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
   let browser: Browser;
@@ -248,31 +268,46 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
       return document.fonts.check("16px 'Noto Sans Devanagari'", "बंद");
     });
     expect(fontOk).toBe(true);
+    // Words by default: "happy." is one word of the line (two tokens of the word model).
     const cross = await readMap(page, "map-cross");
     const self = await readMap(page, "map-self");
-    expect(cross.length).toBe(cli.rowLabels.length);
-    expect(cross[0].length).toBe(cli.sourceTokens.length);
-    expect(self.length).toBe(cli.sourceTokens.length);
-    expect(self[0].length).toBe(cli.sourceTokens.length);
-    // Row and column labels.
-    const cols = await page.$$eval('[data-testid="map-cross"] th.col', (t) => t.map((x) => x.textContent));
-    expect(cols).toEqual(cli.sourceTokens);
-    const rows = await page.$$eval('[data-testid="map-cross"] th.row', (t) => t.map((x) => x.textContent));
-    expect(rows).toEqual(cli.rowLabels);
+    expect(cli.sourceWords).toEqual(["I", "am", "happy."]);
+    expect(cross.length).toBe(cli.targetWords.length);
+    expect(cross[0].length).toBe(cli.sourceWords.length);
+    expect(self.length).toBe(cli.sourceWords.length);
+    expect(self[0].length).toBe(cli.sourceWords.length);
+    expect(await labelsOf(page, "map-cross", "col")).toEqual(cli.sourceWords);
+    expect(await labelsOf(page, "map-cross", "row")).toEqual(cli.targetWords);
+    expect(await page.textContent("#map-cross-host figcaption")).toMatch(
+      /summed over an English word's pieces, averaged over a Hindi word's pieces/,
+    );
+    // The model's tokens with the switch on.
+    await setPieces(page, true);
+    expect(await labelsOf(page, "map-cross", "col")).toEqual(pieceLabels(cli.sourceTokens));
+    expect(await labelsOf(page, "map-cross", "row")).toEqual(pieceLabels(cli.rowLabels));
+    expect((await readMap(page, "map-self")).length).toBe(cli.sourceTokens.length);
+    await setPieces(page, false);
   });
 
-  it("the weights shown equal qkv attend --json (≤ 1e-6)", async () => {
+  it("the weights shown equal qkv attend --json (≤ 1e-6): words, and tokens with the switch on", async () => {
     const cli = cliAttend(SENTENCE);
-    const cross = await readMap(page, "map-cross");
-    expect(maxAbsDiff(cross, cli.weights)).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(await readMap(page, "map-cross"), cli.wordWeights)).toBeLessThanOrEqual(1e-6);
+    await setPieces(page, true);
+    expect(maxAbsDiff(await readMap(page, "map-cross"), cli.weights)).toBeLessThanOrEqual(1e-6);
+    await setPieces(page, false);
   });
 
   it("map-self is the Transformer encoder's self-attention, equal to Node's for each layer and head chosen", async () => {
     const node = await nodeEncoderMaps(transformer.dir, SENTENCE);
-    const labels = (axis: "row" | "col") =>
-      page.$$eval(`[data-testid="map-self"] th.${axis}`, (t) => t.map((x) => x.textContent));
-    expect(await labels("col")).toEqual(node.tokens);
-    expect(await labels("row")).toEqual(node.tokens);
+    const labels = (axis: "row" | "col") => labelsOf(page, "map-self", axis);
+    // As words (both axes: sum over a key word's pieces, mean over a query word's) …
+    expect(await labels("col")).toEqual(node.words);
+    expect(await labels("row")).toEqual(node.words);
+    expect(maxAbsDiff(await readMap(page, "map-self"), node.wordMaps[0][0])).toBeLessThanOrEqual(1e-6);
+    // … and the model's own numbers with the switch on (the rest of this test).
+    await setPieces(page, true);
+    expect(await labels("col")).toEqual(pieceLabels(node.tokens));
+    expect(await labels("row")).toEqual(pieceLabels(node.tokens));
     expect(await page.textContent("#self-title")).toContain("Transformer encoder self-attention");
     const src = (await page.textContent("#self-src")) ?? "";
     for (const part of ["Q = ", "K = ", "V = "]) expect(src.split(part)[1]).toMatch(/^[^;.]*English/);
@@ -298,6 +333,8 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     await page.selectOption('[data-testid="self-layer"]', "0");
     await page.selectOption('[data-testid="self-head"]', "0");
     expect(maxAbsDiff(await readMap(page, "map-self"), node.maps[0][0])).toBeLessThanOrEqual(1e-6);
+    await setPieces(page, false);
+    expect(maxAbsDiff(await readMap(page, "map-self"), node.wordMaps[0][0])).toBeLessThanOrEqual(1e-6);
   });
 
   it("view 1 shows the Transformer's translation; view 2 its decoder self- (causal) and cross-attention", async () => {
@@ -317,10 +354,10 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     );
     expect(decRows[0]).toBe("<sos>");
     const cross = await readMap(page, "map-dec-cross");
-    const { tokens } = await nodeEncoderMaps(transformer.dir, SENTENCE);
+    const { words } = await nodeEncoderMaps(transformer.dir, SENTENCE);
     expect(cross.length).toBe(dec.length);
     for (const row of cross) {
-      expect(row.length).toBe(tokens.length);
+      expect(row.length).toBe(words.length);
       expect(row.reduce((p, x) => p + x, 0)).toBeCloseTo(1, 5);
     }
   });
@@ -368,12 +405,16 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     const thumbs = page.locator('[data-testid="model-view"] button.thumb');
     expect(await thumbs.count()).toBe(node.maps.length * node.maps[0].length);
     await thumbs.last().click();
-    expect(
-      maxAbsDiff(
-        await readMap(page, "model-view-big-map"),
-        node.maps[node.maps.length - 1][node.maps[0].length - 1],
-      ),
-    ).toBeLessThanOrEqual(1e-6);
+    const L = node.maps.length - 1;
+    const H = node.maps[0].length - 1;
+    expect(maxAbsDiff(await readMap(page, "model-view-big-map"), node.wordMaps[L][H])).toBeLessThanOrEqual(
+      1e-6,
+    );
+    await setPieces(page, true);
+    await page.locator('[data-testid="model-view"] button.thumb').last().click();
+    expect(maxAbsDiff(await readMap(page, "model-view-big-map"), node.maps[L][H])).toBeLessThanOrEqual(1e-6);
+    await setPieces(page, false);
+    await page.locator('[data-testid="model-view"] button.thumb').last().click();
     expect(await page.locator('[data-testid="bottleneck-chart"] circle').count()).toBeGreaterThan(100);
     // The model without attention (same recipe) loads after the page is interactive; its one context vector.
     await page.waitForFunction(
@@ -478,7 +519,7 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     }
   }, 180_000);
 
-  it("every map's row labels read left to right beside their rows; column labels all turned −90°", async () => {
+  it("every map reads as words: no ▁ or byte token in any label, Devanagari upright, rows beside their rows; the switch shows pieces", async () => {
     const translate = async (s: string) => {
       const n = (await probe()).translations as number;
       await page.fill('[data-testid="sentence"]', s);
@@ -489,34 +530,50 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
       );
     };
     const stacks = await page.locator('[data-testid="heads-stack"] option').count();
-    for (const s of [
-      "Turn off the lights.",
-      "Where is the station? He is my friend and I like him very much.",
-    ]) {
-      await translate(s);
+    /** Every map's labels, each stack of view 4 in turn with its last thumbnail enlarged. */
+    const check = async (pieces: boolean) => {
       await page.evaluate(() => document.fonts.ready);
-      // Each stack of view 4, its last thumbnail enlarged (the LSTM's cross-attention has Hindi rows).
+      let devanagari = 0;
       for (let k = 0; k < stacks; k++) {
         await page.selectOption('[data-testid="heads-stack"]', String(k));
         await page.locator('[data-testid="model-view"] button.thumb').last().click();
-        const r = await labelReport(page);
+        const r = await labelReport(page, { pieces });
         expect(r.problems).toEqual([]);
         for (const id of ["map-cross", "map-self", "map-dec-self", "map-dec-cross", "model-view-big-map"])
           expect(r.maps).toContain(id);
         expect(r.headViewLabels).toBeGreaterThan(0);
         expect(r.thumbnails).toBeGreaterThan(0);
+        devanagari = Math.max(devanagari, r.uprightColLabels);
       }
+      // The decoder self-attention's columns are Hindi: upright labels were checked.
+      expect(devanagari).toBeGreaterThan(0);
+    };
+    for (const s of [
+      "Turn off the lights.",
+      "Where is the station? He is my friend and I like him very much.",
+    ]) {
+      await translate(s);
+      await check(false);
+      const words = await labelsOf(page, "map-self", "col");
+      expect(words).toEqual(s.split(" "));
       const painted = await paintedRowLabels(page, "map-cross");
       expect(painted.length).toBeGreaterThan(0);
       for (const p of painted) {
         expect(Math.abs(p.got.w - p.want.w), `${p.text} ${JSON.stringify(p)}`).toBeLessThanOrEqual(2);
         expect(Math.abs(p.got.h - p.want.h), `${p.text} ${JSON.stringify(p)}`).toBeLessThanOrEqual(2);
       }
+      // With the switch on the maps show the model's pieces (more of them than words), still readable.
+      await setPieces(page, true);
+      const node = await nodeEncoderMaps(transformer.dir, s);
+      expect(await labelsOf(page, "map-self", "col")).toEqual(pieceLabels(node.tokens));
+      expect(node.tokens.length).toBeGreaterThan(words.length);
+      await check(true);
+      await setPieces(page, false);
     }
-    // Back to the first stack with its last head enlarged, as view 4's test left it (the screenshot shows it).
+    // Back to the first stack with its last head enlarged.
     await page.selectOption('[data-testid="heads-stack"]', "0");
     await page.locator('[data-testid="model-view"] button.thumb').last().click();
-  }, 120_000);
+  }, 180_000);
 
   it("a sentence without words is an error message, not a crash", async () => {
     const n = (await probe()).translations as number;
@@ -532,24 +589,7 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     expect(await page.textContent("#translate-error")).toBe("");
   });
 
-  it("writes a screenshot of each view to docs/explorer/ and logged no errors", async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    // The lesson's sentence.
-    const n = (await probe()).translations as number;
-    await page.fill('[data-testid="sentence"]', "Turn off the lights.");
-    await page.click('[data-testid="translate"]');
-    await page.waitForFunction(
-      (k) => (window as unknown as { __explorer: { translations: number } }).__explorer.translations > k,
-      n,
-    );
-    await page.check('[data-testid="switch-qkv"]');
-    await page.selectOption('[data-testid="query-step"]', "2");
-    // Views showing the Transformer go to docs/ only from a bundled (trained) one, never the test's random one.
-    const transformerViews = ["translate", "inter-intra", "heads"];
-    for (const id of ["translate", "inter-intra", "three-steps", "heads", "bottleneck", "training"]) {
-      const dir = bundled || !transformerViews.includes(id) ? SHOTS : tmp;
-      await page.locator(`section#${id}`).screenshot({ path: join(dir, `${id}.png`) });
-    }
+  it("logged no errors", () => {
     expect(errors).toEqual([]);
   });
 });

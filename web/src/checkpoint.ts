@@ -90,6 +90,9 @@ export interface LoadedModel<M, C extends VocabSizes> {
   tgtVocab: Vocab;
   /** Source text → tokens (source tokenizer); output tokens → text (target tokenizer). */
   tokenizer: PageTokenizer;
+  /** The two tokenizers themselves (words ↔ pieces for the maps: `sourceWordAxis`, `tokenWordAxis`). */
+  srcTokenizer: data.Tokenizer;
+  tgtTokenizer: data.Tokenizer;
   /** Size of the tensor file in bytes. */
   bytes: number;
 }
@@ -137,6 +140,8 @@ async function fromCheckpoint<
     srcVocab: new Vocab(json.meta.srcVocab),
     tgtVocab: new Vocab(json.meta.tgtVocab),
     tokenizer: { tokenize: (t) => src.tokenize(t), detokenize: (t) => tgt.detokenize(t) },
+    srcTokenizer: src,
+    tgtTokenizer: tgt,
     bytes: bytes.byteLength,
   };
 }

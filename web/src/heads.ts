@@ -3,7 +3,7 @@
  * one colour per head, opacity = weight; hover or focus a token to see only its lines) and the model
  * view (a grid of layers × heads thumbnails; click one to enlarge it).
  */
-import { colorAt, SERIES_COLORS } from "qkv";
+import { colorAt, isUnknownLabel, SERIES_COLORS } from "qkv";
 import { byId, el, fill } from "./dom.js";
 import { heatmap } from "./heatmap.js";
 import { type AttentionStack, headsOf, layersOf, mapOf } from "./stacks.js";
@@ -61,8 +61,9 @@ function headView(s: AttentionStack): Element {
       t.textContent = vals ? `${s.keyTokens[j]}  ${vals}` : s.keyTokens[j];
     });
   };
+  const cls = (tok: string) => (isUnknownLabel(tok) ? "tok unk" : "tok");
   s.queryTokens.forEach((tok, i) => {
-    const t = svg("text", { x: xl, y: 20 + i * ROW, "text-anchor": "end", tabindex: 0, class: "tok" });
+    const t = svg("text", { x: xl, y: 20 + i * ROW, "text-anchor": "end", tabindex: 0, class: cls(tok) });
     t.textContent = tok;
     t.addEventListener("mouseenter", () => focus(i));
     t.addEventListener("focus", () => focus(i));
@@ -71,7 +72,7 @@ function headView(s: AttentionStack): Element {
     root.append(t);
   });
   s.keyTokens.forEach((tok, j) => {
-    const t = svg("text", { x: xr, y: 20 + j * ROW, class: "tok" });
+    const t = svg("text", { x: xr, y: 20 + j * ROW, class: cls(tok) });
     t.textContent = tok;
     rightLabels.push(t);
     root.append(t);
@@ -137,6 +138,7 @@ function showBig(s: AttentionStack): void {
       rowLabels: s.queryTokens,
       colLabels: s.keyTokens,
       testId: "model-view-big-map",
+      caption: s.caption,
     }),
   );
 }
@@ -189,6 +191,7 @@ export function renderHeads(stacks: AttentionStack[]): void {
     el("h3", {}, "Head view"),
     el("p", { class: "qkv-src" }, `Q = ${s.source.q}; K = ${s.source.k}; V = ${s.source.v}.`),
     headView(s),
+    ...(s.caption ? [el("p", { class: "note" }, s.caption)] : []),
     ...(s.note ? [el("p", { class: "note" }, s.note)] : []),
   );
   fill(byId("model-view"), modelView(s));

@@ -1,9 +1,17 @@
 /**
  * An attention map in the DOM: one focusable cell per weight, coloured with viridis (qkv/viz), the exact
  * number on hover and on keyboard focus (Tab reaches the map, arrow keys move between cells), and in `data-value` at full
- * precision for tests.
+ * precision for tests. Any (rows × columns) matrix with its labels: the page's maps, and whatever other
+ * matrix a view wants to show the same way.
+ *
+ * Column labels stand upright (turned −90°) for Latin headers. A header with a label in a script that must
+ * not turn (Devanagari: qkv's `mustStayUpright`) draws every label horizontally instead, each centred over
+ * its column, in staggered rows where neighbours would touch (qkv's `staggerLevels`, the same rule as the
+ * SVG and PNG maps), a thin leader line from a raised label down to its column. The rows are laid out from
+ * the labels' real widths once the page has laid them out (and again when a font arrives): a ResizeObserver
+ * on the labels. `<unk>` labels get the class `unk` (their own colour).
  */
-import { colorAt, contrastColor, toHex } from "qkv";
+import { colorAt, contrastColor, isUnknownLabel, mustStayUpright, staggerLevels, toHex } from "qkv";
 import { el } from "./dom.js";
 
 export interface HeatmapOptions {
@@ -24,14 +32,45 @@ export interface HeatmapOptions {
   showValues?: boolean;
   /** Called when a cell gets focus or the pointer. */
   onPick?: (i: number, j: number) => void;
+  /** A line under the map (e.g. how pieces were merged into words). */
+  caption?: string;
 }
 
 const isDevanagari = (s: string) => /[\u0900-\u097F]/.test(s);
 
-function label(text: string, cls: string): HTMLElement {
-  const e = el("span", { class: cls }, text);
+/** A label span: `lang="hi"` for Hindi (the page's Devanagari font), class `unk` for `<unk>`. */
+export function label(text: string, cls: string): HTMLElement {
+  const e = el("span", { class: isUnknownLabel(text) ? `${cls} unk` : cls }, text);
   if (isDevanagari(text)) e.lang = "hi";
   return e;
+}
+
+/** Gap between two labels on one row of an upright header, px. */
+const UPRIGHT_GAP = 8;
+
+/** Places the upright column labels of `table` in staggered rows, from their laid-out widths. */
+function stagger(table: HTMLTableElement): void {
+  const toks = Array.from(table.querySelectorAll<HTMLElement>("thead th.col .tok"));
+  const boxes = toks.map((t) => t.getBoundingClientRect());
+  if (boxes.every((b) => b.width === 0)) return; // not displayed
+  const centers = toks.map((t) => {
+    const h = (t.parentElement as HTMLElement).getBoundingClientRect();
+    return h.left + h.width / 2;
+  });
+  const levels = staggerLevels(
+    centers,
+    boxes.map((b) => b.width),
+    UPRIGHT_GAP,
+  );
+  const line = Math.ceil(Math.max(...boxes.map((b) => b.height))) + 2;
+  toks.forEach((t, j) => {
+    const rise = levels[j] * line;
+    t.style.bottom = `${4 + rise}px`;
+    t.style.zIndex = String(100 - levels[j]);
+    t.style.setProperty("--leader", levels[j] > 0 ? `${rise + 4}px` : "0px");
+    t.dataset.level = String(levels[j]);
+  });
+  table.style.setProperty("--colhead", `${(Math.max(...levels) + 1) * line + 6}px`);
 }
 
 export function heatmap(values: number[][], o: HeatmapOptions): HTMLElement {
@@ -43,8 +82,14 @@ export function heatmap(values: number[][], o: HeatmapOptions): HTMLElement {
   const table = el("table", { class: "heatmap" });
   if (o.testId) table.dataset.testid = o.testId;
   table.style.setProperty("--cell", `${size}px`);
-  const longest = Math.max(1, ...o.colLabels.map((c) => [...c].length));
-  table.style.setProperty("--colhead", `${Math.min(140, 10 + 8 * longest)}px`);
+  const upright = o.colLabels.some(mustStayUpright);
+  if (upright) {
+    table.classList.add("upright-cols");
+    table.style.setProperty("--colhead", "34px"); // one row, until the labels are measured
+  } else {
+    const longest = Math.max(1, ...o.colLabels.map((c) => [...c].length));
+    table.style.setProperty("--colhead", `${Math.min(140, 10 + 8 * longest)}px`);
+  }
   table.setAttribute("role", "grid");
   const head = el(
     "tr",
@@ -105,7 +150,17 @@ export function heatmap(values: number[][], o: HeatmapOptions): HTMLElement {
     body.append(tr);
   });
   table.append(body);
-  return el("figure", { class: "map" }, el("div", { class: "scroll" }, table), readout);
+  if (upright && typeof ResizeObserver === "function") {
+    const ro = new ResizeObserver(() => {
+      // A map taken out of the page (a newer one replaced it) needs no more layout.
+      if (!table.isConnected) ro.disconnect();
+      else stagger(table);
+    });
+    for (const t of Array.from(table.querySelectorAll("thead th.col .tok"))) ro.observe(t);
+  }
+  const parts: HTMLElement[] = [el("div", { class: "scroll" }, table), readout];
+  if (o.caption) parts.push(el("figcaption", { class: "note map-caption" }, o.caption));
+  return el("figure", { class: "map" }, ...parts);
 }
 
 /** A vector as a one-row strip (e.g. a context vector), values on hover and focus. */

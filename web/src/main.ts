@@ -26,12 +26,12 @@ import {
   type LayeredAnalysis,
   type LayeredAttentionModel,
   layersOf,
-  lstmCrossStack,
   lstmStatesSelfAttention,
   mapOf,
 } from "./stacks.js";
 import { setupTraining } from "./training.js";
 import { transformerLayered } from "./transformer.js";
+import { type ShownAnalysis, type StackViews, shownAnalysis } from "./words.js";
 
 /** What tests and the benchmark read. */
 interface ExplorerProbe {
@@ -63,6 +63,10 @@ interface PageState {
   run?: CrossRun;
   noneRun?: CrossRun | null;
   analysis?: LayeredAnalysis;
+  /** Every map of the sentence as words and as pieces. */
+  shown?: ShownAnalysis;
+  /** Show the models' subword pieces instead of words (the "show subword pieces" switch). */
+  pieces: boolean;
   layer: number;
   head: number;
   step: number;
@@ -95,26 +99,44 @@ function qkvSource(s: AttentionStack): string {
   return `Q = ${s.source.q}; K = ${s.source.k}; V = ${s.source.v}.`;
 }
 
+/** The view of a stack the switch asks for: words (default) or the model's pieces. */
+function view(v: StackViews): AttentionStack;
+function view(v: StackViews | undefined): AttentionStack | undefined;
+function view(v: StackViews | undefined): AttentionStack | undefined {
+  return v && (page.pieces ? v.pieces : v.words);
+}
+
+/** The stacks view 4 offers: encoder self, decoder self, cross (the Transformer's), the LSTM's cross. */
+function headStacks(): AttentionStack[] {
+  const v = page.shown;
+  if (!v) return [];
+  return [v.encoderSelf, v.decoderSelf, v.cross, v.lstmCross]
+    .filter((x) => x !== undefined)
+    .map((x) => view(x));
+}
+
 // ---- view 1 + 2 ----------------------------------------------------------------------------------
 
 function renderTranslation(): void {
-  const { run } = page;
-  if (!run) return;
+  const { run, shown } = page;
+  if (!run || !shown) return;
   const out = byId("translation");
   out.textContent = run.translation;
   out.title = run.outTokens.join(" · ");
+  const cross = view(shown.lstmCross);
   fill(
     byId("map-cross-host"),
-    heatmap(run.weights, {
-      rowLabels: run.stepLabels,
-      colLabels: run.srcTokens,
+    heatmap(mapOf(cross, 0, 0), {
+      rowLabels: cross.queryTokens,
+      colLabels: cross.keyTokens,
       testId: "map-cross",
       rowTitle: "Hindi",
       colTitle: "English",
+      caption: cross.caption,
     }),
   );
   renderSelf();
-  const a = page.analysis;
+  const a = { decoderSelf: view(shown.decoderSelf), cross: view(shown.cross) };
   const transformerOnly = (host: string, s: AttentionStack | undefined, testId: string) =>
     fill(
       byId(host),
@@ -123,6 +145,7 @@ function renderTranslation(): void {
             rowLabels: s.queryTokens,
             colLabels: s.keyTokens,
             testId,
+            caption: s.caption,
           })
         : el(
             "p",
@@ -141,7 +164,7 @@ function renderTranslation(): void {
 }
 
 function renderSelf(): void {
-  const s = page.analysis?.encoderSelf;
+  const s = view(page.shown?.encoderSelf);
   if (!s) return;
   byId("self-title").textContent = `Self-attention (intra): ${s.title}`;
   byId("self-src").textContent = `${qkvSource(s)} Rows and columns: the same English words.`;
@@ -174,6 +197,7 @@ function renderSelf(): void {
       testId: "map-self",
       rowTitle: "English",
       colTitle: "English",
+      caption: s.caption,
     }),
   );
 }
@@ -393,12 +417,17 @@ function translateNow(): void {
       tt.lang = "hi";
       tt.textContent = page.analysis.translation ?? "";
     }
+    page.shown = shownAnalysis(
+      sentence,
+      run,
+      page.lstm,
+      page.layered ? { analysis: page.analysis, tokenizers: page.layered.tokenizers } : null,
+    );
     page.layer = Math.min(page.layer, layersOf(page.analysis.encoderSelf) - 1);
     page.head = Math.min(page.head, headsOf(page.analysis.encoderSelf) - 1);
     renderTranslation();
     renderSteps();
-    const a = page.analysis;
-    renderHeads([a.encoderSelf, a.decoderSelf, a.cross, lstmCrossStack(run)].filter((x) => x !== undefined));
+    renderHeads(headStacks());
     renderContexts();
     probe.run = run;
     probe.translations++;
@@ -419,7 +448,15 @@ async function boot(): Promise<void> {
   const lstmInfo = find("lstm-attention");
   if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");
   const [lstm, layered] = await Promise.all([fetchSeq2Seq(`${BASE}${lstmInfo.path}`), loadLayered()]);
-  page = { lstm, none: null, layered, layer: 0, head: 0, step: 0, word: 0, sameQ: false };
+  page = { lstm, none: null, layered, pieces: false, layer: 0, head: 0, step: 0, word: 0, sameQ: false };
+  // Words by default; the switch shows every map's subword pieces (the models' own tokens) instead.
+  const pieces = el("input", { type: "checkbox", id: "show-pieces", "data-testid": "show-pieces" });
+  pieces.addEventListener("change", () => {
+    page.pieces = pieces.checked;
+    renderTranslation();
+    renderHeads(headStacks());
+  });
+  byId("translate-form").append(el("label", { class: "switch-pieces" }, pieces, " show subword pieces"));
   byId("lstm-info").textContent =
     `(${(lstm.model.numParameters / 1e6).toFixed(2)} M parameters, ${(lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
   const button = byId<HTMLButtonElement>("translate-button");

@@ -10,7 +10,7 @@
  * self-attention over the LSTM encoder's states (Q = K = V = h_j, no learned projections), one layer,
  * one head, labelled as such.
  */
-import { noGrad, scaledDotProductAttention, type Tensor, tensor } from "qkv";
+import { type data, noGrad, scaledDotProductAttention, type Tensor, tensor } from "qkv";
 import type { CrossRun } from "./lesson.js";
 
 export interface AttentionStack {
@@ -26,6 +26,8 @@ export interface AttentionStack {
   weights: number[][][][];
   /** Shown beside the maps (what this is and is not). */
   note?: string;
+  /** Shown under a map of this stack (e.g. how pieces were merged into words). */
+  caption?: string;
 }
 
 /** What the page shows of one sentence for a model with layers and heads. */
@@ -39,6 +41,8 @@ export interface LayeredAnalysis {
 /** A model with per-layer, per-head attention (the Transformer of issue 9 plugs in here). */
 export interface LayeredAttentionModel {
   readonly name: string;
+  /** Its tokenizers (which word each token belongs to, for the maps' word view). */
+  readonly tokenizers: { srcTokenizer: data.Tokenizer; tgtTokenizer: data.Tokenizer };
   analyse(sentence: string): LayeredAnalysis;
 }
 

@@ -138,5 +138,9 @@ export function transformerAnalysis(run: TransformerRun, name: string): LayeredA
 
 /** The Transformer as the page's layered-attention model. */
 export function transformerLayered(m: LoadedTransformer, name: string): LayeredAttentionModel {
-  return { name, analyse: (sentence) => transformerAnalysis(translateTransformer(m, sentence), name) };
+  return {
+    name,
+    tokenizers: { srcTokenizer: m.srcTokenizer, tgtTokenizer: m.tgtTokenizer },
+    analyse: (sentence) => transformerAnalysis(translateTransformer(m, sentence), name),
+  };
 }
