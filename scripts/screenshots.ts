@@ -1,0 +1,139 @@
+/**
+ * `npm run screenshots`: the explorer's screenshots in docs/explorer/ — one PNG per view — taken in
+ * headless Chromium (Debian's, as the browser tests use) from the site built and served as the tests do
+ * (scripts/web.ts: `buildWeb` when stale, `serveStatic` with COOP/COEP). The page is driven through the
+ * lesson's steps: "Turn off the lights." translated; view 3 with Q = s, K = V = h, scale 1 and the third
+ * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained two epochs
+ * on 128 pairs and stopped. `npm test` writes no screenshots (the explorer test only checks the page).
+ *
+ *   npm run screenshots [-- --out DIR] [-- --pieces]   (--pieces: also inter-intra-pieces.png)
+ *
+ * The views that show the Transformer (translate, inter-intra, heads) are taken only when a trained one is
+ * bundled in pretrained/; without one their old screenshots are kept.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Page } from "playwright-core";
+import { hasChromium, launchChromium } from "../test/helpers/browser.js";
+import { buildWeb, ROOT, serveStatic, WEB_DIST } from "./web.js";
+
+const VIEWS = ["translate", "inter-intra", "three-steps", "heads", "bottleneck", "training"] as const;
+const SENTENCE = "Turn off the lights.";
+
+/** The page's probe (web/src/main.ts). */
+type Probe = { ready: boolean; error?: string; translations: number; layered?: string };
+
+const probe = (page: Page) => page.evaluate(() => (window as unknown as { __explorer?: Probe }).__explorer);
+
+async function translate(page: Page, sentence: string): Promise<void> {
+  const n = (await probe(page))?.translations ?? 0;
+  await page.fill('[data-testid="sentence"]', sentence);
+  await page.click('[data-testid="translate"]');
+  await page.waitForFunction(
+    (k) => ((window as unknown as { __explorer: Probe }).__explorer.translations ?? 0) > k,
+    n,
+  );
+}
+
+/** The first Transformer checkpoint in pretrained/ (what the page shows), if any. */
+function bundledTransformer(): string | undefined {
+  const base = join(ROOT, "pretrained");
+  return readdirSync(base)
+    .sort((a, b) => a.localeCompare(b))
+    .find((d) => {
+      const f = join(base, d, "best.json");
+      return existsSync(f) && JSON.parse(readFileSync(f, "utf8")).meta?.kind === "transformer";
+    });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { out: { type: "string" }, pieces: { type: "boolean", default: false } },
+  });
+  const out = values.out ?? join(ROOT, "docs/explorer");
+  if (!hasChromium())
+    throw new Error("screenshots: needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)");
+  if (process.env.QKV_MODELS_DIR)
+    throw new Error("screenshots: unset QKV_MODELS_DIR (docs show the bundled models only)");
+  const transformer = bundledTransformer();
+  await buildWeb({ quiet: true });
+  const { server, url } = await serveStatic(WEB_DIST, 0);
+  const browser = await launchChromium();
+  const errors: string[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForFunction(
+      () => {
+        const e = (window as unknown as { __explorer?: Probe }).__explorer;
+        return e?.ready || e?.error;
+      },
+      null,
+      { timeout: 120_000 },
+    );
+    const p = await probe(page);
+    if (p?.error) throw new Error(`the page did not start: ${p.error}`);
+    await translate(page, SENTENCE);
+    // View 3: Luong's question asked by scaled-dot attention, the third Hindi word as the query.
+    await page.check('[data-testid="switch-qkv"]');
+    await page.selectOption('[data-testid="query-step"]', "2");
+    // View 4: the first stack, its last layer's last head enlarged.
+    await page.selectOption('[data-testid="heads-stack"]', "0");
+    await page.locator('[data-testid="model-view"] button.thumb').last().click();
+    // View 5's model without attention loads after the page is interactive.
+    await page.waitForFunction(
+      () => (window as unknown as { __explorer: { noneReady?: boolean } }).__explorer.noneReady,
+      null,
+      { timeout: 120_000 },
+    );
+    // View 6: two epochs of both models on 128 pairs, then stopped.
+    await page.selectOption('[data-testid="train-pairs"]', "128");
+    await page.click('[data-testid="train"]');
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-testid="epoch-luong-dot"]')?.textContent) >= 2 &&
+        Number(document.querySelector('[data-testid="epoch-none"]')?.textContent) >= 2,
+      null,
+      { timeout: 300_000, polling: 200 },
+    );
+    await page.click('[data-testid="train"]');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="train"]')?.textContent === "Resume",
+    );
+    await page.evaluate(() => document.fonts.ready);
+    mkdirSync(out, { recursive: true });
+    const written: string[] = [];
+    for (const id of VIEWS) {
+      if (!transformer && ["translate", "inter-intra", "heads"].includes(id)) {
+        console.log(`${id}.png: not taken (no trained Transformer in pretrained/; the old one is kept)`);
+        continue;
+      }
+      const file = join(out, `${id}.png`);
+      await page.locator(`section#${id}`).screenshot({ path: file });
+      written.push(file);
+    }
+    if (values.pieces) {
+      await page.check('[data-testid="show-pieces"]');
+      await page.evaluate(() => document.fonts.ready);
+      const file = join(out, "inter-intra-pieces.png");
+      await page.locator("section#inter-intra").screenshot({ path: file });
+      written.push(file);
+      await page.uncheck('[data-testid="show-pieces"]');
+    }
+    for (const f of written) console.log(`wrote ${f}`);
+    if (errors.length) throw new Error(`the page logged errors:\n${errors.join("\n")}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`screenshots: ${(e as Error).message}\n`);
+  process.exit(1);
+});
