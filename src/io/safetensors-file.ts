@@ -39,7 +39,8 @@ export async function readSafetensorsBytes(
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ELOOP") throw where("it is a symbolic link; a checkpoint's weights must be a plain file");
-    if (code === "ENOENT") throw where("file not found");
+    // The code stays on the error: a checkpoint load re-reads its JSON when the weights vanished.
+    if (code === "ENOENT") throw Object.assign(where("file not found"), { code });
     throw where((e as Error).message);
   }
   try {

@@ -11,6 +11,12 @@
  * names any more, and temporary files of an interrupted save, are deleted — by this save or, after a
  * kill, by `cleanCheckpointDir` on the next run.
  *
+ * Readers never fail because a save runs (another process loading `last` while training saves): the
+ * new JSON also names, as `previous`, the weights of the JSON it replaced, and those are kept until the
+ * next save — so a reader who read the old JSON just before the rename still finds its weights. Only
+ * the generation before that is deleted; a reader slower than two saves finds its file gone
+ * (ENOENT) and reads the JSON again (a few times at most), which now names weights that exist.
+ *
  * On load nothing in the JSON is trusted: it is read with a size bound, checked field by field, its
  * `tensors` must name a plain file inside the folder (no path, no symbolic link, no device), that file
  * is read with a size bound from its own header, and its hash must match before it is decoded.
@@ -50,6 +56,11 @@ interface CheckpointJson<Meta> {
   version: 1;
   tensors: string;
   sha256: string;
+  /**
+   * The weights file the JSON this one replaced named (housekeeping only, never read by a load): kept
+   * on disk for one more generation, so a reader who read the old JSON still finds its weights.
+   */
+  previous?: string;
   meta: Meta;
 }
 
@@ -99,6 +110,8 @@ export async function saveCheckpoint<Meta>(
   const bytes = encodeSafetensors(all, { format: "pt", producer: "qkv" });
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const tensors = `${name}.${sha256}.safetensors`;
+  // What the JSON about to be replaced names: kept one more generation (see the file comment).
+  const before = (await referencedWeights(dir, [`${name}.json`]).catch(() => new Map())).get(name);
   await writeFileAtomic(join(dir, tensors), bytes);
   await testPause(name, "weights-written");
   const json: CheckpointJson<Meta> = {
@@ -106,6 +119,7 @@ export async function saveCheckpoint<Meta>(
     version: 1,
     tensors,
     sha256,
+    ...(before?.tensors && before.tensors !== tensors ? { previous: before.tensors } : {}),
     meta: data.meta,
   };
   await writeFileAtomic(join(dir, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
@@ -129,17 +143,29 @@ async function linkAlias(dir: string, name: string, target: string): Promise<voi
   }
 }
 
-/** Reads the `tensors` field of every checkpoint JSON in `dir` (lenient: for housekeeping only). */
-async function referencedWeights(dir: string, entries: string[]): Promise<Map<string, string>> {
-  const refs = new Map<string, string>(); // checkpoint name → weights file
+/**
+ * Reads the `tensors` (and `previous`) fields of every checkpoint JSON in `dir` (lenient: for
+ * housekeeping only).
+ */
+async function referencedWeights(
+  dir: string,
+  entries: string[],
+): Promise<Map<string, { tensors: string; previous?: string }>> {
+  const refs = new Map<string, { tensors: string; previous?: string }>(); // checkpoint name → files
   for (const f of entries) {
     if (!f.endsWith(".json") || !NAME_RE.test(f.slice(0, -5))) continue;
     try {
       const st = await stat(join(dir, f));
       if (!st.isFile() || st.size > MAX_CHECKPOINT_JSON_BYTES) continue;
-      const j = JSON.parse(await readFile(join(dir, f), "utf8")) as { format?: unknown; tensors?: unknown };
-      if (j?.format === "qkv-checkpoint" && typeof j.tensors === "string")
-        refs.set(f.slice(0, -5), j.tensors);
+      const j = JSON.parse(await readFile(join(dir, f), "utf8")) as {
+        format?: unknown;
+        tensors?: unknown;
+        previous?: unknown;
+      };
+      if (j?.format === "qkv-checkpoint" && typeof j.tensors === "string") {
+        const previous = typeof j.previous === "string" ? j.previous : undefined;
+        refs.set(f.slice(0, -5), { tensors: j.tensors, previous });
+      }
     } catch {
       // not a checkpoint JSON
     }
@@ -147,9 +173,17 @@ async function referencedWeights(dir: string, entries: string[]): Promise<Map<st
   return refs;
 }
 
+/**
+ * Deletes content-addressed weights that no checkpoint JSON names — neither as its `tensors` nor as
+ * its `previous` (the generation before, kept for readers who read the JSON before it was replaced).
+ */
 async function removeUnreferenced(dir: string): Promise<string[]> {
   const entries = await readdir(dir);
-  const refs = new Set((await referencedWeights(dir, entries)).values());
+  const refs = new Set<string>();
+  for (const { tensors, previous } of (await referencedWeights(dir, entries)).values()) {
+    refs.add(tensors);
+    if (previous) refs.add(previous);
+  }
   const removed: string[] = [];
   for (const f of entries) {
     if (WEIGHTS_RE.test(f) && !refs.has(f)) {
@@ -181,7 +215,7 @@ export async function cleanCheckpointDir(dir: string): Promise<string[]> {
       removed.push(f);
     }
   }
-  for (const [name, target] of await referencedWeights(dir, entries)) {
+  for (const [name, { tensors: target }] of await referencedWeights(dir, entries)) {
     if (!WEIGHTS_RE.test(target)) continue;
     try {
       const [a, b] = await Promise.all([stat(join(dir, `${name}.safetensors`)), stat(join(dir, target))]);
@@ -246,6 +280,22 @@ export async function loadCheckpoint<Meta>(dirOrJson: string, name = "last"): Pr
   const fn = "loadCheckpoint";
   checkName(fn, name);
   const jsonPath = dirOrJson.endsWith(".json") ? dirOrJson : join(dirOrJson, `${name}.json`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await loadCheckpointOnce<Meta>(fn, jsonPath);
+    } catch (e) {
+      // The weights the JSON named are gone: saves replaced the JSON twice since it was read (each
+      // save keeps one generation back). The JSON now names newer weights: read it again (a few
+      // times at most: saves in a tight loop can outpace one read).
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= LOAD_ATTEMPTS) throw e;
+    }
+  }
+}
+
+/** Loads tried when the weights a JSON names vanish under the reader (see `loadCheckpoint`). */
+const LOAD_ATTEMPTS = 5;
+
+async function loadCheckpointOnce<Meta>(fn: string, jsonPath: string): Promise<CheckpointData<Meta>> {
   const json = (await readJsonBounded(fn, jsonPath)) as Partial<CheckpointJson<Meta>> | null;
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new Error(
@@ -277,9 +327,11 @@ export async function loadCheckpoint<Meta>(dirOrJson: string, name = "last"): Pr
     throw bad("meta", "an object", json.meta);
   }
   const tensorPath = join(dirname(jsonPath), t);
-  const bytes = await readSafetensorsBytes(tensorPath, { noFollow: true }).catch((e: Error) => {
-    throw new Error(`${fn}: weights of ${jsonPath}: ${e.message}`);
-  });
+  const bytes = await readSafetensorsBytes(tensorPath, { noFollow: true }).catch(
+    (e: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`${fn}: weights of ${jsonPath}: ${e.message}`), { code: e.code });
+    },
+  );
   const hash = createHash("sha256").update(bytes).digest("hex");
   if (hash !== json.sha256) {
     throw new Error(

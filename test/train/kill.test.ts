@@ -169,9 +169,13 @@ describe("checkpoints survive SIGKILL", () => {
     expect(fin.code, fin.stderr).toBe(0);
     expect(await checkFolder(dir, "after the final run")).toBe(lastStep + 3);
     const files = readdirSync(dir).sort();
+    // Each JSON's weights, and the generation before (`previous`, kept for readers mid-load).
     const named = ["last", "best"]
       .filter((n) => existsSync(join(dir, `${n}.json`)))
-      .map((n) => JSON.parse(readFileSync(join(dir, `${n}.json`), "utf8")).tensors as string);
+      .flatMap((n) => {
+        const j = JSON.parse(readFileSync(join(dir, `${n}.json`), "utf8"));
+        return [j.tensors as string, ...(j.previous ? [j.previous as string] : [])];
+      });
     const weights = files.filter((f) => /\.[0-9a-f]{64}\.safetensors$/.test(f));
     expect(weights.sort()).toEqual([...new Set(named)].sort());
     expect(files.filter((f) => f.startsWith("."))).toEqual([]); // no .tmp files, no .lock
