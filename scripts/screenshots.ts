@@ -3,10 +3,11 @@
  * headless Chromium (Debian's, as the browser tests use) from the site built and served as the tests do
  * (scripts/web.ts: `buildWeb` when stale, `serveStatic` with COOP/COEP). The page is driven through the
  * lesson's steps: "Turn off the lights." translated; view 3 with Q = s, K = V = h, scale 1 and the third
- * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained two epochs
- * on 128 pairs and stopped. `npm test` writes no screenshots (the explorer test only checks the page).
+ * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained for 12
+ * epochs on 512 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed.
+ * `npm test` writes no screenshots (the explorer test only checks the page).
  *
- *   npm run screenshots [-- --out DIR] [-- --pieces]   (--pieces: also inter-intra-pieces.png)
+ *   npm run screenshots [-- --out DIR --epochs N --pairs N --pieces]   (--pieces: also inter-intra-pieces.png)
  *
  * The views that show the Transformer (translate, inter-intra, heads) are taken only when a trained one is
  * bundled in pretrained/; without one their old screenshots are kept.
@@ -49,8 +50,16 @@ function bundledTransformer(): string | undefined {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: "string" }, pieces: { type: "boolean", default: false } },
+    options: {
+      out: { type: "string" },
+      pieces: { type: "boolean", default: false },
+      epochs: { type: "string", default: "12" },
+      pairs: { type: "string", default: "512" },
+    },
   });
+  const epochs = Number(values.epochs);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new Error(`screenshots: --epochs must be a positive integer`);
   const out = values.out ?? join(ROOT, "docs/explorer");
   if (!hasChromium())
     throw new Error("screenshots: needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)");
@@ -91,15 +100,15 @@ async function main(): Promise<void> {
       null,
       { timeout: 120_000 },
     );
-    // View 6: two epochs of both models on 128 pairs, then stopped.
-    await page.selectOption('[data-testid="train-pairs"]', "128");
+    // View 6: both models trained for --epochs epochs on --pairs pairs, then stopped.
+    await page.selectOption('[data-testid="train-pairs"]', values.pairs);
     await page.click('[data-testid="train"]');
     await page.waitForFunction(
-      () =>
-        Number(document.querySelector('[data-testid="epoch-luong-dot"]')?.textContent) >= 2 &&
-        Number(document.querySelector('[data-testid="epoch-none"]')?.textContent) >= 2,
-      null,
-      { timeout: 300_000, polling: 200 },
+      (n) =>
+        Number(document.querySelector('[data-testid="epoch-luong-dot"]')?.textContent) >= n &&
+        Number(document.querySelector('[data-testid="epoch-none"]')?.textContent) >= n,
+      epochs,
+      { timeout: 600_000, polling: 200 },
     );
     await page.click('[data-testid="train"]');
     await page.waitForFunction(
