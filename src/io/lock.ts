@@ -1,13 +1,17 @@
 /**
  * A lock on a folder, so two processes never write the same checkpoint folder at once.
  *
- * The lock is the file `<dir>/.lock` holding `{ pid, host, token, started, command }`. It is created
- * whole — written to a temporary file, then hard-linked to `.lock`, which fails if `.lock` exists —
- * so a reader never sees half a lock. A second taker finds it and refuses, naming the folder and the
- * holder. A lock whose process is gone (killed with SIGKILL, machine crashed) is stale and taken over:
- * it is renamed aside, and only if the renamed file is still the stale lock that was judged is it
- * deleted (two takers racing for one stale lock cannot both win). A holder can `check()` that the lock
- * is still its own before each write, and releases it on `release()` or process exit.
+ * The lock is the file `<dir>/.lock` holding `{ pid, host, token, started, command, boot,
+ * processStart }`. It is created whole — written to a temporary file, then hard-linked to `.lock`,
+ * which fails if `.lock` exists — so a reader never sees half a lock. A second taker finds it and
+ * refuses, naming the folder and the holder. A lock whose process is gone (killed with SIGKILL,
+ * machine crashed) is stale and taken over. A pid alone does not say the process is gone: pids are
+ * reused (in a container the trainer is pid 1 on every run), so a lock names its process by pid,
+ * boot id and the process's start time (Linux: /proc), and a lock with this process's pid but a token
+ * this process never took is an earlier process's. A stale lock is renamed aside, and only if the
+ * renamed file is still the stale lock that was judged is it deleted (two takers racing for one stale
+ * lock cannot both win). A holder can `check()` that the lock is still its own before each write, and
+ * releases it on `release()` or process exit.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
@@ -23,6 +27,57 @@ interface LockInfo {
   token: string;
   started: string;
   command: string;
+  /** The kernel's boot id (Linux), when known: a lock from before a reboot is stale. */
+  boot?: string;
+  /** The holder's start time in clock ticks since boot (/proc/<pid>/stat), when known. */
+  processStart?: string;
+}
+
+/** Tokens of the locks this process holds now (its own pid in a lock with another token: stale). */
+const heldTokens = new Set<string>();
+
+/** The kernel's boot id, or undefined where there is none to read (not Linux). */
+function bootId(): string | undefined {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When process `pid` started (clock ticks since boot, field 22 of /proc/<pid>/stat), or undefined
+ * where that cannot be read (no /proc, or no such process). Two processes that share a pid one after
+ * the other have different start times.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses; the fields follow the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const start = fields[19]; // field 22 overall: 3 (state) is fields[0]
+    return start && /^\d+$/.test(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the holder of a lock on this host is gone (a reason for the stale lock), or null when it may
+ * still be running: its pid is free, or taken by another process than the one that wrote the lock.
+ */
+function holderGone(holder: LockInfo): string | null {
+  if (holder.pid === process.pid && !heldTokens.has(holder.token))
+    return `written by an earlier process with this process's pid ${holder.pid}`;
+  if (holder.pid === process.pid) return null; // this very process holds it
+  if (!processAlive(holder.pid)) return `process ${holder.pid} is gone`;
+  const boot = bootId();
+  if (holder.boot && boot && holder.boot !== boot) return "written before the machine restarted";
+  if (holder.processStart) {
+    const now = processStartTime(holder.pid);
+    if (now && now !== holder.processStart) return `pid ${holder.pid} now belongs to another process`;
+  }
+  return null;
 }
 
 export interface DirLock {
@@ -97,6 +152,8 @@ export async function lockDir(dir: string, user = "qkv"): Promise<DirLock> {
     token: randomBytes(12).toString("hex"),
     started: new Date().toISOString(),
     command: process.argv.slice(1).join(" ").slice(0, 300),
+    boot: bootId(),
+    processStart: processStartTime(process.pid),
   };
   const content = `${JSON.stringify(me)}\n`;
   for (let attempt = 0; attempt < 8; attempt++) {
@@ -115,7 +172,7 @@ export async function lockDir(dir: string, user = "qkv"): Promise<DirLock> {
           `if that process is gone, delete ${path}`,
       );
     }
-    if (holder && processAlive(holder.pid)) {
+    if (holder && holderGone(holder) === null) {
       const who = holder.pid === process.pid ? " (this process)" : "";
       throw new Error(
         `${user}: ${dir} is in use by process ${holder.pid}${who} since ${holder.started}` +
@@ -140,6 +197,7 @@ export async function lockDir(dir: string, user = "qkv"): Promise<DirLock> {
 
 function held(dir: string, path: string, me: LockInfo, user: string): DirLock {
   let released = false;
+  heldTokens.add(me.token);
   const ours = (): boolean => {
     try {
       return parseLock(readFileSync(path, "utf8"))?.token === me.token;
@@ -148,6 +206,7 @@ function held(dir: string, path: string, me: LockInfo, user: string): DirLock {
     }
   };
   const onExit = () => {
+    heldTokens.delete(me.token);
     if (!released && ours()) {
       try {
         unlinkSync(path);
@@ -176,6 +235,7 @@ function held(dir: string, path: string, me: LockInfo, user: string): DirLock {
     async release() {
       if (released) return;
       released = true;
+      heldTokens.delete(me.token);
       process.removeListener("exit", onExit);
       if (ours()) await unlink(path).catch(() => {});
     },
