@@ -32,10 +32,22 @@ const SPECIAL = new Set([SOS_TOKEN, EOS_TOKEN, PAD_TOKEN]);
 /**
  * The words of a source line whose tokens (`tokenizer.tokenize(text)`, what the model was fed) are the
  * map's columns (or rows and columns, for self-attention). A word is labelled as written in the line;
- * one the vocabulary did not know (a token `<unk>`) by its pieces, so that its `<unk>` shows.
+ * one the vocabulary did not know (a token `<unk>`) by its pieces, so that its `<unk>` shows. Where the
+ * tokens cannot be placed on the line, the words they spell ({@link tokenWordAxis}).
  */
 export function sourceWordAxis(text: string, tokenizer: Tokenizer): WordAxis {
-  const tw = tokensWithWords(text, tokenizer);
+  let tw: ReturnType<typeof tokensWithWords>;
+  try {
+    tw = tokensWithWords(text, tokenizer);
+  } catch {
+    // Tokens that cannot be placed on the line (a tokenizer align does not know): the words the
+    // tokens themselves spell, as for a model's output.
+    const v = tokenizer.vocab;
+    return tokenWordAxis(
+      v.encode(tokenizer.tokenize(text)).map((id) => v.tokenOf(id)),
+      tokenizer,
+    );
+  }
   const pieces = tw.words.map(() => [] as string[]);
   tw.tokenWord.forEach((w, k) => {
     if (w >= 0) pieces[w].push(tw.tokens[k]);

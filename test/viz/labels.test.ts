@@ -261,6 +261,21 @@ describe("maps as words", () => {
     expect(s.labels).toEqual(["<unk>", "बंद।"]);
   });
 
+  it("a source line whose tokens cannot be placed on it: the words the tokens spell", () => {
+    const vocab = new Vocab(["<pad>", "<unk>", "<sos>", "<eos>", "x", "y"]);
+    const odd = {
+      kind: "word",
+      vocab,
+      size: vocab.size,
+      normalize: (t: string) => t,
+      tokenize: () => ["x", "y"],
+      detokenize: (ts: readonly string[]) => ts.join(" "),
+    } as unknown as Tokenizer;
+    const a = sourceWordAxis("a b", odd);
+    expect(a.labels).toEqual(["x", "y"]);
+    expect(a.tokenWord).toEqual([0, 1]);
+  });
+
   it("weights: SUM over a column word's pieces, MEAN over a row word's pieces (rows stay distributions)", () => {
     const cols = sourceWordAxis("Turn off the lights.", src); // 6 tokens → 4 words
     const rows = tokenWordAxis(["▁बत्", "ती", "▁बंद", "<eos>"], tgt); // 4 tokens → 3 words
