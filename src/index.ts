@@ -29,10 +29,15 @@ export * from "./nn/index.js";
 export * from "./onnx/index.js";
 export * from "./tensor/index.js";
 export {
+  checkSourceLength,
   decodeAll,
+  decodeLength,
   type EvalOptions,
   type EvalResult,
   evaluatePairs,
+  MAX_DECODE_STEPS,
+  MAX_SOURCE_TOKENS,
+  MAX_TARGET_LENGTH,
   type TranslationModel,
 } from "./train/evaluate.js";
 export { VERSION } from "./version.js";

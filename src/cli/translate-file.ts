@@ -12,7 +12,8 @@
  *   --format json      JSON Lines: {"line", "source", "translations": [{"text", "score", "tokens"}]}
  *
  * The score is the hypothesis' log-probability (natural log, EOS included). Line i of the output (or the
- * i-th group) belongs to line i of the input; an empty input line gives an empty translation. The output
+ * i-th group) belongs to line i of the input; an empty input line gives an empty translation. A line of
+ * more than MAX_SOURCE_TOKENS tokens (or MAX_LINE_CHARS characters) is refused, naming it and the limit. The output
  * appears when the whole file is done (written to a temporary file beside it, then renamed: src/io/
  * atomic.ts), so an interrupted run never leaves half a file under the output's name; a symbolic link
  * is followed (its target is replaced, the link kept), and a device or FIFO (`--output /dev/null`, a
@@ -23,7 +24,9 @@ import { type FileHandle, open } from "node:fs/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   beamSearchNBest,
+  checkSourceLength,
   data,
+  decodeLength,
   greedyDecode,
   type Hypothesis,
   type StepDecoder,
@@ -55,9 +58,12 @@ export interface TranslateFileOptions {
   quiet?: boolean;
 }
 
+/** Longest input line read, in characters (UTF-16 units): a longer one is an error naming the line. */
+export const MAX_LINE_CHARS = 2 ** 20;
+
 /**
  * The lines of a UTF-8 file, read as a stream: LF, CRLF or CR end a line; a leading BOM is dropped;
- * invalid UTF-8 is an error naming the file and the line. `from` is a stream already open on `file`
+ * invalid UTF-8, or a line longer than MAX_LINE_CHARS, is an error naming the file and the line. `from` is a stream already open on `file`
  * (a pipe or FIFO can be read only once); without it `file` is opened here.
  */
 export async function* streamLines(file: string, from?: AsyncIterable<unknown>): AsyncGenerator<string> {
@@ -77,9 +83,15 @@ export async function* streamLines(file: string, from?: AsyncIterable<unknown>):
     if (final && parts[parts.length - 1] === "") parts.pop();
     for (const p of parts) {
       line++;
+      if (p.length > MAX_LINE_CHARS) throw tooLong(line);
       yield p;
     }
+    if (rest.length > MAX_LINE_CHARS) throw tooLong(line + 1); // before it fills the memory
   }
+  const tooLong = (n: number) =>
+    new Error(
+      `--input: ${file}: line ${n} is longer than ${MAX_LINE_CHARS} characters (the limit); give one sentence a line`,
+    );
   try {
     for await (const chunk of from ?? createReadStream(file)) {
       try {
@@ -224,7 +236,11 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
       : createProgress("translate", input.total, { quiet: o.quiet });
   let done = 0;
   const translateBlock = async (lines: string[]) => {
-    const toks = lines.map((l) => t.tokenize(l));
+    const toks = lines.map((l, k) => {
+      const tk = t.tokenize(l);
+      checkSourceLength(`--input: ${o.input}: line ${done + k + 1}`, tk.length);
+      return tk;
+    });
     const ids = toks.map((tk) => t.srcVocab.encode(tk));
     const results: Hypothesis[][] = lines.map(() => []);
     const nonEmpty = ids.map((s, i) => ({ src: s, i })).filter((x) => x.src.length > 0);
@@ -232,7 +248,7 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
       nonEmpty.map((x) => ({ src: x.src, tgt: [] })),
       { batchSize: blockSize, sortByLength: true },
     )) {
-      const maxLength = Math.max(Math.max(...b.srcLengths) * 2 + 10, t.maxTargetLength * 2 + 10);
+      const maxLength = decodeLength(Math.max(...b.srcLengths), t.maxTargetLength);
       const hyps =
         beam > 1
           ? beamSearchNBest(t.model, b.src, b.B, b.S, b.srcLengths, nBest, { beamSize: beam, maxLength })

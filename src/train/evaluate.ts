@@ -33,12 +33,46 @@ export interface EvalResult {
   alignments: number[][][];
 }
 
+/**
+ * Longest `maxTargetLength` (the longest training target) a checkpoint may hold; decoding runs at most
+ * `decodeLength`'s 2·1024 + 10 steps. A larger value in a file is refused (validateCheckpointMeta).
+ */
+export const MAX_TARGET_LENGTH = 1024;
+
+/** Most decoding steps of one output: 2·MAX_TARGET_LENGTH + 10 (the length rule at its cap). */
+export const MAX_DECODE_STEPS = 2 * MAX_TARGET_LENGTH + 10;
+
+/**
+ * Longest source decoded, in tokens: a longer one is refused, naming this limit (its encoder pass and
+ * attention would run for minutes). 16,384 tokens is far beyond any sentence.
+ */
+export const MAX_SOURCE_TOKENS = 16_384;
+
+/**
+ * The decode length rule: max(2·(longest source) + 10, 2·maxTargetLength + 10) — long enough for
+ * SCAN's 48-action outputs — capped at MAX_DECODE_STEPS, whatever the source or checkpoint says.
+ */
+export function decodeLength(longestSource: number, maxTargetLength = 0): number {
+  return Math.min(MAX_DECODE_STEPS, Math.max(longestSource * 2 + 10, maxTargetLength * 2 + 10));
+}
+
+/** Throws naming `what` and the limit when a source has more than MAX_SOURCE_TOKENS tokens. */
+export function checkSourceLength(what: string, tokens: number): void {
+  if (tokens > MAX_SOURCE_TOKENS) {
+    throw new Error(
+      `${what} has ${tokens} tokens, more than the limit of ${MAX_SOURCE_TOKENS} (MAX_SOURCE_TOKENS): ` +
+        "give one sentence at a time",
+    );
+  }
+}
+
 export interface EvalOptions {
   beamSize?: number;
   batchSize?: number;
   /**
-   * Longest output to decode. Default: the larger of 2·(source length) + 10 and `maxTargetLength`
-   * (set from the training data) · 2 + 10 — long enough for SCAN's 48-action outputs.
+   * Longest output to decode (1 … MAX_DECODE_STEPS). Default: `decodeLength` — the larger of
+   * 2·(source length) + 10 and `maxTargetLength` (set from the training data) · 2 + 10, at most
+   * MAX_DECODE_STEPS.
    */
   maxLength?: number;
   /** Longest target seen in training (checkpoints store it). */
@@ -59,7 +93,15 @@ export function decodeAll(
 ): Hypothesis[] {
   srcIds.forEach((s, i) => {
     if (s.length === 0) throw new Error(`decodeAll: source ${i} is empty (no tokens to translate)`);
+    checkSourceLength(`decodeAll: source ${i}`, s.length);
   });
+  if (
+    maxLength !== undefined &&
+    !(Number.isInteger(maxLength) && maxLength >= 1 && maxLength <= MAX_DECODE_STEPS)
+  )
+    throw new Error(
+      `decodeAll: maxLength must be an integer from 1 to ${MAX_DECODE_STEPS}, got ${maxLength}`,
+    );
   const wasTraining = model.training;
   model.eval();
   const out: Hypothesis[] = new Array(srcIds.length);
@@ -69,7 +111,7 @@ export function decodeAll(
   );
   let done = 0;
   for (const b of batches) {
-    const maxLen = maxLength ?? Math.max(Math.max(...b.srcLengths) * 2 + 10, maxTargetLength * 2 + 10);
+    const maxLen = maxLength ?? decodeLength(Math.max(...b.srcLengths), maxTargetLength);
     const opts = { maxLength: maxLen, eos: EOS };
     const decoder = model as StepDecoder<unknown>;
     const hyps =

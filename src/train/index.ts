@@ -7,10 +7,15 @@ export {
   saveCheckpoint,
 } from "./checkpoint.js";
 export {
+  checkSourceLength,
   decodeAll,
+  decodeLength,
   type EvalOptions,
   type EvalResult,
   evaluatePairs,
+  MAX_DECODE_STEPS,
+  MAX_SOURCE_TOKENS,
+  MAX_TARGET_LENGTH,
   type TranslationModel,
 } from "./evaluate.js";
 export { createProgress, type Progress, type ProgressValues } from "./progress.js";

@@ -24,7 +24,7 @@ import { NoamLR } from "../nn/optim/lr-scheduler.js";
 import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
 import { getRngState, manualSeed, reshape, setRngState, type Tensor, tensor } from "../tensor/index.js";
 import { cleanCheckpointDir, deleteCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { type EvalResult, evaluatePairs, type TranslationModel } from "./evaluate.js";
+import { type EvalResult, evaluatePairs, MAX_TARGET_LENGTH, type TranslationModel } from "./evaluate.js";
 import { createProgress } from "./progress.js";
 import { loadTask, type TaskData, type TaskOptions, taskSpec } from "./tasks.js";
 import {
@@ -366,7 +366,11 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
     tgt: task.tgtVocab.encode(p.tgt),
   });
   const examples = task.train.map(toExample);
-  const maxTargetLength = examples.reduce((m, e) => Math.max(m, e.tgt.length), 0);
+  // Bounds decoding (2·it + 10 steps); stored capped, as a checkpoint holding more is refused.
+  const maxTargetLength = Math.min(
+    MAX_TARGET_LENGTH,
+    examples.reduce((m, e) => Math.max(m, e.tgt.length), 0),
+  );
   const validPairs = opts.validLimit ? task.valid.slice(0, opts.validLimit) : task.valid;
 
   let stopRequested = false;

@@ -12,6 +12,7 @@ import { totalmem } from "node:os";
 import { ATTENTION_KINDS, ATTENTION_VALUES, type Seq2SeqConfig } from "../models/seq2seq/index.js";
 import { CROSS_ATTENTION_VALUES, type TransformerModelConfig } from "../models/transformer/index.js";
 import type { Tensor } from "../tensor/index.js";
+import { MAX_TARGET_LENGTH } from "./evaluate.js";
 
 /** The rule an option's value must follow. */
 export type OptionRule =
@@ -133,7 +134,7 @@ export function seq2seqParameterShapes(config: Seq2SeqConfig): Record<string, nu
       shapes[`encoder.bias_hh_l${l}${sfx}`] = [4 * H];
     }
   }
-  for (const b of ["bridge_h", "bridge_c"]) {
+  for (const b of config.bridge === false ? [] : ["bridge_h", "bridge_c"]) {
     shapes[`${b}.weight`] = [Hd, Dh];
     shapes[`${b}.bias`] = [Hd];
   }
@@ -473,7 +474,7 @@ function validateSeq2SeqConfig(
   ]) {
     if (c[k] !== undefined && !followsRule(c[k], "int>=1")) fail(`config.${k}`, "an integer ≥ 1", c[k]);
   }
-  for (const k of ["bidirectional", "inputFeeding"]) {
+  for (const k of ["bidirectional", "inputFeeding", "bridge"]) {
     if (c[k] !== undefined && typeof c[k] !== "boolean") fail(`config.${k}`, "true or false", c[k]);
   }
   if (c.dropout !== undefined && !followsRule(c.dropout, "fraction"))
@@ -506,8 +507,16 @@ function validateVocabsAndState(
     if (new Set(v as string[]).size !== (v as string[]).length)
       fail(k, "free of duplicate tokens", "duplicates");
   }
-  if (m.maxTargetLength !== undefined && !followsRule(m.maxTargetLength, "int>=1")) {
-    fail("maxTargetLength", "an integer ≥ 1", m.maxTargetLength);
+  if (
+    m.maxTargetLength !== undefined &&
+    (!followsRule(m.maxTargetLength, "int>=1") || (m.maxTargetLength as number) > MAX_TARGET_LENGTH)
+  ) {
+    // Decoding runs up to 2·maxTargetLength + 10 steps: an unbounded value would never end.
+    fail(
+      "maxTargetLength",
+      `an integer from 1 to ${MAX_TARGET_LENGTH} (MAX_TARGET_LENGTH)`,
+      m.maxTargetLength,
+    );
   }
   if (isTransformer) {
     checkTransformerFits(`checkpoint ${file}`, c as unknown as TransformerModelConfig, 1, "its model");

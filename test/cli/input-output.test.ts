@@ -5,8 +5,10 @@
  */
 import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import {
+  cpSync,
   createReadStream,
   createWriteStream,
+  existsSync,
   lstatSync,
   mkdtempSync,
   readFileSync,
@@ -18,7 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { train } from "../../src/train/index.js";
+import { decodeLength, MAX_DECODE_STEPS, train } from "../../src/train/index.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const cli = join(root, "src/cli/main.ts");
@@ -200,4 +202,54 @@ describe("translate --output / attend --svg onto special files: never replaced b
     expect(lstatSync(svgLink).isSymbolicLink()).toBe(true);
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg/);
   }, 180_000);
+});
+
+describe("bounds from files and inputs: refused with the limit named, never a run without end", () => {
+  it("a checkpoint whose meta.maxTargetLength is 10⁹ is refused at load, naming the field and the limit", async () => {
+    const edited = join(dir, "edited-model");
+    cpSync(model, edited, { recursive: true });
+    for (const name of ["best", "last"]) {
+      const f = join(edited, `${name}.json`);
+      const j = JSON.parse(readFileSync(f, "utf8"));
+      j.meta.maxTargetLength = 1e9;
+      writeFileSync(f, JSON.stringify(j));
+    }
+    const r = await qkv(["translate", "--model", edited, "--backend", "reference", "x"], undefined, 60_000);
+    expect(r.signal, "killed: it ran without end").toBe(null);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /meta\.maxTargetLength must be an integer from 1 to 1024 \(MAX_TARGET_LENGTH\), got number 1000000000/,
+    );
+  }, 120_000);
+
+  it("a 1 MB input line is refused at once, naming the line and the limit (--input and stdin)", async () => {
+    const big = join(dir, "big-line.txt");
+    writeFileSync(big, `I am happy.\n${"I am happy. ".repeat(87_000)}\nGo.\n`); // line 2: 1 MB
+    const out = join(dir, "big-line.out");
+    const r = await qkv(translate(big, out), undefined, 60_000);
+    expect(r.signal, "killed: it ran for minutes").toBe(null);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/line 2 has \d+ tokens, more than the limit of 16384 \(MAX_SOURCE_TOKENS\)/);
+    expect(existsSync(out)).toBe(false); // nothing half-written under the output's name
+    const word = join(dir, "big-word.txt");
+    writeFileSync(word, `Go.\n${"x".repeat(2 ** 21)}\n`); // one 2 MB "word": too long a line
+    const w = await qkv(translate(word, out), undefined, 60_000);
+    expect(w.status).toBe(1);
+    expect(w.stderr).toMatch(/big-word\.txt: line 2 is longer than 1048576 characters \(the limit\)/);
+    const s = await qkv(
+      ["translate", "--model", model, "--backend", "reference", "--no-map"],
+      (c) => c.stdin?.end(`${"I am happy. ".repeat(87_000)}\n`),
+      60_000,
+    );
+    expect(s.signal, "killed: it ran for minutes").toBe(null);
+    expect(s.status).toBe(1);
+    expect(s.stderr).toMatch(/has \d+ tokens, more than the limit of 16384 \(MAX_SOURCE_TOKENS\)/);
+  }, 180_000);
+
+  it("the decode length rule is capped whatever the source or checkpoint says", () => {
+    expect(decodeLength(3, 5)).toBe(20); // 2·5 + 10 > 2·3 + 10
+    expect(decodeLength(10, 48)).toBe(106); // SCAN: 2·48 + 10
+    expect(decodeLength(1e6, 1e9)).toBe(MAX_DECODE_STEPS);
+    expect(MAX_DECODE_STEPS).toBe(2 * 1024 + 10);
+  });
 });
