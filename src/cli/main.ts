@@ -249,6 +249,10 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
       .choices([...ATTENTION_VALUES])
       .default("encoder"),
   )
+  .option(
+    "--no-bridge",
+    "seq2seq: the decoder starts from zeros (the source reaches it only through attention)",
+  )
   .option("--epochs <n>", "epochs", int("--epochs", 1), 10)
   .option("--batch-size <n>", "batch size", int("--batch-size", 1), 64)
   .option(
@@ -363,6 +367,7 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
           encoderLayers: o.layers ?? 1,
           dropout: o.dropout,
           attentionValues: o.attentionValues as AttentionValues,
+          ...(o.bridge === false ? { bridge: false } : {}),
         },
         // ---- Transformer and schedule (wire branch) ----
         arch: o.arch,

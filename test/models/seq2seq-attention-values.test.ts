@@ -56,3 +56,24 @@ describe("Seq2Seq attentionValues", () => {
     );
   });
 });
+
+describe("Seq2Seq bridge: false", () => {
+  it("starts the decoder from zeros, has no bridge parameters, and refuses attention none", () => {
+    manualSeed(4);
+    const m = new Seq2Seq({
+      srcVocabSize: 12,
+      tgtVocabSize: 9,
+      embedDim: 6,
+      hiddenSize: 5,
+      attention: "bahdanau",
+      bridge: false,
+    });
+    expect(Object.keys(m.stateDict()).some((k) => k.startsWith("bridge"))).toBe(false);
+    const st = noGrad(() => m.encode(src, 2, 4, lengths));
+    expect(Array.from(st.h.data).every((x) => x === 0)).toBe(true);
+    expect(Array.from(st.c.data).every((x) => x === 0)).toBe(true);
+    expect(() => new Seq2Seq({ srcVocabSize: 5, tgtVocabSize: 5, attention: "none", bridge: false })).toThrow(
+      /bridge false needs attention/,
+    );
+  });
+});

@@ -313,6 +313,16 @@ describe("the parameter count used for the memory check", () => {
         attention,
         attentionValues: "embeddings",
       });
+      if (attention !== "none") {
+        configs.push({
+          srcVocabSize: 7,
+          tgtVocabSize: 8,
+          embedDim: 3,
+          hiddenSize: 2,
+          attention,
+          bridge: false,
+        });
+      }
     }
     for (const c of configs) {
       const m = new Seq2Seq(c);

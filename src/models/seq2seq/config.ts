@@ -49,6 +49,12 @@ export interface Seq2SeqConfig {
    * sentence as a whole still reaches the decoder through the bridge (s_0 from the final states).
    */
   attentionValues?: AttentionValues;
+  /**
+   * The bridge: s_0 = tanh(W_h [→h_S; ←h_1]), c_0 = W_c [...] from the encoder's final states (default
+   * true). Without it the decoder starts from zeros and knows the source only through its attention —
+   * with `attentionValues: "embeddings"` only through the words it attends to (needs attention).
+   */
+  bridge?: boolean;
 }
 
 /** What an attention's weighted sum is taken over: the encoder states or the (projected) source embeddings. */
@@ -70,6 +76,11 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
       `Seq2Seq: unknown attentionValues "${c.attentionValues}" (one of ${ATTENTION_VALUES.join(", ")})`,
     );
   }
+  if (c.bridge === false && attention === "none") {
+    throw new Error(
+      'Seq2Seq: bridge false needs attention (with attention "none" the bridge is the only path from the source)',
+    );
+  }
   for (const k of ["srcVocabSize", "tgtVocabSize"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 4)
       throw new Error(`Seq2Seq: ${k} must be an integer ≥ 4, got ${c[k]}`);
@@ -88,5 +99,6 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
     dropout: c.dropout ?? 0.1,
     maxSourceLength: c.maxSourceLength ?? 64,
     attentionValues: c.attentionValues ?? "encoder",
+    bridge: c.bridge ?? true,
   };
 }

@@ -2,7 +2,8 @@
  * The LSTM encoder–decoder of the lesson, with pluggable attention.
  *
  * Encoder (Sutskever et al. 2014; bidirectional as Bahdanau et al. 2014): h_j = [→h_j; ←h_j].
- * A bridge maps the final encoder states to the decoder's initial (s_0, c_0).
+ * A bridge maps the final encoder states to the decoder's initial (s_0, c_0) (or, with `bridge: false`,
+ * the decoder starts from zeros and reads the source only through attention).
  *
  * Decoder, one step t (y_{t−1} the previous target token, E its embedding):
  *   none      (Cho et al. 2014; "RNNencdec" of Bahdanau et al.): ONE context vector c = s_0 for
@@ -92,8 +93,9 @@ export class Seq2Seq extends Module {
   readonly srcEmbed: Embedding;
   readonly tgtEmbed: Embedding;
   readonly encoder: LSTM;
-  readonly bridgeH: Linear;
-  readonly bridgeC: Linear;
+  /** The bridge from the encoder's final states to (s_0, c_0); null with `bridge: false` (zeros). */
+  readonly bridgeH: Linear | null;
+  readonly bridgeC: Linear | null;
   readonly cell: LSTMCell;
   /** W_c: [c; s] → h̃. */
   readonly combine: Linear;
@@ -134,8 +136,8 @@ export class Seq2Seq extends Module {
         dropout: c.encoderLayers > 1 ? c.dropout : 0,
       }),
     );
-    this.bridgeH = this.registerModule("bridge_h", new Linear(d.Dh, d.Hd));
-    this.bridgeC = this.registerModule("bridge_c", new Linear(d.Dh, d.Hd));
+    this.bridgeH = c.bridge ? this.registerModule("bridge_h", new Linear(d.Dh, d.Hd)) : null;
+    this.bridgeC = c.bridge ? this.registerModule("bridge_c", new Linear(d.Dh, d.Hd)) : null;
     this.cell = this.registerModule(
       "decoder",
       new LSTMCell({ inputSize: c.embedDim + kind.feedSize(d), hiddenSize: d.Hd }),
@@ -184,8 +186,8 @@ export class Seq2Seq extends Module {
     // Final states of the top layer, both directions: (D, B, H) → (B, D·H)
     const top = (t: Tensor) =>
       reshape(transpose(slice(t, 0, (L - 1) * D, L * D), 0, 1), [B, D * this.config.hiddenSize]);
-    const h = tanh(this.bridgeH.forward(top(enc.h)));
-    const c = this.bridgeC.forward(top(enc.c));
+    const h = this.bridgeH === null ? zeros([B, this.dims.Hd]) : tanh(this.bridgeH.forward(top(enc.h)));
+    const c = this.bridgeC === null ? zeros([B, this.dims.Hd]) : this.bridgeC.forward(top(enc.c));
     const p: ParamReader = (name) => this.param(name);
     // The values: the encoder states, or the projected source embeddings (keys stay the encoder's).
     const memory = this.valueProj === null ? enc.output : this.valueProj.forward(emb);
