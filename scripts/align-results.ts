@@ -141,6 +141,26 @@ function classical(golds: GoldSet[], train: { src: string[]; tgt: string[] }): v
   }
 }
 
+/**
+ * DIR/alignment.json: the reading `qkv align` and the explorer use by default, and that reading's scores
+ * on each gold set (the explorer shows them).
+ */
+function writeAlignmentJson(
+  dir: string,
+  reading: AlignReading,
+  note: string,
+  system: string,
+  readingLabel: string,
+) {
+  const gold: Record<string, { aer: number; precision: number; recall: number }> = {};
+  for (const r of rows) {
+    if (r.system === system && r.reading === readingLabel) {
+      gold[r.gold] = { aer: r.aer, precision: r.precision, recall: r.recall };
+    }
+  }
+  writeFileSync(join(dir, "alignment.json"), `${JSON.stringify({ reading, note, gold }, null, 1)}\n`);
+}
+
 async function attention(name: string, dir: string, dev: GoldSet | null, test: GoldSet): Promise<void> {
   const { model, meta } = await loadModel(dir, "best");
   const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
@@ -152,6 +172,7 @@ async function attention(name: string, dir: string, dev: GoldSet | null, test: G
   if (!(model instanceof TransformerModel)) {
     if (dev) score(dev, linksOf(dev, [{}])[0], name, "its attention");
     score(test, linksOf(test, [{}])[0], name, "its attention");
+    if (values["write-readings"]) writeAlignmentJson(dir, {}, "one attention", name, "its attention");
     return;
   }
   const readings = transformerReadings(model);
@@ -160,24 +181,17 @@ async function attention(name: string, dir: string, dev: GoldSet | null, test: G
     const devRows = linksOf(dev, readings).map((l, r) => score(dev, l, name, readingName(readings[r])));
     best = devRows.reduce((b, row, r) => (row.aer < devRows[b].aer ? r : b), 0);
   }
-  const testLinks = linksOf(test, readings);
-  testLinks.forEach((l, r) =>
-    score(test, l, name, readingName(readings[r]), r === best && dev ? { chosenOnDev: true } : {}),
-  );
+  linksOf(test, readings).forEach((l, r) => {
+    score(test, l, name, readingName(readings[r]), r === best && dev ? { chosenOnDev: true } : {});
+  });
   if (values["write-readings"] && dev) {
-    const devAer = rows.find(
-      (x) => x.gold === dev.name && x.system === name && x.reading === readingName(readings[best]),
-    );
-    writeFileSync(
-      join(dir, "alignment.json"),
-      `${JSON.stringify(
-        {
-          reading: readings[best],
-          note: `best forced-alignment reading on gold/en-hi/dev (AER ${(100 * (devAer?.aer ?? Number.NaN)).toFixed(1)} %; chosen by scripts/align-results.ts)`,
-        },
-        null,
-        1,
-      )}\n`,
+    const label = readingName(readings[best]);
+    writeAlignmentJson(
+      dir,
+      readings[best],
+      `best forced-alignment reading on gold/en-hi/dev: ${label}`,
+      name,
+      label,
     );
   }
 }
@@ -191,12 +205,16 @@ classical([devHi, testHi], {
 });
 for (const g of [devHi, testHi]) score(g, diagonal(g), "diagonal", "⌊(t+½)·S/T⌋");
 // The explorer's IBM Model 1 (scripts/train-ibm1.ts: the training part only, no gold sentence).
-const BUNDLED_IBM1 = "pretrained/ibm1-en-hi/aligner.json";
-if (existsSync(BUNDLED_IBM1)) {
-  const a = classicalAlignerFromJSON(readFileSync(BUNDLED_IBM1, "utf8"));
+const BUNDLED_IBM1 = "pretrained/ibm1-en-hi";
+if (existsSync(join(BUNDLED_IBM1, "aligner.json"))) {
+  const a = classicalAlignerFromJSON(readFileSync(join(BUNDLED_IBM1, "aligner.json"), "utf8"));
+  const system = "ibm1 (explorer's, train part only)";
   for (const g of [devHi, testHi]) {
     const links = g.src.map((s, i) => a.align(alignmentWords(s), alignmentWords(g.tgt[i])));
-    score(g, links, "ibm1 (explorer's, train part only)", a.symmetrization);
+    score(g, links, system, a.symmetrization);
+  }
+  if (values["write-readings"]) {
+    writeAlignmentJson(BUNDLED_IBM1, {}, `IBM Model 1, ${a.symmetrization}`, system, a.symmetrization);
   }
 }
 for (const spec of values.hi) {

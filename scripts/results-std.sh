@@ -85,6 +85,7 @@ stage=${1:-}
 shift || true
 case $stage in
   align-bahdanau) freedict; run align-bahdanau-dict "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --extra-train runs/freedict-eng-hin.tsv ;;
+  align-bahdanau-nobridge) freedict; run align-bahdanau-nobridge "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --no-bridge --extra-train runs/freedict-eng-hin.tsv ;;
   align-luong) freedict; run align-luong-dict "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention luong-general --extra-train runs/freedict-eng-hin.tsv ;;
   align-bahdanau-nodict) run align-bahdanau "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau ;;
   align-bahdanau-encoder) freedict; run align-bahdanau-dict-encoder "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --attention-values encoder --extra-train runs/freedict-eng-hin.tsv ;;
