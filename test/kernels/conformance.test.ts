@@ -328,6 +328,29 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           ),
         );
       });
+      it("softmax propagates NaN: a row with a NaN is NaN, not a fully masked row of zeros", () => {
+        const N = Number.NaN;
+        const I = Number.NEGATIVE_INFINITY;
+        // Rows of 3: all NaN, one NaN among numbers, NaN among −∞ (not "every entry masked"), NaN
+        // before −∞ and a number; then a row of 21 (vector body and tail) with NaN in lane 0, one
+        // with NaN only in the tail, and one that is all NaN.
+        const short = [N, N, N, 1, N, 2, I, N, I, N, I, 3];
+        const long = (f: (j: number) => number) => Array.from({ length: 21 }, (_, j) => f(j));
+        const rows = [
+          [short, 4, 3],
+          [long((j) => (j === 0 ? N : j / 3)), 1, 21],
+          [long((j) => (j === 19 ? N : j / 3)), 1, 21],
+          [long(() => N), 1, 21],
+        ] as const;
+        for (const log of [false, true]) {
+          for (const [x, o, n] of rows) {
+            const xs = Float32Array.from(x);
+            const want = ref.softmax(xs, o, n, 1, log);
+            expect(want.every(Number.isNaN), "the oracle: NaN everywhere").toBe(true);
+            expectClose(`softmax NaN rows ${o}×${n} log=${log}`, w.softmax(xs, o, n, 1, log), want);
+          }
+        }
+      });
       it("argmax (first index on ties)", () => {
         for (const [o, n, i] of views) {
           const x = Float32Array.from(uniform(o * n * i), (v) => Math.round(v * 3)); // many ties
@@ -400,6 +423,48 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
     });
 
     describe("fused attention (forward and backward)", () => {
+      it("NaN propagates: a query row of NaN scores is NaN, not a fully masked row (zeros)", () => {
+        const N = Number.NaN;
+        // bh 3, t 5, s 9 (d 4, dv 3): slice 0 has a NaN query (row 2: every score NaN); slice 1 a
+        // NaN key (key 4: every row sees one NaN score); slice 2 a NaN bias entry (row 3, key 6),
+        // next to keys masked with −∞; the other rows of slices 0 and 2 stay finite.
+        const bh = 3;
+        const t = 5;
+        const s = 9;
+        const d = 4;
+        const dv = 3;
+        const q = uniform(bh * t * d);
+        const k = uniform(bh * s * d);
+        const v = uniform(bh * s * dv);
+        for (let c = 0; c < d; c++) q[(0 * t + 2) * d + c] = N;
+        k[(1 * s + 4) * d + 1] = N;
+        const bias = new Float32Array(bh * t * s);
+        for (let j = 0; j < s; j++) bias[2 * t * s + 3 * s + j] = j < 3 ? Number.NEGATIVE_INFINITY : 0;
+        bias[2 * t * s + 3 * s + 6] = N;
+        const p: FusedAttentionParams = {
+          bh,
+          t,
+          s,
+          d,
+          dv,
+          scale: 0.5,
+          causal: false,
+          bias: {
+            data: bias,
+            offsets: Int32Array.from({ length: bh }, (_, h) => h * t * s),
+            strides: [s, 1],
+          },
+        };
+        const fr = ref.attentionForward!(q, k, v, p);
+        const nanRows = [2, 5, 6, 7, 8, 9, 13]; // (slice · t + row) rows the oracle makes NaN
+        for (let row = 0; row < bh * t; row++) {
+          const out = fr.output.subarray(row * dv, (row + 1) * dv);
+          expect(out.every(Number.isNaN), `oracle row ${row}`).toBe(nanRows.includes(row));
+        }
+        const fw = w.attentionForward!(q, k, v, p);
+        expectClose("NaN attention output", fw.output, fr.output);
+      });
+
       interface Case {
         name: string;
         bh: number;

@@ -89,6 +89,32 @@ describe.runIf(!disabled && buildable)("the addon, as npm ci builds it", () => {
   });
 });
 
+describe.runIf(!disabled && buildable)("NaN beyond the conformance suite (where wasm still differs)", () => {
+  // The conformance suite checks NaN rows of softmax and NaN attention outputs on every backend; here,
+  // per native instruction set, the strided softmax lanes and the fused log-sum-exp too, as the
+  // reference: a NaN lane is NaN (not a masked lane of zeros), a NaN row's lse is NaN (not −∞).
+  it("strided softmax lanes and the fused lse propagate NaN as the reference does", async () => {
+    const N = Number.NaN;
+    const x = Float32Array.from([N, 1, 5, N, 2, 6, N, 3, 7]); // (1, 3, 3): lane 0 all NaN, lane 1 one NaN
+    const q = Float32Array.from([N, N, 1, 0]);
+    const k = Float32Array.from([1, 0, 0, 1, 1, 1]);
+    const v = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    const p = { bh: 1, t: 2, s: 3, d: 2, dv: 2, scale: 1, causal: false };
+    const same = (a: Float32Array, b: Float32Array) =>
+      [...a].every((y, i) => (Number.isNaN(b[i]) ? Number.isNaN(y) : Math.abs(y - b[i]) < 1e-5));
+    for (const b of await loadNativeBackends()) {
+      for (const log of [false, true]) {
+        const want = referenceBackend.softmax(x, 1, 3, 3, log);
+        expect(same(b.softmax(x, 1, 3, 3, log), want), `${b.name} softmax log=${log}`).toBe(true);
+      }
+      const f = b.attentionForward!(q, k, v, p);
+      const r = referenceBackend.attentionForward!(q, k, v, p);
+      expect(same(f.lse, r.lse), `${b.name} lse ${[...f.lse]}`).toBe(true);
+      expect(Number.isNaN(f.lse[0])).toBe(true);
+    }
+  });
+});
+
 describe.runIf(disabled)("with QKV_NATIVE=0 (run by the fallback test below)", () => {
   it("loading fails with the reason, initBackend() picks wasm, the test backends are reference and wasm", async () => {
     await expect(loadNativeBackend()).rejects.toThrow(/disabled by QKV_NATIVE=0/);
