@@ -27,6 +27,7 @@ import { attentionToLinks } from "../eval/alignment.js";
 import type { Seq2Seq } from "../models/seq2seq/model.js";
 import { TransformerModel } from "../models/transformer/model.js";
 import { logSoftmax, noGrad, type Tensor } from "../tensor/index.js";
+import { formatPharaoh } from "./pharaoh.js";
 import { aggregateToWords, type TokenWords, tokensWithWords } from "./words.js";
 
 /**
@@ -308,11 +309,7 @@ export function forcedAlign(
   return forcedAlignAll(model, srcTokenizer, tgtTokenizer, [{ source: src, target: tgt }], { reading })[0];
 }
 
-/** One Pharaoh line of links: the "s-t" pairs sorted by source word, then target word, space-separated. */
+/** One Pharaoh line of links: sorted by source word, then target word, space-separated (`formatPharaoh`). */
 export function pharaoh(links: ReadonlySet<string> | Iterable<string>): string {
-  return [...links]
-    .map((k) => k.split("-").map(Number) as [number, number])
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    .map(([s, t]) => `${s}-${t}`)
-    .join(" ");
+  return formatPharaoh(links);
 }
