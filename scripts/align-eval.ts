@@ -9,11 +9,10 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { forcedAlignReadings, readingName, transformerReadings } from "../src/align/forced.js";
+import { alignReadings, forcedAlignReadings, readingName } from "../src/align/forced.js";
 import { readPharaohGold } from "../src/align/pharaoh.js";
 import { alignmentScores } from "../src/eval/alignment.js";
 import { initBackend } from "../src/kernels/index.js";
-import { TransformerModel } from "../src/models/transformer/model.js";
 import { loadModel, tokenizersOf } from "../src/train/trainer.js";
 
 const { values, positionals } = parseArgs({
@@ -36,7 +35,7 @@ const rows: { model: string; reading: string; aer: number; precision: number; re
 for (const dir of positionals) {
   const { model, meta } = await loadModel(dir, values.checkpoint);
   const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
-  const readings = model instanceof TransformerModel ? transformerReadings(model) : [{}];
+  const readings = alignReadings(model);
   const all = forcedAlignReadings(model, srcTokenizer, tgtTokenizer, pairs, readings);
   all.forEach((fa, r) => {
     const s = alignmentScores(

@@ -23,12 +23,7 @@ import {
   trainClassicalAligner,
 } from "../src/align/classical.js";
 import { alignmentWords } from "../src/align/corpus.js";
-import {
-  type AlignReading,
-  forcedAlignReadings,
-  readingName,
-  transformerReadings,
-} from "../src/align/forced.js";
+import { type AlignReading, alignReadings, forcedAlignReadings, readingName } from "../src/align/forced.js";
 import { readPharaohGold } from "../src/align/pharaoh.js";
 import { alignmentScores, invertLinks, linkKey } from "../src/eval/alignment.js";
 import { readHansardsGold } from "../src/eval/hansards.js";
@@ -169,30 +164,23 @@ async function attention(name: string, dir: string, dev: GoldSet | null, test: G
     forcedAlignReadings(model, srcTokenizer, tgtTokenizer, pairsOf(g), readings).map((r) =>
       r.map((a) => a.links),
     );
-  if (!(model instanceof TransformerModel)) {
-    if (dev) score(dev, linksOf(dev, [{}])[0], name, "its attention");
-    score(test, linksOf(test, [{}])[0], name, "its attention");
-    if (values["write-readings"]) writeAlignmentJson(dir, {}, "one attention", name, "its attention");
-    return;
-  }
-  const readings = transformerReadings(model);
-  let best = readings.length - 1;
+  const readings = alignReadings(model);
+  const label = (r: AlignReading) => readingName(r) || "its attention";
+  let best = model instanceof TransformerModel ? readings.length - 1 : 0;
   if (dev) {
-    const devRows = linksOf(dev, readings).map((l, r) => score(dev, l, name, readingName(readings[r])));
+    const devRows = linksOf(dev, readings).map((l, r) => score(dev, l, name, label(readings[r])));
     best = devRows.reduce((b, row, r) => (row.aer < devRows[b].aer ? r : b), 0);
   }
+  const chosen = readings.length > 1 && dev !== null;
   linksOf(test, readings).forEach((l, r) => {
-    score(test, l, name, readingName(readings[r]), r === best && dev ? { chosenOnDev: true } : {});
+    score(test, l, name, label(readings[r]), r === best && chosen ? { chosenOnDev: true } : {});
   });
-  if (values["write-readings"] && dev) {
-    const label = readingName(readings[best]);
-    writeAlignmentJson(
-      dir,
-      readings[best],
-      `best forced-alignment reading on gold/en-hi/dev: ${label}`,
-      name,
-      label,
-    );
+  if (values["write-readings"] && (dev || readings.length === 1)) {
+    const note =
+      readings.length === 1
+        ? "one attention"
+        : `best forced-alignment reading on gold/en-hi/dev: ${label(readings[best])}`;
+    writeAlignmentJson(dir, readings[best], note, name, label(readings[best]));
   }
 }
 

@@ -26,7 +26,7 @@ import { EOS, PAD, SOS } from "../data/vocab.js";
 import { attentionToLinks } from "../eval/alignment.js";
 import type { Seq2Seq } from "../models/seq2seq/model.js";
 import { TransformerModel } from "../models/transformer/model.js";
-import { logSoftmax, noGrad, type Tensor } from "../tensor/index.js";
+import { logSoftmax, noGrad, stack, type Tensor } from "../tensor/index.js";
 import { formatPharaoh } from "./pharaoh.js";
 import { aggregateToWords, type TokenWords, tokensWithWords } from "./words.js";
 
@@ -35,7 +35,17 @@ import { aggregateToWords, type TokenWords, tokensWithWords } from "./words.js";
  * head or the mean over heads. Defaults: the last layer, the mean over its heads (the map that
  * decoding keeps). A seq2seq model has one attention: the reading is ignored.
  */
-export type AlignReading = { layer?: number | "mean"; head?: number | "mean" };
+export type AlignReading = {
+  /** A decoder layer, the mean over layers, or a latentAlignment Transformer's alignment layer. */
+  layer?: number | "mean" | "alignment";
+  head?: number | "mean";
+  /**
+   * A `latentAlignment` model only (a Transformer: with layer "alignment"): instead of the attention
+   * a_tj (which is asked before y_t is seen), the alignment posterior given the word, p(a_t = j | y_t) = a_tj p(y_t | v_j, s_t) / p(y_t)
+   * — the model's own answer to "which source position explains y_t", as IBM Model 1's posterior is.
+   */
+  posterior?: boolean;
+};
 
 export interface ForcedAlignment {
   srcWords: string[];
@@ -83,6 +93,9 @@ function describeRange(n: number): string {
  * and the mean over heads by default. Errors read "head 7: the model has 4 heads (0–3)".
  */
 export function resolveReading(model: AlignModel, reading: AlignReading = {}): AlignReading {
+  if (reading.posterior !== undefined && typeof reading.posterior !== "boolean") {
+    throw new Error(`posterior: expected true or false, got ${JSON.stringify(reading.posterior)}`);
+  }
   if (!(model instanceof TransformerModel)) {
     if (reading.layer !== undefined || reading.head !== undefined) {
       const what = reading.layer !== undefined ? `layer ${reading.layer}` : `head ${reading.head}`;
@@ -90,7 +103,33 @@ export function resolveReading(model: AlignModel, reading: AlignReading = {}): A
         `${what}: a seq2seq model has one attention (no layers or heads to choose); leave it out`,
       );
     }
+    if (reading.posterior === true) {
+      if (!model.config.latentAlignment) {
+        throw new Error(
+          "posterior: only a latentAlignment model has an alignment posterior (this model's attention feeds one context vector)",
+        );
+      }
+      return { posterior: true };
+    }
     return {};
+  }
+  const latent = model.config.latentAlignment;
+  if (
+    reading.layer === "alignment" ||
+    (latent && reading.layer === undefined && reading.head === undefined)
+  ) {
+    if (!latent) {
+      throw new Error('layer "alignment": only a latentAlignment Transformer has an alignment layer');
+    }
+    if (reading.head !== undefined) {
+      throw new Error(`head ${reading.head}: the alignment layer has one head; leave --head out`);
+    }
+    return reading.posterior === true ? { layer: "alignment", posterior: true } : { layer: "alignment" };
+  }
+  if (reading.posterior === true) {
+    throw new Error(
+      'posterior: only a latentAlignment model has an alignment posterior (a Transformer: at layer "alignment")',
+    );
   }
   const L = model.config.numDecoderLayers;
   const H = model.config.nhead;
@@ -109,9 +148,14 @@ export function resolveReading(model: AlignModel, reading: AlignReading = {}): A
   return { layer, head };
 }
 
-/** Every reading of a Transformer: each layer × head, each layer's mean over heads, and the mean of all. */
+/**
+ * Every reading of a Transformer: each layer × head, each layer's mean over heads, and the mean of all;
+ * with latentAlignment first its alignment layer's attention and posterior.
+ */
 export function transformerReadings(model: TransformerModel): AlignReading[] {
-  const out: AlignReading[] = [];
+  const out: AlignReading[] = model.config.latentAlignment
+    ? [{ layer: "alignment" }, { layer: "alignment", posterior: true }]
+    : [];
   for (let l = 0; l < model.config.numDecoderLayers; l++) {
     for (let h = 0; h < model.config.nhead; h++) out.push({ layer: l, head: h });
     out.push({ layer: l, head: "mean" });
@@ -120,8 +164,20 @@ export function transformerReadings(model: TransformerModel): AlignReading[] {
   return out;
 }
 
+/**
+ * Every reading of a model: a Transformer's `transformerReadings`; a seq2seq model's one attention, and
+ * with `latentAlignment` also its alignment posterior.
+ */
+export function alignReadings(model: AlignModel): AlignReading[] {
+  if (model instanceof TransformerModel) return transformerReadings(model);
+  return model.config.latentAlignment ? [{}, { posterior: true }] : [{}];
+}
+
 /** A short name of a reading: "layer 1 head 2", "layer 1 mean", "mean of all"; "" for seq2seq's {}. */
 export function readingName(reading: AlignReading): string {
+  if (reading.layer === "alignment")
+    return reading.posterior === true ? "alignment layer, posterior" : "alignment layer";
+  if (reading.posterior === true) return "alignment posterior";
   if (reading.layer === undefined && reading.head === undefined) return "";
   if (reading.layer === "mean" && reading.head === "mean") return "mean of all layers and heads";
   const l = reading.layer === "mean" ? "mean of layers" : `layer ${reading.layer}`;
@@ -166,7 +222,15 @@ function alignBatch(
     const layers = out.layerWeights.map((w) => w.data); // each (B, H, T, S)
     const H = model.config.nhead;
     const L = layers.length;
+    const align = model.config.latentAlignment ? out.weights!.data : null; // (B, T, S)
+    const post = readings.some((r) => r.posterior === true)
+      ? posteriorOf(align!, out.positionProbs!, batch, B, T, S)
+      : null;
     readers = readings.map((r) => {
+      if (r.layer === "alignment") {
+        const from = r.posterior === true ? post! : align!;
+        return (b, t, s) => from[(b * T + t) * S + s];
+      }
       const ls = r.layer === "mean" ? [...Array(L).keys()] : [r.layer as number];
       const hs = r.head === "mean" ? [...Array(H).keys()] : [r.head as number];
       const n = ls.length * hs.length;
@@ -177,13 +241,31 @@ function alignBatch(
       };
     });
   } else {
-    const out = model.forward(src, srcLengths, tgtIn, B, S, T);
-    if (out.weights === null) {
+    if (model.config.attention === "none") {
       throw new Error('forcedAlign: this model has no attention (attention "none"): nothing to align with');
     }
-    logits = out.logits;
-    const w = out.weights.data; // (B, T, S)
-    readers = readings.map(() => (b, t, s) => w[(b * T + t) * S + s]);
+    // The teacher-forced steps of Seq2Seq.forward, keeping what a posterior reading needs.
+    const wantPosterior = readings.some((r) => r.posterior === true);
+    let state = model.encode(src, B, S, srcLengths);
+    const stepLogits: Tensor[] = [];
+    const w = new Float32Array(B * T * S); // (B, T, S) attention
+    const probs: Tensor[] = [];
+    const prev = new Int32Array(B);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) prev[b] = tgtIn[b * T + t];
+      const r = model.step(state, prev);
+      state = r.state;
+      stepLogits.push(r.logits);
+      const a = r.weights!.data; // (B, S)
+      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) w[(b * T + t) * S + s] = a[b * S + s];
+      if (wantPosterior) probs.push(r.positionProbs!);
+    }
+    const post = wantPosterior ? posteriorOf(w, stack(probs, 1), batch, B, T, S) : w;
+    logits = stack(stepLogits, 1);
+    readers = readings.map((r) => {
+      const from = r.posterior === true ? post : w;
+      return (b, t, s) => from[(b * T + t) * S + s];
+    });
   }
   const V = logits.shape[2];
   const lp = logSoftmax(logits, -1).data; // (B, T, V)
@@ -201,6 +283,35 @@ function alignBatch(
     ),
   );
   return { weights, logProbs };
+}
+
+/**
+ * The alignment posterior of a latentAlignment model, p(a_t = j | y_t) = a_tj P_tj[y_t] / Σ_k a_tk P_tk[y_t],
+ * from its attention `a` (B, T, S) and each position's prediction P (B, T, S, V), y_t the pair's
+ * target token at row t (<eos> after the last). Rows where every position gives y_t probability 0 keep a.
+ */
+function posteriorOf(
+  a: Float32Array,
+  P: Tensor,
+  batch: Prepared[],
+  B: number,
+  T: number,
+  S: number,
+): Float32Array {
+  const V = P.shape[3];
+  const p = P.data;
+  const out = new Float32Array(B * T * S);
+  for (let b = 0; b < B; b++) {
+    const n = batch[b].tgtIds.length;
+    for (let t = 0; t < T; t++) {
+      const y = t < n ? batch[b].tgtIds[t] : EOS;
+      const row = (b * T + t) * S;
+      let z = 0;
+      for (let s = 0; s < S; s++) z += a[row + s] * p[(row + s) * V + y];
+      for (let s = 0; s < S; s++) out[row + s] = z > 0 ? (a[row + s] * p[(row + s) * V + y]) / z : a[row + s];
+    }
+  }
+  return out;
 }
 
 function prepare(pairs: readonly AlignPair[], srcTokenizer: Tokenizer, tgtTokenizer: Tokenizer): Prepared[] {

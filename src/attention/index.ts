@@ -13,6 +13,7 @@ export {
   prefersFusedAttention,
 } from "./fused.js";
 export { KVCache } from "./kv-cache.js";
+export { LATENT_FLOOR, mixPositions } from "./latent-alignment.js";
 export { type LuongOptions, type LuongScoreName, luongAttention } from "./luong.js";
 export {
   AttentionMask,

@@ -26,6 +26,7 @@ import {
   type AlignmentScores,
   type AlignReading,
   alignmentScores,
+  alignReadings,
   type ForcedAlignment,
   forcedAlignReadings,
   linkKey,
@@ -33,7 +34,6 @@ import {
   readingName,
   resolveReading,
   TransformerModel,
-  transformerReadings,
   whitespaceWords,
 } from "../index.js";
 import {
@@ -74,9 +74,10 @@ type TrainClassical = (
   opts: { method: "ibm1" | "ibm2" | "fast"; iterations?: number; symmetrize?: (typeof SYMMETRIZE)[number] },
 ) => ClassicalAligner;
 
-/** `--layer` / `--head`: a non-negative integer or "mean". */
+/** `--layer` / `--head`: a non-negative integer or "mean" (`--layer` also "alignment"). */
 const indexOrMean = (name: string) => (v: string) => {
   if (v === "mean") return "mean" as const;
+  if (v === "alignment" && name === "--layer") return "alignment" as const;
   const n = v.trim() === "" ? Number.NaN : Number(v);
   if (!Number.isSafeInteger(n) || n < 0)
     throw new InvalidArgumentError(`${name} must be a non-negative integer or "mean", got "${v}"`);
@@ -174,13 +175,25 @@ function documentedReading(modelPath: string): { reading: AlignReading; file: st
   }
   const r = (j as { reading?: unknown } | null)?.reading as Record<string, unknown> | undefined;
   const ok = (v: unknown) =>
-    v === undefined || v === "mean" || (Number.isSafeInteger(v) && (v as number) >= 0);
-  if (r === null || typeof r !== "object" || !ok(r.layer) || !ok(r.head)) {
-    throw new Error(`${file}: expected {"reading": {"layer": N | "mean", "head": N | "mean"}, "note": "…"}`);
+    v === undefined || v === "mean" || v === "alignment" || (Number.isSafeInteger(v) && (v as number) >= 0);
+  if (
+    r === null ||
+    typeof r !== "object" ||
+    !ok(r.layer) ||
+    !ok(r.head) ||
+    (r.posterior !== undefined && typeof r.posterior !== "boolean")
+  ) {
+    throw new Error(
+      `${file}: expected {"reading": {"layer": N | "mean" | "alignment", "head": N | "mean", "posterior": true | false}, "note": "…"}`,
+    );
   }
   const note = (j as { note?: unknown }).note;
+  const reading: AlignReading = {};
+  if (r.layer !== undefined) reading.layer = r.layer as AlignReading["layer"];
+  if (r.head !== undefined) reading.head = r.head as AlignReading["head"];
+  if (r.posterior === true) reading.posterior = true;
   return {
-    reading: { layer: r.layer as AlignReading["layer"], head: r.head as AlignReading["head"] },
+    reading,
     file,
     ...(typeof note === "string" ? { note } : {}),
   };
@@ -216,9 +229,11 @@ export interface AlignCliOptions {
   src?: string;
   tgt?: string;
   tsv?: string;
-  layer?: number | "mean";
+  layer?: number | "mean" | "alignment";
   head?: number | "mean";
   allReadings?: boolean;
+  /** Seq2seq latentAlignment models: the alignment posterior (true) or the attention (false). */
+  posterior?: boolean;
   gold?: string;
   json?: boolean;
   output?: string;
@@ -285,31 +300,40 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
         `--model ${o.model}: this model has no attention (attention "none"): nothing to align with`,
       );
     let asked: AlignReading = {};
-    if (isTransformer) {
-      if (o.layer !== undefined || o.head !== undefined) {
-        asked = { layer: o.layer, head: o.head };
-        readingFrom = "--layer/--head";
-      } else {
-        const doc = documentedReading(o.model);
-        if (doc) {
-          asked = doc.reading;
-          readingFrom = doc.file;
-        } else readingFrom = "default: the last decoder layer's mean over heads";
-      }
-      try {
-        reading = resolveReading(model, asked);
-      } catch (e) {
-        const msg = (e as Error).message;
-        const prefix = readingFrom === "--layer/--head" ? "--" : `${readingFrom}: `;
-        throw new Error(`${prefix}${msg}`);
-      }
-      const note = readingFrom.endsWith("alignment.json") ? documentedReading(o.model)?.note : undefined;
-      say(`reading ${readingName(reading)} (${readingFrom}${note ? `: ${note}` : ""})`);
-    } else reading = {};
-    if (o.allReadings && !isTransformer) throw new Error("--all-readings is for Transformer models");
+    const doc = documentedReading(o.model);
+    if (isTransformer && (o.layer !== undefined || o.head !== undefined)) {
+      asked = {
+        layer: o.layer,
+        head: o.head,
+        ...(o.posterior !== undefined ? { posterior: o.posterior } : {}),
+      };
+      readingFrom = "--layer/--head";
+    } else if (o.posterior !== undefined) {
+      asked = { posterior: o.posterior };
+      readingFrom = o.posterior ? "--posterior" : "--no-posterior";
+    } else if (doc) {
+      asked = doc.reading;
+      readingFrom = doc.file;
+    } else {
+      readingFrom = isTransformer
+        ? "default: the last decoder layer's mean over heads"
+        : "default: its attention";
+    }
+    try {
+      reading = resolveReading(model, asked);
+    } catch (e) {
+      const msg = (e as Error).message;
+      const prefix = readingFrom.startsWith("--") ? "--" : `${readingFrom}: `;
+      throw new Error(`${prefix}${msg}`);
+    }
+    const note = doc && readingFrom === doc.file ? doc.note : undefined;
+    say(`reading ${readingName(reading) || "its attention"} (${readingFrom}${note ? `: ${note}` : ""})`);
+    const everyReading = alignReadings(model);
+    if (o.allReadings && everyReading.length === 1)
+      throw new Error("--all-readings: this model has one reading (its attention); nothing more to score");
     if (o.allReadings && o.gold === undefined)
       throw new Error("--all-readings scores every reading: give --gold FILE");
-    const readings = o.allReadings && model instanceof TransformerModel ? transformerReadings(model) : [];
+    const readings = o.allReadings ? everyReading : [];
     const all = forcedAlignReadings(
       model,
       srcTokenizer,
@@ -416,12 +440,18 @@ export function withAlignCommand(
     .option("--tgt <file>", "target sentences, line i translating --src line i")
     .option("--tsv <file>", "pairs as source<TAB>target lines (instead of --src/--tgt)")
     .addOption(new Option("--method <kind>", "how to align").choices([...ALIGN_METHODS]).default("attention"))
-    .option("--layer <n>", 'Transformer: decoder layer to read (0-based) or "mean"', indexOrMean("--layer"))
+    .option(
+      "--layer <n>",
+      'Transformer: decoder layer to read (0-based), "mean", or "alignment" (a latent-alignment model\'s alignment layer)',
+      indexOrMean("--layer"),
+    )
     .option("--head <n>", 'Transformer: head to read (0-based) or "mean"', indexOrMean("--head"))
     .option(
       "--all-readings",
-      "Transformer, with --gold: also score every layer × head, each layer's mean, the mean of all",
+      "with --gold: also score every reading (Transformer: layer × head, each layer's mean, the mean of all; latent-alignment models: also attention and posterior)",
     )
+    .option("--posterior", "latent-alignment seq2seq models: read the alignment posterior p(j | y_t)")
+    .option("--no-posterior", "latent-alignment seq2seq models: read the attention a_tj itself")
     .option(
       "--gold <file>",
       "gold links, one line per pair (i-j sure, i?j possible): print AER, precision, recall",

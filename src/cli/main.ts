@@ -250,6 +250,10 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
       .default("encoder"),
   )
   .option(
+    "--latent-alignment",
+    "attention as a latent alignment — each source position predicts the word, the attention mixes the predictions (transformer: one more attention layer on top)",
+  )
+  .option(
     "--no-bridge",
     "seq2seq: the decoder starts from zeros (the source reaches it only through attention)",
   )
@@ -368,6 +372,7 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
           dropout: o.dropout,
           attentionValues: o.attentionValues as AttentionValues,
           ...(o.bridge === false ? { bridge: false } : {}),
+          ...(o.latentAlignment === true ? { latentAlignment: true } : {}),
         },
         // ---- Transformer and schedule (wire branch) ----
         arch: o.arch,
@@ -384,6 +389,7 @@ withOwnDataOptions(program.command("train")) // --src/--tgt/--tsv/--valid-*: src
               ...(o.crossAttentionValues
                 ? { crossAttentionValues: o.crossAttentionValues as CrossAttentionValues }
                 : {}),
+              ...(o.latentAlignment === true ? { latentAlignment: true } : {}),
             }
           : undefined,
         schedule: o.schedule,

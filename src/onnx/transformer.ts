@@ -45,6 +45,11 @@ export async function exportTransformerOnnx(model: TransformerModel): Promise<Tr
       "exportTransformerOnnx: crossAttentionValues: embeddings is not exported yet (the decoder graph would need the source embeddings as an input)",
     );
   }
+  if (c.latentAlignment) {
+    throw new Error(
+      "exportTransformerOnnx: latentAlignment is not exported yet (the decoder graph would need the source embeddings as an input)",
+    );
+  }
   const B = 2;
   const S = 3;
   const T = 2;

@@ -305,6 +305,11 @@ export function transformerParameterShapes(
   }
   shapes["out.weight"] = [config.tgtVocabSize, d];
   shapes["out.bias"] = [config.tgtVocabSize];
+  if (config.latentAlignment === true) {
+    shapes["align_q.weight"] = [d, d];
+    shapes["align_k.weight"] = [d, d];
+    shapes["align_combine.weight"] = [d, 2 * d];
+  }
   return shapes;
 }
 
@@ -411,7 +416,7 @@ function validateTransformerConfig(
   const d = (c.dModel as number | undefined) ?? 64;
   const h = (c.nhead as number | undefined) ?? 4;
   if (d % h !== 0) fail("config.nhead", `a divisor of config.dModel (${d})`, h);
-  for (const k of ["normFirst", "tieOutput"]) {
+  for (const k of ["normFirst", "tieOutput", "latentAlignment"]) {
     if (c[k] !== undefined && typeof c[k] !== "boolean") fail(`config.${k}`, "true or false", c[k]);
   }
   if (c.dropout !== undefined && !followsRule(c.dropout, "fraction"))
@@ -474,7 +479,7 @@ function validateSeq2SeqConfig(
   ]) {
     if (c[k] !== undefined && !followsRule(c[k], "int>=1")) fail(`config.${k}`, "an integer ≥ 1", c[k]);
   }
-  for (const k of ["bidirectional", "inputFeeding", "bridge"]) {
+  for (const k of ["bidirectional", "inputFeeding", "bridge", "latentAlignment"]) {
     if (c[k] !== undefined && typeof c[k] !== "boolean") fail(`config.${k}`, "true or false", c[k]);
   }
   if (c.dropout !== undefined && !followsRule(c.dropout, "fraction"))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  alignReadings,
   forcedAlign,
   forcedAlignAll,
   forcedAlignReadings,
@@ -233,5 +234,128 @@ describe("forcedAlign with BPE: pieces of one word become one column and one row
       expect(s).toBeLessThan(a.srcWords.length);
       expect(t).toBeLessThan(a.tgtWords.length);
     }
+  });
+});
+
+describe("forcedAlign reading { posterior: true } (latentAlignment models)", () => {
+  function latent(): Seq2Seq {
+    manualSeed(13);
+    return new Seq2Seq({
+      srcVocabSize: srcTok.size,
+      tgtVocabSize: tgtTok.size,
+      embedDim: 8,
+      hiddenSize: 6,
+      attention: "bahdanau",
+      attentionValues: "embeddings",
+      latentAlignment: true,
+      dropout: 0,
+    });
+  }
+
+  it("row t is a_tj p(y_t | v_j, s_t) / p(y_t) of the step that predicts y_t", () => {
+    const model = latent();
+    const src = srcTok.encode(SRC);
+    const tgt = tgtTok.encode(TGT);
+    const [prior, post] = forcedAlignReadings(
+      model,
+      srcTok,
+      tgtTok,
+      [{ source: SRC, target: TGT }],
+      [{}, { posterior: true }],
+    ).map((r) => r[0]);
+    expect(post.reading).toEqual({ posterior: true });
+    const next = [...tgt, EOS];
+    let t = 0;
+    const ref = stepByStep(model, src, tgt, (r) => {
+      const a = Array.from(r.weights!.data);
+      const V = r.positionProbs!.shape[2];
+      const p = a.map((w, j) => w * r.positionProbs!.data[j * V + next[t]]);
+      const z = p.reduce((x, y) => x + y, 0);
+      t++;
+      return p.map((x) => x / z);
+    });
+    expectRowsClose(post.tokenWeights, ref.rows);
+    for (const row of post.tokenWeights) expect(row.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+    // The posterior has seen the word, the attention has not: they differ.
+    expect(post.tokenWeights.flat().some((v, i) => Math.abs(v - prior.tokenWeights.flat()[i]) > 1e-3)).toBe(
+      true,
+    );
+    expect(post.logProb).toBeCloseTo(prior.logProb, 6);
+  });
+
+  it("is refused for a context model and a Transformer, naming why", () => {
+    expect(() => resolveReading(seq2seq("bahdanau"), { posterior: true })).toThrow(
+      /only a latentAlignment model/,
+    );
+    expect(() => resolveReading(transformer(), { posterior: true })).toThrow(/only a latentAlignment model/);
+    expect(alignReadings(latent())).toEqual([{}, { posterior: true }]);
+    expect(alignReadings(seq2seq("bahdanau"))).toEqual([{}]);
+  });
+});
+
+describe("forcedAlign on a latentAlignment Transformer: the alignment layer is a reading", () => {
+  function latentT(): TransformerModel {
+    manualSeed(14);
+    return new TransformerModel({
+      srcVocabSize: srcTok.size,
+      tgtVocabSize: tgtTok.size,
+      dModel: 16,
+      nhead: 4,
+      numEncoderLayers: 1,
+      numDecoderLayers: 2,
+      dimFeedforward: 32,
+      dropout: 0,
+      latentAlignment: true,
+    });
+  }
+
+  it('defaults to layer "alignment"; its rows and posterior match the steps that predict y_t', () => {
+    const model = latentT();
+    const src = srcTok.encode(SRC);
+    const tgt = tgtTok.encode(TGT);
+    expect(resolveReading(model)).toEqual({ layer: "alignment" });
+    expect(transformerReadings(model).slice(0, 2)).toEqual([
+      { layer: "alignment" },
+      { layer: "alignment", posterior: true },
+    ]);
+    const [att, post, l1] = forcedAlignReadings(
+      model,
+      srcTok,
+      tgtTok,
+      [{ source: SRC, target: TGT }],
+      [{}, { posterior: true }, { layer: 1, head: 0 }],
+    ).map((r) => r[0]);
+    type R = { weights: Tensor; positionProbs?: Tensor; layerWeights: Tensor[] };
+    const next = [...tgt, EOS];
+    let t = 0;
+    const refPost = stepByStep<unknown, R & { logits: Tensor; state: unknown }>(
+      model as never,
+      src,
+      tgt,
+      (r) => {
+        const a = Array.from(r.weights.data);
+        const V = r.positionProbs!.shape[2];
+        const p = a.map((w, j) => w * r.positionProbs!.data[j * V + next[t]]);
+        const z = p.reduce((x, y) => x + y, 0);
+        t++;
+        return p.map((x) => x / z);
+      },
+    );
+    const refAtt = stepByStep<unknown, R & { logits: Tensor; state: unknown }>(
+      model as never,
+      src,
+      tgt,
+      (r) => Array.from(r.weights.data),
+    );
+    expectRowsClose(att.tokenWeights, refAtt.rows);
+    expectRowsClose(post.tokenWeights, refPost.rows);
+    expect(att.logProb).toBeCloseTo(refAtt.logProb, 4);
+    // A decoder layer's head is still its own reading, not the alignment layer's.
+    expect(l1.tokenWeights.flat().some((v, i) => Math.abs(v - att.tokenWeights.flat()[i]) > 1e-3)).toBe(true);
+    expect(() => resolveReading(model, { layer: "alignment", head: 0 })).toThrow(/one head/);
+    expect(() => resolveReading(transformer(), { layer: "alignment" })).toThrow(
+      /only a latentAlignment Transformer/,
+    );
+    expect(() => resolveReading(transformer(), { posterior: true })).toThrow(/only a latentAlignment model/);
   });
 });

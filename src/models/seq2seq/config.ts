@@ -55,6 +55,14 @@ export interface Seq2SeqConfig {
    * with `attentionValues: "embeddings"` only through the words it attends to (needs attention).
    */
   bridge?: boolean;
+  /**
+   * Attention as a latent alignment (default false): instead of one context vector feeding the output
+   * layer, each source position predicts the word from its value and the decoder state and the
+   * attention mixes those predictions, p(y_t) = Σ_j a_tj softmax(W_s tanh(W_c [v_j; s_t])) (Deng et
+   * al. 2018). A blend of positions cannot be the answer, so attention learns the position that
+   * explains each word. Same parameters as the context model (needs attention).
+   */
+  latentAlignment?: boolean;
 }
 
 /** What an attention's weighted sum is taken over: the encoder states or the (projected) source embeddings. */
@@ -81,6 +89,11 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
       'Seq2Seq: bridge false needs attention (with attention "none" the bridge is the only path from the source)',
     );
   }
+  if (c.latentAlignment === true && attention === "none") {
+    throw new Error(
+      "Seq2Seq: latentAlignment needs attention (it mixes the attended positions' predictions)",
+    );
+  }
   for (const k of ["srcVocabSize", "tgtVocabSize"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 4)
       throw new Error(`Seq2Seq: ${k} must be an integer ≥ 4, got ${c[k]}`);
@@ -100,5 +113,6 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
     maxSourceLength: c.maxSourceLength ?? 64,
     attentionValues: c.attentionValues ?? "encoder",
     bridge: c.bridge ?? true,
+    latentAlignment: c.latentAlignment ?? false,
   };
 }

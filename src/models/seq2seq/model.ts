@@ -16,6 +16,13 @@
  *   p(y_t | y_<t, x) = softmax(W_s h̃_t).
  * With `attentionValues: "embeddings"` the values are v_j = W_v x_j (the source word embeddings) and
  * the keys stay the encoder states: c_t = Σ_j a_tj W_v x_j (see config.ts for why).
+ * With `latentAlignment: true` the attention is a latent alignment the output marginalises over
+ * (Deng et al. 2018, "Latent Alignment and Variational Attention", exact enumeration): every source
+ * position j makes its own prediction from its value and the decoder state, and a_t mixes them,
+ *   h̃_tj = tanh(W_c [v_j; s_t]),   p(y_t | y_<t, x) = Σ_j a_tj softmax(W_s h̃_tj),
+ * so each word must be predicted from ONE source position: the attention is pushed towards the
+ * position that explains y_t (what an alignment is), not to a blend. The logits returned are
+ * log p(y_t) (already normalised; softmax leaves them unchanged). Input feeding uses Σ_j a_tj h̃_tj.
  * Every attention call is `attend` over the encoder states: cross-attention, query from one sequence,
  * keys and values from the other. The key-side half of each score is computed once per sentence in
  * `encode` (general: k′ = W h, so e = s·k′; bahdanau/concat: k′ = W₂ h, e = vᵀ tanh(W₁ s + k′)),
@@ -27,6 +34,7 @@
  * Dh = encoder output size (2H or H), Hd decoder hidden, V target vocabulary.
  */
 import { attend } from "../../attention/attend.js";
+import { mixPositions } from "../../attention/latent-alignment.js";
 import { type AttentionMask, paddingMask } from "../../attention/masks.js";
 import type { Score } from "../../attention/scores.js";
 import { Dropout } from "../../nn/dropout.js";
@@ -36,8 +44,10 @@ import { LSTM } from "../../nn/lstm.js";
 import { LSTMCell } from "../../nn/lstm-cell.js";
 import { Module } from "../../nn/module.js";
 import {
+  broadcastTo,
   concat,
   indexSelect,
+  matmul,
   reshape,
   slice,
   squeeze,
@@ -86,6 +96,12 @@ export interface StepResult {
   query: Tensor | null;
   /** The context c_t (N, ·): the weighted sum of encoder states, or the one fixed vector without attention. */
   context: Tensor;
+  /**
+   * latentAlignment: each source position's own prediction p(y | v_j, s_t) (N, S, V), which the
+   * attention mixes; null otherwise. With it the alignment posterior of a word y is
+   * p(a_t = j | y) = a_tj p(y | v_j, s_t) / p(y).
+   */
+  positionProbs: Tensor | null;
 }
 
 export class Seq2Seq extends Module {
@@ -233,10 +249,24 @@ export class Seq2Seq extends Module {
         break;
     }
     const { context, weights } = looked;
-    const hTilde = this.drop.forward(tanh(this.combine.forward(concat([context, s.h], 1)))); // (N, Hd)
-    const logits = this.out.forward(hTilde);
+    let hTilde: Tensor;
+    let logits: Tensor;
+    let positionProbs: Tensor | null = null;
+    if (this.config.latentAlignment && weights !== null) {
+      // Every position's own prediction, mixed by the attention: p(y) = Σ_j a_j softmax(W_s h̃_j).
+      const S = state.memory.shape[1];
+      const sS = broadcastTo(unsqueeze(s.h, 1), [N, S, s.h.shape[1]]);
+      const hj = this.drop.forward(tanh(this.combine.forward(concat([state.memory, sS], 2)))); // (N, S, Hd)
+      const mixed = mixPositions(weights, this.out.forward(hj)); // (N, V), (N, S, V)
+      logits = mixed.logits;
+      positionProbs = mixed.positionProbs;
+      hTilde = squeeze(matmul(unsqueeze(weights, 1), hj), 1);
+    } else {
+      hTilde = this.drop.forward(tanh(this.combine.forward(concat([context, s.h], 1)))); // (N, Hd)
+      logits = this.out.forward(hTilde);
+    }
     const feed = this.kind.query === null ? state.feed : hTilde;
-    return { logits, state: { ...state, h: s.h, c: s.c, feed }, weights, query, context };
+    return { logits, state: { ...state, h: s.h, c: s.c, feed }, weights, query, context, positionProbs };
   }
 
   /** Keeps rows `index` of every per-row tensor of the state (beam search reordering / expansion). */

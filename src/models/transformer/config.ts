@@ -39,6 +39,17 @@ export interface TransformerModelConfig {
    * the word being translated (Zenkel, DeNero & Stiefel 2019; cf. Seq2SeqConfig.attentionValues).
    */
   crossAttentionValues?: CrossAttentionValues;
+  /**
+   * A latent alignment layer on top of the decoder (default false): one more attention, a single head
+   * over the memory, whose weights mix per-source-position predictions made from the source word
+   * embeddings instead of feeding the output layer one context (cf. Seq2SeqConfig.latentAlignment;
+   * Deng et al. 2018; the lexical values follow Zenkel et al. 2019):
+   *   a_tj = softmax_j((W_q h_t)·(W_k m_j) / √d),   h̃_tj = tanh(W_c [x_j; h_t]),
+   *   p(y_t | y_<t, x) = Σ_j a_tj softmax(W_out h̃_tj),   x_j = √d · E_src[src_j].
+   * A word must be predicted from one position, so a_t learns the position that explains y_t.
+   * Parameters align_q, align_k (d × d) and align_combine (d × 2d).
+   */
+  latentAlignment?: boolean;
 }
 
 /** Where the Transformer's cross-attention values come from: the encoder output or the source embeddings. */
@@ -68,6 +79,9 @@ export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTra
       `${op}: crossAttentionValues must be one of ${CROSS_ATTENTION_VALUES.join(", ")}, got "${String(crossAttentionValues)}"`,
     );
   }
+  if (c.latentAlignment !== undefined && typeof c.latentAlignment !== "boolean") {
+    throw new Error(`${op}: latentAlignment must be true or false, got ${JSON.stringify(c.latentAlignment)}`);
+  }
   return {
     srcVocabSize: c.srcVocabSize,
     tgtVocabSize: c.tgtVocabSize,
@@ -84,5 +98,6 @@ export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTra
     maxLength,
     tieOutput: c.tieOutput ?? true,
     crossAttentionValues,
+    latentAlignment: c.latentAlignment ?? false,
   };
 }

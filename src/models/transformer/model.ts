@@ -23,10 +23,19 @@
  * beams. A step's `weights` (N, S) are the last decoder layer's cross-attention averaged over heads
  * (what greedyDecode/beamSearch keep as the alignment); `layerWeights` has every layer's per head.
  *
+ * Latent alignment layer (`latentAlignment`, config.ts): after the decoder, one single-head attention
+ * over the memory mixes per-position predictions from the source embeddings; the logits are then
+ * log p(y_t) (normalised), and `weights` are that layer's attention (the decoder layers' stay in
+ * `layerWeights`).
+ *
  * Shapes: B batch, S source length, T target length, d = dModel, H heads, V target vocabulary;
  * ids are row-major (B·S, B·T) with 0 = padding; N = rows of a decoding state (batch · beams).
  */
+
+import { attend } from "../../attention/attend.js";
+import { mixPositions } from "../../attention/latent-alignment.js";
 import { type AttentionMask, causalMask, paddingMask } from "../../attention/masks.js";
+import { scaledDot } from "../../attention/scores.js";
 import { Dropout } from "../../nn/dropout.js";
 import { Embedding } from "../../nn/embedding.js";
 import { normal } from "../../nn/init.js";
@@ -36,7 +45,19 @@ import { Module } from "../../nn/module.js";
 import { SinusoidalPositionalEncoding } from "../../nn/sinusoidal-positional-encoding.js";
 import { Transformer } from "../../nn/transformer.js";
 import type { TransformerDecoderCache } from "../../nn/transformer-decoder.js";
-import { indexSelect, mean, mul, noGrad, slice, squeeze, Tensor } from "../../tensor/index.js";
+import {
+  broadcastTo,
+  concat,
+  indexSelect,
+  mean,
+  mul,
+  noGrad,
+  slice,
+  squeeze,
+  Tensor,
+  tanh,
+  unsqueeze,
+} from "../../tensor/index.js";
 import {
   type ResolvedTransformerModelConfig,
   resolveTransformerConfig,
@@ -67,11 +88,16 @@ export interface TransformerState {
 }
 
 export interface TransformerStepResult {
-  /** Unnormalised scores over the target vocabulary (N, V). */
+  /** Unnormalised scores over the target vocabulary (N, V) (log-probabilities with latentAlignment). */
   logits: Tensor;
   state: TransformerState;
-  /** Last decoder layer's cross-attention over the source, averaged over heads (N, S). */
+  /**
+   * Last decoder layer's cross-attention over the source, averaged over heads (N, S); with
+   * latentAlignment the alignment layer's attention.
+   */
   weights: Tensor;
+  /** latentAlignment: each source position's prediction p(y | x_j, h_t) (N, S, V); else absent. */
+  positionProbs?: Tensor;
   /** Every decoder layer's cross-attention per head, each (N, H, S). */
   layerWeights: Tensor[];
 }
@@ -79,8 +105,13 @@ export interface TransformerStepResult {
 export interface TransformerForwardResult {
   /** (B, T, V). */
   logits: Tensor;
-  /** Last decoder layer's cross-attention averaged over heads (B, T, S), when asked for. */
+  /**
+   * Last decoder layer's cross-attention averaged over heads (B, T, S), when asked for; with
+   * latentAlignment the alignment layer's attention.
+   */
   weights: Tensor | null;
+  /** latentAlignment, when weights are asked for: each position's prediction (B, T, S, V). */
+  positionProbs?: Tensor;
   /** Every decoder layer's cross-attention per head, each (B, H, T, S) (empty unless asked for). */
   layerWeights: Tensor[];
   /**
@@ -98,6 +129,10 @@ export class TransformerModel extends Module {
   readonly transformer: Transformer;
   readonly out: Linear;
   readonly drop: Dropout;
+  /** The latent alignment layer's W_q, W_k and W_c (null without latentAlignment). */
+  readonly alignQ: Linear | null;
+  readonly alignK: Linear | null;
+  readonly alignCombine: Linear | null;
   /** The cross-attention values `encode` made for each memory it returned ("embeddings" mode). */
   private readonly valuesOfMemory = new WeakMap<Tensor, Tensor>();
 
@@ -140,6 +175,46 @@ export class TransformerModel extends Module {
     this.out = this.registerModule("out", new Linear(d, c.tgtVocabSize));
     if (c.tieOutput) this.out.weight = this.tgtEmbed.weight;
     this.drop = this.registerModule("dropout", new Dropout(c.dropout));
+    const lat = c.latentAlignment;
+    this.alignQ = lat ? this.registerModule("align_q", new Linear(d, d, { bias: false })) : null;
+    this.alignK = lat ? this.registerModule("align_k", new Linear(d, d, { bias: false })) : null;
+    this.alignCombine = lat
+      ? this.registerModule("align_combine", new Linear(2 * d, d, { bias: false }))
+      : null;
+  }
+
+  /**
+   * The latent alignment layer over decoder outputs h (B, T, d): its attention a (B, T, S) over the
+   * memory, each position's prediction P (B, T, S, V) from the source embeddings `words` (B, S, d),
+   * and log Σ_j a_tj P_tj (B, T, V).
+   */
+  private latent(
+    h: Tensor,
+    memory: Tensor,
+    words: Tensor,
+    mask: AttentionMask,
+  ): { logits: Tensor; weights: Tensor; positionProbs: Tensor } {
+    const [B, T, d] = h.shape;
+    const S = memory.shape[1];
+    const { weights } = attend(this.alignQ!.forward(h), this.alignK!.forward(memory), words, {
+      score: scaledDot(),
+      mask,
+    });
+    const x = broadcastTo(unsqueeze(words, 1), [B, T, S, d]);
+    const q = broadcastTo(unsqueeze(h, 2), [B, T, S, d]);
+    const hj = this.drop.forward(tanh(this.alignCombine!.forward(concat([x, q], 3)))); // (B, T, S, d)
+    return { ...mixPositions(weights, this.out.forward(hj)), weights }; // (B, T, V), (B, T, S, V)
+  }
+
+  /** The source embeddings the latent alignment layer predicts from (made by `encode` for this memory). */
+  private wordsFor(memory: Tensor, values?: Tensor | null): Tensor {
+    const v = values ?? this.valuesOfMemory.get(memory);
+    if (!v) {
+      throw new Error(
+        "TransformerModel: latentAlignment needs the source embeddings of this memory (pass the state's memoryValues)",
+      );
+    }
+    return v;
   }
 
   /** dropout(√d · E[ids] + PE(offset …)) for ids (B·L, or a (B, L) tensor of them) → (B, L, d). */
@@ -180,7 +255,11 @@ export class TransformerModel extends Module {
       ? this.transformer.encoder.forwardWithWeights(x, { mask })
       : { output: this.transformer.encoder.forward(x, { mask }), weights: undefined };
     // "embeddings": the cross-attention values, √d · E_src[src] without positions (own dropout mask).
-    const memoryValues = this.config.crossAttentionValues === "embeddings" ? this.drop.forward(scaled) : null;
+    // latentAlignment: the same source embeddings are what its positions predict from.
+    const memoryValues =
+      this.config.crossAttentionValues === "embeddings" || this.config.latentAlignment
+        ? this.drop.forward(scaled)
+        : null;
     if (memoryValues) this.valuesOfMemory.set(enc.output, memoryValues);
     return {
       memory: enc.output,
@@ -206,10 +285,27 @@ export class TransformerModel extends Module {
       memoryValues: cache.layers[0]?.cross.key ? null : this.valuesFor(state.memory, state.memoryValues),
       cache,
     });
-    const logits = this.out.forward(squeeze(r.output, 1)); // (N, V)
     const layerWeights = r.crossWeights.map((w) => squeeze(w, 2)); // (N, H, S)
+    const next = { ...state, cache, position: state.position + 1 };
+    if (this.config.latentAlignment) {
+      const memoryMask = state.memoryMask ?? paddingMask(state.srcLengths);
+      const lat = this.latent(
+        r.output,
+        state.memory,
+        this.wordsFor(state.memory, state.memoryValues),
+        memoryMask,
+      );
+      return {
+        logits: squeeze(lat.logits, 1),
+        state: next,
+        weights: squeeze(lat.weights, 1),
+        layerWeights,
+        positionProbs: squeeze(lat.positionProbs, 1),
+      };
+    }
+    const logits = this.out.forward(squeeze(r.output, 1)); // (N, V)
     const weights = mean(layerWeights[layerWeights.length - 1], 1); // (N, S)
-    return { logits, state: { ...state, cache, position: state.position + 1 }, weights, layerWeights };
+    return { logits, state: next, weights, layerWeights };
   }
 
   /**
@@ -322,6 +418,27 @@ export class TransformerModel extends Module {
     const decoder = this.transformer.decoder;
     // (…, T, ·) → (…, 1, ·) at the last position when `lastOnly`, along the target axis `axis`.
     const last = (t: Tensor, axis: number) => (lastOnly ? slice(t, axis, T - 1, T) : t);
+    if (this.config.latentAlignment) {
+      const words = this.wordsFor(memory, memoryValues);
+      if (!needWeights) {
+        const h = last(decoder.forward(y, memory, opts), 1);
+        return {
+          logits: this.latent(h, memory, words, opts.memoryMask).logits,
+          weights: null,
+          layerWeights: [],
+        };
+      }
+      const r = decoder.forwardWithWeights(y, memory, { ...opts, needSelfWeights });
+      const lat = this.latent(last(r.output, 1), memory, words, opts.memoryMask);
+      const layerWeights = r.crossWeights.map((w) => last(w, 2));
+      const out = {
+        logits: lat.logits,
+        weights: lat.weights,
+        layerWeights,
+        positionProbs: lat.positionProbs,
+      };
+      return r.selfWeights ? { ...out, selfWeights: r.selfWeights.map((w) => last(w, 2)) } : out;
+    }
     if (!needWeights) {
       const h = last(decoder.forward(y, memory, opts), 1);
       return { logits: this.out.forward(h), weights: null, layerWeights: [] };
