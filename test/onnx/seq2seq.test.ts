@@ -32,9 +32,10 @@ function batch(B: number, S: number, seed: number): { src: Tensor; lengths: Tens
   return { src: tensor(ids, [B, S]), lengths: tensor(lengths, [B]) };
 }
 
-function model(attention: (typeof ATTENTION_KINDS)[number], layers: number): Seq2Seq {
+function model(attention: (typeof ATTENTION_KINDS)[number], layers: number, latent = false): Seq2Seq {
   manualSeed(11);
   return new Seq2Seq({
+    ...(latent ? { attentionValues: "embeddings" as const, latentAlignment: true } : {}),
     srcVocabSize: 12,
     tgtVocabSize: 10,
     embedDim: 6,
@@ -50,10 +51,17 @@ function model(attention: (typeof ATTENTION_KINDS)[number], layers: number): Seq
 afterAll(() => reportWorst("ONNX export, LSTM seq2seq"));
 
 describe("ONNX export: LSTM seq2seq encoder and decoder step", () => {
-  for (const attention of ATTENTION_KINDS) {
-    const layers = attention === "bahdanau" ? 2 : 1;
+  // Every kind, and the latent-alignment output (lexical values) with an additive and a general score.
+  const variants = [
+    ...ATTENTION_KINDS.map((k) => ({ attention: k, latent: false })),
+    { attention: "bahdanau" as const, latent: true },
+    { attention: "luong-general" as const, latent: true },
+  ];
+  for (const { attention: kind, latent } of variants) {
+    const attention = latent ? `${kind} latentAlignment` : kind;
+    const layers = kind === "bahdanau" ? 2 : 1;
     it(`${attention} (${layers}-layer bidirectional encoder): both graphs match at other batch and source sizes`, async () => {
-      const m = model(attention, layers);
+      const m = model(kind, layers, latent);
       const traced = batch(2, 3, 0);
       const encBytes = await exportOnnx(new Seq2SeqEncoderGraph(m), [traced.src, traced.lengths]);
       expect(graphInputs(encBytes)).toEqual([
