@@ -88,6 +88,7 @@ case $stage in
   align-bahdanau-nobridge) freedict; run align-bahdanau-nobridge "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --no-bridge --extra-train runs/freedict-eng-hin.tsv ;;
   align-latent) freedict; run align-latent "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --latent-alignment --no-bridge --extra-train runs/freedict-eng-hin.tsv ;;
   align-latent-bridge) freedict; run align-latent-bridge "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --latent-alignment --extra-train runs/freedict-eng-hin.tsv ;;
+  align-luong-latent) freedict; run align-luong-latent "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention luong-general --latent-alignment --extra-train runs/freedict-eng-hin.tsv ;;
   align-transformer-latent) freedict; run align-transformer-latent "${COMMON[@]}" "${TRANSFORMER[@]}" --tokenizer bpe --vocab-size 2000 --latent-alignment --extra-train runs/freedict-eng-hin.tsv ;;
   align-luong) freedict; run align-luong-dict "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention luong-general --extra-train runs/freedict-eng-hin.tsv ;;
   align-bahdanau-nodict) run align-bahdanau "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau ;;

@@ -354,7 +354,7 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
         });
         return {
           reading: r,
-          name: readingName(r),
+          name: readingName(r) || "its attention",
           scores: alignmentScores(
             links,
             gold.map((g) => g.sure),

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as qkv from "../../src/index.js";
 import { alignmentScores, forcedAlignAll, pharaoh, whitespaceWords } from "../../src/index.js";
+import type { Seq2SeqConfig } from "../../src/models/seq2seq/config.js";
 import { Seq2Seq } from "../../src/models/seq2seq/model.js";
 import { loadModel, tokenizersOf } from "../../src/node.js";
 import { manualSeed } from "../../src/tensor/index.js";
@@ -25,6 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), "qkv-align-"));
 const s2s = join(dir, "s2s");
 const tr = join(dir, "tr");
 const trDoc = join(dir, "tr-doc");
+const latentDir = join(dir, "latent");
 const EN = ["Turn off the lights.", "I know Tom.", "Where is the big dog?"];
 const HI = ["बत्तियाँ बंद करो।", "मैं टॉम को जानता हूँ।", "बड़ा कुत्ता कहाँ है?"];
 const f = (name: string, text: string) => {
@@ -37,8 +39,8 @@ const tgtFile = f("tgt.hi", `${HI.join("\n")}\n`);
 const tsvFile = f("pairs.tsv", `${EN.map((e, i) => `${e}\t${HI[i]}`).join("\n")}\n`);
 const goldFile = f("gold.align", "0-1 1?1 3-0\n0-0 2-3 1-2 1?4\n3-1 4-1 0?2\n");
 
-/** A seeded random LSTM + Bahdanau checkpoint over the bundled en-hi vocabularies (word tokenizer). */
-async function saveTinySeq2Seq(out: string): Promise<void> {
+/** A seeded random LSTM + Bahdanau checkpoint over the bundled en-hi vocabularies and tokenizers. */
+async function saveTinySeq2Seq(out: string, extra: Partial<Seq2SeqConfig> = {}): Promise<void> {
   const lstm = JSON.parse(readFileSync(join(root, "pretrained/en-hi/best.json"), "utf8")).meta;
   const config = {
     srcVocabSize: lstm.srcVocab.length,
@@ -47,6 +49,7 @@ async function saveTinySeq2Seq(out: string): Promise<void> {
     hiddenSize: 8,
     attention: "bahdanau" as const,
     dropout: 0,
+    ...extra,
   };
   manualSeed(3);
   const model = new Seq2Seq(config).eval();
@@ -59,6 +62,7 @@ async function saveTinySeq2Seq(out: string): Promise<void> {
       task: lstm.task,
       srcVocab: lstm.srcVocab,
       tgtVocab: lstm.tgtVocab,
+      ...(lstm.srcTokenizer ? { srcTokenizer: lstm.srcTokenizer, tgtTokenizer: lstm.tgtTokenizer } : {}),
       maxTargetLength: 6,
       note: "random init, for tests only",
     },
@@ -67,6 +71,11 @@ async function saveTinySeq2Seq(out: string): Promise<void> {
 
 beforeAll(async () => {
   await saveTinySeq2Seq(s2s);
+  await saveTinySeq2Seq(latentDir, { attentionValues: "embeddings", latentAlignment: true });
+  writeFileSync(
+    join(latentDir, "alignment.json"),
+    JSON.stringify({ reading: { posterior: true }, note: "best dev AER (test)" }),
+  );
   await saveTinyTransformer(tr);
   await saveTinyTransformer(trDoc);
   writeFileSync(
@@ -184,6 +193,36 @@ describe("qkv align --method attention", () => {
       "mean of all layers and heads",
     ]);
     expect(j.readings[5].scores).toEqual(j.scores); // the default reading is layer 1's mean
+  }, 90_000);
+
+  it("latent-alignment LSTM: alignment.json's posterior by default, --no-posterior the attention, --all-readings both", async () => {
+    const doc = qkvCli("--model", latentDir, "--src", srcFile, "--tgt", tgtFile);
+    expect(doc.status, doc.stderr).toBe(0);
+    expect(doc.stderr).toContain(
+      `reading alignment posterior (${join(latentDir, "alignment.json")}: best dev AER (test))`,
+    );
+    expect(lines(doc.stdout)).toEqual(await apiLinks(latentDir, { posterior: true }));
+    const att = qkvCli("--model", latentDir, "--src", srcFile, "--tgt", tgtFile, "--no-posterior");
+    expect(att.status, att.stderr).toBe(0);
+    expect(att.stderr).toContain("reading its attention (--no-posterior)");
+    expect(lines(att.stdout)).toEqual(await apiLinks(latentDir, {}));
+    const all = qkvCli(
+      "--model",
+      latentDir,
+      "--tsv",
+      tsvFile,
+      "--gold",
+      goldFile,
+      "--all-readings",
+      "--json",
+    );
+    expect(all.status, all.stderr).toBe(0);
+    const j = JSON.parse(all.stdout);
+    expect(j.readings.map((r: { name: string }) => r.name)).toEqual(["its attention", "alignment posterior"]);
+    expect(j.readings[1].scores).toEqual(j.scores);
+    const ctx = qkvCli("--model", s2s, "--src", srcFile, "--tgt", tgtFile, "--posterior");
+    expect(ctx.status).not.toBe(0);
+    expect(ctx.stderr).toContain("--posterior: only a latentAlignment model has an alignment posterior");
   }, 90_000);
 
   it("explains bad arguments, naming them", () => {
