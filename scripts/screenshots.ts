@@ -4,7 +4,8 @@
  * (scripts/web.ts: `buildWeb` when stale, `serveStatic` with COOP/COEP). The page is driven through the
  * lesson's steps: "Turn off the lights." translated; view 3 with Q = s, K = V = h, scale 1 and the third
  * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained for 12
- * epochs on 512 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed.
+ * epochs on 512 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed;
+ * view 7 aligning the lesson's pair (its inputs' defaults: "Turn off the lights." / "लाइट बंद करो").
  * `npm test` writes no screenshots (the explorer test only checks the page).
  *
  *   npm run screenshots [-- --out DIR --epochs N --pairs N --pieces]   (--pieces: also inter-intra-pieces.png)
@@ -19,11 +20,19 @@ import type { Page } from "playwright-core";
 import { hasChromium, launchChromium } from "../test/helpers/browser.js";
 import { buildWeb, ROOT, serveStatic, WEB_DIST } from "./web.js";
 
-const VIEWS = ["translate", "inter-intra", "three-steps", "heads", "bottleneck", "training"] as const;
+const VIEWS = [
+  "translate",
+  "inter-intra",
+  "three-steps",
+  "heads",
+  "bottleneck",
+  "training",
+  "alignment",
+] as const;
 const SENTENCE = "Turn off the lights.";
 
 /** The page's probe (web/src/main.ts). */
-type Probe = { ready: boolean; error?: string; translations: number; layered?: string };
+type Probe = { ready: boolean; error?: string; translations: number; alignments: number; layered?: string };
 
 const probe = (page: Page) => page.evaluate(() => (window as unknown as { __explorer?: Probe }).__explorer);
 
@@ -114,6 +123,17 @@ async function main(): Promise<void> {
     await page.waitForFunction(
       () => document.querySelector('[data-testid="train"]')?.textContent === "Resume",
     );
+    // View 7: the lesson's pair (the inputs' defaults) aligned by both attention models and IBM Model 1.
+    const aligned = (await probe(page))?.alignments ?? 0;
+    await page.locator("section#alignment").scrollIntoViewIfNeeded();
+    await page.click('[data-testid="align"]');
+    await page.waitForFunction(
+      (k) => (window as unknown as { __explorer: Probe }).__explorer.alignments > k,
+      aligned,
+      { timeout: 60_000 },
+    );
+    // The pointer off every map, so no cell is hovered (outlined, its number in the readout) in a shot.
+    await page.mouse.move(0, 0);
     await page.evaluate(() => document.fonts.ready);
     mkdirSync(out, { recursive: true });
     const written: string[] = [];

@@ -4,7 +4,9 @@
  * best.safetensors) are served at models/<name>/ in development and copied there by `vite build`; the
  * page learns which exist from the virtual module "virtual:qkv-models". QKV_MODELS_DIR (folders holding
  * model folders, separated as in PATH) adds more, after pretrained/'s: the tests serve checkpoints they
- * make this way without putting them in pretrained/.
+ * make this way without putting them in pretrained/. A model folder's alignment.json (its documented
+ * forced-alignment reading and gold scores, view 7) is served with it when there is one. The classical
+ * aligners (BUNDLED_ALIGNERS: pretrained/ibm1-en-hi, which has no best.json) are served at aligners/<name>/.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
@@ -22,7 +24,7 @@ export interface BundledModel {
   /** Folder under models/ (and pretrained/). */
   name: string;
   path: string;
-  /** The files the page fetches: best.json and the tensor file it names. */
+  /** The files the page fetches: best.json, the tensor file it names, and alignment.json when present. */
   files: string[];
   role: "lstm-attention" | "lstm-none" | "transformer";
 }
@@ -47,28 +49,33 @@ function roleOf(meta: { kind?: string; config?: { attention?: string } }): Bundl
     : "transformer";
 }
 
-/** Every model folder with a best.json, and the folder it is read from (never sent to the page). */
+/**
+ * Every model folder with a best.json (files: best.json, its tensor file, and alignment.json — the
+ * documented forced-alignment reading and its AER — when there is one), and the folder it is read from
+ * (never sent to the page).
+ */
 function localModels(): { model: BundledModel; dir: string }[] {
   const out: { model: BundledModel; dir: string }[] = [];
-  for (const base of modelRoots()) {
-    if (!existsSync(base)) continue;
+  const add = (name: string, where: string, files: string[], role: BundledModel["role"]) => {
+    if (out.some((m) => m.model.name === name)) {
+      throw new Error(`${where}: a model named "${name}" is already bundled (names must be unique)`);
+    }
+    const docs = existsSync(join(where, "alignment.json")) ? ["alignment.json"] : [];
+    out.push({ model: { name, path: `models/${name}`, files: [...files, ...docs], role }, dir: where });
+  };
+  const roots = modelRoots().filter((b) => existsSync(b));
+  for (const base of roots) {
     const names = readdirSync(base)
       .filter((d) => existsSync(join(base, d, "best.json")))
       .sort((a, b) => (a === "en-hi" ? -1 : b === "en-hi" ? 1 : a.localeCompare(b)));
     for (const name of names) {
       const where = join(base, name);
-      if (out.some((m) => m.model.name === name)) {
-        throw new Error(`${where}: a model named "${name}" is already bundled (names must be unique)`);
-      }
       const json = JSON.parse(readFileSync(join(where, "best.json"), "utf8"));
       const tensors = String(json.tensors);
       if (!/^[\w.-]+$/.test(tensors) || tensors.startsWith(".")) {
         throw new Error(`${where}/best.json: "tensors" must name a file in that folder, got ${tensors}`);
       }
-      out.push({
-        model: { name, path: `models/${name}`, files: ["best.json", tensors], role: roleOf(json.meta) },
-        dir: where,
-      });
+      add(name, where, ["best.json", tensors], roleOf(json.meta));
     }
   }
   return out;
@@ -77,6 +84,22 @@ function localModels(): { model: BundledModel; dir: string }[] {
 /** The checkpoints in pretrained/ (the attention LSTM named en-hi first), then QKV_MODELS_DIR's. */
 export function bundledModels(): BundledModel[] {
   return localModels().map((m) => m.model);
+}
+
+/** The classical aligners the page shows (view 7): folders of pretrained/ served at aligners/<name>/. */
+export const BUNDLED_ALIGNERS = ["ibm1-en-hi"] as const;
+const ALIGNER_FILES = ["aligner.json", "alignment.json"];
+
+/** Each bundled aligner's files that exist: [name, file, path on disk]. */
+function localAligners(): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (const name of BUNDLED_ALIGNERS) {
+    for (const f of ALIGNER_FILES) {
+      const path = join(pretrained, name, f);
+      if (existsSync(path)) out.push([name, f, path]);
+    }
+  }
+  return out;
 }
 
 function qkvModels(): Plugin {
@@ -90,6 +113,14 @@ function qkvModels(): Plugin {
     },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
+        // aligners/<name>/<file>: only the listed aligners' listed files.
+        const a = /^\/aligners\/([\w.-]+)\/([\w.-]+)$/.exec(req.url?.split("?")[0] ?? "");
+        const hit = a && localAligners().find(([n, f]) => n === a[1] && f === a[2]);
+        if (hit) {
+          res.setHeader("Content-Type", "application/json");
+          res.end(readFileSync(hit[2]));
+          return;
+        }
         const m = /^\/models\/([\w.-]+)\/([\w.-]+)$/.exec(req.url?.split("?")[0] ?? "");
         const local = m && localModels().find((b) => b.model.name === m[1]);
         if (!m || !local?.model.files.includes(m[2])) return next();
@@ -109,6 +140,9 @@ function qkvModels(): Plugin {
             source: readFileSync(join(dir, f)),
           });
         }
+      }
+      for (const [name, f, path] of localAligners()) {
+        this.emitFile({ type: "asset", fileName: `aligners/${name}/${f}`, source: readFileSync(path) });
       }
     },
   };

@@ -1,14 +1,31 @@
 /**
  * The explorer page: boots the wasm backend, fetches the bundled models (safetensors over fetch),
- * translates, and draws views 1–6. Every number drawn is computed here by qkv.
+ * translates, and draws views 1–7. Every number drawn is computed here by qkv.
  */
 import "@fontsource/noto-sans-devanagari/400.css";
 import "./style.css";
 import { MODELS } from "virtual:qkv-models";
-import { getBackend, getThreadSupport, initBackend, VERSION } from "qkv";
+import {
+  type ClassicalAligner,
+  classicalAlignerFromJSON,
+  getBackend,
+  getThreadSupport,
+  initBackend,
+  VERSION,
+} from "qkv";
 import { renderBottleneck } from "./bottleneck.js";
-import { fetchSeq2Seq, fetchTransformer, type LoadedSeq2Seq } from "./checkpoint.js";
+import { fetchSeq2Seq, fetchTransformer, type LoadedSeq2Seq, type LoadedTransformer } from "./checkpoint.js";
 import { byId, el, fill } from "./dom.js";
+import {
+  type AlignmentDoc,
+  type AlignmentMap,
+  checkPair,
+  classicalMap,
+  forcedMap,
+  goldLine,
+  parseAlignmentDoc,
+  readingFor,
+} from "./forced.js";
 import { renderHeads } from "./heads.js";
 import { heatmap, strip } from "./heatmap.js";
 import {
@@ -46,10 +63,14 @@ interface ExplorerProbe {
   layered?: string;
   /** Set once the no-attention model (view 5) is loaded, or known to be absent. */
   noneReady?: boolean;
+  /** View 7: pairs aligned (every map drawn, IBM Model 1's too or its failure said). */
+  alignments: number;
+  /** Whether the IBM Model 1 aligner was fetched (view 7 fetches it when first shown or used). */
+  ibm1Fetched: boolean;
   error?: string;
   run?: CrossRun;
 }
-const probe: ExplorerProbe = { ready: false, translations: 0 };
+const probe: ExplorerProbe = { ready: false, translations: 0, alignments: 0, ibm1Fetched: false };
 (window as unknown as { __explorer: ExplorerProbe }).__explorer = probe;
 
 const BASE = import.meta.env.BASE_URL;
@@ -60,6 +81,10 @@ interface PageState {
   none: LoadedSeq2Seq | null;
   /** The Transformer (issue 9), when bundled: per-layer, per-head attention. */
   layered: LayeredAttentionModel | null;
+  /** The same Transformer as loaded (view 7 forces it) and its folder name. */
+  transformer: { loaded: LoadedTransformer; name: string } | null;
+  /** The LSTM's folder name under models/. */
+  lstmName: string;
   run?: CrossRun;
   noneRun?: CrossRun | null;
   analysis?: LayeredAnalysis;
@@ -77,11 +102,11 @@ let page: PageState;
 
 /**
  * The Transformer, when a checkpoint with meta.kind "transformer" is bundled (the first such entry of
- * MODELS): a LayeredAttentionModel whose `analyse` translates greedily and reports encoder self-,
- * decoder self- and cross-attention per layer and head. Null without one: view 2 then shows the
- * labelled stand-in over the LSTM encoder's states.
+ * MODELS), and its folder name. Boot makes it a LayeredAttentionModel whose `analyse` translates greedily
+ * and reports encoder self-, decoder self- and cross-attention per layer and head; view 7 forces it on a
+ * reference. Null without one: view 2 then shows the labelled stand-in over the LSTM encoder's states.
  */
-async function loadLayered(): Promise<LayeredAttentionModel | null> {
+async function loadLayered(): Promise<{ loaded: LoadedTransformer; name: string } | null> {
   const info = MODELS.find((m) => m.role === "transformer");
   if (!info) return null;
   const m = await fetchTransformer(`${BASE}${info.path}`);
@@ -90,7 +115,7 @@ async function loadLayered(): Promise<LayeredAttentionModel | null> {
     `(${info.name}: ${c.numEncoderLayers}+${c.numDecoderLayers} layers × ${c.nhead} heads, d = ${c.dModel}; ` +
     `${(m.model.numParameters / 1e6).toFixed(2)} M parameters, ${(m.bytes / 2 ** 20).toFixed(1)} MiB)`;
   probe.layered = info.name;
-  return transformerLayered(m, info.name);
+  return { loaded: m, name: info.name };
 }
 
 const fmt = (x: number, d = 4) => (Object.is(x, -0) ? 0 : x).toFixed(d);
@@ -396,6 +421,182 @@ function renderContexts(): void {
   fill(byId("context-host"), ...parts);
 }
 
+// ---- view 7 -------------------------------------------------------------------------------------
+
+/** A model folder's alignment.json, when the build lists one (else null: the page says so). */
+async function fetchDoc(path: string, listed: boolean): Promise<AlignmentDoc | null> {
+  if (!listed) return null;
+  const url = `${BASE}${path}/alignment.json`;
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`fetch ${url}: HTTP ${r.status}`);
+  return parseAlignmentDoc(await r.json(), `${path}/alignment.json`);
+}
+
+const IBM1 = "aligners/ibm1-en-hi";
+
+interface AlignData {
+  lstmDoc: AlignmentDoc | null;
+  transformerDoc: AlignmentDoc | null;
+  /** IBM Model 1 and its scores, or why it could not be loaded. */
+  ibm1: { aligner: ClassicalAligner; doc: AlignmentDoc | null; bytes: number } | { error: string };
+}
+let alignData: Promise<AlignData> | null = null;
+
+/** What view 7 needs beyond the page's models, fetched once, when the view is first shown or used. */
+function loadAlignData(): Promise<AlignData> {
+  alignData ??= (async () => {
+    const listed = (name: string) =>
+      MODELS.find((m) => m.name === name)?.files.includes("alignment.json") ?? false;
+    const ibm1 = (async () => {
+      probe.ibm1Fetched = true;
+      try {
+        const url = `${BASE}${IBM1}/aligner.json`;
+        const r = await fetch(url);
+        if (!r.ok) throw new Error(`fetch ${url}: HTTP ${r.status}`);
+        const text = await r.text();
+        const aligner = classicalAlignerFromJSON(text);
+        const doc = await fetchDoc(IBM1, true);
+        return { aligner, doc, bytes: new TextEncoder().encode(text).byteLength };
+      } catch (e) {
+        return { error: `IBM Model 1 could not be loaded: ${(e as Error).message}` };
+      }
+    })();
+    const [lstmDoc, transformerDoc] = await Promise.all([
+      fetchDoc(`models/${page.lstmName}`, listed(page.lstmName)),
+      page.transformer ? fetchDoc(`models/${page.transformer.name}`, listed(page.transformer.name)) : null,
+    ]);
+    return { lstmDoc, transformerDoc, ibm1: await ibm1 };
+  })();
+  return alignData;
+}
+
+/** Draws one map of view 7 into `host`: its argmax / aligner links outlined, and in data-links. */
+function drawAlignment(host: string, testId: string, m: AlignmentMap, caption: string): void {
+  const fig = heatmap(m.weights, {
+    rowLabels: m.hindiWords,
+    colLabels: m.englishWords,
+    testId,
+    rowTitle: "Hindi",
+    colTitle: "English",
+    caption,
+  });
+  const links = new Set(m.links);
+  for (const td of Array.from(fig.querySelectorAll<HTMLElement>("td.cell"))) {
+    if (!links.has(`${td.dataset.j}-${td.dataset.i}`)) continue;
+    td.classList.add("link");
+    td.dataset.link = "";
+    td.setAttribute("aria-label", `${td.getAttribute("aria-label")}, linked`);
+  }
+  const said = m.links.map((l) => {
+    const [s, t] = l.split("-").map(Number);
+    return `${m.hindiWords[t]} → ${m.englishWords[s]}`;
+  });
+  const h = byId(host);
+  h.dataset.links = m.pharaoh;
+  fill(
+    h,
+    fig,
+    el("p", { class: "links", "data-testid": `${testId}-links` }, `Links: ${said.join(", ") || "none"}`),
+  );
+}
+
+function clearAlignment(): void {
+  for (const id of ["align-lstm-host", "align-transformer-host", "align-ibm1-host"]) {
+    const h = byId(id);
+    delete h.dataset.links;
+    fill(h);
+  }
+}
+
+let alignSeq = 0;
+
+/** Aligns the two inputs with the LSTM, the Transformer (forced) and IBM Model 1, and draws them. */
+async function alignNow(): Promise<void> {
+  const seq = ++alignSeq;
+  const english = byId<HTMLInputElement>("align-en").value;
+  const hindi = byId<HTMLInputElement>("align-hi").value;
+  const err = byId("align-error");
+  err.textContent = "";
+  try {
+    checkPair(english, hindi);
+  } catch (e) {
+    clearAlignment();
+    err.textContent = (e as Error).message;
+    return;
+  }
+  let d: AlignData;
+  try {
+    d = await loadAlignData();
+  } catch (e) {
+    err.textContent = (e as Error).message;
+    return;
+  }
+  if (seq !== alignSeq) return; // a newer request is on its way
+  const caption =
+    "Words: weights summed over an English word's pieces, averaged over a Hindi word's pieces; outlined: each Hindi word's highest-weight English word.";
+  try {
+    const lstmReading = readingFor(page.lstm, d.lstmDoc, `models/${page.lstmName}`);
+    const lstm = forcedMap(page.lstm, english, hindi, lstmReading.reading);
+    drawAlignment("align-lstm-host", "map-forced-lstm", lstm, caption);
+    byId("align-lstm-reading").textContent = `Reading ${lstmReading.from}.`;
+    byId("align-lstm-gold").textContent = goldLine(d.lstmDoc, `models/${page.lstmName}`);
+    const tr = page.transformer;
+    if (tr) {
+      const folder = `models/${tr.name}`;
+      const { reading, from } = readingFor(tr.loaded, d.transformerDoc, folder);
+      drawAlignment(
+        "align-transformer-host",
+        "map-forced-transformer",
+        forcedMap(tr.loaded, english, hindi, reading),
+        caption,
+      );
+      byId("align-transformer-reading").textContent = `Reading ${from}.`;
+      byId("align-transformer-gold").textContent = goldLine(d.transformerDoc, folder);
+    } else {
+      fill(
+        byId("align-transformer-host"),
+        el("p", { class: "note" }, "Needs a trained Transformer checkpoint, not bundled in this build."),
+      );
+      byId("align-transformer-gold").textContent = "";
+    }
+    if ("error" in d.ibm1) {
+      fill(byId("align-ibm1-host"), el("p", { class: "error" }, d.ibm1.error));
+      byId("align-ibm1-gold").textContent = "";
+    } else {
+      drawAlignment(
+        "align-ibm1-host",
+        "map-ibm1",
+        classicalMap(d.ibm1.aligner, english, hindi),
+        `Colours: its posterior p(English word | Hindi word, the pair), without NULL (a row of equal weights: no statistics link that Hindi word to these English words); outlined: its links (both directions, ${d.ibm1.aligner.symmetrization}).`,
+      );
+      byId("align-ibm1-info").textContent =
+        `(${IBM1}/aligner.json, ${(d.ibm1.bytes / 2 ** 20).toFixed(2)} MiB, fetched when this view was first used)`;
+      byId("align-ibm1-gold").textContent = goldLine(d.ibm1.doc, IBM1);
+    }
+    probe.alignments++;
+  } catch (e) {
+    clearAlignment();
+    err.textContent = (e as Error).message;
+  }
+}
+
+/** View 7: Align on submit; the lesson's pair aligned by itself when the view first scrolls into sight. */
+function setupAlignment(): void {
+  byId("align-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void alignNow();
+  });
+  byId<HTMLButtonElement>("align-button").disabled = false;
+  const section = byId("alignment");
+  if (typeof IntersectionObserver !== "function") return;
+  const io = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    io.disconnect();
+    if (probe.alignments === 0 && alignSeq === 0) void alignNow();
+  });
+  io.observe(section);
+}
+
 // ---- boot ----------------------------------------------------------------------------------------
 
 function translateNow(): void {
@@ -447,8 +648,20 @@ async function boot(): Promise<void> {
   const find = (role: string) => MODELS.find((m) => m.role === role);
   const lstmInfo = find("lstm-attention");
   if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");
-  const [lstm, layered] = await Promise.all([fetchSeq2Seq(`${BASE}${lstmInfo.path}`), loadLayered()]);
-  page = { lstm, none: null, layered, pieces: false, layer: 0, head: 0, step: 0, word: 0, sameQ: false };
+  const [lstm, transformer] = await Promise.all([fetchSeq2Seq(`${BASE}${lstmInfo.path}`), loadLayered()]);
+  page = {
+    lstm,
+    none: null,
+    layered: transformer && transformerLayered(transformer.loaded, transformer.name),
+    transformer,
+    lstmName: lstmInfo.name,
+    pieces: false,
+    layer: 0,
+    head: 0,
+    step: 0,
+    word: 0,
+    sameQ: false,
+  };
   // Words by default; the switch shows every map's subword pieces (the models' own tokens) instead.
   const pieces = el("input", { type: "checkbox", id: "show-pieces", "data-testid": "show-pieces" });
   pieces.addEventListener("change", () => {
@@ -467,6 +680,7 @@ async function boot(): Promise<void> {
   button.disabled = false;
   translateNow();
   probe.loadMs = performance.now() - t0;
+  setupAlignment();
   const here = getThreadSupport();
   byId("status").textContent =
     `Ready in ${Math.round(probe.loadMs)} ms: kernels on ${getBackend()} (${here.threads} thread${here.threads === 1 ? "" : "s"} ` +
