@@ -9,7 +9,7 @@
  * WMT'14 news), so it is *forced* on the paper's French (teacher forcing, `forcedAlign`) rather than left
  * to translate; the rows are the attention that predicts each French word (s_{i−1} asks, eq. 6).
  *
- *   npx tsx scripts/bahdanau-fig3.ts --model runs/align-fra-bahdanau [--out docs/results/fig3]
+ *   npx tsx scripts/bahdanau-fig3.ts --model runs/align-fra-bahdanau [--out docs/results/fig3] [--posterior]
  *
  * Writes (a)–(d) as PNG and SVG and fig3.json (the word matrices and links).
  */
@@ -51,6 +51,8 @@ const { values } = parseArgs({
     model: { type: "string", default: "runs/align-fra-bahdanau" },
     checkpoint: { type: "string", default: "best" },
     out: { type: "string", default: "docs/results/fig3" },
+    // A latent-alignment model: draw its alignment posterior p(a_i = j | y_i) instead of a_ij.
+    posterior: { type: "boolean", default: false },
   },
 });
 await initBackend();
@@ -61,10 +63,10 @@ const aligned = forcedAlignAll(
   srcTokenizer,
   tgtTokenizer,
   FIG3_PAIRS.map((p) => ({ source: p.en, target: p.fr })),
+  { reading: values.posterior ? { posterior: true } : {} },
 );
 mkdirSync(values.out, { recursive: true });
-const caption =
-  "words: sum over a source word's pieces, mean over a target word's pieces (forced on the French)";
+const caption = `${values.posterior ? "alignment posterior; " : ""}words: sum over a source word's pieces, mean over a target word's pieces (forced on the French)`;
 const out: unknown[] = [];
 aligned.forEach((a, k) => {
   const id = FIG3_PAIRS[k].id;

@@ -86,6 +86,7 @@ shift || true
 case $stage in
   align-bahdanau) freedict; run align-bahdanau-dict "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --extra-train runs/freedict-eng-hin.tsv ;;
   align-bahdanau-nobridge) freedict; run align-bahdanau-nobridge "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --no-bridge --extra-train runs/freedict-eng-hin.tsv ;;
+  freedict) freedict ;;
   align-latent) freedict; run align-latent "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --latent-alignment --no-bridge --extra-train runs/freedict-eng-hin.tsv ;;
   align-latent-bridge) freedict; run align-latent-bridge "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --latent-alignment --extra-train runs/freedict-eng-hin.tsv ;;
   align-luong-latent) freedict; run align-luong-latent "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention luong-general --latent-alignment --extra-train runs/freedict-eng-hin.tsv ;;
@@ -94,6 +95,7 @@ case $stage in
   align-bahdanau-nodict) run align-bahdanau "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau ;;
   align-bahdanau-encoder) freedict; run align-bahdanau-dict-encoder "${COMMON[@]}" "${ALIGN_LSTM[@]}" --attention bahdanau --attention-values encoder --extra-train runs/freedict-eng-hin.tsv ;;
   align-fra) run align-fra-bahdanau "${FRA_LSTM[@]}" ;;
+  align-fra-latent) run align-fra-latent "${FRA_LSTM[@]}" --latent-alignment ;;
   align-transformer) freedict; run align-transformer-dict "${COMMON[@]}" "${TRANSFORMER[@]}" --tokenizer bpe --vocab-size 2000 --cross-attention-values embeddings --extra-train runs/freedict-eng-hin.tsv ;;
   train-bpe)
     run std-lstm-bpe "${COMMON[@]}" "${LSTM[@]}" --tokenizer bpe --vocab-size 2000 &

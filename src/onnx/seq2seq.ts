@@ -29,11 +29,6 @@ export function graphSignature(bytes: Uint8Array): { inputs: string[]; outputs: 
 
 /** Exports `model`'s encoder and decoder step (traced at batch 2, source length 3; both dynamic). */
 export async function exportSeq2SeqOnnx(model: Seq2Seq): Promise<Seq2SeqOnnx> {
-  if (model.config.latentAlignment) {
-    throw new Error(
-      "exportSeq2SeqOnnx: latentAlignment is not exported yet (its step mixes per-position predictions)",
-    );
-  }
   const B = 2;
   const S = 3;
   const id = Math.min(4, model.config.srcVocabSize - 1);

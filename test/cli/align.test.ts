@@ -130,7 +130,7 @@ describe("qkv align --method attention", () => {
     expect(JSON.parse(j.stdout).scores).toEqual(want);
   }, 60_000);
 
-  it("--json: words, tokens, word-level matrix and links per pair; --output writes it to a file", () => {
+  it("--json: words, tokens, word-level matrix and links per pair; --output writes it to a file", async () => {
     const out = join(dir, "out", "align.json");
     const r = qkvCli(
       "--model",
@@ -156,8 +156,13 @@ describe("qkv align --method attention", () => {
     const p = doc.pairs[0];
     expect(p.source).toBe(EN[0]);
     expect(p.srcWords).toEqual(["Turn", "off", "the", "lights."]);
-    expect(p.srcTokens).toEqual(["turn", "off", "the", "lights", "."]);
-    expect(p.srcTokenWord).toEqual([0, 1, 2, 3, 3]);
+    // The tokens are the checkpoint's own (the bundled en-hi tokenizers), each on the word it came from.
+    const { srcTokenizer } = tokenizersOf((await loadModel(tr, "best")).meta);
+    const tw = qkv.tokensWithWords(EN[0], srcTokenizer);
+    expect(p.srcTokens).toEqual(tw.tokens);
+    expect(p.srcTokenWord).toEqual(tw.tokenWord);
+    expect(p.srcTokens.join("").replace(/▁/g, "")).toBe("turnoffthelights.");
+    expect(new Set(p.srcTokenWord)).toEqual(new Set([0, 1, 2, 3]));
     expect(p.wordWeights).toHaveLength(p.tgtWords.length);
     for (const row of p.wordWeights) {
       expect(row).toHaveLength(4);

@@ -156,6 +156,8 @@ describe("qkv CLI", () => {
     // The LSTM + attention model stays available (the explorer and the ONNX export test load it).
     const lstm = qkv("translate", "--model", join(root, "pretrained/en-hi"), "--json", "He is my friend.");
     expect(lstm.status, lstm.stderr).toBe(0);
-    expect(JSON.parse(lstm.stdout)[0].sourceTokens).toEqual(["he", "is", "my", "friend", "."]);
+    const lstmOut = JSON.parse(lstm.stdout)[0];
+    expect(lstmOut.sourceTokens.join("").replace(/▁/g, "")).toBe("heismyfriend.");
+    expect(lstmOut.translation).toMatch(/[\u0900-\u097F]/);
   }, 60_000);
 });

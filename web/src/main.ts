@@ -11,6 +11,7 @@ import {
   getBackend,
   getThreadSupport,
   initBackend,
+  tokenWordAxis,
   VERSION,
 } from "qkv";
 import { renderBottleneck } from "./bottleneck.js";
@@ -117,6 +118,9 @@ async function loadLayered(): Promise<{ loaded: LoadedTransformer; name: string 
   probe.layered = info.name;
   return { loaded: m, name: info.name };
 }
+
+/** The LSTM's attention sums projected word embeddings (attentionValues "embeddings"), not encoder states. */
+const lexicalValues = () => page.lstm.model.config.attentionValues === "embeddings";
 
 const fmt = (x: number, d = 4) => (Object.is(x, -0) ? 0 : x).toFixed(d);
 
@@ -328,7 +332,7 @@ function renderSteps(): void {
     cols.push(
       stepsColumn(
         "Bahdanau (the model's own)",
-        `Q = s_{t−1} before “${hindi}”, K = V = h (English). e = vᵀ tanh(W₁ s + W₂ h_j): the weights in the map above.`,
+        `Q = s_{t−1} before “${hindi}”, ${lexicalValues() ? "K = h (English encoder states), V = W_v x (English word embeddings; the vectors below)" : "K = V = h (English)"}. e = vᵀ tanh(W₁ s + W₂ h_j): the weights in the map above.`,
         run.srcTokens,
         { scores: run.scores[i], weights: run.weights[i], context: run.contexts[i] },
         "steps-bahdanau",
@@ -389,6 +393,17 @@ function renderSteps(): void {
 function renderContexts(): void {
   const { run, noneRun } = page;
   if (!run) return;
+  // One row per decoder step; as words (default) a Hindi word's steps are averaged, as everywhere.
+  const axis = tokenWordAxis(run.stepLabels, page.lstm.tgtTokenizer);
+  const contextRows = page.pieces
+    ? { labels: axis.pieceLabels, values: run.contexts }
+    : {
+        labels: axis.labels,
+        values: axis.labels.map((_: string, w: number) => {
+          const rows = run.contexts.filter((_, k) => axis.tokenWord[k] === w);
+          return rows[0].map((_, d) => rows.reduce((a, r) => a + r[d], 0) / rows.length);
+        }),
+      };
   const parts: (HTMLElement | string)[] = [];
   byId("none-model").hidden = !noneRun;
   byId("none-translation").textContent = noneRun?.translation ?? "";
@@ -410,12 +425,13 @@ function renderContexts(): void {
       {},
       `With Bahdanau attention the decoder reads a new c_t at each of its ${run.contexts.length} steps (rows), each a weighted sum of the encoder states:`,
     ),
-    heatmap(run.contexts, {
-      rowLabels: run.stepLabels,
+    heatmap(contextRows.values, {
+      rowLabels: contextRows.labels,
       colLabels: run.contexts[0].map((_, k) => (k % 16 === 0 ? String(k) : "")),
       domain: [-1, 1],
       cell: 7,
       showValues: false,
+      caption: page.pieces ? undefined : "Words: c_t averaged over a Hindi word's pieces.",
     }),
   );
   fill(byId("context-host"), ...parts);
@@ -668,8 +684,19 @@ async function boot(): Promise<void> {
     page.pieces = pieces.checked;
     renderTranslation();
     renderHeads(headStacks());
+    renderContexts();
   });
   byId("translate-form").append(el("label", { class: "switch-pieces" }, pieces, " show subword pieces"));
+  if (lexicalValues()) {
+    // This model's attention sums the projected English word embeddings, not the encoder states.
+    byId("cross-qkv").innerHTML =
+      "Q = s<sub>t−1</sub> from the <b>Hindi decoder</b>; K = h<sub>j</sub> from the <b>English encoder</b>, " +
+      "V = W<sub>v</sub> x<sub>j</sub> the <b>English word embeddings</b>" +
+      (lstm.model.config.latentAlignment
+        ? "; each English word predicts the Hindi word and the attention mixes those predictions (latent alignment)"
+        : "") +
+      ". Rows: Hindi output words, columns: English input words.";
+  }
   byId("lstm-info").textContent =
     `(${(lstm.model.numParameters / 1e6).toFixed(2)} M parameters, ${(lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
   const button = byId<HTMLButtonElement>("translate-button");
