@@ -78,7 +78,7 @@ const BASE = import.meta.env.BASE_URL;
 
 interface PageState {
   lstm: LoadedSeq2Seq;
-  /** The same recipe without attention (view 5), when bundled. */
+  /** The bundled LSTM without attention (view 5), when there is one. */
   none: LoadedSeq2Seq | null;
   /** The Transformer (issue 9), when bundled: per-layer, per-head attention. */
   layered: LayeredAttentionModel | null;
@@ -412,7 +412,7 @@ function renderContexts(): void {
       el(
         "p",
         {},
-        `Without attention (same recipe, trained on the same data): “${noneRun.translation}”. Its decoder reads this one vector c at every one of its ${noneRun.contexts.length} steps — the whole sentence squeezed into ${noneRun.contexts[0].length} numbers:`,
+        `Without attention (the bundled LSTM without attention, models/en-hi-none: its own recipe, see its model card): “${noneRun.translation}”. Its decoder reads this one vector c at every one of its ${noneRun.contexts.length} steps — the whole sentence squeezed into ${noneRun.contexts[0].length} numbers:`,
       ),
       strip(noneRun.contexts[0], "c"),
     );
@@ -423,7 +423,7 @@ function renderContexts(): void {
     el(
       "p",
       {},
-      `With Bahdanau attention the decoder reads a new c_t at each of its ${run.contexts.length} steps (rows), each a weighted sum of the encoder states:`,
+      `With Bahdanau attention the decoder reads a new c_t at each of its ${run.contexts.length} steps (rows${page.pieces ? "" : "; one per Hindi word here, its steps averaged"}), each a weighted sum of ${lexicalValues() ? "the English word embeddings (projected by W_v)" : "the encoder states"}:`,
     ),
     heatmap(contextRows.values, {
       rowLabels: contextRows.labels,
