@@ -4,6 +4,7 @@
 # seconds of CPU, one kernel thread each), then evaluation on the standard Tatoeba test set, FLORES-200
 # devtest and TICO-19 test; and the SCAN runs of "SCAN — Transformer vs LSTM" (SCAN_BUDGET).
 #   scripts/results-std.sh train-bpe | train-bpe-lstm | train-bpe-transformer | more-bpe-lstm | more-bpe-transformer | train-word | more-word | eval <name>... | scan simple|length|addprim_jump | scan-lstm addprim_jump
+#   scripts/results-std.sh freedict | align-latent-bridge | align-transformer-latent | align-luong-latent | align-fra-latent | align-…   (issue 16; docs/RESULTS.md "Word alignment")
 # Outputs go to runs/<name>/ and runs/<name>.{train,eval-<split>}.json; runs/<name>.cpu lists the CPU
 # seconds of every training segment (a run and its --resume continuations share one budget).
 #
