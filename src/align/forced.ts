@@ -26,7 +26,7 @@ import { EOS, PAD, SOS } from "../data/vocab.js";
 import { attentionToLinks } from "../eval/alignment.js";
 import type { Seq2Seq } from "../models/seq2seq/model.js";
 import { TransformerModel } from "../models/transformer/model.js";
-import { logSoftmax, noGrad, stack, type Tensor } from "../tensor/index.js";
+import { logSoftmax, noGrad, type Tensor } from "../tensor/index.js";
 import { formatPharaoh } from "./pharaoh.js";
 import { aggregateToWords, type TokenWords, tokensWithWords } from "./words.js";
 
@@ -244,24 +244,11 @@ function alignBatch(
     if (model.config.attention === "none") {
       throw new Error('forcedAlign: this model has no attention (attention "none"): nothing to align with');
     }
-    // The teacher-forced steps of Seq2Seq.forward, keeping what a posterior reading needs.
     const wantPosterior = readings.some((r) => r.posterior === true);
-    let state = model.encode(src, B, S, srcLengths);
-    const stepLogits: Tensor[] = [];
-    const w = new Float32Array(B * T * S); // (B, T, S) attention
-    const probs: Tensor[] = [];
-    const prev = new Int32Array(B);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) prev[b] = tgtIn[b * T + t];
-      const r = model.step(state, prev);
-      state = r.state;
-      stepLogits.push(r.logits);
-      const a = r.weights!.data; // (B, S)
-      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) w[(b * T + t) * S + s] = a[b * S + s];
-      if (wantPosterior) probs.push(r.positionProbs!);
-    }
-    const post = wantPosterior ? posteriorOf(w, stack(probs, 1), batch, B, T, S) : w;
-    logits = stack(stepLogits, 1);
+    const out = model.forward(src, srcLengths, tgtIn, B, S, T, { needPositionProbs: wantPosterior });
+    logits = out.logits;
+    const w = out.weights!.data; // (B, T, S)
+    const post = wantPosterior ? posteriorOf(w, out.positionProbs!, batch, B, T, S) : w;
     readers = readings.map((r) => {
       const from = r.posterior === true ? post : w;
       return (b, t, s) => from[(b * T + t) * S + s];

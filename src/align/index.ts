@@ -2,6 +2,7 @@
  * qkv align: word alignment — words ↔ model pieces, forced alignment read off a model's attention.
  */
 
+export { type AlignmentDoc, parseAlignmentDoc } from "./alignment-doc.js";
 export {
   CLASSICAL_METHODS,
   type ClassicalAligner,

@@ -30,6 +30,7 @@ import {
   type ForcedAlignment,
   forcedAlignReadings,
   linkKey,
+  parseAlignmentDoc,
   pharaoh,
   readingName,
   resolveReading,
@@ -173,30 +174,8 @@ function documentedReading(modelPath: string): { reading: AlignReading; file: st
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  const r = (j as { reading?: unknown } | null)?.reading as Record<string, unknown> | undefined;
-  const ok = (v: unknown) =>
-    v === undefined || v === "mean" || v === "alignment" || (Number.isSafeInteger(v) && (v as number) >= 0);
-  if (
-    r === null ||
-    typeof r !== "object" ||
-    !ok(r.layer) ||
-    !ok(r.head) ||
-    (r.posterior !== undefined && typeof r.posterior !== "boolean")
-  ) {
-    throw new Error(
-      `${file}: expected {"reading": {"layer": N | "mean" | "alignment", "head": N | "mean", "posterior": true | false}, "note": "…"}`,
-    );
-  }
-  const note = (j as { note?: unknown }).note;
-  const reading: AlignReading = {};
-  if (r.layer !== undefined) reading.layer = r.layer as AlignReading["layer"];
-  if (r.head !== undefined) reading.head = r.head as AlignReading["head"];
-  if (r.posterior === true) reading.posterior = true;
-  return {
-    reading,
-    file,
-    ...(typeof note === "string" ? { note } : {}),
-  };
+  const { reading, note } = parseAlignmentDoc(j, file);
+  return { reading, file, ...(note !== undefined ? { note } : {}) };
 }
 
 /** Training pairs (whitespace words) for the classical aligners: the pairs themselves and any extra. */

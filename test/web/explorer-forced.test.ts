@@ -22,6 +22,7 @@ import { type AlignModel, type AlignReading, forcedAlign, pharaoh } from "../../
 import { parsePharaohGold } from "../../src/align/pharaoh.js";
 import { loadModel, tokenizersOf } from "../../src/train/trainer.js";
 import { hasChromium } from "../helpers/browser.js";
+import { maxAbsDiff } from "../helpers/bundled-page-models.js";
 import {
   bundledTransformer,
   type ExplorerPage,
@@ -57,18 +58,6 @@ function libraryIbm1(en: string, hi: string): string {
 
 /** Page (wasm kernels) vs Node (native or wasm): float32 sums in another order; a posterior also divides. */
 const TOL = 1e-5;
-
-const maxAbsDiff = (a: number[][], b: number[][]) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  a.forEach((row, i) => {
-    expect(row.length).toBe(b[i].length);
-    row.forEach((x, j) => {
-      m = Math.max(m, Math.abs(x - b[i][j]));
-    });
-  });
-  return m;
-};
 
 /** A host's data-links, and the links its outlined cells show ("s-t": column s, row t). */
 const shownLinks = async (page: Page, host: string, map: string) => ({

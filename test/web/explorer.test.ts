@@ -32,6 +32,8 @@ import { type CheckpointJson, seq2seqFromCheckpoint } from "../../web/src/checkp
 import { translateWithAttention } from "../../web/src/lesson.js";
 import type { TrainingProbe } from "../../web/src/training.js";
 import { hasChromium, launchChromium } from "../helpers/browser.js";
+import { maxAbsDiff } from "../helpers/bundled-page-models.js";
+import { labelsOf, readMap } from "../helpers/explorer-page.js";
 import { labelReport, paintedRowLabels } from "../helpers/labels.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
 
@@ -105,30 +107,6 @@ async function nodeEncoderMaps(dir: string, sentence: string) {
   };
 }
 
-const maxAbsDiff = (a: number[][], b: number[][]) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  a.forEach((row, i) => {
-    expect(row.length).toBe(b[i].length);
-    row.forEach((x, j) => {
-      m = Math.max(m, Math.abs(x - b[i][j]));
-    });
-  });
-  return m;
-};
-
-/** The numbers a map shows, from its cells' data-value (full precision). */
-const readMap = (page: Page, testId: string) =>
-  page.$$eval(`[data-testid="${testId}"] td.cell`, (cells) => {
-    const rows: number[][] = [];
-    for (const c of cells as HTMLElement[]) {
-      const i = Number(c.dataset.i);
-      rows[i] ??= [];
-      rows[i][Number(c.dataset.j)] = Number(c.dataset.value);
-    }
-    return rows;
-  });
-
 describe("qkv attend --json", () => {
   it("prints the weights the page's translation loop computes (Node, no browser)", async () => {
     const cli = cliAttend(SENTENCE);
@@ -182,9 +160,6 @@ describe("npm run explore", () => {
 });
 
 /** The labels of one axis of a map. */
-const labelsOf = (page: Page, testId: string, axis: "row" | "col") =>
-  page.$$eval(`[data-testid="${testId}"] th.${axis}`, (t) => t.map((x) => x.textContent));
-
 /** Turns the "show subword pieces" switch on or off. */
 const setPieces = (page: Page, on: boolean) =>
   on ? page.check('[data-testid="show-pieces"]') : page.uncheck('[data-testid="show-pieces"]');

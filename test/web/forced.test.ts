@@ -17,13 +17,7 @@ import { alignmentWords } from "../../src/align/corpus.js";
 import { type AlignModel, type AlignReading, forcedAlign, pharaoh } from "../../src/align/forced.js";
 import type { Tokenizer } from "../../src/data/tokenizers.js";
 import { loadModel, tokenizersOf } from "../../src/train/trainer.js";
-import {
-  type CheckpointJson,
-  type LoadedSeq2Seq,
-  type LoadedTransformer,
-  seq2seqFromCheckpoint,
-  transformerFromCheckpoint,
-} from "../../web/src/checkpoint.js";
+import type { LoadedSeq2Seq, LoadedTransformer } from "../../web/src/checkpoint.js";
 import {
   checkPair,
   classicalMap,
@@ -35,6 +29,7 @@ import {
   readingFor,
 } from "../../web/src/forced.js";
 import { BUNDLED_ALIGNERS, bundledModels } from "../../web/vite.config.js";
+import { loadBundledPageModels, maxAbsDiff } from "../helpers/bundled-page-models.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -51,11 +46,6 @@ const PAIRS = [
     .map((en, i) => ({ en, hi: lines("gold/en-hi/test.hi")[i] })),
 ];
 
-const load = (name: string) => {
-  const d = join(ROOT, "pretrained", name);
-  const json = JSON.parse(readFileSync(join(d, "best.json"), "utf8")) as CheckpointJson;
-  return { json, bytes: new Uint8Array(readFileSync(join(d, json.tensors))) };
-};
 const docFile = (name: string) => join(ROOT, "pretrained", name, "alignment.json");
 /** A folder's alignment.json as the page reads it, or null. */
 const docOf = (name: string) =>
@@ -79,26 +69,11 @@ const nodeModel = async (name: string): Promise<NodeModel> => {
   return { model: model as AlignModel, ...tokenizersOf(meta) };
 };
 
-const maxAbsDiff = (a: number[][], b: number[][]) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  a.forEach((row, i) => {
-    expect(row.length).toBe(b[i].length);
-    row.forEach((x, j) => {
-      m = Math.max(m, Math.abs(x - b[i][j]));
-    });
-  });
-  return m;
-};
-
 let lstm: LoadedSeq2Seq;
 let tr: LoadedTransformer;
 
 beforeAll(async () => {
-  const a = load("en-hi");
-  lstm = await seq2seqFromCheckpoint(a.json, a.bytes);
-  const b = load("en-hi-transformer");
-  tr = await transformerFromCheckpoint(b.json as never, b.bytes);
+  ({ lstm, tr } = await loadBundledPageModels());
 }, 120_000);
 
 describe("view 7's forced maps", () => {

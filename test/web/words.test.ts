@@ -1,41 +1,20 @@
-/**
- * The explorer's maps as words (web/src/words.ts) in Node, on the bundled models: every stack's word view
- * is align's `aggregateToWords` of its token view (sum over a key word's pieces, mean over a query word's),
- * rows still distributions and the causal decoder map still causal; its labels are the sentence's words
- * (no "▁", no byte tokens, Devanagari words whole); the pieces view keeps the model's numbers.
- */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { aggregateToWords, tokensWithWords } from "../../src/align/words.js";
-import {
-  type CheckpointJson,
-  type LoadedSeq2Seq,
-  type LoadedTransformer,
-  seq2seqFromCheckpoint,
-  transformerFromCheckpoint,
-} from "../../web/src/checkpoint.js";
+import type { LoadedSeq2Seq, LoadedTransformer } from "../../web/src/checkpoint.js";
 import { translateWithAttention } from "../../web/src/lesson.js";
 import { mapOf } from "../../web/src/stacks.js";
 import { transformerAnalysis, translateTransformer } from "../../web/src/transformer.js";
 import { shownAnalysis } from "../../web/src/words.js";
+import { loadBundledPageModels } from "../helpers/bundled-page-models.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const load = (name: string) => {
-  const d = join(ROOT, "pretrained", name);
-  const json = JSON.parse(readFileSync(join(d, "best.json"), "utf8")) as CheckpointJson;
-  return { json, bytes: new Uint8Array(readFileSync(join(d, json.tensors))) };
-};
+const _ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 let lstm: LoadedSeq2Seq;
 let tr: LoadedTransformer;
 
 beforeAll(async () => {
-  const a = load("en-hi");
-  lstm = await seq2seqFromCheckpoint(a.json, a.bytes);
-  const b = load("en-hi-transformer");
-  tr = await transformerFromCheckpoint(b.json as never, b.bytes);
+  ({ lstm, tr } = await loadBundledPageModels());
 });
 
 const close = (a: number[][], b: number[][]) => {

@@ -288,7 +288,8 @@ export class Seq2Seq extends Module {
 
   /**
    * Teacher forcing over a whole padded batch: `tgtIn` (B·T ids starting with SOS). Returns logits
-   * (B, T, V) and, with attention, weights (B, T, S).
+   * (B, T, V), with attention weights (B, T, S), and with latentAlignment each position's prediction
+   * `positionProbs` (B, T, S, V) when `needPositionProbs` (forced alignment's posterior needs it).
    */
   forward(
     src: Int32Array | number[],
@@ -297,10 +298,12 @@ export class Seq2Seq extends Module {
     B: number,
     S: number,
     T: number,
-  ): { logits: Tensor; weights: Tensor | null } {
+    { needPositionProbs = false }: { needPositionProbs?: boolean } = {},
+  ): { logits: Tensor; weights: Tensor | null; positionProbs: Tensor | null } {
     let state = this.encode(src, B, S, srcLengths);
     const logits: Tensor[] = [];
     const weights: Tensor[] = [];
+    const probs: Tensor[] = [];
     const prev = new Int32Array(B);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) prev[b] = tgtIn[b * T + t];
@@ -308,7 +311,12 @@ export class Seq2Seq extends Module {
       state = r.state;
       logits.push(r.logits);
       if (r.weights) weights.push(r.weights);
+      if (needPositionProbs && r.positionProbs) probs.push(r.positionProbs);
     }
-    return { logits: stack(logits, 1), weights: weights.length ? stack(weights, 1) : null };
+    return {
+      logits: stack(logits, 1),
+      weights: weights.length ? stack(weights, 1) : null,
+      positionProbs: probs.length ? stack(probs, 1) : null,
+    };
   }
 }
