@@ -6,6 +6,7 @@
  * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained for 12
  * epochs on 512 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed;
  * view 7 aligning the lesson's pair (its inputs' defaults: "Turn off the lights." / "लाइट बंद करो").
+ * Views 1, 2 and 7 are taken again at a phone's width (375 px: translate-375.png, …).
  * `npm test` writes no screenshots (the explorer test only checks the page).
  *
  *   npm run screenshots [-- --out DIR --epochs N --pairs N --pieces]   (--pieces: also inter-intra-pieces.png)
@@ -29,6 +30,8 @@ const VIEWS = [
   "training",
   "alignment",
 ] as const;
+/** Also taken at a phone's width, 375 px (<view>-375.png). */
+const NARROW_VIEWS = ["translate", "inter-intra", "alignment"] as const;
 const SENTENCE = "Turn off the lights.";
 
 /** The page's probe (web/src/main.ts). */
@@ -153,6 +156,16 @@ async function main(): Promise<void> {
       await page.locator("section#inter-intra").screenshot({ path: file });
       written.push(file);
       await page.uncheck('[data-testid="show-pieces"]');
+    }
+    // A phone's width (375 px): the same page re-laid out, the views a reader looks at first.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.evaluate(
+      () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+    );
+    for (const id of NARROW_VIEWS) {
+      const file = join(out, `${id}-375.png`);
+      await page.locator(`section#${id}`).screenshot({ path: file });
+      written.push(file);
     }
     for (const f of written) console.log(`wrote ${f}`);
     if (errors.length) throw new Error(`the page logged errors:\n${errors.join("\n")}`);
