@@ -6,8 +6,9 @@
  *
  *   npx tsx scripts/align-results.ts [--hi NAME=DIR]… [--fr NAME=DIR]… [--write-readings]
  *
- * For a Transformer every reading is scored on dev (each decoder layer × head, each layer's mean, the mean
- * of all); the best dev reading is the one reported on test (chosen on dev, never on test) and, with
+ * Every reading is scored on dev (a Transformer: each decoder layer × head, each layer's mean, the mean
+ * of all; latent-alignment models: the attention and the alignment posterior), each read by rows only and
+ * in both directions (`withSymmetrizations`); the best dev reading is the one reported on test (chosen on dev, never on test) and, with
  * `--write-readings`, written to DIR/alignment.json, which `qkv align` and the explorer use by default.
  * Classical aligners train on tatoeba-hin-std's training part (hin.txt less validation) plus the gold
  * sentences being aligned — unsupervised aligners may read the text they align, as fast_align does; no
@@ -23,12 +24,17 @@ import {
   trainClassicalAligner,
 } from "../src/align/classical.js";
 import { alignmentWords } from "../src/align/corpus.js";
-import { type AlignReading, alignReadings, forcedAlignReadings, readingName } from "../src/align/forced.js";
+import {
+  type AlignReading,
+  alignReadings,
+  forcedAlignReadings,
+  readingName,
+  withSymmetrizations,
+} from "../src/align/forced.js";
 import { readPharaohGold } from "../src/align/pharaoh.js";
 import { alignmentScores, invertLinks, linkKey } from "../src/eval/alignment.js";
 import { readHansardsGold } from "../src/eval/hansards.js";
 import { initBackend, setNumThreads } from "../src/kernels/index.js";
-import { TransformerModel } from "../src/models/transformer/model.js";
 import { loadTask } from "../src/train/tasks.js";
 import { loadModel, tokenizersOf } from "../src/train/trainer.js";
 
@@ -164,9 +170,10 @@ async function attention(name: string, dir: string, dev: GoldSet | null, test: G
     forcedAlignReadings(model, srcTokenizer, tgtTokenizer, pairsOf(g), readings).map((r) =>
       r.map((a) => a.links),
     );
-  const readings = alignReadings(model);
+  // Every matrix, each read as rows only and in both directions (`withSymmetrizations`).
+  const readings = withSymmetrizations(alignReadings(model));
   const label = (r: AlignReading) => readingName(r) || "its attention";
-  let best = model instanceof TransformerModel ? readings.length - 1 : 0;
+  let best = 0;
   if (dev) {
     const devRows = linksOf(dev, readings).map((l, r) => score(dev, l, name, label(readings[r])));
     best = devRows.reduce((b, row, r) => (row.aer < devRows[b].aer ? r : b), 0);

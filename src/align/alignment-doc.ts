@@ -1,11 +1,13 @@
 /**
  * A model folder's `alignment.json`: the forced-alignment reading documented for the model (chosen on
  * gold/en-hi/dev by scripts/align-results.ts --write-readings) and its scores per gold set,
- *   {"reading": {"layer": N | "mean" | "alignment", "head": N | "mean", "posterior": true}, "note": "…",
+ *   {"reading": {"layer": N | "mean" | "alignment", "head": N | "mean", "posterior": true,
+ *                "symmetrize": "intersect" | "grow-diag" | …}, "note": "…",
  *    "gold": {"en-hi test": {"aer": …, "precision": …, "recall": …}, …}}
  * — what `qkv align` and the explorer use by default. Browser-safe: it parses JSON already read.
  */
 import type { AlignReading } from "./forced.js";
+import { SYMMETRIZATIONS, type Symmetrization } from "./symmetrize.js";
 
 /** What a model folder's `alignment.json` holds. */
 export interface AlignmentDoc {
@@ -29,16 +31,19 @@ export function parseAlignmentDoc(json: unknown, where: string): AlignmentDoc {
     typeof r !== "object" ||
     !ok(r.layer) ||
     !ok(r.head) ||
-    (r.posterior !== undefined && typeof r.posterior !== "boolean")
+    (r.posterior !== undefined && typeof r.posterior !== "boolean") ||
+    (r.symmetrize !== undefined && !SYMMETRIZATIONS.includes(r.symmetrize as Symmetrization))
   ) {
     throw new Error(
-      `${where}: expected {"reading": {"layer": N | "mean" | "alignment", "head": N | "mean", "posterior": true | false}, "note": "…", "gold": {…}}`,
+      `${where}: expected {"reading": {"layer": N | "mean" | "alignment", "head": N | "mean", "posterior": true | false, "symmetrize": ${SYMMETRIZATIONS.map((m) => `"${m}"`).join(" | ")}}, "note": "…", "gold": {…}}`,
     );
   }
   const reading: AlignReading = {};
   if (r.layer !== undefined) reading.layer = r.layer as AlignReading["layer"];
   if (r.head !== undefined) reading.head = r.head as AlignReading["head"];
   if (r.posterior === true) reading.posterior = true;
+  if (r.symmetrize !== undefined && r.symmetrize !== "none")
+    reading.symmetrize = r.symmetrize as Symmetrization;
   const gold: AlignmentDoc["gold"] = {};
   const g = j?.gold;
   if (g !== undefined) {

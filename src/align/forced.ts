@@ -16,18 +16,19 @@
  * attention, of one Transformer head, or of a mean of them, sums to 1 over the source tokens.
  *
  * Word level: `aggregateToWords` (sum over a source word's pieces, mean over a target word's pieces),
- * then one link per target word to its highest-weight source word (`attentionToLinks`). Links are
- * "s-t": s the source word, t the target word, 0-based (Pharaoh order).
+ * then by default one link per target word to its highest-weight source word (`attentionToLinks`);
+ * a reading with `symmetrize` reads the word matrix in both directions and combines them
+ * (`bidirectionalLinks`). Links are "s-t": s the source word, t the target word, 0-based (Pharaoh order).
  *
  * Browser-safe: no Node built-ins.
  */
 import type { Tokenizer } from "../data/tokenizers.js";
 import { EOS, PAD, SOS } from "../data/vocab.js";
-import { attentionToLinks } from "../eval/alignment.js";
 import type { Seq2Seq } from "../models/seq2seq/model.js";
 import { TransformerModel } from "../models/transformer/model.js";
 import { logSoftmax, noGrad, type Tensor } from "../tensor/index.js";
 import { formatPharaoh } from "./pharaoh.js";
+import { bidirectionalLinks, SYMMETRIZATIONS, type Symmetrization } from "./symmetrize.js";
 import { aggregateToWords, type TokenWords, tokensWithWords } from "./words.js";
 
 /**
@@ -45,6 +46,14 @@ export type AlignReading = {
    * — the model's own answer to "which source position explains y_t", as IBM Model 1's posterior is.
    */
   posterior?: boolean;
+  /**
+   * How links are read off the word matrix W (target words × source words): "none" (the default) links
+   * each target word to its argmax source word (W's rows); the others also take each source word's
+   * argmax target word (W's columns) and combine the two directions as a classical aligner's are
+   * (`symmetrize`: "intersect" keeps the links both directions agree on — the "ArgMax" of SimAlign,
+   * Jalili Sabet et al. 2020 — and "grow-diag…" grow from there).
+   */
+  symmetrize?: Symmetrization;
 };
 
 export interface ForcedAlignment {
@@ -59,7 +68,7 @@ export interface ForcedAlignment {
   tokenWeights: number[][];
   /** Target words × source words (`aggregateToWords`). */
   wordWeights: number[][];
-  /** "s-t": each target word → its argmax source word. */
+  /** "s-t" links read off `wordWeights` (each target word → its argmax source word, or `symmetrize`d). */
   links: Set<string>;
   /** The reading used, resolved ({} for a seq2seq model). */
   reading: AlignReading;
@@ -93,6 +102,18 @@ function describeRange(n: number): string {
  * and the mean over heads by default. Errors read "head 7: the model has 4 heads (0–3)".
  */
 export function resolveReading(model: AlignModel, reading: AlignReading = {}): AlignReading {
+  const { symmetrize, ...rest } = reading;
+  if (symmetrize !== undefined && !SYMMETRIZATIONS.includes(symmetrize)) {
+    throw new Error(
+      `symmetrize: expected one of ${SYMMETRIZATIONS.join(", ")}, got ${JSON.stringify(symmetrize)}`,
+    );
+  }
+  const resolved = resolveMatrix(model, rest);
+  return symmetrize === undefined || symmetrize === "none" ? resolved : { ...resolved, symmetrize };
+}
+
+/** `resolveReading` without `symmetrize`: which attention matrix. */
+function resolveMatrix(model: AlignModel, reading: AlignReading): AlignReading {
   if (reading.posterior !== undefined && typeof reading.posterior !== "boolean") {
     throw new Error(`posterior: expected true or false, got ${JSON.stringify(reading.posterior)}`);
   }
@@ -173,8 +194,33 @@ export function alignReadings(model: AlignModel): AlignReading[] {
   return model.config.latentAlignment ? [{}, { posterior: true }] : [{}];
 }
 
-/** A short name of a reading: "layer 1 head 2", "layer 1 mean", "mean of all"; "" for seq2seq's {}. */
+/** The link readings scored beside the row argmax ("none"): both directions of the word matrix, combined. */
+export const READING_SYMMETRIZATIONS: readonly Symmetrization[] = [
+  "none",
+  "intersect",
+  "grow-diag",
+  "grow-diag-final-and",
+];
+
+/** Each of `readings` read with each of `READING_SYMMETRIZATIONS` (what scripts/align-results.ts chooses among on dev). */
+export function withSymmetrizations(readings: readonly AlignReading[]): AlignReading[] {
+  return readings.flatMap((r) =>
+    READING_SYMMETRIZATIONS.map((symmetrize) => (symmetrize === "none" ? { ...r } : { ...r, symmetrize })),
+  );
+}
+
+/**
+ * A short name of a reading: "layer 1, head 2", "mean of all layers and heads", "alignment posterior";
+ * "" for seq2seq's {}; with `symmetrize`, ", both directions, intersect" after it ("its attention" when
+ * there is nothing before).
+ */
 export function readingName(reading: AlignReading): string {
+  const base = matrixName(reading);
+  if (reading.symmetrize === undefined || reading.symmetrize === "none") return base;
+  return `${base || "its attention"}, both directions, ${reading.symmetrize}`;
+}
+
+function matrixName(reading: AlignReading): string {
   if (reading.layer === "alignment")
     return reading.posterior === true ? "alignment layer, posterior" : "alignment layer";
   if (reading.posterior === true) return "alignment posterior";
@@ -369,7 +415,7 @@ export function forcedAlignReadings(
               tgtTokenWord: p.tgt.tokenWord,
               tokenWeights,
               wordWeights,
-              links: attentionToLinks(wordWeights),
+              links: bidirectionalLinks(wordWeights, reading.symmetrize ?? "none"),
               reading: { ...reading },
               logProb: logProbs[b],
             };

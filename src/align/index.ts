@@ -50,5 +50,5 @@ export {
   readPharaohGold,
   writePharaoh,
 } from "./pharaoh.js";
-export { SYMMETRIZATIONS, type Symmetrization, symmetrize } from "./symmetrize.js";
+export { bidirectionalLinks, SYMMETRIZATIONS, type Symmetrization, symmetrize } from "./symmetrize.js";
 export * from "./words.js";

@@ -24,7 +24,7 @@
  *
  * Browser-safe: no Node built-ins.
  */
-import { type AlignmentLinks, linkKey, parseLink, toLinkSet } from "../eval/alignment.js";
+import { type AlignmentLinks, attentionToLinks, linkKey, parseLink, toLinkSet } from "../eval/alignment.js";
 
 /** How two directional alignments are combined. */
 export type Symmetrization =
@@ -138,4 +138,34 @@ export function symmetrize(
     }
   }
   return A.links;
+}
+
+/**
+ * Links read off one soft alignment matrix in both directions: `weights[t][s]` (target words × source
+ * words, e.g. forced attention or an alignment posterior). The forward links take each target word's
+ * argmax source word (its row), the backward links each source word's argmax target word (its column);
+ * `method` combines them as `symmetrize` combines two directional aligners ("none": the rows only,
+ * `attentionToLinks`' default). First index on ties; NaN is never chosen.
+ */
+export function bidirectionalLinks(
+  weights: ReadonlyArray<ArrayLike<number>>,
+  method: Symmetrization,
+): Set<string> {
+  const forward = attentionToLinks(weights);
+  if (method === "none") return forward;
+  const backward = new Set<string>();
+  const S = weights.reduce((m, row) => Math.max(m, row.length), 0);
+  for (let s = 0; s < S; s++) {
+    let best = -1;
+    let bestW = Number.NEGATIVE_INFINITY;
+    for (let t = 0; t < weights.length; t++) {
+      const w = weights[t][s];
+      if (w > bestW) {
+        bestW = w;
+        best = t;
+      }
+    }
+    if (best >= 0) backward.add(linkKey(s, best));
+  }
+  return symmetrize(forward, backward, method);
 }

@@ -8,10 +8,14 @@
  *   qkv align --method ibm1 --src FILE --tgt FILE       classical aligners (IBM 1, IBM 2, fast_align)
  *
  * `--method attention` (default) runs the model with teacher forcing on the given target
- * (src/align/forced.ts) and links each target word to its highest-attention source word. A Transformer
- * is read at `--layer N|mean` and `--head N|mean`; without them, at the reading documented in the model
- * folder's `alignment.json` (`{"reading": {"layer": 1, "head": 2}, "note": "…"}`) when there is one, else
- * the last decoder layer's mean over heads. `--all-readings` (with `--gold`) scores every layer × head.
+ * (src/align/forced.ts) and links each target word to its highest-attention source word; with
+ * `--symmetrize intersect|grow-diag|…` it also links each source word to its highest-weight target word
+ * and combines the two directions. A Transformer is read at `--layer N|mean` and `--head N|mean`;
+ * without them (and without `--posterior`), at the reading documented in the model folder's
+ * `alignment.json` (`{"reading": {"layer": 1, "head": 2, "symmetrize": "intersect"}, "note": "…"}`) when
+ * there is one, else the last decoder layer's mean over heads, rows only. `--symmetrize` alone keeps the
+ * documented matrix and changes how links are read. `--all-readings` (with `--gold`) scores every
+ * reading × `READING_SYMMETRIZATIONS`.
  *
  * The classical methods train on the pairs being aligned plus `--train-tsv FILE` and/or `--train-task
  * NAME` (the raw text of a qkv task's training part) and symmetrise both directions (`--symmetrize`).
@@ -36,6 +40,7 @@ import {
   resolveReading,
   TransformerModel,
   whitespaceWords,
+  withSymmetrizations,
 } from "../index.js";
 import {
   loadModel,
@@ -220,7 +225,8 @@ export interface AlignCliOptions {
   trainTsv?: string;
   trainTask?: string;
   data?: string;
-  symmetrize: (typeof SYMMETRIZE)[number];
+  /** Classical: default grow-diag-final-and. Attention: default the documented reading's, else none. */
+  symmetrize?: (typeof SYMMETRIZE)[number];
   iterations?: number;
   batchSize: number;
   backend: string;
@@ -298,6 +304,12 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
         ? "default: the last decoder layer's mean over heads"
         : "default: its attention";
     }
+    if (o.symmetrize !== undefined) {
+      asked = { ...asked, symmetrize: o.symmetrize };
+      readingFrom = readingFrom.startsWith("--")
+        ? `${readingFrom}, --symmetrize`
+        : `${readingFrom}; --symmetrize ${o.symmetrize}`;
+    }
     try {
       reading = resolveReading(model, asked);
     } catch (e) {
@@ -307,9 +319,7 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
     }
     const note = doc && readingFrom === doc.file ? doc.note : undefined;
     say(`reading ${readingName(reading) || "its attention"} (${readingFrom}${note ? `: ${note}` : ""})`);
-    const everyReading = alignReadings(model);
-    if (o.allReadings && everyReading.length === 1)
-      throw new Error("--all-readings: this model has one reading (its attention); nothing more to score");
+    const everyReading = withSymmetrizations(alignReadings(model));
     if (o.allReadings && o.gold === undefined)
       throw new Error("--all-readings scores every reading: give --gold FILE");
     const readings = o.allReadings ? everyReading : [];
@@ -354,7 +364,7 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
     const aligner = train(classicalCorpus(pairs, o), {
       method: o.method,
       iterations: o.iterations,
-      symmetrize: o.symmetrize,
+      symmetrize: o.symmetrize ?? "grow-diag-final-and",
     });
     for (const i of live) {
       results[i].links = aligner.align(results[i].srcWords, results[i].tgtWords);
@@ -444,9 +454,10 @@ export function withAlignCommand(
     )
     .option("--data <dir>", "data folder for --train-task (default $QKV_DATA_DIR or ../shared/data)")
     .addOption(
-      new Option("--symmetrize <how>", "ibm1/ibm2/fast: combine both directions")
-        .choices([...SYMMETRIZE])
-        .default("grow-diag-final-and"),
+      new Option(
+        "--symmetrize <how>",
+        "combine both directions: ibm1/ibm2/fast (default grow-diag-final-and); attention: each target word's and each source word's argmax (default: alignment.json's, else none)",
+      ).choices([...SYMMETRIZE]),
     )
     .option("--iterations <n>", "ibm1/ibm2/fast: EM iterations", positive("--iterations"))
     .option("--batch-size <n>", "pairs per teacher-forced batch", positive("--batch-size"), 32)

@@ -4,9 +4,13 @@ import {
   forcedAlign,
   forcedAlignAll,
   forcedAlignReadings,
+  READING_SYMMETRIZATIONS,
+  readingName,
   resolveReading,
   transformerReadings,
+  withSymmetrizations,
 } from "../../src/align/forced.js";
+import { bidirectionalLinks } from "../../src/align/symmetrize.js";
 import { BpeTokenizer } from "../../src/data/bpe.js";
 import type { Tokenizer } from "../../src/data/tokenizers.js";
 import { EOS, SOS } from "../../src/data/vocab.js";
@@ -156,6 +160,46 @@ describe("forcedAlign: words, links, batching", () => {
     for (const row of a.tokenWeights) expect(row.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
     expect(a.links).toEqual(attentionToLinks(a.wordWeights));
     expect(a.links.size).toBe(a.tgtWords.length);
+  });
+
+  it("symmetrize: the same matrix, links read by rows and columns and combined", () => {
+    const pairs = EN.map((source, i) => ({ source, target: HI[i] }));
+    for (const model of [seq2seq("luong-general"), transformer()]) {
+      const readings = withSymmetrizations([resolveReading(model)]);
+      expect(readings.map((r) => r.symmetrize ?? "none")).toEqual([...READING_SYMMETRIZATIONS]);
+      const all = forcedAlignReadings(model, srcTok, tgtTok, pairs, readings);
+      let differs = false;
+      all.forEach((byPair, r) => {
+        byPair.forEach((a, i) => {
+          expect(a.wordWeights).toEqual(all[0][i].wordWeights); // the matrix is the same
+          expect(a.links).toEqual(bidirectionalLinks(a.wordWeights, readings[r].symmetrize ?? "none"));
+          if (r > 0 && [...a.links].sort().join() !== [...all[0][i].links].sort().join()) differs = true;
+        });
+      });
+      expect(differs).toBe(true); // the column direction changes some links of these random models
+      // intersect ⊆ the rows' links
+      all[1].forEach((a, i) => {
+        for (const k of a.links) expect(all[0][i].links.has(k)).toBe(true);
+      });
+    }
+  });
+
+  it("symmetrize: resolved, named and checked", () => {
+    const m = seq2seq("bahdanau");
+    expect(resolveReading(m, { symmetrize: "intersect" })).toEqual({ symmetrize: "intersect" });
+    expect(resolveReading(m, { symmetrize: "none" })).toEqual({});
+    expect(resolveReading(transformer(), { head: 1, symmetrize: "grow-diag" })).toEqual({
+      layer: 1,
+      head: 1,
+      symmetrize: "grow-diag",
+    });
+    expect(readingName({ symmetrize: "intersect" })).toBe("its attention, both directions, intersect");
+    expect(readingName({ posterior: true, symmetrize: "grow-diag" })).toBe(
+      "alignment posterior, both directions, grow-diag",
+    );
+    expect(() => resolveReading(m, { symmetrize: "both" as never })).toThrow(
+      'symmetrize: expected one of none, intersect, union, grow-diag, grow-diag-final, grow-diag-final-and, got "both"',
+    );
   });
 
   it("batched alignment equals one pair at a time (padding does not leak), order kept", () => {

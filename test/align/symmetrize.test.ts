@@ -1,11 +1,17 @@
 /**
  * Symmetrisation (src/align/symmetrize.ts): a 4×4 example worked by hand through Koehn's
  * GROW-DIAG-FINAL(-AND) in fast_align atools' order, a case that needs a second grow pass, cases whose
- * results were produced by fast_align's `atools -c …` (compiled from clab/fast_align), and properties.
+ * results were produced by fast_align's `atools -c …` (compiled from clab/fast_align), properties, and
+ * `bidirectionalLinks` (one soft matrix read by rows and by columns) on a matrix worked by hand.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SYMMETRIZATIONS, type Symmetrization, symmetrize } from "../../src/align/symmetrize.js";
+import {
+  bidirectionalLinks,
+  SYMMETRIZATIONS,
+  type Symmetrization,
+  symmetrize,
+} from "../../src/align/symmetrize.js";
 
 const sorted = (links: Set<string>): string[] =>
   [...links].sort((a, b) => {
@@ -177,5 +183,48 @@ describe("symmetrize: properties", () => {
   it("refuses an unknown method or a bad link", () => {
     expect(() => symmetrize([], [], "grow" as Symmetrization)).toThrow(/symmetrize: unknown method "grow"/);
     expect(() => symmetrize(["0-x"], [], "union")).toThrow(/bad link "0-x"/);
+  });
+});
+
+describe("bidirectionalLinks: one matrix read by its rows and by its columns", () => {
+  // W[t][s], 3 target words × 4 source words.
+  //            s0    s1    s2    s3
+  //    t0     0.7   0.1   0.1   0.1     row argmax s0
+  //    t1     0.2   0.3   0.1   0.4     row argmax s3
+  //    t2     0.1   0.1   0.2   0.6     row argmax s3
+  // forward (rows):    0-0, 3-1, 3-2
+  // backward (columns, each source word's argmax target word): s0→t0, s1→t1, s2→t2, s3→t2
+  //                    0-0, 1-1, 2-2, 3-2
+  // intersect = {0-0, 3-2}; union = {0-0, 1-1, 2-2, 3-1, 3-2}.
+  // grow-diag from {0-0, 3-2}: candidates 1-1, 2-2, 3-1 in (s, t) order;
+  //   1-1: s1 unaligned, neighbour 0-0 → add; 2-2: s2 unaligned, neighbour 1-1 (and 3-2) → add;
+  //   3-1: t1 aligned (1-1), s3 aligned → no. → {0-0, 1-1, 2-2, 3-2}.
+  const W = [
+    [0.7, 0.1, 0.1, 0.1],
+    [0.2, 0.3, 0.1, 0.4],
+    [0.1, 0.1, 0.2, 0.6],
+  ];
+  const expected: Partial<Record<Symmetrization, string[]>> = {
+    none: ["0-0", "3-1", "3-2"],
+    intersect: ["0-0", "3-2"],
+    union: ["0-0", "1-1", "2-2", "3-1", "3-2"],
+    "grow-diag": ["0-0", "1-1", "2-2", "3-2"],
+  };
+  for (const [method, links] of Object.entries(expected)) {
+    it(method, () => {
+      expect(sorted(bidirectionalLinks(W, method as Symmetrization))).toEqual(links);
+    });
+  }
+  it("a transposed matrix gives the transposed links (the two directions swap)", () => {
+    const T = W[0].map((_, s) => W.map((row) => row[s]));
+    const flip = (links: Set<string>) => new Set([...links].map((k) => k.split("-").reverse().join("-")));
+    for (const method of SYMMETRIZATIONS) {
+      if (method === "none" || method.startsWith("grow-diag-final")) continue; // these favour F over B
+      expect(sorted(flip(bidirectionalLinks(T, method)))).toEqual(sorted(bidirectionalLinks(W, method)));
+    }
+  });
+  it("NaN is never chosen; an unknown method is refused", () => {
+    expect(sorted(bidirectionalLinks([[Number.NaN, 0.5]], "intersect"))).toEqual(["1-0"]);
+    expect(() => bidirectionalLinks(W, "both" as Symmetrization)).toThrow(/unknown method "both"/);
   });
 });

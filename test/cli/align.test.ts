@@ -5,7 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as qkv from "../../src/index.js";
-import { alignmentScores, forcedAlignAll, pharaoh, whitespaceWords } from "../../src/index.js";
+import {
+  alignmentScores,
+  bidirectionalLinks,
+  forcedAlignAll,
+  parseAlignmentDoc,
+  pharaoh,
+  readingName,
+  whitespaceWords,
+} from "../../src/index.js";
 import type { Seq2SeqConfig } from "../../src/models/seq2seq/config.js";
 import { Seq2Seq } from "../../src/models/seq2seq/model.js";
 import { loadModel, tokenizersOf } from "../../src/node.js";
@@ -188,7 +196,8 @@ describe("qkv align --method attention", () => {
     const all = qkvCli("--model", tr, "--tsv", tsvFile, "--gold", goldFile, "--all-readings", "--json");
     expect(all.status, all.stderr).toBe(0);
     const j = JSON.parse(all.stdout);
-    expect(j.readings.map((r: { name: string }) => r.name)).toEqual([
+    const names: string[] = j.readings.map((r: { name: string }) => r.name);
+    const matrices = [
       "layer 0, head 0",
       "layer 0, head 1",
       "layer 0, mean of heads",
@@ -196,8 +205,17 @@ describe("qkv align --method attention", () => {
       "layer 1, head 1",
       "layer 1, mean of heads",
       "mean of all layers and heads",
-    ]);
-    expect(j.readings[5].scores).toEqual(j.scores); // the default reading is layer 1's mean
+    ];
+    // Each matrix by its rows, then read in both directions three ways.
+    expect(names).toEqual(
+      matrices.flatMap((m) => [
+        m,
+        `${m}, both directions, intersect`,
+        `${m}, both directions, grow-diag`,
+        `${m}, both directions, grow-diag-final-and`,
+      ]),
+    );
+    expect(j.readings[names.indexOf("layer 1, mean of heads")].scores).toEqual(j.scores); // the default
   }, 90_000);
 
   it("latent-alignment LSTM: alignment.json's posterior by default, --no-posterior the attention, --all-readings both", async () => {
@@ -223,8 +241,38 @@ describe("qkv align --method attention", () => {
     );
     expect(all.status, all.stderr).toBe(0);
     const j = JSON.parse(all.stdout);
-    expect(j.readings.map((r: { name: string }) => r.name)).toEqual(["its attention", "alignment posterior"]);
-    expect(j.readings[1].scores).toEqual(j.scores);
+    const names: string[] = j.readings.map((r: { name: string }) => r.name);
+    expect(names.filter((n) => !n.includes("both directions"))).toEqual([
+      "its attention",
+      "alignment posterior",
+    ]);
+    expect(names).toHaveLength(8);
+    expect(j.readings[names.indexOf("alignment posterior")].scores).toEqual(j.scores);
+    // --symmetrize keeps alignment.json's matrix (the posterior) and reads it in both directions.
+    const sym = qkvCli("--model", latentDir, "--src", srcFile, "--tgt", tgtFile, "--symmetrize", "intersect");
+    expect(sym.status, sym.stderr).toBe(0);
+    expect(sym.stderr).toContain(
+      `reading alignment posterior, both directions, intersect (${join(latentDir, "alignment.json")}; --symmetrize intersect)`,
+    );
+    expect(lines(sym.stdout)).toEqual(
+      await apiLinks(latentDir, { posterior: true, symmetrize: "intersect" }),
+    );
+    const rows = qkvCli(
+      "--model",
+      latentDir,
+      "--src",
+      srcFile,
+      "--tgt",
+      tgtFile,
+      "--no-posterior",
+      "--symmetrize",
+      "grow-diag",
+    );
+    expect(rows.status, rows.stderr).toBe(0);
+    expect(rows.stderr).toContain(
+      "reading its attention, both directions, grow-diag (--no-posterior, --symmetrize)",
+    );
+    expect(lines(rows.stdout)).toEqual(await apiLinks(latentDir, { symmetrize: "grow-diag" }));
     const ctx = qkvCli("--model", s2s, "--src", srcFile, "--tgt", tgtFile, "--posterior");
     expect(ctx.status).not.toBe(0);
     expect(ctx.stderr).toContain("--posterior: only a latentAlignment model has an alignment posterior");
@@ -284,7 +332,7 @@ describe("qkv align with the bundled models (a few pairs)", () => {
     : ["--src", srcFile, "--tgt", tgtFile, "--gold", goldFile];
 
   for (const [name, kind] of [
-    ["en-hi", "LSTM + Bahdanau, word tokenizer"],
+    ["en-hi", "LSTM + Bahdanau, latent alignment, BPE"],
     ["en-hi-transformer", "Transformer, BPE"],
   ] as const) {
     it(`pretrained/${name} (${kind}): links over words, scores printed`, () => {
@@ -292,9 +340,15 @@ describe("qkv align with the bundled models (a few pairs)", () => {
       expect(r.status, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       expect(doc.pairs).toHaveLength(haveGold ? 4 : 3);
+      const reading = parseAlignmentDoc(
+        JSON.parse(readFileSync(join(root, "pretrained", name, "alignment.json"), "utf8")),
+        name,
+      ).reading;
+      expect(r.stderr).toContain(`reading ${readingName(reading)} (`);
       for (const p of doc.pairs) {
         const links = p.links.split(" ").map((l: string) => l.split("-").map(Number));
-        expect(links).toHaveLength(p.tgtWords.length);
+        // The documented reading's links, read off the printed word matrix.
+        expect(p.links).toBe(pharaoh(bidirectionalLinks(p.wordWeights, reading.symmetrize ?? "none")));
         for (const [s, t] of links) {
           expect(s).toBeLessThan(p.srcWords.length);
           expect(t).toBeLessThan(p.tgtWords.length);

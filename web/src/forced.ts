@@ -6,9 +6,10 @@
  *   forced map   the model run with teacher forcing on the GIVEN Hindi (qkv's `forcedAlign`): rows the
  *                reference's whitespace-separated words, columns the English sentence's, weights summed
  *                over an English word's pieces and averaged over a Hindi word's; each row's argmax is its
- *                link "s-t" (s the English word, t the Hindi word, Pharaoh order, 0-based). A Transformer
- *                is read at the reading its `alignment.json` documents, else the last decoder layer's
- *                mean over heads (what `qkv align` does);
+ *                link "s-t" (s the English word, t the Hindi word, Pharaoh order, 0-based), or, for a
+ *                reading with `symmetrize`, rows' and columns' argmaxes combined (`bidirectionalLinks`).
+ *                A model is read at the reading its `alignment.json` documents, else (a Transformer) the
+ *                last decoder layer's mean over heads (what `qkv align` does);
  *   IBM Model 1  the bundled aligner (pretrained/ibm1-en-hi/aligner.json, `classicalAlignerFromJSON`):
  *                its symmetrised links (the JSON's symmetrisation, what its AER was measured on) and, as the
  *                map's colours, its forward posterior p(a_t = s | English, Hindi) renormalised without NULL.
@@ -153,4 +154,18 @@ export function readingFor(
       ? `${name} (the default: ${folder} has no alignment.json naming a reading)`
       : "its attention (an LSTM has one: no layer or head to choose)",
   };
+}
+
+/** What a map's outlines are, for a reading (said under the map). */
+export function linksCaption(reading: AlignReading): string {
+  const how = reading.symmetrize ?? "none";
+  const words =
+    "Words: weights summed over an English word's pieces, averaged over a Hindi word's pieces; outlined: ";
+  if (how === "none") return `${words}each Hindi word's highest-weight English word.`;
+  const mutual =
+    "the pairs that are each other's best match (the Hindi word's highest-weight English word, whose own highest-weight Hindi word it is)";
+  if (how === "intersect") return `${words}${mutual}.`;
+  if (how === "union")
+    return `${words}each Hindi word's highest-weight English word and each English word's highest-weight Hindi word.`;
+  return `${words}${mutual}, grown by best matches next to them (${how}, as classical aligners combine two directions).`;
 }

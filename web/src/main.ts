@@ -24,6 +24,7 @@ import {
   classicalMap,
   forcedMap,
   goldLine,
+  linksCaption,
   parseAlignmentDoc,
   readingFor,
 } from "./forced.js";
@@ -548,12 +549,10 @@ async function alignNow(): Promise<void> {
     return;
   }
   if (seq !== alignSeq) return; // a newer request is on its way
-  const caption =
-    "Words: weights summed over an English word's pieces, averaged over a Hindi word's pieces; outlined: each Hindi word's highest-weight English word.";
   try {
     const lstmReading = readingFor(page.lstm, d.lstmDoc, `models/${page.lstmName}`);
     const lstm = forcedMap(page.lstm, english, hindi, lstmReading.reading);
-    drawAlignment("align-lstm-host", "map-forced-lstm", lstm, caption);
+    drawAlignment("align-lstm-host", "map-forced-lstm", lstm, linksCaption(lstmReading.reading));
     byId("align-lstm-reading").textContent = `Reading ${lstmReading.from}.`;
     byId("align-lstm-gold").textContent = goldLine(d.lstmDoc, `models/${page.lstmName}`);
     const tr = page.transformer;
@@ -564,7 +563,7 @@ async function alignNow(): Promise<void> {
         "align-transformer-host",
         "map-forced-transformer",
         forcedMap(tr.loaded, english, hindi, reading),
-        caption,
+        linksCaption(reading),
       );
       byId("align-transformer-reading").textContent = `Reading ${from}.`;
       byId("align-transformer-gold").textContent = goldLine(d.transformerDoc, folder);
