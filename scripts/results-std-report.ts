@@ -5,7 +5,7 @@
  *   npx tsx scripts/results-std-report.ts
  */
 import { existsSync, readFileSync } from "node:fs";
-import { seq2seqParameterCount, transformerParameterCount } from "../src/train/index.js";
+import { parameterCount } from "../src/models/registry.js";
 
 const read = (f: string) => {
   try {
@@ -29,8 +29,7 @@ function trainInfo(name: string) {
   const h: Epoch[] = m.history;
   const secs = h.reduce((p, e) => p + e.seconds, 0);
   // Computed from the checkpoint's config (a run stopped by a signal may have left no JSON output).
-  const params =
-    m.kind === "transformer" ? transformerParameterCount(m.config) : seq2seqParameterCount(m.config);
+  const params = parameterCount({ kind: m.kind ?? "seq2seq", config: m.config });
   // CPU seconds of every training segment (scripts/results-std.sh train_cpu), summed over --resume.
   const cpuFile = `runs/${name}.cpu`;
   const cpu = existsSync(cpuFile)

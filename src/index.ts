@@ -6,6 +6,7 @@
  */
 export * from "./align/index.js";
 export * from "./attention/index.js";
+export * from "./checkpoint/format.js";
 export * as data from "./data/index.js";
 export { detokenize, tokenize, Vocab } from "./data/index.js";
 export * from "./decode/index.js";
@@ -23,6 +24,7 @@ export {
   setNumThreads,
   type WasmThreadSupport,
 } from "./kernels/index.js";
+export * from "./models/registry.js";
 export * from "./models/seq2seq/index.js";
 export * from "./models/transformer/index.js";
 export * from "./nn/index.js";

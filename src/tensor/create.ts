@@ -1,4 +1,5 @@
 /** Tensor constructors: from nested arrays or flat data, constants, ranges and seeded random draws. */
+import { allocate } from "./meta.js";
 import { random, randomNormal } from "./random.js";
 import { fmt, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
@@ -69,7 +70,7 @@ export function scalar(v: number): Tensor {
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, opts.requiresGrad ?? false);
+  return new Tensor(allocate(sizeOf(shape)).fill(value), shape, opts.requiresGrad ?? false);
 }
 
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
@@ -99,14 +100,14 @@ export function arange(start: number, end?: number, step = 1): Tensor {
 
 /** Uniform samples in [low, high) from the seeded generator (`manualSeed`). */
 export function rand(shape: Shape, low = 0, high = 1, opts: TensorOptions = {}): Tensor {
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * random();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }
 
 /** Normal samples N(mean, std²) from the seeded generator (`manualSeed`). */
 export function randn(shape: Shape, std = 1, mean = 0, opts: TensorOptions = {}): Tensor {
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   for (let i = 0; i < out.length; i++) out[i] = mean + std * randomNormal();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }

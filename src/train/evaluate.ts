@@ -8,12 +8,11 @@
 import { type Batch, EOS, makeBatches, type Vocab } from "../data/index.js";
 import { beamSearch, greedyDecode, type Hypothesis, type StepDecoder } from "../decode/index.js";
 import { accuracyByLength, corpusBleu, corpusChrf, exactMatch, tokenAccuracy } from "../eval/index.js";
-import type { Seq2Seq } from "../models/seq2seq/index.js";
-import type { TransformerModel } from "../models/transformer/index.js";
+/** The translation models training, decoding and evaluation accept (the registry's kinds). */
+import type { TranslationModel } from "../models/registry.js";
 import type { TokenPair } from "./tasks.js";
 
-/** The translation models training, decoding and evaluation accept (one step-decoder interface). */
-export type TranslationModel = Seq2Seq | TransformerModel;
+export type { TranslationModel };
 
 export interface EvalResult {
   count: number;

@@ -44,11 +44,4 @@ export {
   train,
   vocabsOf,
 } from "./trainer.js";
-export {
-  checkModelFits,
-  checkTransformerFits,
-  seq2seqParameterCount,
-  transformerParameterCount,
-  validateCheckpointMeta,
-  validateTrainOptions,
-} from "./validate.js";
+export { validateTrainOptions } from "./validate.js";

@@ -5,19 +5,25 @@
  * Ctrl-C saves the last checkpoint and returns cleanly.
  */
 import { existsSync } from "node:fs";
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import {
-  type Example,
-  makeBatches,
-  PAD,
-  type Tokenizer,
-  type TokenizerJSON,
-  tokenizerFromJSON,
-  Vocab,
-  WordTokenizer,
-} from "../data/index.js";
+  checkFiniteWeights,
+  type ModelCheckpointMeta,
+  modelFromCheckpoint,
+  type SchedulerMeta,
+  type ValidateMetaOptions,
+  validateCheckpointMeta as validateMeta,
+} from "../checkpoint/format.js";
+import { type Example, makeBatches, PAD } from "../data/index.js";
 import { type DirLock, lockDir } from "../io/lock.js";
-import { type AttentionKind, Seq2Seq, type Seq2SeqConfig } from "../models/seq2seq/index.js";
+import { checkFits, checkWeights, type ModelSpec } from "../models/registry.js";
+import {
+  type AttentionKind,
+  DEFAULT_ATTENTION,
+  Seq2Seq,
+  type Seq2SeqConfig,
+} from "../models/seq2seq/index.js";
 import { TransformerModel, type TransformerModelConfig } from "../models/transformer/index.js";
 import { Adam, clipGradNorm, crossEntropy } from "../nn/index.js";
 import { NoamLR } from "../nn/optim/lr-scheduler.js";
@@ -27,15 +33,14 @@ import { cleanCheckpointDir, deleteCheckpoint, loadCheckpoint, saveCheckpoint } 
 import { type EvalResult, evaluatePairs, MAX_TARGET_LENGTH, type TranslationModel } from "./evaluate.js";
 import { createProgress } from "./progress.js";
 import { loadTask, type TaskData, type TaskOptions, taskSpec } from "./tasks.js";
-import {
-  checkFiniteWeights,
-  checkModelFits,
-  checkTransformerFits,
-  checkTransformerWeightsMatchConfig,
-  checkWeightsMatchConfig,
-  validateCheckpointMeta,
-  validateTrainOptions,
-} from "./validate.js";
+import { validateTrainOptions } from "./validate.js";
+
+export {
+  modelTitle,
+  type SchedulerMeta,
+  tokenizersOf,
+  vocabsOf,
+} from "../checkpoint/format.js";
 
 export interface TrainOptions {
   task: string;
@@ -92,31 +97,16 @@ export interface TrainResult {
   steps: number;
 }
 
-/** What a checkpoint's JSON says about its model: an LSTM seq2seq or a Transformer, and its config. */
-export type CheckpointModelMeta =
-  | { kind: "seq2seq"; config: Seq2SeqConfig }
-  | { kind: "transformer"; config: TransformerModelConfig };
+/** What a checkpoint's JSON says about its model: its registry kind and config (models/registry.ts). */
+export type CheckpointModelMeta = ModelSpec;
 
-/** The learning-rate schedule's state, in `last` (exact --resume). */
-export interface SchedulerMeta {
-  kind: "noam";
-  warmup: number;
-  lastEpoch: number;
-  baseLrs: number[];
-}
-
-export type CheckpointMeta = CheckpointModelMeta & CheckpointMetaBase;
+/** A checkpoint's `meta` as training writes it: the model part (checkpoint/format.ts) and the run's state. */
+export type CheckpointMeta = ModelCheckpointMeta & CheckpointMetaBase;
 
 export interface CheckpointMetaBase {
-  task: string;
   /** The lr schedule's state (absent: constant lr). */
   scheduler?: SchedulerMeta;
   taskOptions: TaskOptions;
-  srcVocab: string[];
-  tgtVocab: string[];
-  /** The tokenizers (word or BPE); absent before BPE existed: then word, from srcVocab / tgtVocab. */
-  srcTokenizer?: TokenizerJSON;
-  tgtTokenizer?: TokenizerJSON;
   /** Longest training target (bounds decoding). */
   maxTargetLength: number;
   epoch: number;
@@ -182,6 +172,11 @@ function scoreOf(task: string, v: EpochSummary["valid"]): number {
   return v[taskSpec(task).metric];
 }
 
+/** The checkpoint format's meta check, with this machine's memory as the budget. */
+function validateCheckpointMeta(meta: unknown, file: string, o: ValidateMetaOptions = {}): void {
+  validateMeta(meta, file, { memoryBytes: totalmem(), ...o });
+}
+
 /** Loads weights into a model, naming the checkpoint file when they do not fit it. */
 function loadWeights(model: TranslationModel, weights: Record<string, Tensor>, file: string): void {
   checkFiniteWeights(weights, file);
@@ -200,37 +195,30 @@ export async function loadModel(
   const ck = await loadCheckpoint<CheckpointMeta>(path, name);
   const file = path.endsWith(".json") ? path : join(path, `${name}.json`);
   validateCheckpointMeta(ck.meta, file);
-  const model = buildModel(ck.meta, ck.model, file);
-  loadWeights(model, ck.model, file);
-  model.eval();
-  return { model, meta: ck.meta };
+  return { model: modelFromCheckpoint(ck.meta, ck.model, file), meta: ck.meta };
 }
 
-/** The model a (validated) checkpoint describes, its weights checked against the config first. */
-function buildModel(m: CheckpointModelMeta, weights: Record<string, Tensor>, file: string): TranslationModel {
-  if (m.kind === "transformer") {
-    checkTransformerWeightsMatchConfig(weights, m.config, file);
-    return new TransformerModel(m.config);
-  }
-  checkWeightsMatchConfig(weights, m.config, file);
-  return new Seq2Seq(m.config);
+/** Checks a checkpoint's weights against the model its meta describes (before --resume builds on them). */
+function buildModel(m: CheckpointModelMeta, weights: Record<string, Tensor>, file: string): void {
+  checkWeights(m, weights, file);
 }
 
 /** The model a training run builds: its checkpoint kind and config (vocabulary sizes from the task). */
 function modelMetaOf(opts: TrainOptions, task: TaskData): CheckpointModelMeta {
   const sizes = { srcVocabSize: task.srcVocab.size, tgtVocabSize: task.tgtVocab.size };
-  if ((opts.arch ?? "seq2seq") === "transformer") {
-    const config: TransformerModelConfig = { ...opts.transformer, ...sizes };
-    checkTransformerFits("train", config, 4, "the model");
-    return { kind: "transformer", config };
-  }
-  const config: Seq2SeqConfig = {
-    ...opts.model,
-    attention: opts.attention ?? opts.model?.attention ?? "luong-general",
-    ...sizes,
-  };
-  checkModelFits("train", config, 4, "the model");
-  return { kind: "seq2seq", config };
+  const spec: ModelSpec =
+    (opts.arch ?? "seq2seq") === "transformer"
+      ? { kind: "transformer", config: { ...opts.transformer, ...sizes } }
+      : {
+          kind: "seq2seq",
+          config: {
+            ...opts.model,
+            attention: opts.attention ?? opts.model?.attention ?? DEFAULT_ATTENTION,
+            ...sizes,
+          },
+        };
+  checkFits(spec, "train", 4, "the model", totalmem());
+  return spec;
 }
 
 /**
@@ -492,47 +480,4 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
     process.removeListener("SIGINT", onSigint);
   }
   return { model, task, history, best, interrupted, steps: step };
-}
-
-/**
- * A short name of a checkpoint's model for titles: the LSTM's attention kind, or "transformer L×H"
- * (encoder layers × heads) with d_model.
- */
-export function modelTitle(meta: CheckpointModelMeta): string {
-  if (meta.kind === "transformer") {
-    const c = meta.config;
-    return `transformer ${c.numEncoderLayers ?? 2}×${c.nhead ?? 4} d${c.dModel ?? 64}`;
-  }
-  return meta.config.attention ?? "luong-general";
-}
-
-/** Rebuilds the vocabularies stored in a checkpoint. */
-export function vocabsOf(meta: CheckpointMeta): { srcVocab: Vocab; tgtVocab: Vocab } {
-  return { srcVocab: new Vocab(meta.srcVocab), tgtVocab: new Vocab(meta.tgtVocab) };
-}
-
-/**
- * Rebuilds the tokenizers stored in a checkpoint (validated; a size that disagrees with the model's
- * vocabulary sizes is refused). Checkpoints from before BPE hold only the word vocabularies: those
- * get the word tokenizer of their task.
- */
-export function tokenizersOf(meta: CheckpointMeta): { srcTokenizer: Tokenizer; tgtTokenizer: Tokenizer } {
-  const { tokenizer } = taskSpec(meta.task);
-  const of = (side: "src" | "tgt"): Tokenizer => {
-    const json = meta[`${side}Tokenizer`];
-    const t = json
-      ? tokenizerFromJSON(json)
-      : new WordTokenizer(new Vocab(meta[`${side}Vocab`]), {
-          split: tokenizer.name,
-          lowercase: tokenizer.lowercase,
-        });
-    const size = meta.config[`${side}VocabSize`];
-    if (t.size !== size) {
-      throw new Error(
-        `checkpoint: the ${side} tokenizer has ${t.size} ids but the model's ${side}VocabSize is ${size}`,
-      );
-    }
-    return t;
-  };
-  return { srcTokenizer: of("src"), tgtTokenizer: of("tgt") };
 }

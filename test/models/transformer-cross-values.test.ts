@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { validateCheckpointMeta } from "../../src/checkpoint/format.js";
 import { beamSearch, EOS_ID, greedyDecode, SOS_ID, type StepDecoder } from "../../src/decode/index.js";
 import {
   TransformerModel,
@@ -24,7 +25,6 @@ import { exportTransformerOnnx } from "../../src/onnx/transformer.js";
 import { manualSeed, noGrad, type Tensor, tensor } from "../../src/tensor/index.js";
 import { saveCheckpoint } from "../../src/train/checkpoint.js";
 import { loadModel } from "../../src/train/trainer.js";
-import { validateCheckpointMeta } from "../../src/train/validate.js";
 
 const B = 2;
 const S = 4;

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { paddingMask } from "../../src/attention/masks.js";
+import { checkWeights, parameterCount } from "../../src/models/registry.js";
 import { TransformerModel } from "../../src/models/transformer/index.js";
 import { exportTransformerOnnx } from "../../src/onnx/transformer.js";
 import { manualSeed, mul, noGrad, reshape, slice, type Tensor } from "../../src/tensor/index.js";
-import { checkTransformerWeightsMatchConfig, transformerParameterCount } from "../../src/train/validate.js";
 
 const src = [5, 6, 7, 8, 9, 10, 0, 0];
 const lengths = [4, 2];
@@ -110,10 +110,10 @@ describe("TransformerModel latentAlignment", () => {
     // The checkpoint checker knows the alignment layer's weights (and their absence).
     const m = build(true);
     const sd = m.stateDict();
-    expect(transformerParameterCount(m.config)).toBe(m.numParameters);
-    expect(() => checkTransformerWeightsMatchConfig(sd, m.config, "x.json")).not.toThrow();
+    expect(parameterCount({ kind: "transformer", config: m.config })).toBe(m.numParameters);
+    expect(() => checkWeights({ kind: "transformer", config: m.config }, sd, "x.json")).not.toThrow();
     expect(() =>
-      checkTransformerWeightsMatchConfig(sd, { ...m.config, latentAlignment: false }, "x.json"),
+      checkWeights({ kind: "transformer", config: { ...m.config, latentAlignment: false } }, sd, "x.json"),
     ).toThrow(/unexpected weights "align_q.weight"/);
     expect(
       Object.keys(build(true).stateDict())

@@ -6,17 +6,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { validateCheckpointMeta } from "../../src/checkpoint/format.js";
+import { checkWeights, parameterCount } from "../../src/models/registry.js";
 import { TransformerModel } from "../../src/models/transformer/index.js";
 import { tensor } from "../../src/tensor/index.js";
-import {
-  evaluatePairs,
-  loadModel,
-  type TrainOptions,
-  train,
-  transformerParameterCount,
-  vocabsOf,
-} from "../../src/train/index.js";
-import { checkTransformerWeightsMatchConfig, validateCheckpointMeta } from "../../src/train/validate.js";
+import { evaluatePairs, loadModel, type TrainOptions, train, vocabsOf } from "../../src/train/index.js";
 
 const toy: TrainOptions = {
   task: "copy",
@@ -51,7 +45,7 @@ describe("training a Transformer", () => {
     const { model, meta } = await loadModel(out, "best");
     expect(meta.kind).toBe("transformer");
     expect(model).toBeInstanceOf(TransformerModel);
-    expect(model.numParameters).toBe(transformerParameterCount(meta.config));
+    expect(model.numParameters).toBe(parameterCount({ kind: "transformer", config: meta.config }));
     const { srcVocab, tgtVocab } = vocabsOf(meta);
     const v = evaluatePairs(model, r.task.valid.slice(0, 40), srcVocab, tgtVocab);
     expect(v.exactMatch).toBe(r.best.score);
@@ -107,12 +101,12 @@ describe("training a Transformer", () => {
     ).toThrow(/meta\.scheduler/);
     const m = new TransformerModel(json.meta.config);
     const sd = m.stateDict();
-    expect(() => checkTransformerWeightsMatchConfig(sd, json.meta.config, file)).not.toThrow();
+    expect(() => checkWeights({ kind: "transformer", config: json.meta.config }, sd, file)).not.toThrow();
     expect(() =>
-      checkTransformerWeightsMatchConfig(sd, { ...json.meta.config, numDecoderLayers: 2 }, file),
+      checkWeights({ kind: "transformer", config: { ...json.meta.config, numDecoderLayers: 2 } }, sd, file),
     ).toThrow(/numDecoderLayers is 2 but the weights hold 1 decoder layers/);
     expect(() =>
-      checkTransformerWeightsMatchConfig(sd, { ...json.meta.config, dimFeedforward: 33 }, file),
+      checkWeights({ kind: "transformer", config: { ...json.meta.config, dimFeedforward: 33 } }, sd, file),
     ).toThrow(/linear1\.weight" has shape \[32, 16\], the config needs \[33, 16\]/);
     const untied = {
       ...sd,
@@ -121,11 +115,11 @@ describe("training a Transformer", () => {
         sd["out.weight"].shape,
       ),
     };
-    expect(() => checkTransformerWeightsMatchConfig(untied, json.meta.config, file)).toThrow(
+    expect(() => checkWeights({ kind: "transformer", config: json.meta.config }, untied, file)).toThrow(
       /tieOutput is true but "out.weight" differs/,
     );
     const extra = { ...sd, "pos_embed.weight": tensor(new Float32Array(16), [1, 16]) };
-    expect(() => checkTransformerWeightsMatchConfig(extra, json.meta.config, file)).toThrow(
+    expect(() => checkWeights({ kind: "transformer", config: json.meta.config }, extra, file)).toThrow(
       /unexpected weights/,
     );
     // A damaged file is refused by loadModel with the checkpoint named.

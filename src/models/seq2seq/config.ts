@@ -71,11 +71,14 @@ export const ATTENTION_VALUES: readonly AttentionValues[] = ["encoder", "embeddi
 
 export type ResolvedSeq2SeqConfig = Required<Seq2SeqConfig>;
 
+/** The attention a `Seq2Seq` has when its config names none (and `qkv train --attention`'s default). */
+export const DEFAULT_ATTENTION: AttentionKind = "luong-general";
+
 export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
   const hiddenSize = c.hiddenSize ?? 128;
   const bidirectional = c.bidirectional ?? true;
   const decoderHiddenSize = c.decoderHiddenSize ?? (bidirectional ? 2 : 1) * hiddenSize;
-  const attention = c.attention ?? "luong-general";
+  const attention = c.attention ?? DEFAULT_ATTENTION;
   if (!ATTENTION_KINDS.includes(attention)) {
     throw new Error(`Seq2Seq: unknown attention "${attention}" (one of ${ATTENTION_KINDS.join(", ")})`);
   }

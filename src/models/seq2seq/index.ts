@@ -6,6 +6,7 @@ export {
   ATTENTION_VALUES,
   type AttentionKind,
   type AttentionValues,
+  DEFAULT_ATTENTION,
   resolveConfig,
   type Seq2SeqConfig,
 } from "./config.js";
