@@ -1,6 +1,14 @@
 /** The tensor layer: Tensor, constructors, ops, autograd controls, seeded randomness. */
 export * from "./create.js";
 export { uniformParam, xavierUniform } from "./init.js";
+export type {
+  CompositeOpName,
+  GradNodeOf,
+  LstmModuleLike,
+  NodeAttrs,
+  OpAttrs,
+  OpName,
+} from "./op-names.js";
 export * from "./ops/index.js";
 export { createRng, getRngState, manualSeed, random, randomNormal, setRngState } from "./random.js";
 export { broadcastShapes, fmt as formatShape, type Shape, sizeOf } from "./shape.js";

@@ -121,7 +121,7 @@ class Zoo extends Module {
   }
 }
 
-const gelu = (approximate: string) => (x: Tensor) =>
+const gelu = (approximate: "none" | "tanh") => (x: Tensor) =>
   record(tensor(Array.from(x.data), [...x.shape]), "gelu", [x], () => [null], { approximate });
 
 async function exports(): Promise<Record<string, Uint8Array>> {
@@ -133,7 +133,7 @@ async function exports(): Promise<Record<string, Uint8Array>> {
   ]);
   manualSeed(8);
   out.zoo = await exportOnnx(new Zoo(), [randn([2, 3, 6]), randn([2, 3, 6])]);
-  for (const form of ["none", "tanh"])
+  for (const form of ["none", "tanh"] as const)
     out[`gelu-${form}`] = await exportOnnx({ forward: gelu(form) }, [randn([2, 3])]);
   manualSeed(21);
   const lstm = new LSTM({ inputSize: 4, hiddenSize: 3, numLayers: 2, bidirectional: true }).eval();
