@@ -42,6 +42,8 @@ export class GraphBuilder {
   readonly nodes: NodeMsg[] = [];
   readonly initializers: TensorMsg[] = [];
   private readonly values = new Map<Tensor, Value>();
+  /** The tensor each node produced (found from the outputs in `build`; composite ops' other outputs). */
+  private readonly nodeOwners = new Map<GradNode, Tensor>();
   private readonly paramNames = new Map<Tensor, string>();
   private readonly usedNames = new Set<string>();
   private readonly exprCache = new Map<string, string>();
@@ -249,8 +251,6 @@ export class GraphBuilder {
     this.values.set(t, v);
     return v;
   }
-
-  private readonly nodeOwners = new Map<GradNode, Tensor>();
 
   private findTensorOf(n: GradNode): Tensor | undefined {
     return this.nodeOwners.get(n);

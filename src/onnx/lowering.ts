@@ -5,12 +5,17 @@
  * add a lowering here). A new op name is a type error until it has an entry.
  *
  *   add, sub, mul, div, maximum, minimum → Add, Sub, Mul, Div, Max, Min
- *   neg, exp, log, tanh, sigmoid, relu, sqrt, abs → the ONNX op of the same name; square = x · x
- *   gelu  ½ x (1 + erf(x / √2)), or ½ x (1 + tanh(√(2/π) (x + 0.044715 x³)))
- *   sum, max, min → ReduceSum (axes as an input), ReduceMax, ReduceMin (axes as an attribute)
- *   matmul → MatMul (transposed operands through Transpose); linear → MatMul(x, Wᵀ) + b
- *   reshape, broadcastTo → Reshape, Expand with shapes solved from the traces (lower-masks.ts: masks
- *   and positional tables computed in the graph; lower-lstm.ts: the LSTM)
+ *   neg, exp, log, tanh, sigmoid, relu, sqrt, abs → Neg, Exp, …, Abs;  square → Mul(x, x);  pow → Pow
+ *   gelu           ½ x (1 + erf(x / √2)), or ½ x (1 + tanh(√(2/π) (x + 0.044715 x³)))
+ *   sum, max, min  → ReduceSum (axes an input), ReduceMax, ReduceMin (axes an attribute)
+ *   softmax, logSoftmax, softmaxFromLse → Softmax, LogSoftmax, Softmax (the lse is recomputed)
+ *   matmul → MatMul (transposed operands through Transpose);  linear → MatMul(x, Wᵀ) + b
+ *   reshape, broadcastTo → Reshape, Expand of a shape solved from the traces;  permute → Transpose
+ *   concat → Concat;  indexSelect, embedding, unbind rows → Gather;  slice → Slice (bounds solved)
+ *   lengthMask, causalMask, sinusoidalEncoding → computed in the graph for its sizes (lower-masks.ts)
+ *   lstm → one ONNX LSTM per layer (lower-lstm.ts)
+ *   erf, fusedAttention, lstmCell → none: an error naming the op (models record gelu, the three-step
+ *   attention on the reference backend, and the lstm composite instead)
  */
 import type { GradNode, GradNodeOf, OpName, Tensor } from "../tensor/index.js";
 import type { GraphBuilder, Value } from "./graph-builder.js";
