@@ -73,6 +73,50 @@ function attribute(name: string, v: AttrValue) {
   return { name, type: AttrType.TENSOR, t: v };
 }
 
+/** The opset-17 operators the exporter writes (a misspelt op_type is a type error). */
+export type OnnxOp =
+  | "Abs"
+  | "Add"
+  | "Cast"
+  | "Concat"
+  | "ConstantOfShape"
+  | "Cos"
+  | "Div"
+  | "Erf"
+  | "Exp"
+  | "Expand"
+  | "Gather"
+  | "Greater"
+  | "GreaterOrEqual"
+  | "Identity"
+  | "LSTM"
+  | "Log"
+  | "LogSoftmax"
+  | "MatMul"
+  | "Max"
+  | "Min"
+  | "Mul"
+  | "Neg"
+  | "Pow"
+  | "Range"
+  | "ReduceMax"
+  | "ReduceMin"
+  | "ReduceSum"
+  | "Relu"
+  | "Reshape"
+  | "Shape"
+  | "Sigmoid"
+  | "Sin"
+  | "Slice"
+  | "Softmax"
+  | "Sqrt"
+  | "Squeeze"
+  | "Sub"
+  | "Tanh"
+  | "Transpose"
+  | "Unsqueeze"
+  | "Where";
+
 export interface NodeMsg {
   op_type: string;
   input: string[];
@@ -82,7 +126,7 @@ export interface NodeMsg {
 }
 
 export function node(
-  opType: string,
+  opType: OnnxOp,
   inputs: string[],
   outputs: string[],
   name: string,

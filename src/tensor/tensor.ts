@@ -6,20 +6,12 @@
  * public ops, once for all backends). `backward()` walks the graph in reverse topological order and
  * accumulates `.grad` on leaf tensors (those created by the user with `requiresGrad: true`).
  */
-
 import { isMetaDevice } from "./meta.js";
+import type { AttrArgs, CompositeOpName, GradNode, OpAttrs, OpName } from "./op-names.js";
 import * as ops from "./ops/index.js";
 import { checkShape, fmt, type Shape, sameShape, sizeOf } from "./shape.js";
 
-/** What an op records for the backward pass (and, while tracing, for export). */
-export interface GradNode {
-  op: string;
-  parents: Tensor[];
-  /** Maps dL/d(output) to dL/d(parent) for each parent (null where no gradient flows). */
-  backward: (grad: Tensor) => (Tensor | null)[];
-  /** The op's arguments other than its tensor inputs (axes, shapes, flags), read by exporters. */
-  attrs?: Readonly<Record<string, unknown>>;
-}
+export type { GradNode } from "./op-names.js";
 
 let gradEnabled = true;
 
@@ -250,19 +242,20 @@ export class Tensor {
 /**
  * Attaches a grad node to `out` when gradients are enabled and some parent requires them — and,
  * while tracing (`trace`), always, so the graph of a forward pass is recorded whatever requires
- * grad. `attrs` are the op's non-tensor arguments, for exporters.
+ * grad. `op` is one of `OpName` (src/tensor/op-names.ts); `attrs` are its non-tensor arguments, typed
+ * per op (`OpAttrs`), for exporters.
  */
-export function record(
+export function record<O extends OpName>(
   out: Tensor,
-  op: string,
+  op: O,
   parents: Tensor[],
   backward: GradNode["backward"],
-  attrs?: GradNode["attrs"],
+  ...[attrs]: AttrArgs<OpAttrs[O]>
 ): Tensor {
   const grad = gradEnabled && parents.some((p) => p.requiresGrad);
   if (grad || tracer) {
     if (grad) out.requiresGrad = true;
-    out.node = { op, parents, backward, ...(attrs && { attrs }) };
+    out.node = { op, parents, backward, ...(attrs && { attrs }) } as GradNode;
     tracer?.(out.node);
   }
   return out;
@@ -296,10 +289,10 @@ export function isTracing(): boolean {
  * the steps that compute it. Use it where an exchange format has the whole op (ONNX LSTM, Gemm) or
  * where the op's arguments (a slice's bounds) say more than the steps do.
  */
-export function composite<T extends Tensor | Tensor[]>(
-  op: string,
+export function composite<T extends Tensor | Tensor[], O extends CompositeOpName = CompositeOpName>(
+  op: O,
   inputs: Tensor[],
-  attrs: Record<string, unknown>,
+  attrs: OpAttrs[O],
   fn: () => T,
 ): T {
   if (!tracer) return fn();
@@ -322,7 +315,7 @@ export function composite<T extends Tensor | Tensor[]>(
         throw new Error(`${op}: a traced graph is for export; run the forward outside trace() to train`);
       },
       attrs: { ...call, output: i, call },
-    };
+    } as GradNode;
     outer(t.node);
   });
   return out;

@@ -174,7 +174,9 @@ describe("ONNX export: generic ops", () => {
     };
     for (const [approximate, f] of Object.entries(forms)) {
       const gelu = (x: Tensor) =>
-        record(tensor(Array.from(x.data, f), [...x.shape]), "gelu", [x], () => [null], { approximate });
+        record(tensor(Array.from(x.data, f), [...x.shape]), "gelu", [x], () => [null], {
+          approximate: approximate as "none" | "tanh",
+        });
       const m = { forward: (x: Tensor) => gelu(x) };
       const bytes = await exportOnnx(m, [randn([2, 3])]);
       const s = await session(bytes);

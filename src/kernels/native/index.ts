@@ -29,6 +29,7 @@ import {
   REDUCE_CODE,
   UNARY_CODE,
 } from "../op-codes.js";
+import { broadcastStrides } from "../strides.js";
 
 /** The addon's functions (native/src/addon.cc). Each returns the number of threads that ran. */
 interface Addon {
@@ -224,18 +225,6 @@ export function loadAddon(): Promise<Addon> {
 /** Whether the native backend loaded, and if not, why (after `loadNativeBackend` was tried). */
 export function nativeStatus(): NativeStatus {
   return status;
-}
-
-/** Broadcast strides of `shape` against `outShape` (0 on broadcast axes). */
-function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const out = new Array<number>(outShape.length).fill(0);
-  const off = outShape.length - shape.length;
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i + off] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i];
-  }
-  return out;
 }
 
 /**

@@ -4,7 +4,7 @@
  * and stored as float32.
  */
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp } from "../contract.js";
-import { stridesOf } from "../strides.js";
+import { broadcastStrides, stridesOf } from "../strides.js";
 import { attentionBackward, attentionForward } from "./attention.js";
 
 /**
@@ -52,13 +52,6 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
 };
-
-/** Strides of `shape` aligned to `outShape`, with 0 where the dimension is broadcast. */
-function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const s = stridesOf(shape);
-  const off = outShape.length - shape.length;
-  return outShape.map((_d, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]));
-}
 
 function unary(op: UnaryOp, x: Float32Array): Float32Array {
   const f = unaryFns[op];

@@ -26,6 +26,7 @@ import {
   REDUCE_CODE,
   UNARY_CODE,
 } from "../op-codes.js";
+import { broadcastStrides } from "../strides.js";
 import { type RuntimeOptions, type RuntimeStats, WasmRuntime } from "./runtime.js";
 import { threadSupport } from "./threads.js";
 
@@ -100,18 +101,6 @@ function takePadded(
       const s = base + (g * rowsPad + r) * colsPad;
       out.set(f.subarray(s, s + cols), (g * rows + r) * cols);
     }
-  }
-  return out;
-}
-
-/** Broadcast strides of `shape` against `outShape` (0 on broadcast axes). */
-function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const out = new Array<number>(outShape.length).fill(0);
-  const off = outShape.length - shape.length;
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i + off] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i];
   }
   return out;
 }
