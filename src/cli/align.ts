@@ -24,7 +24,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import * as qkv from "../index.js";
 import {
   type AlignmentScores,
@@ -52,6 +52,16 @@ import {
   tokenizersOf,
   writeFileAtomic,
 } from "../node.js";
+import { action, checkpointDir, chooseBackend } from "./common.js";
+import {
+  backendOption,
+  checkpointOption,
+  dataOption,
+  indexOrMean,
+  int,
+  jsonOption,
+  modelOption,
+} from "./options.js";
 
 export const ALIGN_METHODS = ["attention", "ibm1", "ibm2", "fast"] as const;
 export type AlignMethod = (typeof ALIGN_METHODS)[number];
@@ -64,12 +74,6 @@ export const SYMMETRIZE = [
   "grow-diag-final-and",
 ] as const;
 
-/** What main.ts lends this command: its backend chooser and checkpoint-folder check. */
-export interface AlignDeps {
-  chooseBackend(name: string): Promise<void>;
-  checkpointDir(path: string, which: string): string;
-}
-
 /** The interface of src/align/classical.ts (another module; looked up at run time). */
 interface ClassicalAligner {
   align(src: string[], tgt: string[]): Set<string>;
@@ -79,22 +83,6 @@ type TrainClassical = (
   train: { src: string[][]; tgt: string[][] },
   opts: { method: "ibm1" | "ibm2" | "fast"; iterations?: number; symmetrize?: (typeof SYMMETRIZE)[number] },
 ) => ClassicalAligner;
-
-/** `--layer` / `--head`: a non-negative integer or "mean" (`--layer` also "alignment"). */
-const indexOrMean = (name: string) => (v: string) => {
-  if (v === "mean") return "mean" as const;
-  if (v === "alignment" && name === "--layer") return "alignment" as const;
-  const n = v.trim() === "" ? Number.NaN : Number(v);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer or "mean", got "${v}"`);
-  return n;
-};
-const positive = (name: string) => (v: string) => {
-  const n = v.trim() === "" ? Number.NaN : Number(v);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
-  return n;
-};
 
 /** Sure and possible links of one gold line ("i-j" sure, "i?j" possible; P ⊇ S). */
 export interface GoldLinks {
@@ -247,8 +235,182 @@ const scoreLine = (s: AlignmentScores) =>
 
 const say = (line: string) => process.stderr.write(`qkv align: ${line}\n`);
 
+/** What a reading of the model gave: the reading used, where it came from, and every reading's scores. */
+interface ModelAlignment {
+  reading: AlignReading;
+  readingFrom: string;
+  perReading: { reading: AlignReading; name: string; scores: AlignmentScores }[] | null;
+}
+
+/** The reading asked for (`--layer/--head`, `--posterior`, alignment.json, else the default) and its source. */
+function askedReading(
+  o: AlignCliOptions,
+  isTransformer: boolean,
+): { asked: AlignReading; readingFrom: string; doc: ReturnType<typeof documentedReading> } {
+  let asked: AlignReading = {};
+  let readingFrom: string;
+  const doc = documentedReading(o.model!);
+  if (isTransformer && (o.layer !== undefined || o.head !== undefined)) {
+    asked = {
+      layer: o.layer,
+      head: o.head,
+      ...(o.posterior !== undefined ? { posterior: o.posterior } : {}),
+    };
+    readingFrom = "--layer/--head";
+  } else if (o.posterior !== undefined) {
+    asked = { posterior: o.posterior };
+    readingFrom = o.posterior ? "--posterior" : "--no-posterior";
+  } else if (doc) {
+    asked = doc.reading;
+    readingFrom = doc.file;
+  } else {
+    readingFrom = isTransformer
+      ? "default: the last decoder layer's mean over heads"
+      : "default: its attention";
+  }
+  if (o.symmetrize !== undefined) {
+    asked = { ...asked, symmetrize: o.symmetrize };
+    readingFrom = readingFrom.startsWith("--")
+      ? `${readingFrom}, --symmetrize`
+      : `${readingFrom}; --symmetrize ${o.symmetrize}`;
+  }
+  return { asked, readingFrom, doc };
+}
+
+/** Loads `--model` and checks that it can be read as asked; the reading to use and where it came from. */
+async function modelReading(o: AlignCliOptions) {
+  if (o.model === undefined) throw new Error("--method attention needs --model DIR (a checkpoint folder)");
+  if (o.iterations !== undefined || o.trainTsv !== undefined || o.trainTask !== undefined)
+    throw new Error("--iterations, --train-tsv and --train-task are for --method ibm1, ibm2 or fast");
+  await chooseBackend(o.backend);
+  const { model, meta } = await loadModel(checkpointDir(o.model, o.checkpoint), o.checkpoint);
+  const isTransformer = model instanceof TransformerModel;
+  if (!isTransformer && (o.layer !== undefined || o.head !== undefined)) {
+    const opt = o.layer !== undefined ? `--layer ${o.layer}` : `--head ${o.head}`;
+    throw new Error(
+      `${opt}: this is a seq2seq (LSTM) model with one attention; --layer and --head are for Transformers`,
+    );
+  }
+  if (!isTransformer && "attention" in meta.config && meta.config.attention === "none")
+    throw new Error(
+      `--model ${o.model}: this model has no attention (attention "none"): nothing to align with`,
+    );
+  const { asked, readingFrom, doc } = askedReading(o, isTransformer);
+  let reading: AlignReading;
+  try {
+    reading = resolveReading(model, asked);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const prefix = readingFrom.startsWith("--") ? "--" : `${readingFrom}: `;
+    throw new Error(`${prefix}${msg}`);
+  }
+  const note = doc && readingFrom === doc.file ? doc.note : undefined;
+  say(`reading ${readingName(reading) || "its attention"} (${readingFrom}${note ? `: ${note}` : ""})`);
+  return { model, meta, reading, readingFrom };
+}
+
+/** `--method attention`: links from the model's attention (every reading's scores with --all-readings). */
+async function alignWithModel(
+  o: AlignCliOptions,
+  pairs: readonly ParallelPair[],
+  live: number[],
+  results: PairResult[],
+  gold: GoldLinks[] | null,
+): Promise<ModelAlignment> {
+  const { model, meta, reading, readingFrom } = await modelReading(o);
+  const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
+  const everyReading = withSymmetrizations(alignReadings(model));
+  if (o.allReadings && o.gold === undefined)
+    throw new Error("--all-readings scores every reading: give --gold FILE");
+  const readings = o.allReadings ? everyReading : [];
+  const all = forcedAlignReadings(
+    model,
+    srcTokenizer,
+    tgtTokenizer,
+    live.map((i) => pairs[i]),
+    [reading, ...readings],
+    { batchSize: o.batchSize },
+  );
+  live.forEach((i, k) => {
+    results[i].forced = all[0][k];
+    results[i].links = all[0][k].links;
+  });
+  if (!gold || !o.allReadings) return { reading, readingFrom, perReading: null };
+  const perReading = readings.map((r, ri) => {
+    const links = results.map(() => new Set<string>());
+    live.forEach((i, k) => {
+      links[i] = all[ri + 1][k].links;
+    });
+    return {
+      reading: r,
+      name: readingName(r) || "its attention",
+      scores: alignmentScores(
+        links,
+        gold.map((g) => g.sure),
+        gold.map((g) => g.possible),
+      ),
+    };
+  });
+  return { reading, readingFrom, perReading };
+}
+
+/** `--method ibm1|ibm2|fast`: trains the classical aligner and links each live pair. */
+function alignClassical(
+  o: AlignCliOptions & { method: "ibm1" | "ibm2" | "fast" },
+  pairs: readonly ParallelPair[],
+  live: number[],
+  results: PairResult[],
+): void {
+  if (o.model !== undefined) throw new Error(`--method ${o.method} trains its own model: leave out --model`);
+  if (o.layer !== undefined || o.head !== undefined || o.allReadings)
+    throw new Error("--layer, --head and --all-readings are for --method attention");
+  const train = (qkv as unknown as { trainClassicalAligner?: TrainClassical }).trainClassicalAligner;
+  if (typeof train !== "function") {
+    throw new Error(`--method ${o.method}: the classical aligners are not available in this build`);
+  }
+  const aligner = train(classicalCorpus(pairs, o), {
+    method: o.method,
+    iterations: o.iterations,
+    symmetrize: o.symmetrize ?? "grow-diag-final-and",
+  });
+  for (const i of live) {
+    results[i].links = aligner.align(results[i].srcWords, results[i].tgtWords);
+    if (o.json) results[i].posterior = aligner.posterior(results[i].srcWords, results[i].tgtWords);
+  }
+}
+
+/** The `--json` document. */
+function alignJson(
+  o: AlignCliOptions,
+  results: PairResult[],
+  m: ModelAlignment | null,
+  scores: AlignmentScores | null,
+) {
+  return {
+    method: o.method,
+    model: o.model ?? null,
+    reading: m?.reading ?? null,
+    readingFrom: m?.readingFrom ?? null,
+    pairs: results.map((r) => ({
+      source: r.source,
+      target: r.target,
+      srcWords: r.srcWords,
+      tgtWords: r.tgtWords,
+      srcTokens: r.forced?.srcTokens ?? null,
+      tgtTokens: r.forced?.tgtTokens ?? null,
+      srcTokenWord: r.forced?.srcTokenWord ?? null,
+      tgtTokenWord: r.forced?.tgtTokenWord ?? null,
+      wordWeights: r.forced?.wordWeights ?? r.posterior ?? null,
+      links: pharaoh(r.links),
+      logProb: r.forced?.logProb ?? null,
+    })),
+    scores,
+    readings: m?.perReading ?? null,
+  };
+}
+
 /** Runs `qkv align` with parsed options; writes the links (or JSON) to stdout or --output. */
-export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<void> {
+export async function runAlign(o: AlignCliOptions): Promise<void> {
   const pairs = readPairs(o);
   if (pairs.length === 0) throw new Error("no sentence pairs to align (the input is empty)");
   const words = pairs.map((p) => ({ src: whitespaceWords(p.source), tgt: whitespaceWords(p.target) }));
@@ -262,115 +424,9 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
   }));
   // Pairs with an empty side get no links (an empty line), never a model run.
   const live = results.map((_, i) => i).filter((i) => words[i].src.length > 0 && words[i].tgt.length > 0);
-  let reading: AlignReading | null = null;
-  let readingFrom: string | null = null;
-  let perReading: { reading: AlignReading; name: string; scores: AlignmentScores }[] | null = null;
-
-  if (o.method === "attention") {
-    if (o.model === undefined) throw new Error("--method attention needs --model DIR (a checkpoint folder)");
-    if (o.iterations !== undefined || o.trainTsv !== undefined || o.trainTask !== undefined)
-      throw new Error("--iterations, --train-tsv and --train-task are for --method ibm1, ibm2 or fast");
-    await deps.chooseBackend(o.backend);
-    const { model, meta } = await loadModel(deps.checkpointDir(o.model, o.checkpoint), o.checkpoint);
-    const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
-    const isTransformer = model instanceof TransformerModel;
-    if (!isTransformer && (o.layer !== undefined || o.head !== undefined)) {
-      const opt = o.layer !== undefined ? `--layer ${o.layer}` : `--head ${o.head}`;
-      throw new Error(
-        `${opt}: this is a seq2seq (LSTM) model with one attention; --layer and --head are for Transformers`,
-      );
-    }
-    if (!isTransformer && "attention" in meta.config && meta.config.attention === "none")
-      throw new Error(
-        `--model ${o.model}: this model has no attention (attention "none"): nothing to align with`,
-      );
-    let asked: AlignReading = {};
-    const doc = documentedReading(o.model);
-    if (isTransformer && (o.layer !== undefined || o.head !== undefined)) {
-      asked = {
-        layer: o.layer,
-        head: o.head,
-        ...(o.posterior !== undefined ? { posterior: o.posterior } : {}),
-      };
-      readingFrom = "--layer/--head";
-    } else if (o.posterior !== undefined) {
-      asked = { posterior: o.posterior };
-      readingFrom = o.posterior ? "--posterior" : "--no-posterior";
-    } else if (doc) {
-      asked = doc.reading;
-      readingFrom = doc.file;
-    } else {
-      readingFrom = isTransformer
-        ? "default: the last decoder layer's mean over heads"
-        : "default: its attention";
-    }
-    if (o.symmetrize !== undefined) {
-      asked = { ...asked, symmetrize: o.symmetrize };
-      readingFrom = readingFrom.startsWith("--")
-        ? `${readingFrom}, --symmetrize`
-        : `${readingFrom}; --symmetrize ${o.symmetrize}`;
-    }
-    try {
-      reading = resolveReading(model, asked);
-    } catch (e) {
-      const msg = (e as Error).message;
-      const prefix = readingFrom.startsWith("--") ? "--" : `${readingFrom}: `;
-      throw new Error(`${prefix}${msg}`);
-    }
-    const note = doc && readingFrom === doc.file ? doc.note : undefined;
-    say(`reading ${readingName(reading) || "its attention"} (${readingFrom}${note ? `: ${note}` : ""})`);
-    const everyReading = withSymmetrizations(alignReadings(model));
-    if (o.allReadings && o.gold === undefined)
-      throw new Error("--all-readings scores every reading: give --gold FILE");
-    const readings = o.allReadings ? everyReading : [];
-    const all = forcedAlignReadings(
-      model,
-      srcTokenizer,
-      tgtTokenizer,
-      live.map((i) => pairs[i]),
-      [reading, ...readings],
-      { batchSize: o.batchSize },
-    );
-    live.forEach((i, k) => {
-      results[i].forced = all[0][k];
-      results[i].links = all[0][k].links;
-    });
-    if (gold && o.allReadings) {
-      perReading = readings.map((r, ri) => {
-        const links = results.map(() => new Set<string>());
-        live.forEach((i, k) => {
-          links[i] = all[ri + 1][k].links;
-        });
-        return {
-          reading: r,
-          name: readingName(r) || "its attention",
-          scores: alignmentScores(
-            links,
-            gold.map((g) => g.sure),
-            gold.map((g) => g.possible),
-          ),
-        };
-      });
-    }
-  } else {
-    if (o.model !== undefined)
-      throw new Error(`--method ${o.method} trains its own model: leave out --model`);
-    if (o.layer !== undefined || o.head !== undefined || o.allReadings)
-      throw new Error("--layer, --head and --all-readings are for --method attention");
-    const train = (qkv as unknown as { trainClassicalAligner?: TrainClassical }).trainClassicalAligner;
-    if (typeof train !== "function") {
-      throw new Error(`--method ${o.method}: the classical aligners are not available in this build`);
-    }
-    const aligner = train(classicalCorpus(pairs, o), {
-      method: o.method,
-      iterations: o.iterations,
-      symmetrize: o.symmetrize ?? "grow-diag-final-and",
-    });
-    for (const i of live) {
-      results[i].links = aligner.align(results[i].srcWords, results[i].tgtWords);
-      if (o.json) results[i].posterior = aligner.posterior(results[i].srcWords, results[i].tgtWords);
-    }
-  }
+  let m: ModelAlignment | null = null;
+  if (o.method === "attention") m = await alignWithModel(o, pairs, live, results, gold);
+  else alignClassical({ ...o, method: o.method }, pairs, live, results);
 
   const scores = gold
     ? alignmentScores(
@@ -380,51 +436,25 @@ export async function runAlign(o: AlignCliOptions, deps: AlignDeps): Promise<voi
       )
     : null;
   if (scores) say(`${o.gold}: ${scoreLine(scores)}`);
-  if (perReading) for (const r of perReading) say(`  ${r.name.padEnd(34)} ${scoreLine(r.scores)}`);
+  if (m?.perReading) for (const r of m.perReading) say(`  ${r.name.padEnd(34)} ${scoreLine(r.scores)}`);
 
-  let out: string;
-  if (o.json) {
-    const doc = {
-      method: o.method,
-      model: o.model ?? null,
-      reading,
-      readingFrom,
-      pairs: results.map((r) => ({
-        source: r.source,
-        target: r.target,
-        srcWords: r.srcWords,
-        tgtWords: r.tgtWords,
-        srcTokens: r.forced?.srcTokens ?? null,
-        tgtTokens: r.forced?.tgtTokens ?? null,
-        srcTokenWord: r.forced?.srcTokenWord ?? null,
-        tgtTokenWord: r.forced?.tgtTokenWord ?? null,
-        wordWeights: r.forced?.wordWeights ?? r.posterior ?? null,
-        links: pharaoh(r.links),
-        logProb: r.forced?.logProb ?? null,
-      })),
-      scores,
-      readings: perReading,
-    };
-    out = `${JSON.stringify(doc, null, 1)}\n`;
-  } else out = results.map((r) => `${pharaoh(r.links)}\n`).join("");
+  const out = o.json
+    ? `${JSON.stringify(alignJson(o, results, m, scores), null, 1)}\n`
+    : results.map((r) => `${pharaoh(r.links)}\n`).join("");
   if (o.output !== undefined) {
     await writeFileAtomic(o.output, out);
     say(`${results.length} alignments written to ${o.output}`);
   } else process.stdout.write(out);
 }
 
-/** Declares `qkv align` on `cmd` (main.ts: `withAlignCommand(program.command("align"), deps)`). */
-export function withAlignCommand(
-  cmd: Command,
-  deps: AlignDeps,
-  fail: (cmd: string, e: unknown) => never,
-): Command {
+/** Declares `qkv align` on `cmd`. */
+export function withAlignCommand(cmd: Command): Command {
   return cmd
     .description(
       "word-align sentence pairs (Pharaoh i-j lines): a model's attention under teacher forcing, or IBM 1/2 / fast_align",
     )
-    .option("--model <dir>", "checkpoint folder (--method attention)")
-    .option("--checkpoint <name>", "best or last", "best")
+    .addOption(modelOption("checkpoint folder (--method attention)", true))
+    .addOption(checkpointOption())
     .option("--src <file>", "source sentences, one per line")
     .option("--tgt <file>", "target sentences, line i translating --src line i")
     .option("--tsv <file>", "pairs as source<TAB>target lines (instead of --src/--tgt)")
@@ -452,25 +482,18 @@ export function withAlignCommand(
         ...TASK_NAMES,
       ]),
     )
-    .option("--data <dir>", "data folder for --train-task (default $QKV_DATA_DIR or ../shared/data)")
+    .addOption(dataOption("data folder for --train-task (default $QKV_DATA_DIR or ../shared/data)"))
     .addOption(
       new Option(
         "--symmetrize <how>",
         "combine both directions: ibm1/ibm2/fast (default grow-diag-final-and); attention: each target word's and each source word's argmax (default: alignment.json's, else none)",
       ).choices([...SYMMETRIZE]),
     )
-    .option("--iterations <n>", "ibm1/ibm2/fast: EM iterations", positive("--iterations"))
-    .option("--batch-size <n>", "pairs per teacher-forced batch", positive("--batch-size"), 32)
-    .option("--backend <name>", "kernel backend", "auto")
-    .option(
-      "--json",
-      "print per pair the words, tokens, word-level weights and links, and the scores, as JSON",
+    .option("--iterations <n>", "ibm1/ibm2/fast: EM iterations", int("--iterations", 1))
+    .option("--batch-size <n>", "pairs per teacher-forced batch", int("--batch-size", 1), 32)
+    .addOption(backendOption())
+    .addOption(
+      jsonOption("print per pair the words, tokens, word-level weights and links, and the scores, as JSON"),
     )
-    .action(async (o: AlignCliOptions) => {
-      try {
-        await runAlign(o, deps);
-      } catch (e) {
-        fail("align", e);
-      }
-    });
+    .action(action("align", runAlign));
 }

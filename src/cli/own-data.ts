@@ -7,8 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import type { TaskOptions } from "../node.js";
+import { num } from "./options.js";
 
 const FILE_KEYS = [
   "srcFile",
@@ -33,12 +34,7 @@ export function withOwnDataOptions(cmd: Command): Command {
     .option(
       "--valid-fraction <f>",
       "your own data without --valid-src: hold out this fraction of the pairs (default 0.1)",
-      (v: string) => {
-        const n = Number(v);
-        if (!(n > 0 && n < 1))
-          throw new InvalidArgumentError(`--valid-fraction must be in (0, 1), got "${v}"`);
-        return n;
-      },
+      num("--valid-fraction", "(0,1)"),
     )
     .option("--test-src <file>", "your own data: test sources for `qkv eval --split test` (with --test-tgt)")
     .option("--test-tgt <file>", "your own data: test targets");

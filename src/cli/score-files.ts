@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type BleuTokenizer, corpusBleu, corpusChrf, data, VERSION } from "../index.js";
 import { checkAligned } from "../node.js";
+import { int } from "./options.js";
 
 /** The sacreBLEU release whose numbers src/eval reproduces. */
 export const SACREBLEU_VERSION = "2.6.0";
@@ -163,25 +164,10 @@ export function withScoreOptions(cmd: Command): Command {
     .option(
       "--chrf-word-order <n>",
       "with --hyp: chrF word n-gram order (2 = chrF++)",
-      (v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0 || n > 6)
-          throw new InvalidArgumentError(`--chrf-word-order must be 0…6, got "${v}"`);
-        return n;
-      },
+      int("--chrf-word-order", 0, 6),
       0,
     )
-    .option(
-      "--width <n>",
-      "with --hyp: decimals printed (default 1)",
-      (v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0 || n > 16)
-          throw new InvalidArgumentError(`--width must be 0…16, got "${v}"`);
-        return n;
-      },
-      1,
-    );
+    .option("--width <n>", "with --hyp: decimals printed (default 1)", int("--width", 0, 16), 1);
 }
 
 /** The `qkv eval --hyp … --ref …` action: sacreBLEU's text lines, or its JSON with --json. */

@@ -21,7 +21,7 @@
  */
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import {
   beamSearchNBest,
   checkSourceLength,
@@ -33,6 +33,7 @@ import {
   type Vocab,
 } from "../index.js";
 import { type AtomicWriter, createProgress, openAtomicWriter, type Progress } from "../node.js";
+import { int, MAX_BEAM } from "./options.js";
 
 export type OutputFormat = "text" | "tsv" | "json";
 
@@ -302,12 +303,7 @@ export function withFileTranslateOptions(cmd: Command): Command {
     .option(
       "--n-best <k>",
       "with --input: the k best translations of each line, with scores (beam ≥ k)",
-      (v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 100)
-          throw new InvalidArgumentError(`--n-best must be 1…100, got "${v}"`);
-        return n;
-      },
+      int("--n-best", 1, MAX_BEAM),
       1,
     )
     .addOption(

@@ -227,7 +227,7 @@ function tatoeba(lang: TatoebaLang, opts: TaskOptions): Parts {
   return { train: conv(split.train), valid: conv(split.valid), test: conv(split.test) };
 }
 
-// ---- tatoeba-hin-std: the standard Tatoeba test set, FLORES-200 and TICO-19 (wire branch) ----
+// ---- tatoeba-hin-std: the standard Tatoeba test set, FLORES-200 and TICO-19 ----
 
 /** Validation share of tatoeba-hin-std (by unique English sentence). */
 export const STD_VALID_FRACTION = 0.075;
