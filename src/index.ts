@@ -9,6 +9,12 @@ export * from "./attention/index.js";
 export * as data from "./data/index.js";
 export { detokenize, tokenize, Vocab } from "./data/index.js";
 export * from "./decode/index.js";
+export {
+  type EvalOptions,
+  type EvalPair,
+  type EvalResult,
+  evaluatePairs,
+} from "./eval/corpus.js";
 export * from "./eval/index.js";
 export * from "./io/index.js";
 export type { Backend, BackendCapabilities } from "./kernels/contract.js";
@@ -28,17 +34,5 @@ export * from "./models/transformer/index.js";
 export * from "./nn/index.js";
 export * from "./onnx/index.js";
 export * from "./tensor/index.js";
-export {
-  checkSourceLength,
-  decodeAll,
-  decodeLength,
-  type EvalOptions,
-  type EvalResult,
-  evaluatePairs,
-  MAX_DECODE_STEPS,
-  MAX_SOURCE_TOKENS,
-  MAX_TARGET_LENGTH,
-  type TranslationModel,
-} from "./train/evaluate.js";
 export { VERSION } from "./version.js";
 export * from "./viz/index.js";

@@ -16,6 +16,8 @@ import {
   Vocab,
   WordTokenizer,
 } from "../data/index.js";
+import { MAX_TARGET_LENGTH, type TranslationModel } from "../decode/index.js";
+import { type EvalResult, evaluatePairs } from "../eval/corpus.js";
 import { type DirLock, lockDir } from "../io/lock.js";
 import { type AttentionKind, Seq2Seq, type Seq2SeqConfig } from "../models/seq2seq/index.js";
 import { TransformerModel, type TransformerModelConfig } from "../models/transformer/index.js";
@@ -24,7 +26,6 @@ import { NoamLR } from "../nn/optim/lr-scheduler.js";
 import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
 import { getRngState, manualSeed, reshape, setRngState, type Tensor, tensor } from "../tensor/index.js";
 import { cleanCheckpointDir, deleteCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { type EvalResult, evaluatePairs, MAX_TARGET_LENGTH, type TranslationModel } from "./evaluate.js";
 import { createProgress } from "./progress.js";
 import { loadTask, type TaskData, type TaskOptions, taskSpec } from "./tasks.js";
 import {
