@@ -2,7 +2,8 @@
  * qkv — attention, from first principles. Public exports only; no side effects; runs in Node and in
  * browsers (no Node built-ins: files, checkpoints and training live in `qkv/node`).
  * Layers (each depends only on those before it): kernels → tensor → attention → nn → models →
- * data, decode, eval, onnx → viz.
+ * data, decode, eval, onnx → viz; of train/ only the one training step (`trainStep`), which the
+ * explorer runs in the page.
  */
 export * from "./align/index.js";
 export * from "./attention/index.js";
@@ -34,5 +35,12 @@ export * from "./models/transformer/index.js";
 export * from "./nn/index.js";
 export * from "./onnx/index.js";
 export * from "./tensor/index.js";
+export {
+  type StepOptimizer,
+  type TeacherForced,
+  type TrainBatch,
+  type TrainStepOptions,
+  trainStep,
+} from "./train/step.js";
 export { VERSION } from "./version.js";
 export * from "./viz/index.js";

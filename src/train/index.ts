@@ -19,6 +19,7 @@ export {
   saveCheckpoint,
 } from "./checkpoint.js";
 export { createProgress, type Progress, type ProgressValues } from "./progress.js";
+export { type TrainStepOptions, trainStep } from "./step.js";
 export {
   loadTask,
   TASK_NAMES,
