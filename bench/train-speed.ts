@@ -5,8 +5,9 @@
  *   npm run bench:train [-- --warmup 1 --steps 8 --steps-ref 3 --batch 64 --threads 1,2 --no-write]
  *
  * The model: src/models/seq2seq (embedDim 64, hiddenSize 128 bidirectional, decoder 256,
- * luong-general with input feeding, dropout 0.1); the step: src/train/trainer.ts (teacher forcing,
- * crossEntropy ignoreIndex 0, backward, clipGradNorm 1, Adam lr 1e-3, loss.item()); the batches:
+ * luong-general with input feeding, dropout 0.1); the step: `trainStep` (src/train/step.ts, the one
+ * `qkv train` runs: teacher forcing, crossEntropy ignoreIndex 0, backward, clipGradNorm 1, Adam lr
+ * 1e-3, loss.item()); the batches:
  * loadTask("scan-simple", { seed: 1 }) + makeBatches(…, { batchSize, shuffle, sortByLength, seed: 1000 })
  * (the trainer's epoch 1). Every system runs the first `warmup` batches untimed, then times the next
  * ones: `steps` on the fast systems, `steps-ref` on the slow reference backend (a prefix of the same
@@ -23,11 +24,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem, type } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Batch, makeBatches, PAD } from "../src/data/index.js";
+import { type Batch, makeBatches } from "../src/data/index.js";
 import { dataDir } from "../src/data/paths.js";
 import { Seq2Seq, type Seq2SeqConfig } from "../src/models/seq2seq/index.js";
-import { Adam, clipGradNorm, crossEntropy } from "../src/nn/index.js";
-import { manualSeed, reshape } from "../src/tensor/index.js";
+import { Adam } from "../src/nn/index.js";
+import { manualSeed } from "../src/tensor/index.js";
+import { trainStep } from "../src/train/step.js";
 import { loadTask } from "../src/train/tasks.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -137,15 +139,7 @@ async function child(spec: string): Promise<void> {
   const params = model.parameters();
   const optimizer = new Adam(params, { lr: 1e-3 });
   model.train();
-  const step = (b: Batch): number => {
-    optimizer.zeroGrad();
-    const { logits } = model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);
-    const loss = crossEntropy(reshape(logits, [b.B * b.T, logits.shape[2]]), b.tgtOut, { ignoreIndex: PAD });
-    loss.backward();
-    clipGradNorm(params, 1);
-    optimizer.step();
-    return loss.item();
-  };
+  const step = (b: Batch): number => trainStep(model, optimizer, b, { clip: 1 });
   for (let i = 0; i < warmup; i++) step(used[i]);
   const stepMs: number[] = [];
   const cpuMs: number[] = [];

@@ -2,7 +2,8 @@
  * qkv — attention, from first principles. Public exports only; no side effects; runs in Node and in
  * browsers (no Node built-ins: files, checkpoints and training live in `qkv/node`).
  * Layers (each depends only on those before it): kernels → tensor → attention → nn → models →
- * data, decode, eval, onnx → viz.
+ * data, decode, eval, onnx → viz; of train/ only the one training step (`trainStep`), which the
+ * explorer runs in the page.
  */
 export * from "./align/index.js";
 export * from "./attention/index.js";
@@ -10,6 +11,12 @@ export * from "./checkpoint/format.js";
 export * as data from "./data/index.js";
 export { detokenize, tokenize, Vocab } from "./data/index.js";
 export * from "./decode/index.js";
+export {
+  type EvalOptions,
+  type EvalPair,
+  type EvalResult,
+  evaluatePairs,
+} from "./eval/corpus.js";
 export * from "./eval/index.js";
 export * from "./io/index.js";
 export type { Backend, BackendCapabilities } from "./kernels/contract.js";
@@ -31,16 +38,11 @@ export * from "./nn/index.js";
 export * from "./onnx/index.js";
 export * from "./tensor/index.js";
 export {
-  checkSourceLength,
-  decodeAll,
-  decodeLength,
-  type EvalOptions,
-  type EvalResult,
-  evaluatePairs,
-  MAX_DECODE_STEPS,
-  MAX_SOURCE_TOKENS,
-  MAX_TARGET_LENGTH,
-  type TranslationModel,
-} from "./train/evaluate.js";
+  type StepOptimizer,
+  type TeacherForced,
+  type TrainBatch,
+  type TrainStepOptions,
+  trainStep,
+} from "./train/step.js";
 export { VERSION } from "./version.js";
 export * from "./viz/index.js";

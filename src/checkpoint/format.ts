@@ -20,6 +20,7 @@
 import { type TextSplit, type Tokenizer, type TokenizerJSON, tokenizerFromJSON } from "../data/tokenizers.js";
 import { Vocab } from "../data/vocab.js";
 import { WordTokenizer } from "../data/word-tokenizer.js";
+import { MAX_TARGET_LENGTH } from "../decode/limits.js";
 import {
   checkFits,
   checkWeights,
@@ -30,7 +31,6 @@ import {
   type TranslationModel,
 } from "../models/registry.js";
 import type { Tensor } from "../tensor/index.js";
-import { MAX_TARGET_LENGTH } from "../train/evaluate.js";
 
 /** The learning-rate schedule's state, in `last` (exact --resume). */
 export interface SchedulerMeta {
@@ -43,7 +43,7 @@ export interface SchedulerMeta {
 /** What a checkpoint's `meta` says about its model: enough to rebuild it and its tokenizers. */
 export type ModelCheckpointMeta = ModelSpec & {
   task: string;
-  taskOptions?: Record<string, unknown>;
+  taskOptions?: object;
   srcVocab: string[];
   tgtVocab: string[];
   /** The tokenizers (word or BPE); absent before BPE existed: then word, from srcVocab / tgtVocab. */

@@ -13,6 +13,14 @@ export const UNK = 1;
 export const SOS = 2;
 export const EOS = 3;
 
+/** The special ids by name — the one table (decoding, batching and the ONNX manifest's `ids` use it). */
+export const SPECIAL_IDS: Readonly<{ pad: number; unk: number; sos: number; eos: number }> = Object.freeze({
+  pad: PAD,
+  unk: UNK,
+  sos: SOS,
+  eos: EOS,
+});
+
 export const PAD_TOKEN = "<pad>";
 export const UNK_TOKEN = "<unk>";
 export const SOS_TOKEN = "<sos>";

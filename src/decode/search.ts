@@ -1,17 +1,24 @@
 /**
  * Decoding: greedy search and beam search (Sutskever et al. 2014; length penalty of Wu et al. 2016,
  * lp(Y) = ((5 + |Y|) / 6)^α), batched, each returning its alignment history — the attention weights
- * of every output step — for visualisation.
+ * of every output step — for visualisation. `onStep` sees every step as the search took it: the state
+ * the model was given, everything its `step` returned (a Seq2Seq's query and context too) and the
+ * log-probabilities the search ranked, so a page can show the numbers without a loop of its own.
  */
+import { EOS, SOS } from "../data/vocab.js";
 import { logSoftmax, noGrad, type Tensor } from "../tensor/index.js";
 
-export const SOS_ID = 2;
-export const EOS_ID = 3;
+/** What one decoder step returns at least: logits (rows × V), the next state, the attention weights. */
+export interface StepOutput<State> {
+  logits: Tensor;
+  state: State;
+  weights: Tensor | null;
+}
 
-/** Any step-wise decoder: the Seq2Seq model implements this. */
-export interface StepDecoder<State> {
+/** Any step-wise decoder: Seq2Seq and TransformerModel implement this (`Out`: what their step returns). */
+export interface StepDecoder<State, Out extends StepOutput<State> = StepOutput<State>> {
   encode(src: Int32Array | number[], B: number, S: number, srcLengths: number[]): State;
-  step(state: State, prev: Int32Array | number[]): { logits: Tensor; state: State; weights: Tensor | null };
+  step(state: State, prev: Int32Array | number[]): Out;
   selectRows(state: State, index: ArrayLike<number>): State;
 }
 
@@ -24,10 +31,42 @@ export interface Hypothesis {
   alignment: number[][];
 }
 
-export interface DecodeOptions {
+/** One decoding step as `onStep` sees it; nothing in it is changed by the search afterwards. */
+export interface DecodeStep<State, Out> {
+  /** The step's index: 0 is the step fed <sos>. */
+  t: number;
+  /** The state the model's step was given (its rows: the sentences for greedy, the live beams for beam). */
+  state: State;
+  /** What the model's step returned: logits, next state, the weights it attended with, and the rest. */
+  output: Out;
+  /** log-softmax of the logits, rows × V: the numbers the search ranked. */
+  logProbs: Float32Array;
+}
+
+export interface GreedyStep<State, Out> extends DecodeStep<State, Out> {
+  /** Per sentence: the token chosen at this step (EOS when it ended here), −1 when it had ended before. */
+  tokens: Int32Array;
+}
+
+export interface BeamStep<State, Out> extends DecodeStep<State, Out> {
+  /** Per row of `state`: the sentence it belongs to and the tokens of its hypothesis so far. */
+  rows: { sentence: number; tokens: readonly number[] }[];
+}
+
+export interface DecodeOptions<State = unknown> {
   maxLength?: number;
   sos?: number;
   eos?: number;
+  /**
+   * The encoded batch to start from (default: `model.encode(src, B, S, srcLengths)`), e.g. one encoded
+   * with options of the model's own such as the Transformer's `needWeights`.
+   */
+  start?: State;
+}
+
+export interface GreedyOptions<State = unknown, Out = unknown> extends DecodeOptions<State> {
+  /** Called after every step, once the step's tokens are chosen. */
+  onStep?: (step: GreedyStep<State, Out>) => void;
 }
 
 function checkBatch(src: Int32Array | number[], B: number, S: number, srcLengths: number[]): void {
@@ -37,25 +76,27 @@ function checkBatch(src: Int32Array | number[], B: number, S: number, srcLengths
 }
 
 /** Greedy decoding of a padded batch; one hypothesis per row. */
-export function greedyDecode<State>(
-  model: StepDecoder<State>,
+export function greedyDecode<State, Out extends StepOutput<State>>(
+  model: StepDecoder<State, Out>,
   src: Int32Array | number[],
   B: number,
   S: number,
   srcLengths: number[],
-  { maxLength = 100, sos = SOS_ID, eos = EOS_ID }: DecodeOptions = {},
+  { maxLength = 100, sos = SOS, eos = EOS, start, onStep }: GreedyOptions<State, Out> = {},
 ): Hypothesis[] {
   checkBatch(src, B, S, srcLengths);
   return noGrad(() => {
-    let state = model.encode(src, B, S, srcLengths);
+    let state = start ?? model.encode(src, B, S, srcLengths);
     const hyps: Hypothesis[] = Array.from({ length: B }, () => ({ tokens: [], logProb: 0, alignment: [] }));
     const done = new Array<boolean>(B).fill(false);
     const prev = new Int32Array(B).fill(sos);
     for (let t = 0; t < maxLength && done.includes(false); t++) {
+      const given = state;
       const r = model.step(state, prev);
       state = r.state;
       const V = r.logits.shape[1];
       const lp = logSoftmax(r.logits, -1).data;
+      const tokens = new Int32Array(B).fill(-1);
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
         let best = 0;
@@ -63,19 +104,23 @@ export function greedyDecode<State>(
         hyps[b].logProb += lp[b * V + best];
         if (r.weights)
           hyps[b].alignment.push(Array.from(r.weights.data.subarray(b * S, b * S + srcLengths[b])));
+        tokens[b] = best;
         if (best === eos) done[b] = true;
         else hyps[b].tokens.push(best);
         prev[b] = best;
       }
+      onStep?.({ t, state: given, output: r, logProbs: lp, tokens });
     }
     return hyps;
   });
 }
 
-export interface BeamOptions extends DecodeOptions {
+export interface BeamOptions<State = unknown, Out = unknown> extends DecodeOptions<State> {
   beamSize?: number;
   /** α of the length penalty; 0 ranks by total log-probability (default 0.6). */
   lengthPenalty?: number;
+  /** Called after every step with the live beams' rows, before they are ranked and cut. */
+  onStep?: (step: BeamStep<State, Out>) => void;
 }
 
 interface Beam {
@@ -88,13 +133,13 @@ interface Beam {
 const penalty = (len: number, alpha: number) => (alpha === 0 ? 1 : ((5 + len) / 6) ** alpha);
 
 /** Beam search over a padded batch; returns the best finished hypothesis per row. */
-export function beamSearch<State>(
-  model: StepDecoder<State>,
+export function beamSearch<State, Out extends StepOutput<State>>(
+  model: StepDecoder<State, Out>,
   src: Int32Array | number[],
   B: number,
   S: number,
   srcLengths: number[],
-  options: BeamOptions = {},
+  options: BeamOptions<State, Out> = {},
 ): Hypothesis[] {
   return searchBeams(model, src, B, S, srcLengths, options).map(
     (pool) => pool[0] ?? { tokens: [], logProb: Number.NEGATIVE_INFINITY, alignment: [] },
@@ -106,14 +151,14 @@ export function beamSearch<State>(
  * `beamSearch` ranks them (log-probability over the length penalty): finished hypotheses, or the live
  * ones when none finished within maxLength. The first of each list is `beamSearch`'s answer.
  */
-export function beamSearchNBest<State>(
-  model: StepDecoder<State>,
+export function beamSearchNBest<State, Out extends StepOutput<State>>(
+  model: StepDecoder<State, Out>,
   src: Int32Array | number[],
   B: number,
   S: number,
   srcLengths: number[],
   n: number,
-  options: BeamOptions = {},
+  options: BeamOptions<State, Out> = {},
 ): Hypothesis[][] {
   const beamSize = options.beamSize ?? 4;
   if (!Number.isInteger(n) || n < 1 || n > beamSize) {
@@ -123,19 +168,27 @@ export function beamSearchNBest<State>(
 }
 
 /** The search itself: per row, its hypotheses sorted best first. */
-function searchBeams<State>(
-  model: StepDecoder<State>,
+function searchBeams<State, Out extends StepOutput<State>>(
+  model: StepDecoder<State, Out>,
   src: Int32Array | number[],
   B: number,
   S: number,
   srcLengths: number[],
-  { beamSize = 4, lengthPenalty = 0.6, maxLength = 100, sos = SOS_ID, eos = EOS_ID }: BeamOptions = {},
+  {
+    beamSize = 4,
+    lengthPenalty = 0.6,
+    maxLength = 100,
+    sos = SOS,
+    eos = EOS,
+    start,
+    onStep,
+  }: BeamOptions<State, Out> = {},
 ): Hypothesis[][] {
   checkBatch(src, B, S, srcLengths);
   if (!Number.isInteger(beamSize) || beamSize < 1)
     throw new Error(`beamSearch: beamSize must be ≥ 1, got ${beamSize}`);
   return noGrad(() => {
-    const encoded = model.encode(src, B, S, srcLengths);
+    const encoded = start ?? model.encode(src, B, S, srcLengths);
     // One live beam per sentence to start; rows of the state are (sentence, beam) pairs.
     let beams: Beam[][] = Array.from({ length: B }, (_, b) => [
       { tokens: [], logProb: 0, alignment: [], row: b },
@@ -150,10 +203,15 @@ function searchBeams<State>(
         live.map((h) => h.row),
       );
       const prev = live.map((h) => (h.tokens.length ? h.tokens[h.tokens.length - 1] : sos));
+      const given = state;
       const r = model.step(state, prev);
       state = r.state;
       const V = r.logits.shape[1];
       const lp = logSoftmax(r.logits, -1).data;
+      if (onStep) {
+        const rows = beams.flatMap((bs, sentence) => bs.map((h) => ({ sentence, tokens: h.tokens })));
+        onStep({ t, state: given, output: r, logProbs: lp, rows });
+      }
       let row = 0;
       const next: Beam[][] = [];
       for (let b = 0; b < B; b++) {

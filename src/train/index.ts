@@ -1,4 +1,16 @@
 /** Training: tasks, the loop, evaluation, checkpoints and progress (Node: see also src/node.ts). */
+
+// Decoding and evaluation live in decode/ and eval/; qkv/node keeps their names here.
+export {
+  checkSourceLength,
+  decodeAll,
+  decodeLength,
+  MAX_DECODE_STEPS,
+  MAX_SOURCE_TOKENS,
+  MAX_TARGET_LENGTH,
+} from "../decode/index.js";
+export { type EvalOptions, type EvalResult, evaluatePairs } from "../eval/corpus.js";
+export type { TranslationModel } from "../models/registry.js";
 export {
   type CheckpointData,
   cleanCheckpointDir,
@@ -6,19 +18,8 @@ export {
   SAVE_DELAY_ENV,
   saveCheckpoint,
 } from "./checkpoint.js";
-export {
-  checkSourceLength,
-  decodeAll,
-  decodeLength,
-  type EvalOptions,
-  type EvalResult,
-  evaluatePairs,
-  MAX_DECODE_STEPS,
-  MAX_SOURCE_TOKENS,
-  MAX_TARGET_LENGTH,
-  type TranslationModel,
-} from "./evaluate.js";
 export { createProgress, type Progress, type ProgressValues } from "./progress.js";
+export { type TrainStepOptions, trainStep } from "./step.js";
 export {
   loadTask,
   TASK_NAMES,

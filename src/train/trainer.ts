@@ -16,8 +16,10 @@ import {
   validateCheckpointMeta as validateMeta,
 } from "../checkpoint/format.js";
 import { type Example, makeBatches, PAD } from "../data/index.js";
+import { MAX_TARGET_LENGTH } from "../decode/index.js";
+import { type EvalResult, evaluatePairs } from "../eval/corpus.js";
 import { type DirLock, lockDir } from "../io/lock.js";
-import { checkFits, checkWeights, type ModelSpec } from "../models/registry.js";
+import { checkFits, checkWeights, type ModelSpec, type TranslationModel } from "../models/registry.js";
 import {
   type AttentionKind,
   DEFAULT_ATTENTION,
@@ -25,14 +27,20 @@ import {
   type Seq2SeqConfig,
 } from "../models/seq2seq/index.js";
 import { TransformerModel, type TransformerModelConfig } from "../models/transformer/index.js";
-import { Adam, clipGradNorm, crossEntropy } from "../nn/index.js";
+import { Adam } from "../nn/index.js";
 import { NoamLR } from "../nn/optim/lr-scheduler.js";
 import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
-import { getRngState, manualSeed, reshape, setRngState, type Tensor, tensor } from "../tensor/index.js";
-import { cleanCheckpointDir, deleteCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { type EvalResult, evaluatePairs, MAX_TARGET_LENGTH, type TranslationModel } from "./evaluate.js";
+import { getRngState, manualSeed, setRngState, type Tensor, tensor } from "../tensor/index.js";
+import {
+  type CheckpointData,
+  cleanCheckpointDir,
+  deleteCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.js";
 import { createProgress } from "./progress.js";
-import { loadTask, type TaskData, type TaskOptions, taskSpec } from "./tasks.js";
+import { trainStep } from "./step.js";
+import { loadTask, type TaskData, type TaskOptions, type TokenPair, taskSpec } from "./tasks.js";
 import { validateTrainOptions } from "./validate.js";
 
 export {
@@ -253,10 +261,66 @@ async function prepareOutDir(dir: string, opts: TrainOptions): Promise<void> {
   for (const n of found) await deleteCheckpoint(dir, n);
 }
 
+/** A run being trained: what `setUpRun` builds, shared by the functions of the loop. */
+interface Run {
+  opts: TrainOptions;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  taskOptions: TaskOptions;
+  task: TaskData;
+  modelMeta: CheckpointModelMeta;
+  model: TranslationModel;
+  optimizer: Adam;
+  scheduler: NoamLR | null;
+  warmup: number;
+  examples: Example[];
+  /** Longest training target (bounds decoding). */
+  maxTargetLength: number;
+  validPairs: readonly TokenPair[];
+  /** Where training starts (a resumed run: where it stopped). */
+  start: { epoch: number; batch: number };
+  /** Optimizer steps so far, epochs done and the best one: advanced as the run goes, saved in `last`. */
+  step: number;
+  history: EpochSummary[];
+  best: { epoch: number; score: number };
+}
+
+/** Saves `last` (with the optimizer state, for --resume) or `best` (weights only) at a position. */
+type Save = (name: "last" | "best", epoch: number, batchIndex: number) => Promise<void>;
+
 async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<TrainResult> {
+  const run = setUpRun(opts);
+  if (opts.resume) await resumeRun(run);
+  const save = saver(run, lock);
+  let stopRequested = false;
+  const onSigint = () => {
+    stopRequested = true;
+  };
+  process.once("SIGINT", onSigint);
+  const result = (interrupted: boolean): TrainResult => ({
+    model: run.model,
+    task: run.task,
+    history: run.history,
+    best: run.best,
+    interrupted,
+    steps: run.step,
+  });
+  try {
+    for (let epoch = run.start.epoch; epoch < run.epochs; epoch++) {
+      const totals = await trainEpoch(run, epoch, () => stopRequested, save);
+      if (!totals) return result(stopRequested);
+      await endEpoch(run, epoch, totals, save);
+    }
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+  return result(false);
+}
+
+/** Seeds the generator, loads the task and builds the model, optimizer and schedule (in that order). */
+function setUpRun(opts: TrainOptions): Run {
   const seed = opts.seed ?? 1;
-  const epochs = opts.epochs ?? 10;
-  const batchSize = opts.batchSize ?? 64;
   const taskOptions = { seed, ...opts.taskOptions };
   manualSeed(seed);
   const task = loadTask(opts.task, taskOptions);
@@ -276,9 +340,8 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
   const modelMeta = modelMetaOf(opts, task);
   const model: TranslationModel =
     modelMeta.kind === "transformer" ? new TransformerModel(modelMeta.config) : new Seq2Seq(modelMeta.config);
-  const params = model.parameters();
   const noam = opts.schedule === "noam";
-  const optimizer = new Adam(params, { lr: opts.lr ?? (noam ? 1 : 1e-3) });
+  const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? (noam ? 1 : 1e-3) });
   const warmup = opts.warmup ?? 4000;
   const scheduler = noam
     ? new NoamLR(optimizer, {
@@ -286,198 +349,223 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
         dModel: model instanceof TransformerModel ? model.config.dModel : undefined,
       })
     : null;
-  let startEpoch = 0;
-  let startBatch = 0;
-  let step = 0;
-  let history: EpochSummary[] = [];
-  let best = { epoch: -1, score: Number.NEGATIVE_INFINITY };
-
-  if (opts.resume) {
-    if (!opts.outDir || !existsSync(join(opts.outDir, "last.json"))) {
-      throw new Error(
-        `train: --resume needs a checkpoint at ${opts.outDir ? join(opts.outDir, "last.json") : "(no --out)"}`,
-      );
-    }
-    const ck = await loadCheckpoint<CheckpointMeta>(opts.outDir, "last");
-    const m = ck.meta;
-    const file = join(opts.outDir, "last.json");
-    validateCheckpointMeta(m, file, { forResume: true });
-    if (m.task !== opts.task)
-      throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
-    if ((m.kind ?? "seq2seq") !== modelMeta.kind) {
-      throw new Error(
-        `train: --resume: the checkpoint holds a ${m.kind ?? "seq2seq"} model, not a ${modelMeta.kind} (--arch ${m.kind ?? "seq2seq"})`,
-      );
-    }
-    if ((m.scheduler?.kind ?? "constant") !== (opts.schedule ?? "constant")) {
-      throw new Error(
-        `train: --resume: the run being resumed used --schedule ${m.scheduler?.kind ?? "constant"}, not ${opts.schedule ?? "constant"}`,
-      );
-    }
-    const sameTokenizers = (["srcTokenizer", "tgtTokenizer"] as const).every(
-      (k) => !m[k] || JSON.stringify(m[k]) === JSON.stringify(task[k].toJSON()),
-    );
-    if (!sameTokenizers || JSON.stringify(m.tgtVocab) !== JSON.stringify(task.tgtVocab.toJSON().tokens)) {
-      throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
-    }
-    try {
-      buildModel(modelMeta, ck.model, file);
-    } catch (e) {
-      throw new Error(
-        `train: --resume: ${(e as Error).message}; give the same model options (--arch, --attention, --embed, --hidden, --layers, --d-model, --heads, --ff) as the run being resumed`,
-      );
-    }
-    loadWeights(model, ck.model, file);
-    optimizer.loadStateDict(unpackOptimizer(ck.optimizer ?? {}, m.optimizer));
-    // A learning rate given on resume replaces the checkpoint's (and is what last.json records).
-    if (scheduler && m.scheduler) {
-      // The schedule continues where it stopped; a given --lr replaces its factor.
-      const baseLrs =
-        opts.lr !== undefined ? m.scheduler.baseLrs.map(() => opts.lr as number) : m.scheduler.baseLrs;
-      scheduler.loadStateDict({ lastEpoch: m.scheduler.lastEpoch, baseLrs });
-    } else if (opts.lr !== undefined && optimizer.lrs.some((lr) => lr !== opts.lr)) {
-      if (!opts.quiet)
-        process.stderr.write(`resume: learning rate ${optimizer.lrs[0]} → ${opts.lr} (--lr)\n`);
-      optimizer.setLr(opts.lr);
-    }
-    startEpoch = m.epoch;
-    startBatch = m.batchIndex;
-    step = m.step;
-    history = m.history;
-    // JSON has no -Infinity: "no best yet" is stored as null.
-    best = { epoch: m.best.epoch, score: m.best.score ?? Number.NEGATIVE_INFINITY };
-    setRngState(m.rngState);
-  }
-
-  const toExample = (p: { src: string[]; tgt: string[] }): Example => ({
-    src: task.srcVocab.encode(p.src),
-    tgt: task.tgtVocab.encode(p.tgt),
-  });
-  const examples = task.train.map(toExample);
-  // Bounds decoding (2·it + 10 steps); stored capped, as a checkpoint holding more is refused.
-  const maxTargetLength = Math.min(
-    MAX_TARGET_LENGTH,
-    examples.reduce((m, e) => Math.max(m, e.tgt.length), 0),
+  const examples = task.train.map(
+    (p): Example => ({ src: task.srcVocab.encode(p.src), tgt: task.tgtVocab.encode(p.tgt) }),
   );
-  const validPairs = opts.validLimit ? task.valid.slice(0, opts.validLimit) : task.valid;
-
-  let stopRequested = false;
-  const onSigint = () => {
-    stopRequested = true;
+  return {
+    opts,
+    seed,
+    epochs: opts.epochs ?? 10,
+    batchSize: opts.batchSize ?? 64,
+    taskOptions,
+    task,
+    modelMeta,
+    model,
+    optimizer,
+    scheduler,
+    warmup,
+    examples,
+    // Bounds decoding (2·it + 10 steps); stored capped, as a checkpoint holding more is refused.
+    maxTargetLength: Math.min(
+      MAX_TARGET_LENGTH,
+      examples.reduce((m, e) => Math.max(m, e.tgt.length), 0),
+    ),
+    validPairs: opts.validLimit ? task.valid.slice(0, opts.validLimit) : task.valid,
+    start: { epoch: 0, batch: 0 },
+    step: 0,
+    history: [],
+    best: { epoch: -1, score: Number.NEGATIVE_INFINITY },
   };
-  process.once("SIGINT", onSigint);
+}
 
-  /** `last` carries the optimizer state for --resume; `best` is weights only (for inference and shipping). */
-  const save = async (name: "last" | "best", epoch: number, batchIndex: number) => {
+/** Continues from `<outDir>/last.json`: weights, optimizer moments, schedule, position and RNG. */
+async function resumeRun(run: Run): Promise<void> {
+  const { opts } = run;
+  if (!opts.outDir || !existsSync(join(opts.outDir, "last.json"))) {
+    throw new Error(
+      `train: --resume needs a checkpoint at ${opts.outDir ? join(opts.outDir, "last.json") : "(no --out)"}`,
+    );
+  }
+  const ck = await loadCheckpoint<CheckpointMeta>(opts.outDir, "last");
+  const m = ck.meta;
+  const file = join(opts.outDir, "last.json");
+  checkResumable(run, ck, file);
+  loadWeights(run.model, ck.model, file);
+  run.optimizer.loadStateDict(unpackOptimizer(ck.optimizer ?? {}, m.optimizer));
+  // A learning rate given on resume replaces the checkpoint's (and is what last.json records).
+  if (run.scheduler && m.scheduler) {
+    // The schedule continues where it stopped; a given --lr replaces its factor.
+    const baseLrs =
+      opts.lr !== undefined ? m.scheduler.baseLrs.map(() => opts.lr as number) : m.scheduler.baseLrs;
+    run.scheduler.loadStateDict({ lastEpoch: m.scheduler.lastEpoch, baseLrs });
+  } else if (opts.lr !== undefined && run.optimizer.lrs.some((lr) => lr !== opts.lr)) {
+    if (!opts.quiet)
+      process.stderr.write(`resume: learning rate ${run.optimizer.lrs[0]} → ${opts.lr} (--lr)\n`);
+    run.optimizer.setLr(opts.lr);
+  }
+  run.start = { epoch: m.epoch, batch: m.batchIndex };
+  run.step = m.step;
+  run.history = m.history;
+  // JSON has no -Infinity: "no best yet" is stored as null.
+  run.best = { epoch: m.best.epoch, score: m.best.score ?? Number.NEGATIVE_INFINITY };
+  setRngState(m.rngState);
+}
+
+/** Refuses a `last` checkpoint of another task, model, schedule or vocabulary than this run's. */
+function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: string): void {
+  const { opts, task, modelMeta } = run;
+  const m = ck.meta;
+  validateCheckpointMeta(m, file, { forResume: true });
+  if (m.task !== opts.task) throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
+  if ((m.kind ?? "seq2seq") !== modelMeta.kind) {
+    throw new Error(
+      `train: --resume: the checkpoint holds a ${m.kind ?? "seq2seq"} model, not a ${modelMeta.kind} (--arch ${m.kind ?? "seq2seq"})`,
+    );
+  }
+  if ((m.scheduler?.kind ?? "constant") !== (opts.schedule ?? "constant")) {
+    throw new Error(
+      `train: --resume: the run being resumed used --schedule ${m.scheduler?.kind ?? "constant"}, not ${opts.schedule ?? "constant"}`,
+    );
+  }
+  const sameTokenizers = (["srcTokenizer", "tgtTokenizer"] as const).every(
+    (k) => !m[k] || JSON.stringify(m[k]) === JSON.stringify(task[k].toJSON()),
+  );
+  if (!sameTokenizers || JSON.stringify(m.tgtVocab) !== JSON.stringify(task.tgtVocab.toJSON().tokens)) {
+    throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
+  }
+  try {
+    buildModel(modelMeta, ck.model, file);
+  } catch (e) {
+    throw new Error(
+      `train: --resume: ${(e as Error).message}; give the same model options (--arch, --attention, --embed, --hidden, --layers, --d-model, --heads, --ff) as the run being resumed`,
+    );
+  }
+}
+
+/** `last` carries the optimizer state for --resume; `best` is weights only (for inference and shipping). */
+function saver(run: Run, lock: DirLock | null): Save {
+  const { opts, task } = run;
+  return async (name, epoch, batchIndex) => {
     if (!opts.outDir) return;
     lock?.check();
-    const { tensors, json } = packOptimizer(optimizer.stateDict());
+    const { tensors, json } = packOptimizer(run.optimizer.stateDict());
     const { onEpoch: _o, quiet: _q, ...trainOptions } = opts;
-    const sd = scheduler?.stateDict();
+    const sd = run.scheduler?.stateDict();
     const meta: CheckpointMeta = {
-      ...modelMeta,
+      ...run.modelMeta,
       task: opts.task,
-      scheduler: sd ? { kind: "noam", warmup, lastEpoch: sd.lastEpoch, baseLrs: sd.baseLrs } : undefined,
-      taskOptions,
+      scheduler: sd
+        ? { kind: "noam", warmup: run.warmup, lastEpoch: sd.lastEpoch, baseLrs: sd.baseLrs }
+        : undefined,
+      taskOptions: run.taskOptions,
       srcVocab: task.srcVocab.toJSON().tokens,
       tgtVocab: task.tgtVocab.toJSON().tokens,
       srcTokenizer: task.srcTokenizer.toJSON(),
       tgtTokenizer: task.tgtTokenizer.toJSON(),
-      maxTargetLength,
+      maxTargetLength: run.maxTargetLength,
       epoch,
       batchIndex,
-      step,
+      step: run.step,
       rngState: getRngState(),
       optimizer: json,
-      history,
-      best,
+      history: run.history,
+      best: run.best,
       trainOptions,
     };
     await saveCheckpoint(opts.outDir, name, {
-      model: model.stateDict(),
+      model: run.model.stateDict(),
       optimizer: name === "last" ? tensors : undefined,
       meta: name === "last" ? meta : { ...meta, optimizer: { paramGroups: [], scalars: {} } },
     });
   };
+}
 
-  let interrupted = false;
-  try {
-    for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      const batches = makeBatches(examples, {
-        batchSize,
-        shuffle: true,
-        sortByLength: true,
-        seed: seed * 1000 + epoch,
-      });
-      const progress = createProgress(`epoch ${epoch + 1}/${epochs}`, batches.length, { quiet: opts.quiet });
-      const t0 = Date.now();
-      let tokens = 0;
-      let lossSum = 0;
-      let lossCount = 0;
-      model.train();
-      for (let bi = epoch === startEpoch ? startBatch : 0; bi < batches.length; bi++) {
-        const b = batches[bi];
-        optimizer.zeroGrad();
-        const { logits } = model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);
-        const V = logits.shape[2];
-        const loss = crossEntropy(reshape(logits, [b.B * b.T, V]), b.tgtOut, {
-          ignoreIndex: PAD,
-          labelSmoothing: opts.labelSmoothing ?? 0,
-        });
-        loss.backward();
-        if (opts.clip !== 0) clipGradNorm(params, opts.clip ?? 1);
-        optimizer.step();
-        scheduler?.step();
-        step++;
-        const lv = loss.item();
-        if (!Number.isFinite(lv)) throw new Error(`train: loss became ${lv} at step ${step} (lower --lr?)`);
-        lossSum += lv;
-        lossCount++;
-        tokens += b.tgtLengths.reduce((p, x) => p + x, 0);
-        const secs = (Date.now() - t0) / 1000;
-        progress.update(bi + 1, { loss: lossSum / lossCount, tokensPerSec: tokens / Math.max(secs, 1e-3) });
-        // Let the event loop run (a Ctrl-C handler, progress output) between steps.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (stopRequested || (opts.maxSteps !== undefined && step >= opts.maxSteps)) {
-          progress.stop();
-          await save("last", epoch, bi + 1);
-          interrupted = stopRequested;
-          return { model, task, history, best, interrupted, steps: step };
-        }
-      }
+/** What one epoch's steps add up to. */
+interface EpochTotals {
+  lossSum: number;
+  lossCount: number;
+  tokens: number;
+  seconds: number;
+}
+
+/**
+ * The steps of one epoch (from the resumed batch in the first). Returns null when it stopped early
+ * (Ctrl-C or `maxSteps`), after saving `last` at the next batch.
+ */
+async function trainEpoch(
+  run: Run,
+  epoch: number,
+  stop: () => boolean,
+  save: Save,
+): Promise<EpochTotals | null> {
+  const { opts, model, optimizer, scheduler } = run;
+  const batches = makeBatches(run.examples, {
+    batchSize: run.batchSize,
+    shuffle: true,
+    sortByLength: true,
+    seed: run.seed * 1000 + epoch,
+  });
+  const progress = createProgress(`epoch ${epoch + 1}/${run.epochs}`, batches.length, { quiet: opts.quiet });
+  const t0 = Date.now();
+  const totals: EpochTotals = { lossSum: 0, lossCount: 0, tokens: 0, seconds: 0 };
+  const stepOptions = { labelSmoothing: opts.labelSmoothing ?? 0, clip: opts.clip ?? 1, scheduler };
+  model.train();
+  for (let bi = epoch === run.start.epoch ? run.start.batch : 0; bi < batches.length; bi++) {
+    const b = batches[bi];
+    const lv = trainStep(model, optimizer, b, stepOptions);
+    run.step++;
+    if (!Number.isFinite(lv)) throw new Error(`train: loss became ${lv} at step ${run.step} (lower --lr?)`);
+    totals.lossSum += lv;
+    totals.lossCount++;
+    totals.tokens += b.tgtLengths.reduce((p, x) => p + x, 0);
+    const secs = (Date.now() - t0) / 1000;
+    progress.update(bi + 1, {
+      loss: totals.lossSum / totals.lossCount,
+      tokensPerSec: totals.tokens / Math.max(secs, 1e-3),
+    });
+    // Let the event loop run (a Ctrl-C handler, progress output) between steps.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stop() || (opts.maxSteps !== undefined && run.step >= opts.maxSteps)) {
       progress.stop();
-      const seconds = (Date.now() - t0) / 1000;
-      const v: EvalResult = evaluatePairs(model, validPairs, task.srcVocab, task.tgtVocab, {
-        words: (t) => task.tgtTokenizer.words(t),
-        maxTargetLength,
-      });
-      const summary: EpochSummary = {
-        epoch: epoch + 1,
-        step,
-        trainLoss: lossSum / Math.max(lossCount, 1),
-        seconds,
-        tokensPerSec: tokens / Math.max(seconds, 1e-3),
-        valid: { exactMatch: v.exactMatch, tokenAccuracy: v.tokenAccuracy, bleu: v.bleu },
-      };
-      history = [...history, summary];
-      const score = scoreOf(opts.task, summary.valid);
-      const improved = score > best.score;
-      if (improved) best = { epoch: epoch + 1, score };
-      // best before last: a kill between the two leaves last at the previous position, so --resume
-      // replays this epoch and saves best again; the other order could leave last recording a best
-      // that was never written.
-      if (improved) await save("best", epoch + 1, 0);
-      await save("last", epoch + 1, 0);
-      opts.onEpoch?.(summary);
-      if (!opts.quiet) {
-        process.stderr.write(
-          `epoch ${epoch + 1}: loss ${summary.trainLoss.toFixed(4)} | valid exact ${(100 * v.exactMatch).toFixed(2)}% ` +
-            `token acc ${(100 * v.tokenAccuracy).toFixed(2)}% BLEU ${v.bleu.toFixed(2)} | ${seconds.toFixed(1)}s${improved ? " (best)" : ""}\n`,
-        );
-      }
+      await save("last", epoch, bi + 1);
+      return null;
     }
-  } finally {
-    process.removeListener("SIGINT", onSigint);
   }
-  return { model, task, history, best, interrupted, steps: step };
+  progress.stop();
+  totals.seconds = (Date.now() - t0) / 1000;
+  return totals;
+}
+
+/** Validates after an epoch, records it, saves `best` (when it improved) then `last`, and reports. */
+async function endEpoch(run: Run, epoch: number, totals: EpochTotals, save: Save): Promise<void> {
+  const { opts, task } = run;
+  const { seconds } = totals;
+  const v: EvalResult = evaluatePairs(run.model, run.validPairs, task.srcVocab, task.tgtVocab, {
+    words: (t) => task.tgtTokenizer.words(t),
+    maxTargetLength: run.maxTargetLength,
+  });
+  const summary: EpochSummary = {
+    epoch: epoch + 1,
+    step: run.step,
+    trainLoss: totals.lossSum / Math.max(totals.lossCount, 1),
+    seconds,
+    tokensPerSec: totals.tokens / Math.max(seconds, 1e-3),
+    valid: { exactMatch: v.exactMatch, tokenAccuracy: v.tokenAccuracy, bleu: v.bleu },
+  };
+  run.history = [...run.history, summary];
+  const score = scoreOf(opts.task, summary.valid);
+  const improved = score > run.best.score;
+  if (improved) run.best = { epoch: epoch + 1, score };
+  // best before last: a kill between the two leaves last at the previous position, so --resume
+  // replays this epoch and saves best again; the other order could leave last recording a best
+  // that was never written.
+  if (improved) await save("best", epoch + 1, 0);
+  await save("last", epoch + 1, 0);
+  opts.onEpoch?.(summary);
+  if (!opts.quiet) {
+    process.stderr.write(
+      `epoch ${epoch + 1}: loss ${summary.trainLoss.toFixed(4)} | valid exact ${(100 * v.exactMatch).toFixed(2)}% ` +
+        `token acc ${(100 * v.tokenAccuracy).toFixed(2)}% BLEU ${v.bleu.toFixed(2)} | ${seconds.toFixed(1)}s${improved ? " (best)" : ""}\n`,
+    );
+  }
 }

@@ -1,6 +1,18 @@
-/** Greedy and beam search on a real (untrained and trained-by-hand) model: consistency and alignments. */
+/**
+ * Greedy and beam search on a real (untrained and trained-by-hand) model: consistency, alignments, and
+ * the `onStep` hook (one call per step, with the weights the search recorded and the tokens it chose).
+ */
 import { describe, expect, it } from "vitest";
-import { beamSearch, greedyDecode } from "../../src/decode/index.js";
+import { EOS } from "../../src/data/vocab.js";
+import {
+  type BeamStep,
+  beamSearch,
+  EOS_ID,
+  type GreedyStep,
+  greedyDecode,
+  SOS_ID,
+} from "../../src/decode/index.js";
+import type { DecoderState, StepResult } from "../../src/models/seq2seq/index.js";
 import { Seq2Seq } from "../../src/models/seq2seq/index.js";
 import { manualSeed } from "../../src/tensor/index.js";
 
@@ -49,5 +61,68 @@ describe("decoding", () => {
       "decode: src has 8 ids for B=3, S=4 and 2 lengths",
     );
     expect(() => beamSearch(model, src, 2, 4, lens, { beamSize: 0 })).toThrow(/beamSize must be ≥ 1/);
+  });
+
+  it("greedy onStep: one call per step, with the weights of the alignment, the chosen tokens, the given state", () => {
+    const start = model.encode(src, 2, 4, lens);
+    const seen: GreedyStep<DecoderState, StepResult>[] = [];
+    const hyps = greedyDecode(model, src, 2, 4, lens, { maxLength: 7, start, onStep: (s) => seen.push(s) });
+    expect(hyps).toEqual(greedyDecode(model, src, 2, 4, lens, { maxLength: 7 }));
+    const steps = Math.max(...hyps.map((h) => h.alignment.length));
+    expect(seen.map((s) => s.t)).toEqual([...Array(steps).keys()]);
+    expect(seen[0].state).toBe(start);
+    seen.forEach((s, t) => {
+      if (t > 0) expect(s.state).toBe(seen[t - 1].output.state);
+      const V = s.output.logits.shape[1];
+      expect(s.logProbs.length).toBe(2 * V);
+      hyps.forEach((h, b) => {
+        const ended = t >= h.alignment.length;
+        const want = ended ? -1 : t < h.tokens.length ? h.tokens[t] : EOS;
+        expect(s.tokens[b], `step ${t} row ${b}`).toBe(want);
+        if (ended) return;
+        const row = Array.from(s.output.weights?.data.subarray(b * 4, b * 4 + lens[b]) ?? []);
+        expect(row).toEqual(h.alignment[t]);
+        const lp = Array.from(s.logProbs.subarray(b * V, (b + 1) * V));
+        expect(lp.indexOf(Math.max(...lp))).toBe(want);
+        expect(s.output.query).not.toBeNull(); // the model's own extras come through
+      });
+    });
+  });
+
+  it("beam onStep: one call per step, a row per live hypothesis, each the prefix its row fed", () => {
+    const seen: BeamStep<DecoderState, StepResult>[] = [];
+    const hyps = beamSearch(model, src, 2, 4, lens, {
+      beamSize: 3,
+      maxLength: 7,
+      onStep: (s) => seen.push(s),
+    });
+    expect(hyps).toEqual(beamSearch(model, src, 2, 4, lens, { beamSize: 3, maxLength: 7 }));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.length).toBeLessThanOrEqual(7);
+    seen.forEach((s, t) => {
+      expect(s.t).toBe(t);
+      expect(s.rows.length).toBe(s.output.logits.shape[0]);
+      expect(s.output.weights?.shape[0]).toBe(s.rows.length);
+      for (const r of s.rows) {
+        expect(r.tokens.length).toBe(t);
+        expect(r.sentence === 0 || r.sentence === 1).toBe(true);
+      }
+    });
+    // Width 1: the rows are greedy's prefixes.
+    const greedy = greedyDecode(model, src, 2, 4, lens, { maxLength: 7 });
+    const one: BeamStep<DecoderState, StepResult>[] = [];
+    beamSearch(model, src, 2, 4, lens, {
+      beamSize: 1,
+      lengthPenalty: 0,
+      maxLength: 7,
+      onStep: (s) => one.push(s),
+    });
+    for (const s of one) {
+      for (const r of s.rows) expect(r.tokens).toEqual(greedy[r.sentence].tokens.slice(0, s.t));
+    }
+  });
+
+  it("the special ids are the vocabulary's", () => {
+    expect([SOS_ID, EOS_ID]).toEqual([2, 3]);
   });
 });

@@ -7,10 +7,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { decodeAll } from "../../src/decode/index.js";
 import { MultiheadAttention } from "../../src/nn/index.js";
 import { loadModel, TASK_NAMES, taskSpec, tokenizersOf, vocabsOf } from "../../src/node.js";
 import { manualSeed, randn } from "../../src/tensor/index.js";
-import { decodeAll } from "../../src/train/evaluate.js";
 import {
   type CheckpointJson,
   seq2seqFromCheckpoint,
@@ -19,6 +19,9 @@ import {
 } from "../../web/src/checkpoint.js";
 import { luongDot, luongEqualsScaledDot, threeSteps, translateWithAttention } from "../../web/src/lesson.js";
 import { lstmCrossStack, lstmStatesSelfAttention, mapOf, stackFromTensors } from "../../web/src/stacks.js";
+import { translateTransformer } from "../../web/src/transformer.js";
+import { loadBundledPageModels } from "../helpers/bundled-page-models.js";
+import { expectPinned } from "../helpers/fingerprint.js";
 
 const dir = join(new URL("../..", import.meta.url).pathname, "pretrained/en-hi");
 const json = JSON.parse(readFileSync(join(dir, "best.json"), "utf8")) as CheckpointJson;
@@ -138,5 +141,80 @@ describe("the explorer's numbers", () => {
     expect(() => stackFromTensors({ ...info, queryTokens: ["a"], keyTokens: tokens }, layers)).toThrow(
       /expected \[1, H, 1, 4\]/,
     );
+  });
+});
+
+/**
+ * What the page showed before it used `greedyDecode` (commit 53771cb, reference backend): each step's
+ * label, and weighted sums of the weights, scores, queries, contexts and encoder states (LSTM) and of
+ * every layer's maps (Transformer).
+ */
+const PINNED = [
+  {
+    sentence: "Turn off the lights.",
+    lstm: ["▁ब", "त्", "ती", "▁बंद", "▁कर", "दो", "।", "<eos>"],
+    lstmSums: [
+      43.41330181108788, 1873.7576135993004, 6.078436948863356, -68.65409031198942, -186.1236251500377,
+    ],
+    transformer: ["▁ब", "त्", "ती", "▁बंद", "▁कर", "तीं", "▁हैं", "।", "<eos>"],
+    transformerSums: [325.2892507544061, 494.9948388892958, 504.2202242151252],
+  },
+  {
+    sentence: "I am happy.",
+    lstm: ["▁मैं", "▁खुश", "▁हूँ", "।", "<eos>"],
+    lstmSums: [
+      26.336203982587904, 658.185863494873, 26.98095785940282, -120.67508904141141, -92.9445911628427,
+    ],
+    transformer: ["▁मैं", "▁खुश", "▁हूँ", "।", "<eos>"],
+    transformerSums: [220.62540867830467, 299.7482583481669, 264.9347511186206],
+  },
+  {
+    sentence: "Where is the station?",
+    lstm: ["▁स्टेशन", "▁स्टेशन", "▁कहाँ", "▁है", "?", "<eos>"],
+    lstmSums: [
+      33.26226120497449, 1027.884670138359, -164.4130684683778, 167.54733536318236, -8.64035228814464,
+    ],
+    transformer: ["▁स्टेशन", "▁कहाँ", "▁है", "?", "<eos>"],
+    transformerSums: [244.04451627162416, 298.2349052282807, 262.9516672381724],
+  },
+  {
+    sentence: "He is my friend.",
+    lstm: ["▁वह", "▁मेरी", "▁दोस्त", "▁है", "।", "<eos>"],
+    lstmSums: [
+      30.64369335018273, 904.6378775499761, -74.1776660891455, -11.496228493982926, 69.23766306680045,
+    ],
+    transformer: ["▁वह", "▁मेरी", "▁दोस्त", "▁है", "।", "<eos>"],
+    transformerSums: [263.8693280043308, 328.71490595937576, 340.9479382677564],
+  },
+];
+const weighted = (xs: number[][]) => {
+  let a = 0;
+  xs.forEach((r, i) => {
+    r.forEach((x, j) => {
+      a += x * (((i * 31 + j) % 11) + 1);
+    });
+  });
+  return a;
+};
+const weightedTensors = (ts: { data: Float32Array }[]) => {
+  let a = 0;
+  for (const t of ts) t.data.forEach((x, i) => void (a += x * ((i % 13) + 1)));
+  return a;
+};
+
+describe("the page's translations, pinned", () => {
+  it("the bundled LSTM and Transformer give the steps and numbers they gave before", async () => {
+    const { lstm, tr } = await loadBundledPageModels();
+    for (const p of PINNED) {
+      const r = translateWithAttention(lstm, p.sentence);
+      expect(r.stepLabels).toEqual(p.lstm);
+      const sums = [r.weights, r.scores, r.queries, r.contexts, r.memory].map(weighted);
+      expectPinned(sums, p.lstmSums, `${p.sentence} (LSTM)`);
+      const t = translateTransformer(tr, p.sentence);
+      expect(t.stepLabels).toEqual(p.transformer);
+      expect(t.decoderTokens).toEqual(["<sos>", ...p.transformer.slice(0, -1)]);
+      const maps = [t.encoderWeights, t.decoderSelfWeights, t.crossWeights].map(weightedTensors);
+      expectPinned(maps, p.transformerSums, `${p.sentence} (Transformer)`);
+    }
   });
 });

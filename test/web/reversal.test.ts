@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REVERSAL, ReversalRun, reversalPairs } from "../../web/src/reversal.js";
+import { expectPinned, fingerprint } from "../helpers/fingerprint.js";
 
 const tiny = { ...DEFAULT_REVERSAL, trainSize: 96, maxLength: 8, testPerLength: 2, hidden: 16, embed: 8 };
 const noPause = async () => {};
@@ -14,6 +15,13 @@ describe("the reversal models trained in the page", () => {
     const pairs = reversalPairs(tiny, 12, () => (x = (x + 0.37) % 1));
     expect(pairs.map((p) => p.src.length)).toEqual([3, 4, 5, 6, 7, 8, 3, 4, 5, 6, 7, 8]);
     for (const p of pairs) expect(p.tgt).toEqual([...p.src].reverse());
+  });
+
+  it("one epoch gives the weights and loss pinned before it shared trainStep (commit 53771cb)", async () => {
+    const r = new ReversalRun("luong-dot", tiny);
+    await r.trainEpoch(() => false, noPause);
+    expectPinned(fingerprint(r.model.stateDict()), [157.6335881989762, 399.515508829618], "weights");
+    expectPinned([r.history[0].loss], [2.4404199918111167], "loss");
   });
 
   it("trains with and without attention; the loss falls; accuracy by length is reported", async () => {

@@ -1,18 +1,18 @@
 /**
  * The numbers behind the page, computed by qkv itself (no DOM here, so Node tests run the same code):
  *
- *   translateWithAttention  greedy decoding of the LSTM encoder–decoder (the same argmax rule as
- *                           `greedyDecode`, which `qkv attend` uses), keeping at every step the query
+ *   translateWithAttention  greedy decoding of the LSTM encoder–decoder (`greedyDecode`, which
+ *                           `qkv attend` uses), reading at every step through its `onStep` the query
  *                           that asked (s_{t−1} for Bahdanau, s_t for Luong), the model's own scores
- *                           e_tj, the weights a_tj, the context c_t, and the encoder states h_j;
+ *                           e_tj, the weights a_tj, the context c_t; and the encoder states h_j;
  *   threeSteps              score e_ij → softmax a_ij → weighted sum c_i for one query, on `attend`;
  *   luongEqualsScaledDot    Luong's dot attention of s over h vs. scaled-dot attention with Q = s,
  *                           K = V = h and scale 1: the largest absolute difference of weights and contexts.
  */
 import {
   attend,
-  data,
-  logSoftmax,
+  decodeLength,
+  greedyDecode,
   luongAttention,
   noGrad,
   type Score,
@@ -54,42 +54,33 @@ export interface CrossRun {
   attention: string;
 }
 
-/** Greedy translation of one sentence with everything the attention did along the way. */
+/** Greedy translation of one sentence (`greedyDecode`) with everything the attention did along the way. */
 export function translateWithAttention(m: LoadedSeq2Seq, sentence: string, maxLength?: number): CrossRun {
   const srcTokens = m.tokenizer.tokenize(sentence);
   if (srcTokens.length === 0) throw new Error("translate: the sentence has no words");
   const ids = m.srcVocab.encode(srcTokens);
   const S = ids.length;
-  const limit = maxLength ?? Math.max(S * 2 + 10, (m.meta.maxTargetLength ?? 0) * 2 + 10);
+  const stepLabels: string[] = [];
+  const weights: number[][] = [];
+  const scores: number[][] = [];
+  const queries: number[][] = [];
+  const contexts: number[][] = [];
   return noGrad(() => {
-    let state = m.model.encode(ids, 1, S, [S]);
-    const memory = rowsOf(state.memory);
-    const out: number[] = [];
-    const stepLabels: string[] = [];
-    const weights: number[][] = [];
-    const scores: number[][] = [];
-    const queries: number[][] = [];
-    const contexts: number[][] = [];
-    let prev = data.SOS;
-    for (let t = 0; t < limit; t++) {
-      const before = state;
-      const r = m.model.step(state, [prev]);
-      state = r.state;
-      const lp = logSoftmax(r.logits, -1).data;
-      let best = 0;
-      for (let v = 1; v < lp.length; v++) if (lp[v] > lp[best]) best = v;
-      contexts.push(Array.from(r.context.data));
-      if (r.weights && r.query && before.score) {
-        weights.push(Array.from(r.weights.data));
-        queries.push(Array.from(r.query.data));
-        scores.push(Array.from(before.score.compute(unsqueeze(r.query, 1), before.keys).data));
-      }
-      stepLabels.push(m.tgtVocab.tokenOf(best));
-      if (best === data.EOS) break;
-      out.push(best);
-      prev = best;
-    }
-    const outTokens = m.tgtVocab.decode(out);
+    const start = m.model.encode(ids, 1, S, [S]);
+    const [h] = greedyDecode(m.model, ids, 1, S, [S], {
+      maxLength: maxLength ?? decodeLength(S, m.meta.maxTargetLength ?? 0),
+      start,
+      onStep: ({ state, output: r, tokens }) => {
+        contexts.push(Array.from(r.context.data));
+        if (r.weights && r.query && state.score) {
+          weights.push(Array.from(r.weights.data));
+          queries.push(Array.from(r.query.data));
+          scores.push(Array.from(state.score.compute(unsqueeze(r.query, 1), state.keys).data));
+        }
+        stepLabels.push(m.tgtVocab.tokenOf(tokens[0]));
+      },
+    });
+    const outTokens = m.tgtVocab.decode(h.tokens);
     return {
       sentence,
       srcTokens,
@@ -100,7 +91,7 @@ export function translateWithAttention(m: LoadedSeq2Seq, sentence: string, maxLe
       scores,
       queries,
       contexts,
-      memory,
+      memory: rowsOf(start.memory),
       attention: m.model.config.attention,
     };
   });

@@ -2,22 +2,20 @@
  * Watch attention form: a small sequence-reversal model trained in the page, epoch by epoch, with and
  * without attention (the bottleneck experiment of Bahdanau et al. 2014, Fig. 2, in miniature).
  *
- * The same pieces as `qkv train` (teacher forcing, cross-entropy ignoring padding, Adam, gradient-norm
- * clipping, batches sorted by length), stepped one batch at a time so the page can draw between steps
- * and stop and resume at any batch. Nothing here touches the DOM.
+ * The same step as `qkv train` (`trainStep`: teacher forcing, cross-entropy ignoring padding, Adam,
+ * gradient-norm clipping; batches sorted by length), one batch at a time so the page can draw between
+ * steps and stop and resume at any batch. Nothing here touches the DOM.
  */
 import {
   Adam,
   type AttentionKind,
-  clipGradNorm,
-  crossEntropy,
   data,
   type EvalResult,
   evaluatePairs,
   greedyDecode,
   manualSeed,
-  reshape,
   Seq2Seq,
+  trainStep,
   Vocab,
 } from "qkv";
 
@@ -128,21 +126,12 @@ export class ReversalRun {
       sortByLength: true,
       seed: c.seed * 1000 + this.epoch,
     });
-    const params = this.model.parameters();
     this.model.train();
     while (this.batchIndex < this.batches.length) {
       if (stop()) return false;
       const t0 = performance.now();
       const b = this.batches[this.batchIndex];
-      this.optimizer.zeroGrad();
-      const { logits } = this.model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);
-      const loss = crossEntropy(reshape(logits, [b.B * b.T, logits.shape[2]]), b.tgtOut, {
-        ignoreIndex: data.PAD,
-      });
-      loss.backward();
-      clipGradNorm(params, 1);
-      this.optimizer.step();
-      const lv = loss.item();
+      const lv = trainStep(this.model, this.optimizer, b, { clip: 1 });
       if (!Number.isFinite(lv)) throw new Error(`reversal (${this.attention}): loss became ${lv}`);
       this.lossSum += lv;
       this.lossCount++;

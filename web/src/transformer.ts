@@ -1,6 +1,6 @@
 /**
  * The Transformer in the page (no DOM here, so Node tests run the same code): greedy translation of one
- * sentence with the step decoder (KV cache; the argmax rule of `greedyDecode`), then the model's
+ * sentence by `greedyDecode` on the step decoder (KV cache), then the model's
  * attention as layers × heads stacks:
  *
  *   encoderSelf  each encoder layer's self-attention (B = 1, H, S, S): `encode(…, { needWeights })`;
@@ -13,7 +13,7 @@
  * The decoder maps come from one teacher-forced pass over the decoded prefix (`decodeAll`), whose rows
  * equal the cached steps' (test/nn/transformer-decoder-weights.test.ts).
  */
-import { data, logSoftmax, noGrad, type Tensor } from "qkv";
+import { data, decodeLength, greedyDecode, noGrad, type Tensor } from "qkv";
 import type { LoadedTransformer } from "./checkpoint.js";
 import { type LayeredAnalysis, type LayeredAttentionModel, stackFromTensors } from "./stacks.js";
 
@@ -35,7 +35,7 @@ export interface TransformerRun {
   crossWeights: Tensor[];
 }
 
-/** Greedy translation of one sentence by the Transformer, with every layer's and head's attention. */
+/** Greedy translation of one sentence by the Transformer (`greedyDecode`), with every layer's and head's attention. */
 export function translateTransformer(
   m: LoadedTransformer,
   sentence: string,
@@ -45,28 +45,20 @@ export function translateTransformer(
   if (srcTokens.length === 0) throw new Error("translate: the sentence has no words");
   const ids = m.srcVocab.encode(srcTokens);
   const S = ids.length;
-  const limit = maxLength ?? Math.max(S * 2 + 10, (m.meta.maxTargetLength ?? 0) * 2 + 10);
+  const stepLabels: string[] = [];
   return noGrad(() => {
     const start = m.model.encode(ids, 1, S, [S], { needWeights: true });
-    let state = start;
-    const out: number[] = [];
-    const stepLabels: string[] = [];
-    let prev = data.SOS;
-    for (let t = 0; t < limit; t++) {
-      const r = m.model.step(state, [prev]);
-      state = r.state;
-      const lp = logSoftmax(r.logits, -1).data;
-      let best = 0;
-      for (let v = 1; v < lp.length; v++) if (lp[v] > lp[best]) best = v;
-      stepLabels.push(m.tgtVocab.tokenOf(best));
-      if (best === data.EOS) break;
-      out.push(best);
-      prev = best;
-    }
+    const [h] = greedyDecode(m.model, ids, 1, S, [S], {
+      maxLength: maxLength ?? decodeLength(S, m.meta.maxTargetLength ?? 0),
+      start,
+      onStep: ({ tokens }) => {
+        stepLabels.push(m.tgtVocab.tokenOf(tokens[0]));
+      },
+    });
     const T = stepLabels.length;
-    const tgtIn = [data.SOS, ...out].slice(0, T);
+    const tgtIn = [data.SOS, ...h.tokens].slice(0, T);
     const dec = m.model.decodeAll(start.memory, [S], tgtIn, T, { needWeights: true, needSelfWeights: true });
-    const outTokens = m.tgtVocab.decode(out);
+    const outTokens = m.tgtVocab.decode(h.tokens);
     return {
       sentence,
       srcTokens,
