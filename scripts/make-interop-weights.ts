@@ -15,8 +15,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeBatches, mulberry32, PAD } from "../src/data/index.js";
 import { writeSafetensors } from "../src/io/safetensors-file.js";
-import { Seq2Seq } from "../src/models/seq2seq/index.js";
-import { TransformerModel } from "../src/models/transformer/index.js";
+import { buildModel, type TranslationModel } from "../src/models/registry.js";
 import { Adam, clipGradNorm, crossEntropy } from "../src/nn/index.js";
 import { manualSeed, reshape } from "../src/tensor/index.js";
 import { train } from "../src/train/trainer.js";
@@ -36,8 +35,8 @@ function toyPairs(n: number, srcV: number, tgtV: number, seed: number) {
   });
 }
 
-function build(spec: InteropModelSpec): TransformerModel | Seq2Seq {
-  return spec.kind === "transformer" ? new TransformerModel(spec.config) : new Seq2Seq(spec.config);
+function build(spec: InteropModelSpec): TranslationModel {
+  return buildModel(spec);
 }
 
 async function main(): Promise<void> {

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
+import { MODEL_KINDS, modelKind } from "../src/models/registry.js";
 import { hasChromium, launchChromium } from "../test/helpers/browser.js";
 import { buildWeb, ROOT, serveStatic, WEB_DIST } from "./web.js";
 
@@ -56,7 +57,10 @@ function bundledTransformer(): string | undefined {
     .sort((a, b) => a.localeCompare(b))
     .find((d) => {
       const f = join(base, d, "best.json");
-      return existsSync(f) && JSON.parse(readFileSync(f, "utf8")).meta?.kind === "transformer";
+      return (
+        existsSync(f) &&
+        modelKind(JSON.parse(readFileSync(f, "utf8")).meta?.kind).name === MODEL_KINDS.transformer.name
+      );
     });
 }
 

@@ -24,8 +24,9 @@
  */
 import type { Tokenizer } from "../data/tokenizers.js";
 import { EOS, PAD, SOS } from "../data/vocab.js";
+import { isTransformer } from "../models/registry.js";
 import type { Seq2Seq } from "../models/seq2seq/model.js";
-import { TransformerModel } from "../models/transformer/model.js";
+import type { TransformerModel } from "../models/transformer/model.js";
 import { logSoftmax, noGrad, type Tensor } from "../tensor/index.js";
 import { formatPharaoh } from "./pharaoh.js";
 import { bidirectionalLinks, SYMMETRIZATIONS, type Symmetrization } from "./symmetrize.js";
@@ -117,7 +118,7 @@ function resolveMatrix(model: AlignModel, reading: AlignReading): AlignReading {
   if (reading.posterior !== undefined && typeof reading.posterior !== "boolean") {
     throw new Error(`posterior: expected true or false, got ${JSON.stringify(reading.posterior)}`);
   }
-  if (!(model instanceof TransformerModel)) {
+  if (!isTransformer(model)) {
     if (reading.layer !== undefined || reading.head !== undefined) {
       const what = reading.layer !== undefined ? `layer ${reading.layer}` : `head ${reading.head}`;
       throw new Error(
@@ -190,7 +191,7 @@ export function transformerReadings(model: TransformerModel): AlignReading[] {
  * with `latentAlignment` also its alignment posterior.
  */
 export function alignReadings(model: AlignModel): AlignReading[] {
-  if (model instanceof TransformerModel) return transformerReadings(model);
+  if (isTransformer(model)) return transformerReadings(model);
   return model.config.latentAlignment ? [{}, { posterior: true }] : [{}];
 }
 
@@ -262,7 +263,7 @@ function alignBatch(
   let logits: Tensor;
   // readers[r](b, t, s): the weight of reading r for pair b, target row t, source token s.
   let readers: ((b: number, t: number, s: number) => number)[];
-  if (model instanceof TransformerModel) {
+  if (isTransformer(model)) {
     const out = model.forward(src, srcLengths, tgtIn, B, S, T, { needWeights: true });
     logits = out.logits;
     const layers = out.layerWeights.map((w) => w.data); // each (B, H, T, S)

@@ -33,12 +33,12 @@ import {
   alignReadings,
   type ForcedAlignment,
   forcedAlignReadings,
+  isTransformer,
   linkKey,
   parseAlignmentDoc,
   pharaoh,
   readingName,
   resolveReading,
-  TransformerModel,
   whitespaceWords,
   withSymmetrizations,
 } from "../index.js";
@@ -284,18 +284,18 @@ async function modelReading(o: AlignCliOptions) {
     throw new Error("--iterations, --train-tsv and --train-task are for --method ibm1, ibm2 or fast");
   await chooseBackend(o.backend);
   const { model, meta } = await loadModel(checkpointDir(o.model, o.checkpoint), o.checkpoint);
-  const isTransformer = model instanceof TransformerModel;
-  if (!isTransformer && (o.layer !== undefined || o.head !== undefined)) {
+  const transformer = isTransformer(model);
+  if (!transformer && (o.layer !== undefined || o.head !== undefined)) {
     const opt = o.layer !== undefined ? `--layer ${o.layer}` : `--head ${o.head}`;
     throw new Error(
       `${opt}: this is a seq2seq (LSTM) model with one attention; --layer and --head are for Transformers`,
     );
   }
-  if (!isTransformer && "attention" in meta.config && meta.config.attention === "none")
+  if (!transformer && "attention" in meta.config && meta.config.attention === "none")
     throw new Error(
       `--model ${o.model}: this model has no attention (attention "none"): nothing to align with`,
     );
-  const { asked, readingFrom, doc } = askedReading(o, isTransformer);
+  const { asked, readingFrom, doc } = askedReading(o, transformer);
   let reading: AlignReading;
   try {
     reading = resolveReading(model, asked);

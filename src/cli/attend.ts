@@ -10,7 +10,7 @@ import {
   heatmapPng,
   heatmapSvg,
   heatmapTerminal,
-  TransformerModel,
+  isTransformer,
   type TranslationModel,
 } from "../index.js";
 import { modelTitle, vocabsOf, writeFileAtomic } from "../node.js";
@@ -58,7 +58,7 @@ function transformerLayerWeights(
   outIds: number[],
   rows: number,
 ): number[][][][] | null {
-  if (!(model instanceof TransformerModel)) return null;
+  if (!isTransformer(model)) return null;
   const tgtIn = [data.SOS, ...outIds].slice(0, rows);
   const r = model.forward(srcIds, [srcIds.length], tgtIn, 1, srcIds.length, tgtIn.length, {
     needWeights: true,

@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import type { Command, OptionValues } from "commander";
-import { exportSeq2SeqOnnx, exportTransformerOnnx, TransformerModel } from "../index.js";
+import { exportSeq2SeqOnnx, exportTransformerOnnx, isTransformer } from "../index.js";
 import { tokenizersOf, vocabsOf, writeFileAtomic } from "../node.js";
 import { action, type Loaded, load, printJson } from "./common.js";
 import { checkpointOption, jsonOption, modelOption } from "./options.js";
@@ -46,7 +46,7 @@ async function onnxGraphs(
   };
   let graphs: [string, Uint8Array][];
   let manifest: Record<string, unknown>;
-  if (m.model instanceof TransformerModel) {
+  if (isTransformer(m.model)) {
     const { encoder, decoder, step, signature } = await exportTransformerOnnx(m.model);
     const file = `${base}.decoder.onnx`;
     const stepFile = `${base}.step.onnx`;

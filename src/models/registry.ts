@@ -69,6 +69,8 @@ export interface ModelKind<C extends VocabSizes = VocabSizes, M extends Translat
   /** What to shrink when a model does not fit ("--hidden / --embed / --layers"). */
   readonly shrink: string;
   readonly layers: readonly LayerStack[];
+  /** The model width the Noam schedule scales by (d_model^−½); undefined: the schedule's default. */
+  scheduleWidth(config: C): number | undefined;
   /** Checks beyond shapes (a tied output projection equal to the embedding). */
   checkTensors?(weights: Record<string, Tensor>, config: C, file: string): void;
 }
@@ -122,6 +124,7 @@ const SEQ2SEQ: ModelKind<Seq2SeqConfig, Seq2Seq> = {
     return `embed ${r.embedDim}, hidden ${r.hiddenSize}, layers ${r.encoderLayers}`;
   },
   shrink: "--hidden / --embed / --layers",
+  scheduleWidth: () => undefined,
   layers: [{ key: "encoderLayers", name: "encoder", perLayer: /^encoder\.weight_ih_l\d+$/ }],
 };
 
@@ -162,6 +165,7 @@ const TRANSFORMER: ModelKind<TransformerModelConfig, TransformerModel> = {
     return TRANSFORMER.describe(config);
   },
   shrink: "--d-model / --ff / --layers",
+  scheduleWidth: (config) => resolveTransformerConfig(config).dModel,
   layers: [
     {
       key: "numEncoderLayers",
@@ -214,6 +218,14 @@ export function kindOf(model: TranslationModel): ModelKind {
   for (const k of Object.values(MODEL_KINDS))
     if ((k as unknown as ModelKind).owns(model)) return k as unknown as ModelKind;
   throw new Error("kindOf: not a qkv translation model");
+}
+
+/**
+ * True when `model` is of the "transformer" kind: what architecture-specific code asks (its ONNX
+ * export, its per-layer and per-head readings) instead of testing classes itself.
+ */
+export function isTransformer(model: TranslationModel): model is TransformerModel {
+  return kindOf(model).name === "transformer";
 }
 
 /** The spec (kind + config) of a built model: what its checkpoint records. */

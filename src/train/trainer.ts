@@ -15,18 +15,20 @@ import {
   type ValidateMetaOptions,
   validateCheckpointMeta as validateMeta,
 } from "../checkpoint/format.js";
-import { type Example, makeBatches, PAD } from "../data/index.js";
+import { type Example, makeBatches } from "../data/index.js";
 import { MAX_TARGET_LENGTH } from "../decode/index.js";
 import { type EvalResult, evaluatePairs } from "../eval/corpus.js";
 import { type DirLock, lockDir } from "../io/lock.js";
-import { checkFits, checkWeights, type ModelSpec, type TranslationModel } from "../models/registry.js";
 import {
-  type AttentionKind,
-  DEFAULT_ATTENTION,
-  Seq2Seq,
-  type Seq2SeqConfig,
-} from "../models/seq2seq/index.js";
-import { TransformerModel, type TransformerModelConfig } from "../models/transformer/index.js";
+  buildModel,
+  checkFits,
+  checkWeights,
+  type ModelSpec,
+  modelKind,
+  type TranslationModel,
+} from "../models/registry.js";
+import { type AttentionKind, DEFAULT_ATTENTION, type Seq2SeqConfig } from "../models/seq2seq/index.js";
+import type { TransformerModelConfig } from "../models/transformer/index.js";
 import { Adam } from "../nn/index.js";
 import { NoamLR } from "../nn/optim/lr-scheduler.js";
 import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
@@ -207,7 +209,7 @@ export async function loadModel(
 }
 
 /** Checks a checkpoint's weights against the model its meta describes (before --resume builds on them). */
-function buildModel(m: CheckpointModelMeta, weights: Record<string, Tensor>, file: string): void {
+function checkResumeWeights(m: CheckpointModelMeta, weights: Record<string, Tensor>, file: string): void {
   checkWeights(m, weights, file);
 }
 
@@ -338,15 +340,14 @@ function setUpRun(opts: TrainOptions): Run {
     );
   }
   const modelMeta = modelMetaOf(opts, task);
-  const model: TranslationModel =
-    modelMeta.kind === "transformer" ? new TransformerModel(modelMeta.config) : new Seq2Seq(modelMeta.config);
+  const model: TranslationModel = buildModel(modelMeta);
   const noam = opts.schedule === "noam";
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? (noam ? 1 : 1e-3) });
   const warmup = opts.warmup ?? 4000;
   const scheduler = noam
     ? new NoamLR(optimizer, {
         warmupSteps: warmup,
-        dModel: model instanceof TransformerModel ? model.config.dModel : undefined,
+        dModel: modelKind(modelMeta.kind).scheduleWidth(modelMeta.config as never),
       })
     : null;
   const examples = task.train.map(
@@ -434,7 +435,7 @@ function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: stri
     throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
   }
   try {
-    buildModel(modelMeta, ck.model, file);
+    checkResumeWeights(modelMeta, ck.model, file);
   } catch (e) {
     throw new Error(
       `train: --resume: ${(e as Error).message}; give the same model options (--arch, --attention, --embed, --hidden, --layers, --d-model, --heads, --ff) as the run being resumed`,

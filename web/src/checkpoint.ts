@@ -1,39 +1,35 @@
 /**
  * Loading a qkv checkpoint in the page: `<name>.json` (configuration, vocabularies, SHA-256 of the tensor
- * file) and `<name>.safetensors` over `fetch`, the hash checked with WebCrypto, then the model its
- * `meta.kind` names — `new Seq2Seq(meta.config)` ("seq2seq") or `new TransformerModel(meta.config)`
- * ("transformer") — and `loadStateDict`: what `loadModel` (qkv/node) does with files.
+ * file) and `<name>.safetensors` over `fetch`, the hash checked with WebCrypto, then the package's own
+ * checkpoint format does the rest — the meta validated (`validateCheckpointMeta`), the model its
+ * `meta.kind` names built from the registry with its weights checked, loaded and in eval mode
+ * (`modelFromCheckpoint`), the tokenizers rebuilt (`tokenizersOf`): exactly what `loadModel`
+ * (qkv/node) does with files. Only fetching and hashing are the page's.
  */
 import {
-  data,
+  type data,
   decodeSafetensors,
-  Seq2Seq,
+  type ModelCheckpointMeta,
+  type ModelKindName,
+  modelFromCheckpoint,
+  type Seq2Seq,
   type Seq2SeqConfig,
-  type Tensor,
-  TransformerModel,
+  type TransformerModel,
   type TransformerModelConfig,
+  type TranslationModel,
+  tokenizersOf,
   Vocab,
+  type VocabSizes,
+  validateCheckpointMeta,
 } from "qkv";
 
-/** The part of a checkpoint's `meta` the page reads (src/train/trainer.ts CheckpointMeta). */
-export interface ModelMeta<C extends VocabSizes = Seq2SeqConfig> {
-  kind: string;
-  config: C;
-  task: string;
-  srcVocab: string[];
-  tgtVocab: string[];
-  /** Longest training target (bounds decoding); older checkpoints lack it. */
-  maxTargetLength?: number;
-  /** The word or BPE tokenizers (JSON); absent in checkpoints from before BPE. */
-  srcTokenizer?: unknown;
-  tgtTokenizer?: unknown;
-}
+export { wordRuleOf } from "qkv";
+export type { VocabSizes };
 
-/** What every model config has: the sizes of its vocabularies. */
-export interface VocabSizes {
-  srcVocabSize: number;
-  tgtVocabSize: number;
-}
+/** The part of a checkpoint's `meta` the page reads (checkpoint/format.ts ModelCheckpointMeta). */
+export type ModelMeta<C extends VocabSizes = Seq2SeqConfig> = Omit<ModelCheckpointMeta, "config"> & {
+  config: C;
+};
 
 export interface CheckpointJson<C extends VocabSizes = Seq2SeqConfig> {
   format: string;
@@ -49,37 +45,10 @@ export interface PageTokenizer {
   detokenize(tokens: readonly string[]): string;
 }
 
-/**
- * The word rule of a task, for checkpoints from before tokenizers were stored in them: Tatoeba tasks
- * cut lower-cased words, SCAN and the synthetic tasks split at spaces — TASKS[task].tokenizer in
- * src/train/tasks.ts (Node-only because it reads data files; test/web/lesson.test.ts checks they agree).
- */
-export function wordRuleOf(task: string): { split: data.TextSplit; lowercase: boolean } {
-  if (task.startsWith("tatoeba-")) return { split: "words", lowercase: true };
-  if (task === "files") return { split: "words", lowercase: false }; // a user's own text keeps its case
-  return { split: "space", lowercase: false };
-}
-
-/**
- * The source and target tokenizers of a checkpoint, as `tokenizersOf` (qkv/node) rebuilds them: the
- * stored word or BPE tokenizer, else the task's word rule over the stored vocabulary; sizes checked.
- */
+/** The source and target tokenizers of a checkpoint (the package's `tokenizersOf`, named for the page). */
 export function tokenizersOfMeta(meta: ModelMeta<VocabSizes>): { src: data.Tokenizer; tgt: data.Tokenizer } {
-  const rule = wordRuleOf(meta.task);
-  const of = (side: "src" | "tgt"): data.Tokenizer => {
-    const json = meta[`${side}Tokenizer`];
-    const t = json
-      ? data.tokenizerFromJSON(json)
-      : new data.WordTokenizer(new Vocab(meta[`${side}Vocab`]), rule);
-    const size = meta.config[`${side}VocabSize`];
-    if (t.size !== size) {
-      throw new Error(
-        `checkpoint: the ${side} tokenizer has ${t.size} ids but the model's ${side}VocabSize is ${size}`,
-      );
-    }
-    return t;
-  };
-  return { src: of("src"), tgt: of("tgt") };
+  const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta as unknown as ModelCheckpointMeta);
+  return { src: srcTokenizer, tgt: tgtTokenizer };
 }
 
 /** A model built from a checkpoint, with what the page needs to translate with it. */
@@ -105,20 +74,16 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Checks format, kind and hash, then builds the model (`make(config)`) and loads its weights. */
-async function fromCheckpoint<
-  M extends { loadStateDict(t: Record<string, Tensor>): unknown; eval(): unknown },
-  C extends VocabSizes,
->(
+/** Checks format, kind and hash, then builds the model through the package's checkpoint format. */
+async function fromCheckpoint<M extends TranslationModel, C extends VocabSizes>(
   json: CheckpointJson<C>,
   bytes: Uint8Array,
-  kind: string,
-  make: (config: C) => M,
+  kind: ModelKindName,
 ): Promise<LoadedModel<M, C>> {
   if (json.format !== "qkv-checkpoint" || json.version !== 1) {
     throw new Error(`loadCheckpoint: not a qkv checkpoint (format ${JSON.stringify(json.format)})`);
   }
-  if (json.meta.kind !== kind) {
+  if ((json.meta.kind ?? "seq2seq") !== kind) {
     throw new Error(
       `loadCheckpoint: expected a "${kind}" model, the checkpoint holds kind "${json.meta.kind}"`,
     );
@@ -129,11 +94,11 @@ async function fromCheckpoint<
       `loadCheckpoint: ${json.tensors} does not belong to its JSON (sha256 ${hash.slice(0, 12)}… ≠ ${json.sha256.slice(0, 12)}…)`,
     );
   }
+  const file = json.tensors.replace(/\.safetensors$/, ".json");
+  validateCheckpointMeta(json.meta, file);
   const { tensors } = decodeSafetensors(bytes);
+  const model = modelFromCheckpoint(json.meta, tensors, file) as M;
   const { src, tgt } = tokenizersOfMeta(json.meta);
-  const model = make(json.meta.config);
-  model.loadStateDict(tensors);
-  model.eval();
   return {
     model,
     meta: json.meta,
@@ -148,7 +113,7 @@ async function fromCheckpoint<
 
 /** Builds the LSTM encoder–decoder a "seq2seq" checkpoint describes from its JSON and tensor bytes (hash verified). */
 export function seq2seqFromCheckpoint(json: CheckpointJson, bytes: Uint8Array): Promise<LoadedSeq2Seq> {
-  return fromCheckpoint(json, bytes, "seq2seq", (c) => new Seq2Seq(c));
+  return fromCheckpoint(json, bytes, "seq2seq");
 }
 
 /** Builds the Transformer a "transformer" checkpoint describes from its JSON and tensor bytes (hash verified). */
@@ -156,7 +121,7 @@ export function transformerFromCheckpoint(
   json: CheckpointJson<TransformerModelConfig>,
   bytes: Uint8Array,
 ): Promise<LoadedTransformer> {
-  return fromCheckpoint(json, bytes, "transformer", (c) => new TransformerModel(c));
+  return fromCheckpoint(json, bytes, "transformer");
 }
 
 /** Fetches `<base>/<name>.json` and the tensor file it names. */
