@@ -14,8 +14,8 @@ import { add, linear, matmul, matmulT, mul, slice, type Tensor, tanh, unsqueeze 
 import { fmt } from "../tensor/shape.js";
 
 export interface Score {
-  /** The paper's name of the score. */
-  readonly name: "dot" | "scaledDot" | "general" | "concat" | "additive" | "location";
+  /** The paper's name of the score ("dot", "general", …; a score defined elsewhere names itself). */
+  readonly name: "dot" | "scaledDot" | "general" | "concat" | "additive" | "location" | (string & {});
   /** Learnable parameters of the score (empty for dot and scaled dot). */
   readonly params: Readonly<Record<string, Tensor>>;
   /** Scores (…, T, S) for queries (…, T, Dq) and keys (…, S, Dk). */

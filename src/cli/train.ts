@@ -11,6 +11,7 @@ import {
   type AttentionValues,
   CROSS_ATTENTION_VALUES,
   type CrossAttentionValues,
+  DEFAULT_ATTENTION,
   getBackend,
   setNumThreads,
 } from "../index.js";
@@ -35,7 +36,7 @@ function withModelOptions(cmd: Command): Command {
       new Option("--task <name>", "data set / task (files: your own, see --src)").choices([...TASK_NAMES]),
     )
     .addOption(
-      new Option("--attention <kind>", "attention").choices([...ATTENTION_KINDS]).default("luong-general"),
+      new Option("--attention <kind>", "attention").choices([...ATTENTION_KINDS]).default(DEFAULT_ATTENTION),
     )
     .addOption(
       new Option(

@@ -20,11 +20,19 @@
  * `encode` — so they always see the values the optimizer or `loadStateDict` left there. Nothing here
  * keeps a copy of a parameter (a slice taken once at construction would be a stale copy).
  *
- * Adding a kind means adding one entry to `ATTENTION_KIND_SPECS` (and its name to `AttentionKind`).
+ * Adding a kind means one entry: in `ATTENTION_KIND_SPECS` for a built-in one (and its name in
+ * `BuiltinAttentionKind`), or `registerAttentionKind(name, spec)` from outside. Nothing else changes:
+ * the model registers the kind's `params`, the checkpoint checks derive their shapes from the model
+ * (models/registry.ts), the CLI's `--attention` offers every kind in ATTENTION_KINDS.
  */
 import { additiveProjected, dot, location, type Score } from "../../attention/scores.js";
 import { linear, slice, type Tensor } from "../../tensor/index.js";
-import type { AttentionKind, ResolvedSeq2SeqConfig } from "./config.js";
+import {
+  ATTENTION_KINDS,
+  type AttentionKind,
+  addAttentionKindName,
+  type ResolvedSeq2SeqConfig,
+} from "./config.js";
 
 /** Sizes a kind's description depends on. */
 export interface KindDims {
@@ -71,7 +79,7 @@ const uniform = (shape: number[], fanIn: number): KindParam => ({ shape, bound: 
 
 const luongFeed = (d: KindDims) => (d.inputFeeding ? d.Hd : 0);
 
-export const ATTENTION_KIND_SPECS: Readonly<Record<AttentionKind, AttentionKindSpec>> = {
+const SPECS: Record<AttentionKind, AttentionKindSpec> = {
   none: {
     params: () => ({}),
     feedSize: (d) => d.Hd,
@@ -135,6 +143,27 @@ export const ATTENTION_KIND_SPECS: Readonly<Record<AttentionKind, AttentionKindS
     },
   },
 };
+
+/** Every attention kind's description, by name (built-in and registered). */
+export const ATTENTION_KIND_SPECS: Readonly<Record<AttentionKind, AttentionKindSpec>> = SPECS;
+
+/**
+ * Adds an attention kind to the LSTM encoder–decoder: after this, `new Seq2Seq({ attention: name })`
+ * builds it, checkpoints holding it load, and `qkv train --attention name` (a CLI built afterwards)
+ * accepts it. The name must be new and lower-case (letters, digits, hyphens).
+ */
+export function registerAttentionKind(name: string, spec: AttentionKindSpec): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new Error(
+      `registerAttentionKind: name must be lower-case letters, digits and hyphens, got ${JSON.stringify(name)}`,
+    );
+  }
+  if (ATTENTION_KINDS.includes(name)) {
+    throw new Error(`registerAttentionKind: attention kind "${name}" exists already`);
+  }
+  SPECS[name] = spec;
+  addAttentionKindName(name);
+}
 
 /** The sizes of a resolved configuration. */
 export function kindDims(c: ResolvedSeq2SeqConfig): KindDims {

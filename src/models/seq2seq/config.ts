@@ -1,7 +1,7 @@
 /** Typed configuration of the LSTM encoder–decoder, with defaults (models know nothing of training). */
 
-/** How the decoder looks at the source: not at all beyond one vector (the bottleneck), or by attention. */
-export type AttentionKind =
+/** The attention kinds qkv ships. */
+export type BuiltinAttentionKind =
   | "none"
   | "bahdanau"
   | "luong-dot"
@@ -9,7 +9,13 @@ export type AttentionKind =
   | "luong-concat"
   | "luong-location";
 
-export const ATTENTION_KINDS: readonly AttentionKind[] = [
+/**
+ * How the decoder looks at the source: not at all beyond one vector (the bottleneck), or by attention —
+ * a built-in kind or one added with `registerAttentionKind` (attention-kinds.ts).
+ */
+export type AttentionKind = BuiltinAttentionKind | (string & {});
+
+const kinds: AttentionKind[] = [
   "none",
   "bahdanau",
   "luong-dot",
@@ -17,6 +23,14 @@ export const ATTENTION_KINDS: readonly AttentionKind[] = [
   "luong-concat",
   "luong-location",
 ];
+
+/** Every attention kind `Seq2Seq` knows: the built-in ones, then any registered, in order. */
+export const ATTENTION_KINDS: readonly AttentionKind[] = kinds;
+
+/** Adds a kind's name to ATTENTION_KINDS (attention-kinds.ts's `registerAttentionKind` calls it). */
+export function addAttentionKindName(name: string): void {
+  kinds.push(name);
+}
 
 export interface Seq2SeqConfig {
   srcVocabSize: number;

@@ -1,11 +1,19 @@
 /** The LSTM encoder–decoder with pluggable attention (none, Bahdanau, Luong dot/general/concat/location). */
 
-export { ATTENTION_KIND_SPECS, type AttentionKindSpec } from "./attention-kinds.js";
+export {
+  ATTENTION_KIND_SPECS,
+  type AttentionKindSpec,
+  type KindDims,
+  type KindParam,
+  type ParamReader,
+  registerAttentionKind,
+} from "./attention-kinds.js";
 export {
   ATTENTION_KINDS,
   ATTENTION_VALUES,
   type AttentionKind,
   type AttentionValues,
+  type BuiltinAttentionKind,
   DEFAULT_ATTENTION,
   resolveConfig,
   type Seq2SeqConfig,
