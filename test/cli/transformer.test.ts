@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { corpusBleu, corpusChrf, exactMatch } from "../../src/eval/index.js";
+import { loadTask } from "../../src/train/index.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const tsx = join(root, "node_modules/.bin/tsx");
@@ -18,11 +20,11 @@ describe("qkv CLI with a Transformer", () => {
       "--task",
       "copy",
       "--synthetic-size",
-      "200",
+      "600",
       "--max-length",
       "4",
       "--epochs",
-      "2",
+      "3",
       "--arch",
       "transformer",
       "--d-model",
@@ -38,9 +40,9 @@ describe("qkv CLI with a Transformer", () => {
       "--schedule",
       "noam",
       "--warmup",
-      "4",
+      "20",
       "--lr",
-      "0.2",
+      "0.5",
       "--label-smoothing",
       "0.1",
       "--batch-size",
@@ -57,7 +59,7 @@ describe("qkv CLI with a Transformer", () => {
     expect(straight.status, straight.stderr).toBe(0);
     const ra = JSON.parse(straight.stdout);
     expect(ra.arch).toBe("transformer");
-    expect(ra.steps).toBe(2 * Math.ceil(200 / 16));
+    expect(ra.steps).toBe(3 * Math.ceil(600 / 16));
     const part = qkv(...args, "--out", b, "--max-steps", "5");
     expect(part.status, part.stderr).toBe(0);
     expect(JSON.parse(part.stdout).steps).toBe(5);
@@ -77,7 +79,27 @@ describe("qkv CLI with a Transformer", () => {
     const e = JSON.parse(ev.stdout);
     expect(e.count).toBe(12);
     expect(e.attention).toBe("transformer 1×2 d16");
-    expect(e.sacrebleu.chrf).toBeGreaterThanOrEqual(0);
+    // sacreBLEU's chrF2 and BLEU are those of the model's own translations of the same 12 test
+    // pairs (`translate` on their raw source text) against the raw references, scored here.
+    const pairs = loadTask("copy", last(a).meta.taskOptions).test.slice(0, 12);
+    const all = qkv("translate", "--model", a, "--json", "--no-map", ...pairs.map((p) => p.text!.src));
+    expect(all.status, all.stderr).toBe(0);
+    const got = JSON.parse(all.stdout) as { translation: string; tokens: string[] }[];
+    expect(got).toHaveLength(12);
+    const hyps = got.map((x) => x.translation);
+    const refs = [pairs.map((p) => p.text!.tgt)];
+    expect(e.sacrebleu.chrf).toBe(corpusChrf(hyps, refs).score);
+    expect(e.sacrebleu.bleu).toBe(corpusBleu(hyps, refs).score);
+    expect(e.exactMatch).toBe(
+      exactMatch(
+        got.map((x) => x.tokens),
+        pairs.map((p) => p.tgt),
+      ),
+    );
+    // Enough training that the model writes some right symbols (chrF about 12), so a scorer that
+    // always says 0 fails too.
+    expect(hyps.some((h) => h.length > 0)).toBe(true);
+    expect(e.sacrebleu.chrf).toBeGreaterThan(1);
 
     const tr = qkv("translate", "--model", a, "--json", "s1 s2 s3");
     expect(tr.status, tr.stderr).toBe(0);
