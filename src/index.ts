@@ -1,9 +1,9 @@
 /**
  * qkv — attention, from first principles. Public exports only; no side effects; runs in Node and in
- * browsers (no Node built-ins: files, checkpoints and training live in `qkv/node`).
- * Layers (each depends only on those before it): kernels → tensor → attention → nn → models →
- * data, decode, eval, onnx → viz; of train/ only the one training step (`trainStep`), which the
- * explorer runs in the page.
+ * browsers (no Node built-ins: checkpoint files and the training loop live in `qkv/node`).
+ * Layers (each depends only on those before it): kernels → tensor → attention → nn → models (and
+ * their registry) → data, checkpoint (the format: meta schema, `modelFromCheckpoint`), decode, eval,
+ * onnx → viz; of train/ only the one training step (`trainStep`), which the explorer runs in the page.
  */
 export * from "./align/index.js";
 export * from "./attention/index.js";
