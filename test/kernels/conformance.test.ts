@@ -391,6 +391,18 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
             [2, 0, 1],
           ],
           [[9], [0]],
+          [
+            [2, 1, 3],
+            [0, 2, 1],
+          ], // a length-1 axis between two source neighbours: a copy
+          [
+            [4, 1, 3, 2],
+            [3, 0, 2, 1],
+          ],
+          [
+            [1, 1],
+            [1, 0],
+          ], // one element
         ];
         for (const [shape, perm] of cases) {
           const x = uniform(size(shape));

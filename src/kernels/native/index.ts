@@ -10,15 +10,7 @@
  * `QKV_NATIVE_ISA=avx2|portable` caps the instruction set; `QKV_NATIVE_ADDON=path` loads another
  * build of the addon.
  */
-import type {
-  AttentionGrads,
-  Backend,
-  BinaryOp,
-  FusedAttentionParams,
-  MatmulParams,
-  ReduceOp,
-  UnaryOp,
-} from "../contract.js";
+import type { AttentionGrads, Backend, FusedAttentionParams, MatmulParams } from "../contract.js";
 import {
   BINARY_CODE,
   COSTLY_UNARY,
@@ -29,6 +21,16 @@ import {
   REDUCE_CODE,
   UNARY_CODE,
 } from "../op-codes.js";
+import {
+  attentionIsEmpty,
+  checkThreadCount,
+  collapseAxes,
+  concatRows,
+  emptyAttention,
+  permuteWalk,
+  REDUCE_IDENTITY,
+  zeroAttentionGrads,
+} from "../shared.js";
 import { broadcastStrides } from "../strides.js";
 
 /** The addon's functions (native/src/addon.cc). Each returns the number of threads that ran. */
@@ -227,52 +229,18 @@ export function nativeStatus(): NativeStatus {
   return status;
 }
 
-/**
- * Axes of `shape` (a walk over the output, `strides` into each operand) with length-1 axes dropped
- * and neighbours merged where every operand is contiguous across them: the innermost run grows as
- * long as possible (a same-shape operation becomes one run).
- */
-function collapse(shape: readonly number[], strides: number[][]): { dims: number[]; strides: number[][] } {
-  const dims: number[] = [];
-  const out: number[][] = strides.map(() => []);
-  for (let i = 0; i < shape.length; i++) {
-    if (shape[i] === 1) continue;
-    const k = dims.length - 1;
-    if (k >= 0 && strides.every((s, o) => out[o][k] === s[i] * shape[i])) {
-      dims[k] *= shape[i];
-      for (let o = 0; o < strides.length; o++) out[o][k] = strides[o][i];
-    } else {
-      dims.push(shape[i]);
-      for (let o = 0; o < strides.length; o++) out[o].push(strides[o][i]);
-    }
-  }
-  if (dims.length === 0) return { dims: [1], strides: strides.map(() => [0]) };
-  return { dims, strides: out };
-}
+/** Counts a call that ran on `threads` threads. */
+type Count = (job: string, threads: number) => void;
 
-/** The backend on a loaded addon, running the kernels of instruction set `isa` (default: the best). */
-export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
-  const isas = addon.info().isas;
-  const which = isa ?? isas[0];
-  const ix = isas.indexOf(which);
-  if (ix < 0)
-    throw new Error(`native backend: instruction set "${which}" not supported here (${isas.join(", ")})`);
-  const stats: NativeStats = { parallel: {}, serial: {} };
-  const count = (job: string, threads: number) => {
-    const m = threads > 1 ? stats.parallel : stats.serial;
-    m[job] = (m[job] ?? 0) + 1;
-  };
+type ArithmeticKernels = Pick<Backend, "unary" | "binary" | "matmul" | "reduce" | "softmax" | "argmax">;
+type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
+type FusedKernels = Required<
+  Pick<Backend, "attentionForward" | "attentionBackward" | "lstmCell" | "lstmCellBackward">
+>;
 
-  function attentionDims(p: FusedAttentionParams): Int32Array {
-    const [bst, bss] = p.bias ? p.bias.strides : [0, 0];
-    return Int32Array.of(p.bh, p.t, p.s, p.d, p.dv, p.causal ? 1 : 0, bst, bss);
-  }
-
+/** The element-wise, matrix and axis-wise kernels (matmul and softmax on instruction set `ix`). */
+function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels {
   return {
-    name: ix === 0 ? "native" : `native-${which}`,
-    capabilities: { fusedAttention: true, preferFusedAttention: true, threads: true },
-    isa: which,
-    stats,
     unary(op, x) {
       const out = new Float32Array(x.length);
       if (x.length === 0) return out;
@@ -285,7 +253,10 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
       const n = outShape.reduce((p, d) => p * d, 1);
       const out = new Float32Array(n);
       if (n === 0) return out;
-      const c = collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+      const c = collapseAxes(outShape, [
+        broadcastStrides(aShape, outShape),
+        broadcastStrides(bShape, outShape),
+      ]);
       const meta = Int32Array.from([c.dims.length, ...c.dims, ...c.strides[0], ...c.strides[1]]);
       const par = n >= (op === "pow" ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
       count("binary", addon.binary(BINARY[op], a, b, out, meta, par));
@@ -304,9 +275,7 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
     },
     reduce(op, x, outer, n, inner) {
       const size = outer * inner;
-      if (n === 0 || size === 0) {
-        return new Float32Array(size).fill(op === "sum" ? 0 : op === "max" ? -Infinity : Infinity);
-      }
+      if (n === 0 || size === 0) return new Float32Array(size).fill(REDUCE_IDENTITY[op]);
       const out = new Float32Array(size);
       count("reduce", addon.reduce(REDUCE[op], x, out, outer, n, inner, x.length >= PAR_ELEMENTWISE));
       return out;
@@ -323,22 +292,19 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
       count("argmax", addon.argmax(x, out, outer, n, inner));
       return out;
     },
+  };
+}
+
+/** The kernels that only move elements (concat is a copy in JavaScript, as the reference's). */
+function layoutOn(addon: Addon, count: Count): LayoutKernels {
+  return {
     permute(x, shape, perm) {
       if (x.length === 0) return new Float32Array(0);
-      const inStrides = new Array<number>(shape.length);
-      let acc = 1;
-      for (let i = shape.length - 1; i >= 0; i--) {
-        inStrides[i] = acc;
-        acc *= shape[i];
-      }
-      const c = collapse(
-        perm.map((a) => shape[a]),
-        [perm.map((a) => inStrides[a])],
-      );
-      if (c.dims.length === 1 && c.strides[0][0] === 1) return x.slice();
+      const { dims, strides } = permuteWalk(shape, perm);
+      if (dims.length === 1 && strides[0] === 1) return x.slice();
       const out = new Float32Array(x.length);
       const par = x.length >= PAR_ELEMENTWISE;
-      count("permute", addon.permute(x, out, Int32Array.from(c.dims), Int32Array.from(c.strides[0]), par));
+      count("permute", addon.permute(x, out, Int32Array.from(dims), Int32Array.from(strides), par));
       return out;
     },
     indexSelect(x, outer, n, inner, indices) {
@@ -353,19 +319,19 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
       count("indexAdd", addon.indexAdd(g, out, outer, n, inner, indices));
       return out;
     },
-    concat(parts, outer, sizes, inner) {
-      const total = sizes.reduce((p, s) => p + s, 0);
-      const out = new Float32Array(outer * total * inner);
-      for (let o = 0; o < outer; o++) {
-        let off = o * total * inner;
-        for (let i = 0; i < parts.length; i++) {
-          const len = sizes[i] * inner;
-          if (len > 0) out.set(parts[i].subarray(o * len, (o + 1) * len), off);
-          off += len;
-        }
-      }
-      return out;
-    },
+    concat: concatRows,
+  };
+}
+
+/** The addon's attention dimensions: bh, t, s, d, dv, causal and the bias strides. */
+function attentionDims(p: FusedAttentionParams): Int32Array {
+  const [bst, bss] = p.bias ? p.bias.strides : [0, 0];
+  return Int32Array.of(p.bh, p.t, p.s, p.d, p.dv, p.causal ? 1 : 0, bst, bss);
+}
+
+/** The fused attention (on instruction set `ix`) and LSTM-cell kernels. */
+function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
+  return {
     lstmCell(gates, c, batch, hidden) {
       const hc = new Float32Array(batch * 2 * hidden);
       const act = new Float32Array(batch * 5 * hidden);
@@ -380,11 +346,10 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
       return { dGates, dc };
     },
     attentionForward(q, k, v, p) {
+      if (attentionIsEmpty(p)) return emptyAttention(p);
       const { bh, t, s, dv } = p;
       const output = new Float32Array(bh * t * dv);
       const lse = new Float32Array(bh * t);
-      if (bh * t === 0) return { output, lse };
-      if (s === 0) return { output, lse: lse.fill(-Infinity) };
       const par = bh * t * s * (p.d + dv) >= PAR_ATTENTION;
       const bias = p.bias ?? null;
       count(
@@ -406,13 +371,9 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
       return { output, lse };
     },
     attentionBackward(q, k, v, output, lse, dOutput, p): AttentionGrads {
+      const g = zeroAttentionGrads(p);
+      if (attentionIsEmpty(p)) return g;
       const { bh, t, s, d, dv } = p;
-      const g = {
-        dq: new Float32Array(bh * t * d),
-        dk: new Float32Array(bh * s * d),
-        dv: new Float32Array(bh * s * dv),
-      };
-      if (bh * t === 0 || s === 0) return g;
       const par = bh * t * s * (d + dv) >= PAR_ATTENTION;
       const bias = p.bias ?? null;
       // One fused pass computes dQ, dK and dV ("attnBackwardQ" counts it, as the wasm backend's dQ pass).
@@ -438,6 +399,29 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
       );
       return g;
     },
+  };
+}
+
+/** The backend on a loaded addon, running the kernels of instruction set `isa` (default: the best). */
+export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
+  const isas = addon.info().isas;
+  const which = isa ?? isas[0];
+  const ix = isas.indexOf(which);
+  if (ix < 0)
+    throw new Error(`native backend: instruction set "${which}" not supported here (${isas.join(", ")})`);
+  const stats: NativeStats = { parallel: {}, serial: {} };
+  const count: Count = (job, threads) => {
+    const m = threads > 1 ? stats.parallel : stats.serial;
+    m[job] = (m[job] ?? 0) + 1;
+  };
+  return {
+    name: ix === 0 ? "native" : `native-${which}`,
+    capabilities: { fusedAttention: true, preferFusedAttention: true, threads: true },
+    isa: which,
+    stats,
+    ...arithmeticOn(addon, ix, count),
+    ...layoutOn(addon, count),
+    ...fusedOn(addon, ix, count),
   };
 }
 
@@ -474,7 +458,7 @@ export async function loadNativeBackends(): Promise<NativeBackend[]> {
 
 /** Sets the native pool's thread count (the calling thread included). No-op where it is not loaded. */
 export async function setNativeThreads(n: number): Promise<void> {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  checkThreadCount(n);
   try {
     const a = await loadAddon();
     a.setThreads(n);

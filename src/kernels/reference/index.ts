@@ -4,6 +4,7 @@
  * and stored as float32.
  */
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp } from "../contract.js";
+import { concatRows, forEachIndexedRow, REDUCE_IDENTITY } from "../shared.js";
 import { broadcastStrides, stridesOf } from "../strides.js";
 import { attentionBackward, attentionForward } from "./attention.js";
 
@@ -151,7 +152,7 @@ function reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: 
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
-      let acc = op === "sum" ? 0 : op === "max" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+      let acc = REDUCE_IDENTITY[op];
       for (let j = 0; j < n; j++) {
         const v = x[base + j * inner];
         if (op === "sum") acc += v;
@@ -230,14 +231,10 @@ function indexSelect(
   inner: number,
   indices: Int32Array,
 ): Float32Array {
-  const m = indices.length;
-  const out = new Float32Array(outer * m * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      const src = (o * n + indices[j]) * inner;
-      out.set(x.subarray(src, src + inner), (o * m + j) * inner);
-    }
-  }
+  const out = new Float32Array(outer * indices.length * inner);
+  forEachIndexedRow(outer, n, inner, indices, (picked, packed) => {
+    out.set(x.subarray(picked, picked + inner), packed);
+  });
   return out;
 }
 
@@ -248,29 +245,10 @@ function indexAdd(
   inner: number,
   indices: Int32Array,
 ): Float32Array {
-  const m = indices.length;
   const out = new Float32Array(outer * n * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      const dst = (o * n + indices[j]) * inner;
-      const src = (o * m + j) * inner;
-      for (let i = 0; i < inner; i++) out[dst + i] += g[src + i];
-    }
-  }
-  return out;
-}
-
-function concat(parts: Float32Array[], outer: number, sizes: readonly number[], inner: number): Float32Array {
-  const total = sizes.reduce((p, s) => p + s, 0);
-  const out = new Float32Array(outer * total * inner);
-  for (let o = 0; o < outer; o++) {
-    let off = o * total * inner;
-    for (let p = 0; p < parts.length; p++) {
-      const len = sizes[p] * inner;
-      out.set(parts[p].subarray(o * len, (o + 1) * len), off);
-      off += len;
-    }
-  }
+  forEachIndexedRow(outer, n, inner, indices, (picked, packed) => {
+    for (let i = 0; i < inner; i++) out[picked + i] += g[packed + i];
+  });
   return out;
 }
 
@@ -286,7 +264,7 @@ export const referenceBackend: Backend = {
   permute,
   indexSelect,
   indexAdd,
-  concat,
+  concat: concatRows,
   attentionForward,
   attentionBackward,
 };

@@ -7,15 +7,7 @@
  * Each call copies its inputs into the wasm arena, runs the kernel (on several threads when the work
  * is large enough to pay for it), and returns a fresh Float32Array.
  */
-import type {
-  AttentionGrads,
-  Backend,
-  BinaryOp,
-  FusedAttentionParams,
-  MatmulParams,
-  ReduceOp,
-  UnaryOp,
-} from "../contract.js";
+import type { AttentionGrads, Backend, FusedAttentionParams, MatmulParams } from "../contract.js";
 import {
   BINARY_CODE,
   COSTLY_UNARY,
@@ -26,6 +18,15 @@ import {
   REDUCE_CODE,
   UNARY_CODE,
 } from "../op-codes.js";
+import {
+  attentionIsEmpty,
+  checkThreadCount,
+  collapseAxes,
+  emptyAttention,
+  permuteWalk,
+  REDUCE_IDENTITY,
+  zeroAttentionGrads,
+} from "../shared.js";
 import { broadcastStrides } from "../strides.js";
 import { type RuntimeOptions, type RuntimeStats, WasmRuntime } from "./runtime.js";
 import { threadSupport } from "./threads.js";
@@ -105,190 +106,117 @@ function takePadded(
   return out;
 }
 
-/**
- * Drops length-1 axes and merges neighbours that are contiguous in both inputs, so the innermost
- * run is as long as possible (same-shape operands become one run).
- */
-function collapseBroadcast(
-  outShape: readonly number[],
-  as: number[],
-  bs: number[],
-): { shape: number[]; as: number[]; bs: number[] } {
-  const shape: number[] = [];
-  const sa: number[] = [];
-  const sb: number[] = [];
-  for (let i = 0; i < outShape.length; i++) {
-    if (outShape[i] === 1) continue;
-    const k = shape.length - 1;
-    if (k >= 0 && sa[k] === as[i] * outShape[i] && sb[k] === bs[i] * outShape[i]) {
-      shape[k] *= outShape[i];
-      sa[k] = as[i];
-      sb[k] = bs[i];
-    } else {
-      shape.push(outShape[i]);
-      sa.push(as[i]);
-      sb.push(bs[i]);
-    }
-  }
-  if (shape.length === 0) return { shape: [1], as: [0], bs: [0] };
-  return { shape, as: sa, bs: sb };
+type ArithmeticKernels = Pick<Backend, "unary" | "binary" | "matmul" | "reduce" | "softmax" | "argmax">;
+type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
+type AttentionKernels = Required<Pick<Backend, "attentionForward" | "attentionBackward">>;
+
+/** The element-wise, matrix and axis-wise kernels on a runtime. */
+function arithmeticOn(rt: WasmRuntime): ArithmeticKernels {
+  return {
+    unary(op, x) {
+      const n = x.length;
+      if (n === 0) return new Float32Array(0);
+      rt.reset();
+      const p = rt.alloc(n * 4);
+      rt.put(p, x);
+      rt.setArgs([UNARY[op], p, p, n]);
+      const costly = COSTLY_UNARY.has(op);
+      rt.run("unary", rt.threadsFor(n, costly ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE));
+      return rt.take(p, n);
+    },
+    binary(op, a, aShape, b, bShape, outShape) {
+      const n = outShape.reduce((p, d) => p * d, 1);
+      if (n === 0) return new Float32Array(0);
+      const c = collapseAxes(outShape, [
+        broadcastStrides(aShape, outShape),
+        broadcastStrides(bShape, outShape),
+      ]);
+      const rank = c.dims.length;
+      const nt = rt.threadsFor(n, op === "pow" ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
+      rt.reset();
+      const pa = rt.alloc(a.length * 4);
+      const pb = rt.alloc(b.length * 4);
+      const po = rt.alloc(n * 4);
+      const meta = rt.alloc(rank * 12);
+      const idx = rt.alloc(64 * Math.max(nt, rt.threads));
+      rt.put(pa, a);
+      rt.put(pb, b);
+      rt.put(meta, Int32Array.from([...c.dims, ...c.strides[0], ...c.strides[1]]));
+      rt.setArgs([BINARY[op], rank, meta, meta + rank * 4, meta + rank * 8, pa, pb, po, n, idx]);
+      rt.run("binary", nt);
+      return rt.take(po, n);
+    },
+    matmul(a, b, p: MatmulParams) {
+      const { batch, m, k, n } = p;
+      const size = batch * m * n;
+      if (size === 0 || k === 0) return new Float32Array(size);
+      const nt = rt.threadsFor(size * k, PAR_MATMUL);
+      rt.reset();
+      const pa = rt.alloc(a.length * 4);
+      const pb = rt.alloc(b.length * 4);
+      const pc = rt.alloc(size * 4);
+      const offs = rt.alloc(batch * 8);
+      const scratch = rt.alloc(rt.matmulScratch * Math.max(nt, 1));
+      rt.put(pa, a);
+      rt.put(pb, b);
+      rt.put(offs, p.aOffsets);
+      rt.put(offs + batch * 4, p.bOffsets);
+      rt.setArgs([
+        batch,
+        m,
+        k,
+        n,
+        p.transA ? 1 : 0,
+        p.transB ? 1 : 0,
+        pa,
+        pb,
+        pc,
+        offs,
+        offs + batch * 4,
+        scratch,
+        rt.matmulScratch,
+      ]);
+      rt.run("matmul", nt);
+      return rt.take(pc, size);
+    },
+    reduce(op, x, outer, n, inner) {
+      const size = outer * inner;
+      if (n === 0 || size === 0) return new Float32Array(size).fill(REDUCE_IDENTITY[op]);
+      const nt = rt.threadsFor(x.length, PAR_ELEMENTWISE);
+      rt.reset();
+      const px = rt.alloc(x.length * 4);
+      const po = rt.alloc(size * 4);
+      const scratch = rt.alloc(inner * 8 * Math.max(nt, rt.threads));
+      rt.put(px, x);
+      rt.setArgs([REDUCE[op], px, po, outer, n, inner, scratch, inner * 8]);
+      rt.run("reduce", nt);
+      return rt.take(po, size);
+    },
+    softmax(x, outer, n, inner, log) {
+      if (x.length === 0) return new Float32Array(0);
+      rt.reset();
+      const p = rt.alloc(x.length * 4);
+      rt.put(p, x);
+      rt.setArgs([p, p, outer, n, inner, log ? 1 : 0]);
+      rt.run("softmax", rt.threadsFor(x.length, PAR_TRANSCENDENTAL));
+      return rt.take(p, x.length);
+    },
+    argmax(x, outer, n, inner) {
+      if (n === 0 || outer * inner === 0) return new Int32Array(outer * inner);
+      rt.reset();
+      const px = rt.alloc(x.length * 4);
+      const po = rt.alloc(outer * inner * 4);
+      rt.put(px, x);
+      rt.setArgs([px, po, outer, n, inner]);
+      rt.run("argmax");
+      const i = po >>> 2;
+      return rt.i32.slice(i, i + outer * inner);
+    },
+  };
 }
 
-/** Builds the backend on a runtime. */
-export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
-  function unary(op: UnaryOp, x: Float32Array): Float32Array {
-    const n = x.length;
-    if (n === 0) return new Float32Array(0);
-    rt.reset();
-    const p = rt.alloc(n * 4);
-    rt.put(p, x);
-    rt.setArgs([UNARY[op], p, p, n]);
-    const costly = COSTLY_UNARY.has(op);
-    rt.run("unary", rt.threadsFor(n, costly ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE));
-    return rt.take(p, n);
-  }
-
-  function binary(
-    op: BinaryOp,
-    a: Float32Array,
-    aShape: readonly number[],
-    b: Float32Array,
-    bShape: readonly number[],
-    outShape: readonly number[],
-  ): Float32Array {
-    const n = outShape.reduce((p, d) => p * d, 1);
-    if (n === 0) return new Float32Array(0);
-    const c = collapseBroadcast(
-      outShape,
-      broadcastStrides(aShape, outShape),
-      broadcastStrides(bShape, outShape),
-    );
-    const rank = c.shape.length;
-    const nt = rt.threadsFor(n, op === "pow" ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
-    rt.reset();
-    const pa = rt.alloc(a.length * 4);
-    const pb = rt.alloc(b.length * 4);
-    const po = rt.alloc(n * 4);
-    const meta = rt.alloc(rank * 12);
-    const idx = rt.alloc(64 * Math.max(nt, rt.threads));
-    rt.put(pa, a);
-    rt.put(pb, b);
-    rt.put(meta, Int32Array.from([...c.shape, ...c.as, ...c.bs]));
-    rt.setArgs([BINARY[op], rank, meta, meta + rank * 4, meta + rank * 8, pa, pb, po, n, idx]);
-    rt.run("binary", nt);
-    return rt.take(po, n);
-  }
-
-  function matmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
-    const { batch, m, k, n } = p;
-    const size = batch * m * n;
-    if (size === 0 || k === 0) return new Float32Array(size);
-    const nt = rt.threadsFor(size * k, PAR_MATMUL);
-    rt.reset();
-    const pa = rt.alloc(a.length * 4);
-    const pb = rt.alloc(b.length * 4);
-    const pc = rt.alloc(size * 4);
-    const offs = rt.alloc(batch * 8);
-    const scratch = rt.alloc(rt.matmulScratch * Math.max(nt, 1));
-    rt.put(pa, a);
-    rt.put(pb, b);
-    rt.put(offs, p.aOffsets);
-    rt.put(offs + batch * 4, p.bOffsets);
-    rt.setArgs([
-      batch,
-      m,
-      k,
-      n,
-      p.transA ? 1 : 0,
-      p.transB ? 1 : 0,
-      pa,
-      pb,
-      pc,
-      offs,
-      offs + batch * 4,
-      scratch,
-      rt.matmulScratch,
-    ]);
-    rt.run("matmul", nt);
-    return rt.take(pc, size);
-  }
-
-  function reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number): Float32Array {
-    const size = outer * inner;
-    if (n === 0 || size === 0) {
-      return new Float32Array(size).fill(op === "sum" ? 0 : op === "max" ? -Infinity : Infinity);
-    }
-    const nt = rt.threadsFor(x.length, PAR_ELEMENTWISE);
-    rt.reset();
-    const px = rt.alloc(x.length * 4);
-    const po = rt.alloc(size * 4);
-    const scratch = rt.alloc(inner * 8 * Math.max(nt, rt.threads));
-    rt.put(px, x);
-    rt.setArgs([REDUCE[op], px, po, outer, n, inner, scratch, inner * 8]);
-    rt.run("reduce", nt);
-    return rt.take(po, size);
-  }
-
-  function softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array {
-    if (x.length === 0) return new Float32Array(0);
-    rt.reset();
-    const p = rt.alloc(x.length * 4);
-    rt.put(p, x);
-    rt.setArgs([p, p, outer, n, inner, log ? 1 : 0]);
-    rt.run("softmax", rt.threadsFor(x.length, PAR_TRANSCENDENTAL));
-    return rt.take(p, x.length);
-  }
-
-  function argmax(x: Float32Array, outer: number, n: number, inner: number): Int32Array {
-    if (n === 0 || outer * inner === 0) return new Int32Array(outer * inner);
-    rt.reset();
-    const px = rt.alloc(x.length * 4);
-    const po = rt.alloc(outer * inner * 4);
-    rt.put(px, x);
-    rt.setArgs([px, po, outer, n, inner]);
-    rt.run("argmax");
-    const i = po >>> 2;
-    return rt.i32.slice(i, i + outer * inner);
-  }
-
-  function permute(x: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-    if (x.length === 0) return new Float32Array(0);
-    // Collapse: drop length-1 axes, merge output axes that are neighbours in the source too.
-    const inStrides = new Array<number>(shape.length);
-    let acc = 1;
-    for (let i = shape.length - 1; i >= 0; i--) {
-      inStrides[i] = acc;
-      acc *= shape[i];
-    }
-    const dims: number[] = [];
-    const strides: number[] = [];
-    const srcAxis: number[] = [];
-    for (const a of perm) {
-      if (shape[a] === 1) continue;
-      const k = dims.length - 1;
-      if (k >= 0 && srcAxis[k] === a - 1) {
-        dims[k] *= shape[a];
-        strides[k] = inStrides[a];
-        srcAxis[k] = a;
-      } else {
-        dims.push(shape[a]);
-        strides.push(inStrides[a]);
-        srcAxis.push(a);
-      }
-    }
-    if (dims.length <= 1) return x.slice();
-    const rank = dims.length;
-    rt.reset();
-    const px = rt.alloc(x.length * 4);
-    const po = rt.alloc(x.length * 4);
-    const meta = rt.alloc(rank * 12);
-    rt.put(px, x);
-    rt.put(meta, Int32Array.from([...dims, ...strides]));
-    rt.setArgs([rank, meta, meta + rank * 4, px, po, x.length, meta + rank * 8]);
-    rt.run("permute");
-    return rt.take(po, x.length);
-  }
-
+/** The kernels that only move elements, on a runtime. */
+function layoutOn(rt: WasmRuntime): LayoutKernels {
   /** Shared by indexSelect and its adjoint indexAdd: x in, indices in, `size` floats out. */
   function indexJob(
     job: "indexSelect" | "indexAdd",
@@ -311,204 +239,190 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     return rt.take(po, size);
   }
 
-  function indexSelect(
-    x: Float32Array,
-    outer: number,
-    n: number,
-    inner: number,
-    indices: Int32Array,
-  ): Float32Array {
-    return indexJob("indexSelect", x, outer, n, inner, indices, outer * indices.length * inner);
-  }
+  return {
+    permute(x, shape, perm) {
+      if (x.length === 0) return new Float32Array(0);
+      const { dims, strides } = permuteWalk(shape, perm);
+      if (dims.length === 1) return x.slice();
+      const rank = dims.length;
+      rt.reset();
+      const px = rt.alloc(x.length * 4);
+      const po = rt.alloc(x.length * 4);
+      const meta = rt.alloc(rank * 12);
+      rt.put(px, x);
+      rt.put(meta, Int32Array.from([...dims, ...strides]));
+      rt.setArgs([rank, meta, meta + rank * 4, px, po, x.length, meta + rank * 8]);
+      rt.run("permute");
+      return rt.take(po, x.length);
+    },
+    indexSelect: (x, outer, n, inner, indices) =>
+      indexJob("indexSelect", x, outer, n, inner, indices, outer * indices.length * inner),
+    indexAdd: (g, outer, n, inner, indices) =>
+      indexJob("indexAdd", g, outer, n, inner, indices, outer * n * inner),
+    concat(parts, outer, sizes, inner) {
+      const total = sizes.reduce((p, s) => p + s, 0);
+      const size = outer * total * inner;
+      if (size === 0) return new Float32Array(0);
+      rt.reset();
+      const ptrs = parts.map((p) => rt.alloc(p.length * 4));
+      const po = rt.alloc(size * 4);
+      const meta = rt.alloc(parts.length * 8);
+      parts.forEach((p, i) => {
+        rt.put(ptrs[i], p);
+      });
+      rt.put(meta, Int32Array.from([...ptrs, ...sizes]));
+      rt.setArgs([po, outer, inner, parts.length, meta, meta + parts.length * 4, total]);
+      rt.run("concat");
+      return rt.take(po, size);
+    },
+  };
+}
 
-  function indexAdd(
-    g: Float32Array,
-    outer: number,
-    n: number,
-    inner: number,
-    indices: Int32Array,
-  ): Float32Array {
-    return indexJob("indexAdd", g, outer, n, inner, indices, outer * n * inner);
-  }
+/** What the attention backward adds to the forward's inputs. */
+interface AttentionBackwardInputs {
+  o: Float32Array;
+  lse: Float32Array;
+  dOut: Float32Array;
+}
 
-  function concat(
-    parts: Float32Array[],
-    outer: number,
-    sizes: readonly number[],
-    inner: number,
-  ): Float32Array {
-    const total = sizes.reduce((p, s) => p + s, 0);
-    const size = outer * total * inner;
-    if (size === 0) return new Float32Array(0);
-    rt.reset();
-    const ptrs = parts.map((p) => rt.alloc(p.length * 4));
-    const po = rt.alloc(size * 4);
-    const meta = rt.alloc(parts.length * 8);
-    parts.forEach((p, i) => {
-      rt.put(ptrs[i], p);
-    });
-    rt.put(meta, Int32Array.from([...ptrs, ...sizes]));
-    rt.setArgs([po, outer, inner, parts.length, meta, meta + parts.length * 4, total]);
-    rt.run("concat");
-    return rt.take(po, size);
-  }
-
-  /** Shared set-up of the attention jobs: padded sizes, inputs in the arena, argument block. */
-  function attentionJob(
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    p: FusedAttentionParams,
-    backward: { o: Float32Array; lse: Float32Array; dOut: Float32Array } | null,
-  ) {
-    const { bh, t, s, d, dv } = p;
-    const dp = ceil(d, 8);
-    const dvp = ceil(dv, 8);
-    const tpad = ceil(t, 4);
-    const spad = ceil(s, 4);
-    const nKB = Math.ceil(s / BLOCK);
-    const nt = rt.threadsFor(bh * t * s * (d + dv), PAR_ATTENTION);
-    rt.reset();
-    const Q = rt.alloc(bh * tpad * dp * 4);
-    const K = rt.alloc(bh * spad * dp * 4);
-    const KT = rt.alloc(bh * nKB * dp * BLOCK * 4);
-    const VT = backward ? rt.alloc(bh * nKB * dvp * BLOCK * 4) : 0;
-    const O = rt.alloc(bh * tpad * dvp * 4); // forward: O; backward: dO
-    const LSE = rt.alloc(bh * tpad * 4);
-    const D = backward ? rt.alloc(bh * tpad * 4) : 0;
-    const dQ = backward ? rt.alloc(bh * tpad * dp * 4) : 0;
-    // The backward reads V only to pack Vᵀ, and K (row-major) only in the dQ pass, which runs first:
-    // dV and dK are then written in their places.
-    const V = rt.alloc(bh * spad * dvp * 4);
-    const dV = backward ? V : 0;
-    const dK = backward ? K : 0;
-    const bias = p.bias ? rt.alloc(p.bias.data.length * 4) : 0;
-    const biasOff = p.bias ? rt.alloc(bh * 4) : 0;
-    const scratch = rt.alloc(rt.attnScratch * Math.max(nt, 1));
-    putPadded(rt, q, bh, t, d, Q, tpad, dp);
-    putPadded(rt, k, bh, s, d, K, spad, dp);
-    putPadded(rt, v, bh, s, dv, V, spad, dvp);
-    if (p.bias) {
-      rt.put(bias, p.bias.data);
-      rt.put(biasOff, p.bias.offsets);
+/** D_i = rowsum(dO ⊙ O) of each query (float64 sums), at row stride `tpad` per slice. */
+function outputGradDots(b: AttentionBackwardInputs, p: FusedAttentionParams, tpad: number): Float32Array {
+  const { bh, t, dv } = p;
+  const { o, dOut } = b;
+  const Dv = new Float32Array(bh * tpad);
+  for (let h = 0; h < bh; h++) {
+    for (let i = 0; i < t; i++) {
+      const r = (h * t + i) * dv;
+      let acc = 0;
+      for (let c = 0; c < dv; c++) acc += dOut[r + c] * o[r + c];
+      Dv[h * tpad + i] = acc;
     }
-    if (backward) {
-      putPadded(rt, backward.dOut, bh, t, dv, O, tpad, dvp);
-      putPadded(rt, backward.lse, bh, t, 1, LSE, tpad, 1, Number.NEGATIVE_INFINITY);
-      // D_i = rowsum(dO ⊙ O), in float64.
-      const Dv = new Float32Array(bh * tpad);
-      const { o, dOut } = backward;
-      for (let h = 0; h < bh; h++) {
-        for (let i = 0; i < t; i++) {
-          const r = (h * t + i) * dv;
-          let acc = 0;
-          for (let c = 0; c < dv; c++) acc += dOut[r + c] * o[r + c];
-          Dv[h * tpad + i] = acc;
-        }
-      }
-      rt.put(D, Dv);
-    }
-    const [bst, bss] = p.bias ? p.bias.strides : [0, 0];
-    rt.setArgs([
-      bh,
-      t,
-      tpad,
-      s,
-      spad,
-      dp,
-      dvp,
-      0,
-      p.causal ? 1 : 0,
-      Q,
-      K,
-      V,
-      KT,
-      VT,
-      O,
-      LSE,
-      D,
-      dQ,
-      dK,
-      dV,
-      bias,
-      biasOff,
-      bst,
-      bss,
-      scratch,
-      rt.attnScratch,
-      backward ? 2 : 1,
-    ]);
-    rt.setArgF32(8, p.scale);
-    return { nt, dp, dvp, tpad, spad, O, LSE, dQ, dK, dV };
   }
+  return Dv;
+}
 
-  function attentionForward(
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    p: FusedAttentionParams,
-  ): { output: Float32Array; lse: Float32Array } {
-    const { bh, t, s, dv } = p;
-    if (bh * t === 0 || s === 0) {
-      return { output: new Float32Array(bh * t * dv), lse: new Float32Array(bh * t).fill(-Infinity) };
-    }
-    const job = attentionJob(q, k, v, p, null);
-    rt.run("attnPack", job.nt);
-    rt.resetCounter();
-    rt.run("attnForward", job.nt);
-    return {
-      output: takePadded(rt, job.O, bh, t, dv, job.tpad, job.dvp),
-      lse: takePadded(rt, job.LSE, bh, t, 1, job.tpad, 1),
-    };
+/** Shared set-up of the attention jobs: padded sizes, inputs in the arena, argument block. */
+function attentionJob(
+  rt: WasmRuntime,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  p: FusedAttentionParams,
+  backward: AttentionBackwardInputs | null,
+) {
+  const { bh, t, s, d, dv } = p;
+  const dp = ceil(d, 8);
+  const dvp = ceil(dv, 8);
+  const tpad = ceil(t, 4);
+  const spad = ceil(s, 4);
+  const nKB = Math.ceil(s / BLOCK);
+  const nt = rt.threadsFor(bh * t * s * (d + dv), PAR_ATTENTION);
+  rt.reset();
+  const Q = rt.alloc(bh * tpad * dp * 4);
+  const K = rt.alloc(bh * spad * dp * 4);
+  const KT = rt.alloc(bh * nKB * dp * BLOCK * 4);
+  const VT = backward ? rt.alloc(bh * nKB * dvp * BLOCK * 4) : 0;
+  const O = rt.alloc(bh * tpad * dvp * 4); // forward: O; backward: dO
+  const LSE = rt.alloc(bh * tpad * 4);
+  const D = backward ? rt.alloc(bh * tpad * 4) : 0;
+  const dQ = backward ? rt.alloc(bh * tpad * dp * 4) : 0;
+  // The backward reads V only to pack Vᵀ, and K (row-major) only in the dQ pass, which runs first:
+  // dV and dK are then written in their places.
+  const V = rt.alloc(bh * spad * dvp * 4);
+  const dV = backward ? V : 0;
+  const dK = backward ? K : 0;
+  const bias = p.bias ? rt.alloc(p.bias.data.length * 4) : 0;
+  const biasOff = p.bias ? rt.alloc(bh * 4) : 0;
+  const scratch = rt.alloc(rt.attnScratch * Math.max(nt, 1));
+  putPadded(rt, q, bh, t, d, Q, tpad, dp);
+  putPadded(rt, k, bh, s, d, K, spad, dp);
+  putPadded(rt, v, bh, s, dv, V, spad, dvp);
+  if (p.bias) {
+    rt.put(bias, p.bias.data);
+    rt.put(biasOff, p.bias.offsets);
   }
+  if (backward) {
+    putPadded(rt, backward.dOut, bh, t, dv, O, tpad, dvp);
+    putPadded(rt, backward.lse, bh, t, 1, LSE, tpad, 1, Number.NEGATIVE_INFINITY);
+    rt.put(D, outputGradDots(backward, p, tpad));
+  }
+  const [bst, bss] = p.bias ? p.bias.strides : [0, 0];
+  rt.setArgs([
+    bh,
+    t,
+    tpad,
+    s,
+    spad,
+    dp,
+    dvp,
+    0,
+    p.causal ? 1 : 0,
+    Q,
+    K,
+    V,
+    KT,
+    VT,
+    O,
+    LSE,
+    D,
+    dQ,
+    dK,
+    dV,
+    bias,
+    biasOff,
+    bst,
+    bss,
+    scratch,
+    rt.attnScratch,
+    backward ? 2 : 1,
+  ]);
+  rt.setArgF32(8, p.scale);
+  return { nt, dp, dvp, tpad, spad, O, LSE, dQ, dK, dV };
+}
 
-  function attentionBackward(
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    output: Float32Array,
-    lse: Float32Array,
-    dOutput: Float32Array,
-    p: FusedAttentionParams,
-  ): AttentionGrads {
-    const { bh, t, s, d, dv } = p;
-    if (bh * t === 0 || s === 0) {
+/** The fused attention kernels on a runtime. */
+function attentionOn(rt: WasmRuntime): AttentionKernels {
+  return {
+    attentionForward(q, k, v, p) {
+      if (attentionIsEmpty(p)) return emptyAttention(p);
+      const { bh, t, dv } = p;
+      const job = attentionJob(rt, q, k, v, p, null);
+      rt.run("attnPack", job.nt);
+      rt.resetCounter();
+      rt.run("attnForward", job.nt);
       return {
-        dq: new Float32Array(bh * t * d),
-        dk: new Float32Array(bh * s * d),
-        dv: new Float32Array(bh * s * dv),
+        output: takePadded(rt, job.O, bh, t, dv, job.tpad, job.dvp),
+        lse: takePadded(rt, job.LSE, bh, t, 1, job.tpad, 1),
       };
-    }
-    const job = attentionJob(q, k, v, p, { o: output, lse, dOut: dOutput });
-    rt.run("attnPack", job.nt);
-    rt.resetCounter();
-    rt.run("attnBackwardQ", job.nt); // reads K
-    rt.resetCounter();
-    rt.run("attnBackwardKV", job.nt); // writes dK over K
-    return {
-      dq: takePadded(rt, job.dQ, bh, t, d, job.tpad, job.dp),
-      dk: takePadded(rt, job.dK, bh, s, d, job.spad, job.dp),
-      dv: takePadded(rt, job.dV, bh, s, dv, job.spad, job.dvp),
-    };
-  }
+    },
+    attentionBackward(q, k, v, output, lse, dOutput, p): AttentionGrads {
+      if (attentionIsEmpty(p)) return zeroAttentionGrads(p);
+      const { bh, t, s, d, dv } = p;
+      const job = attentionJob(rt, q, k, v, p, { o: output, lse, dOut: dOutput });
+      rt.run("attnPack", job.nt);
+      rt.resetCounter();
+      rt.run("attnBackwardQ", job.nt); // reads K
+      rt.resetCounter();
+      rt.run("attnBackwardKV", job.nt); // writes dK over K
+      return {
+        dq: takePadded(rt, job.dQ, bh, t, d, job.tpad, job.dp),
+        dk: takePadded(rt, job.dK, bh, s, d, job.spad, job.dp),
+        dv: takePadded(rt, job.dV, bh, s, dv, job.spad, job.dvp),
+      };
+    },
+  };
+}
 
+/** Builds the backend on a runtime. */
+export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
   return {
     name: "wasm",
     capabilities: { fusedAttention: true, preferFusedAttention: true, threads: true },
     runtime: rt,
     stats: rt.stats,
-    unary,
-    binary,
-    matmul,
-    reduce,
-    softmax,
-    argmax,
-    permute,
-    indexSelect,
-    indexAdd,
-    concat,
-    attentionForward,
-    attentionBackward,
+    ...arithmeticOn(rt),
+    ...layoutOn(rt),
+    ...attentionOn(rt),
   };
 }
 
@@ -543,7 +457,7 @@ export function loadWasmBackend(): Promise<WasmBackend> {
  * when the backend is loaded later, too.
  */
 export async function setNumThreads(n: number): Promise<void> {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  checkThreadCount(n);
   requestedThreads = n;
   if (shared) await (await shared).runtime.setThreads(n);
 }
