@@ -13,11 +13,12 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeBatches, mulberry32, PAD } from "../src/data/index.js";
+import { makeBatches, mulberry32 } from "../src/data/index.js";
 import { writeSafetensors } from "../src/io/safetensors-file.js";
 import { buildModel, type TranslationModel } from "../src/models/registry.js";
-import { Adam, clipGradNorm, crossEntropy } from "../src/nn/index.js";
-import { manualSeed, reshape } from "../src/tensor/index.js";
+import { Adam } from "../src/nn/index.js";
+import { manualSeed } from "../src/tensor/index.js";
+import { trainStep } from "../src/train/step.js";
 import { train } from "../src/train/trainer.js";
 import { INTEROP_MODELS, type InteropModelSpec } from "../test/models/interop-specs.js";
 
@@ -54,15 +55,7 @@ async function main(): Promise<void> {
     const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
     model.train();
     const losses: number[] = [];
-    for (const b of batches) {
-      optimizer.zeroGrad();
-      const { logits } = model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);
-      const loss = crossEntropy(reshape(logits, [b.B * b.T, tgtVocabSize]), b.tgtOut, { ignoreIndex: PAD });
-      loss.backward();
-      clipGradNorm(model.parameters(), 1);
-      optimizer.step();
-      losses.push(loss.item());
-    }
+    for (const b of batches) losses.push(trainStep(model, optimizer, b, { clip: 1 }));
     const file = join(OUT, `${spec.name}.qkv.safetensors`);
     await writeSafetensors(file, model.stateDict(), {
       kind: spec.kind,
