@@ -18,6 +18,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
+import { SOS } from "../src/data/vocab.js";
 import { TransformerModel } from "../src/models/transformer/index.js";
 import { exportTransformerOnnx } from "../src/onnx/index.js";
 import { manualSeed, random } from "../src/tensor/index.js";
@@ -33,7 +34,6 @@ const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => option(argv, name, dflt);
 const CONFIG = DECODING_MODEL;
 const S = DECODING_SOURCE_LENGTH;
-const SOS = 2;
 
 const int64 = (xs: number[], dims: number[]) =>
   new ort.Tensor("int64", BigInt64Array.from(xs.map(BigInt)), dims);

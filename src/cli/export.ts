@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import type { Command, OptionValues } from "commander";
-import { exportSeq2SeqOnnx, exportTransformerOnnx, isTransformer } from "../index.js";
+import { data, exportSeq2SeqOnnx, exportTransformerOnnx, isTransformer } from "../index.js";
 import { tokenizersOf, vocabsOf, writeFileAtomic } from "../node.js";
 import { action, type Loaded, load, printJson } from "./common.js";
 import { checkpointOption, jsonOption, modelOption } from "./options.js";
@@ -36,7 +36,7 @@ async function onnxGraphs(
   const { srcVocab, tgtVocab } = vocabsOf(m.meta);
   const { srcTokenizer, tgtTokenizer } = tokenizersOf(m.meta);
   const common = {
-    ids: { pad: 0, unk: 1, sos: 2, eos: 3 },
+    ids: { ...data.SPECIAL_IDS },
     maxTargetLength: m.meta.maxTargetLength,
     task: m.meta.task,
     srcVocab: srcVocab.tokens,
