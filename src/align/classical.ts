@@ -24,20 +24,25 @@ import {
   encodeCorpus,
   exactForm,
   lexicalForm,
-  optionalBoolean,
   optionalCount,
-  optionalNumber,
   type ParallelCorpus,
 } from "./corpus.js";
 import { FastAlign, fastAlignOptions, trainFastAlignDirected } from "./fast-align.js";
 import {
   IbmModel1,
   type LexicalAligner,
+  lexicalFields,
   TranslationTable,
   type TranslationTableJSON,
   trainIbmModel1Directed,
 } from "./ibm-model1.js";
-import { type DistortionJSON, DistortionTable, IbmModel2, trainIbmModel2Directed } from "./ibm-model2.js";
+import {
+  type DistortionJSON,
+  DistortionTable,
+  distortionSmoothingOption,
+  IbmModel2,
+  trainIbmModel2Directed,
+} from "./ibm-model2.js";
 import { SYMMETRIZATIONS, type Symmetrization, symmetrize } from "./symmetrize.js";
 
 export type { Symmetrization } from "./symmetrize.js";
@@ -262,21 +267,12 @@ export function trainClassicalAligner(train: ParallelCorpus, opts: ClassicalAlig
     throw new Error(`${who}: opts.onProgress must be a function`);
   }
   checkParallelCorpus(train, who, "train");
-  const iterations = optionalCount(opts.iterations, method === "ibm1" ? 10 : 5, who, "opts.iterations");
+  const { iterations, nullWord, lexicalForms } = lexicalFields(opts, who, "opts", method === "ibm1" ? 10 : 5);
   const model1Iterations =
     method === "ibm1"
       ? 0
       : optionalCount(opts.model1Iterations, method === "ibm2" ? 5 : 0, who, "opts.model1Iterations");
-  const nullWord = optionalBoolean(opts.nullWord, true, who, "opts.nullWord");
-  const lexicalForms = optionalBoolean(opts.lexicalForms, true, who, "opts.lexicalForms");
-  const distortionSmoothing = optionalNumber(
-    opts.distortionSmoothing,
-    0,
-    who,
-    "opts.distortionSmoothing",
-    0,
-    1,
-  );
+  const distortionSmoothing = distortionSmoothingOption(opts.distortionSmoothing, who, "opts");
   const fastOpts =
     method === "fast"
       ? fastAlignOptions(

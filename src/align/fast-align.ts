@@ -33,10 +33,12 @@
 import type { DirectedCorpus, ParallelCorpus } from "./corpus.js";
 import { optionalBoolean, optionalCount, optionalNumber } from "./corpus.js";
 import {
+  expectation,
   forwardCorpus,
   LexicalAligner,
   type LexicalTraining,
   type LexicalTrainOptions,
+  lengthClasses,
   lexicalOptions,
   normalizeTranslationCounts,
   prepareLexicalTraining,
@@ -158,24 +160,7 @@ export function trainFastAlignDirected(
   runModel1(tr, o.model1Iterations, onModel1Iteration);
   const model = new FastAlign(tr.table, o.tension, o.p0, o.nullWord, o.lexicalForms);
   // Length pairs (l, m) and, per target position, the non-NULL posterior mass (for the λ gradient).
-  const classOf = new Int32Array(tr.sentences.length);
-  const classes: [number, number, number][] = []; // l, m, offset into mass
-  const index = new Map<string, number>();
-  let size = 0;
-  for (let s = 0; s < tr.sentences.length; s++) {
-    const k = tr.sentences[s];
-    const l = corpus.e[k].length;
-    const m = corpus.f[k].length;
-    const key = `${l},${m}`;
-    let off = index.get(key);
-    if (off === undefined) {
-      off = size;
-      index.set(key, off);
-      classes.push([l, m, off]);
-      size += m;
-    }
-    classOf[s] = off;
-  }
+  const { lengths, offsets, offsetOf: classOf, size } = lengthClasses(tr, (_l, m) => m);
   const mass = new Float64Array(size);
   const counts = new Float64Array(tr.t.length);
   const w = new Float64Array(tr.maxL + 1);
@@ -185,7 +170,8 @@ export function trainFastAlignDirected(
     if (o.optimizeTension && tr.targetWords > 0) {
       for (let step = 0; step < 8; step++) {
         let expected = 0;
-        for (const [l, m, off] of classes) {
+        for (const [c, [l, m]] of lengths.entries()) {
+          const off = offsets[c];
           for (let j = 1; j <= m; j++) {
             const weight = mass[off + j - 1];
             if (weight === 0) continue;
@@ -218,50 +204,31 @@ function fastExpectation(
   counts: Float64Array,
   mass: Float64Array,
 ): { ll: number; empirical: number } {
-  const { t, cells, start, sentences, corpus } = tr;
+  const { t, cells } = tr;
   const nullWord = tr.nullWord;
   const p0 = model.p0;
   const lambda = model.tension;
   const n = tr.maxL + 1;
-  const buf = new Float64Array(n);
   const w = new Float64Array(n);
   const h = new Float64Array(n);
-  let ll = 0;
   let empirical = 0;
-  for (let s = 0; s < sentences.length; s++) {
-    const k = sentences[s];
-    const l = corpus.e[k].length;
-    const m = corpus.f[k].length;
-    const stride = l + 1;
-    const cls = classOf[s];
-    let o = start[s];
-    for (let j = 0; j < m; j++, o += stride) {
+  const ll = expectation(tr, counts, {
+    joint(_s, j, l, m, o, buf) {
       const z = diagonalWeights(j + 1, l, m, lambda, w, h);
       const scale = (1 - p0) / z;
-      let den = 0;
-      if (nullWord) {
-        buf[0] = t[cells[o]] * p0;
-        den = buf[0];
-      }
-      for (let i = 1; i <= l; i++) {
-        const v = t[cells[o + i]] * w[i] * scale;
-        buf[i] = v;
-        den += v;
-      }
-      if (!(den > 0)) continue;
-      ll += Math.log(den);
-      const inv = 1 / den;
+      if (nullWord) buf[0] = t[cells[o]] * p0;
+      for (let i = 1; i <= l; i++) buf[i] = t[cells[o + i]] * w[i] * scale;
+    },
+    posterior(s, j, l, buf, inv) {
       let nonNull = 0;
-      if (nullWord) counts[cells[o]] += buf[0] * inv;
       for (let i = 1; i <= l; i++) {
         const p = buf[i] * inv;
-        counts[cells[o + i]] += p;
         empirical += p * h[i];
         nonNull += p;
       }
-      mass[cls + j] += nonNull;
-    }
-  }
+      mass[classOf[s] + j] += nonNull;
+    },
+  });
   return { ll, empirical };
 }
 

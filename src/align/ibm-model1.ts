@@ -329,9 +329,68 @@ export function normalizeTranslationCounts(tr: LexicalTraining, counts: Float64A
   counts.fill(0);
 }
 
-/** One Model 1 E-step: adds the expected counts to `counts`; returns the corpus log-likelihood. */
-function model1Expectation(tr: LexicalTraining, counts: Float64Array): number {
-  const { t, cells, start, sentences, corpus } = tr;
+/** A length pair (l, m) as one number (l, m < 2³²). */
+export const lengthKey = (l: number, m: number): number => l * 4294967296 + m;
+
+/** The trained pairs grouped by length pair (l, m), classes in order of first appearance. */
+export interface LengthClasses {
+  /** Each class's (l, m). */
+  lengths: [number, number][];
+  /** Each class's first entry in an array of `size` (the class owns `cellsOf(l, m)` entries). */
+  offsets: number[];
+  /** Per trained pair (`sentences[s]`): its class's offset. */
+  offsetOf: Int32Array;
+  size: number;
+}
+
+/** Groups the trained pairs of `tr` by length pair; class (l, m) gets `cellsOf(l, m)` entries. */
+export function lengthClasses(tr: LexicalTraining, cellsOf: (l: number, m: number) => number): LengthClasses {
+  const lengths: [number, number][] = [];
+  const offsets: number[] = [];
+  const index = new Map<number, number>();
+  const offsetOf = new Int32Array(tr.sentences.length);
+  let size = 0;
+  for (let s = 0; s < tr.sentences.length; s++) {
+    const k = tr.sentences[s];
+    const l = tr.corpus.e[k].length;
+    const m = tr.corpus.f[k].length;
+    const key = lengthKey(l, m);
+    let off = index.get(key);
+    if (off === undefined) {
+      off = size;
+      index.set(key, off);
+      lengths.push([l, m]);
+      offsets.push(off);
+      size += cellsOf(l, m);
+    }
+    offsetOf[s] = off;
+  }
+  return { lengths, offsets, offsetOf, size };
+}
+
+/** What one model's E-step adds to the shared loop of `expectation`. */
+export interface ExpectationTerms {
+  /**
+   * Writes the joint t(f_j | e_i) · prior(i | j, l, m) of target position j of trained pair s into `buf[i]`,
+   * i = i0 … l (i0 = 1 without a NULL word); `o` is the position's first cell in `tr.cells`.
+   */
+  joint(s: number, j: number, l: number, m: number, o: number, buf: Float64Array): void;
+  /** Reads the posteriors p(a_j = i | e, f) = buf[i] · inv (after the t counts are added). */
+  posterior?(s: number, j: number, l: number, buf: Float64Array, inv: number): void;
+}
+
+/**
+ * One E-step over the trained pairs: per target position the joint of `terms`, den = Σ_i joint_i, the
+ * log-likelihood += log den (+ log 1/(l + 1 − i0) with `uniformPrior`: Model 1, whose joint is t
+ * alone), and c(f_j | e_i) += joint_i / den added to `counts`. Returns the log-likelihood.
+ */
+export function expectation(
+  tr: LexicalTraining,
+  counts: Float64Array,
+  terms: ExpectationTerms,
+  uniformPrior = false,
+): number {
+  const { cells, start, sentences, corpus } = tr;
   const i0 = tr.nullWord ? 0 : 1;
   const buf = new Float64Array(tr.maxL + 1);
   let ll = 0;
@@ -340,22 +399,30 @@ function model1Expectation(tr: LexicalTraining, counts: Float64Array): number {
     const l = corpus.e[k].length;
     const m = corpus.f[k].length;
     const stride = l + 1;
-    const logUniform = -Math.log(l + 1 - i0);
+    const logPrior = uniformPrior ? -Math.log(l + 1 - i0) : 0;
     let o = start[s];
     for (let j = 0; j < m; j++, o += stride) {
+      terms.joint(s, j, l, m, o, buf);
       let den = 0;
-      for (let i = i0; i <= l; i++) {
-        const v = t[cells[o + i]];
-        buf[i] = v;
-        den += v;
-      }
+      for (let i = i0; i <= l; i++) den += buf[i];
       if (!(den > 0)) continue;
-      ll += Math.log(den) + logUniform;
+      ll += Math.log(den) + logPrior;
       const inv = 1 / den;
       for (let i = i0; i <= l; i++) counts[cells[o + i]] += buf[i] * inv;
+      terms.posterior?.(s, j, l, buf, inv);
     }
   }
   return ll;
+}
+
+/** One Model 1 E-step: adds the expected counts to `counts`; returns the corpus log-likelihood. */
+function model1Expectation(tr: LexicalTraining, counts: Float64Array): number {
+  const { t, cells } = tr;
+  const i0 = tr.nullWord ? 0 : 1;
+  const joint = (_s: number, _j: number, l: number, _m: number, o: number, buf: Float64Array) => {
+    for (let i = i0; i <= l; i++) buf[i] = t[cells[o + i]];
+  };
+  return expectation(tr, counts, { joint }, true);
 }
 
 /** Runs `iterations` Model 1 EM iterations on `tr.t`; `after(iteration, logLikelihood)` after each. */
@@ -472,10 +539,15 @@ export class IbmModel1 extends LexicalAligner {
   readonly model = "ibm1";
 
   alignmentPrior(_j: number, l: number, _m: number, out: Float64Array): void {
-    const u = 1 / (l + (this.nullWord ? 1 : 0));
-    out[0] = this.nullWord ? u : 0;
-    for (let i = 1; i <= l; i++) out[i] = u;
+    uniformPrior(l, this.nullWord, out);
   }
+}
+
+/** Model 1's prior 1 / (l + 1) (1 / l without a NULL word) into `out[0 … l]` (`out[0]` = 0 without NULL). */
+export function uniformPrior(l: number, nullWord: boolean, out: Float64Array): void {
+  const u = 1 / (l + (nullWord ? 1 : 0));
+  out[0] = nullWord ? u : 0;
+  for (let i = 1; i <= l; i++) out[i] = u;
 }
 
 /** Options of the directional trainers. */
@@ -513,10 +585,20 @@ export function lexicalOptions(
   if (o.onIteration !== undefined && typeof o.onIteration !== "function") {
     throw new Error(`${who}: options.onIteration must be a function`);
   }
+  return lexicalFields(o, who, "options", defaultIterations);
+}
+
+/** The common fields of an options object checked; errors name `${name}.iterations` and so on. */
+export function lexicalFields(
+  o: { iterations?: number; nullWord?: boolean; lexicalForms?: boolean },
+  who: string,
+  name: string,
+  defaultIterations: number,
+): { iterations: number; nullWord: boolean; lexicalForms: boolean } {
   return {
-    iterations: optionalCount(o.iterations, defaultIterations, who, "options.iterations"),
-    nullWord: optionalBoolean(o.nullWord, true, who, "options.nullWord"),
-    lexicalForms: optionalBoolean(o.lexicalForms, true, who, "options.lexicalForms"),
+    iterations: optionalCount(o.iterations, defaultIterations, who, `${name}.iterations`),
+    nullWord: optionalBoolean(o.nullWord, true, who, `${name}.nullWord`),
+    lexicalForms: optionalBoolean(o.lexicalForms, true, who, `${name}.lexicalForms`),
   };
 }
 

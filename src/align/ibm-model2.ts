@@ -26,16 +26,20 @@
 import type { DirectedCorpus, ParallelCorpus } from "./corpus.js";
 import { optionalCount, optionalNumber } from "./corpus.js";
 import {
+  expectation,
   float32Decimal,
   forwardCorpus,
   LexicalAligner,
   type LexicalTraining,
   type LexicalTrainOptions,
+  lengthClasses,
+  lengthKey,
   lexicalOptions,
   normalizeTranslationCounts,
   prepareLexicalTraining,
   runModel1,
   type TranslationTable,
+  uniformPrior,
 } from "./ibm-model1.js";
 
 /** The serialised a(i | j, l, m) of one length pair: `p[j · (l + 1) + i]`, j = 0 … m − 1, i = 0 … l. */
@@ -44,8 +48,6 @@ export interface DistortionJSON {
   m: number;
   p: number[];
 }
-
-const lengthKey = (l: number, m: number): number => l * 4294967296 + m;
 
 /** a(i | j, l, m) for the length pairs (l, m) seen in training. */
 export class DistortionTable {
@@ -134,9 +136,7 @@ export class IbmModel2 extends LexicalAligner {
   alignmentPrior(j: number, l: number, m: number, out: Float64Array): void {
     const off = this.distortion.offset(l, m);
     if (off < 0) {
-      const u = 1 / (l + (this.nullWord ? 1 : 0));
-      out[0] = this.nullWord ? u : 0;
-      for (let i = 1; i <= l; i++) out[i] = u;
+      uniformPrior(l, this.nullWord, out);
       return;
     }
     const a = this.distortion.prob;
@@ -174,30 +174,13 @@ export function trainIbmModel2Directed(
   const tr = prepareLexicalTraining(corpus, o.nullWord);
   runModel1(tr, o.model1Iterations, onModel1Iteration);
   // One a-block per length pair seen, uniform.
-  const lengths: [number, number][] = [];
-  const index = new Map<number, number>();
-  const blockOf = new Int32Array(tr.sentences.length);
-  let size = 0;
-  for (let s = 0; s < tr.sentences.length; s++) {
-    const k = tr.sentences[s];
-    const l = corpus.e[k].length;
-    const m = corpus.f[k].length;
-    const key = lengthKey(l, m);
-    let off = index.get(key);
-    if (off === undefined) {
-      off = size;
-      index.set(key, off);
-      lengths.push([l, m]);
-      size += m * (l + 1);
-    }
-    blockOf[s] = off;
-  }
+  const { lengths, offsets, offsetOf: blockOf, size } = lengthClasses(tr, (l, m) => m * (l + 1));
   const a = new Float64Array(size);
-  for (const [l, m] of lengths) {
-    const off = index.get(lengthKey(l, m)) as number;
+  lengths.forEach(([l, m], c) => {
+    const off = offsets[c];
     const u = 1 / (l + (o.nullWord ? 1 : 0));
     for (let j = 0; j < m; j++) for (let i = o.nullWord ? 0 : 1; i <= l; i++) a[off + j * (l + 1) + i] = u;
-  }
+  });
   const distortion = new DistortionTable(lengths, a);
   const model = new IbmModel2(tr.table, distortion, o.nullWord, o.lexicalForms);
   const smoothing = o.distortionSmoothing;
@@ -206,8 +189,8 @@ export function trainIbmModel2Directed(
   for (let it = 1; it <= o.iterations; it++) {
     const ll = model2Expectation(tr, a, blockOf, counts, aCounts);
     normalizeTranslationCounts(tr, counts);
-    for (const [l, m] of lengths) {
-      const off = index.get(lengthKey(l, m)) as number;
+    for (const [c, [l, m]] of lengths.entries()) {
+      const off = offsets[c];
       for (let j = 0; j < m; j++) {
         const base = off + j * (l + 1);
         let sum = 0;
@@ -235,35 +218,18 @@ function model2Expectation(
   counts: Float64Array,
   aCounts: Float64Array,
 ): number {
-  const { t, cells, start, sentences, corpus } = tr;
+  const { t, cells } = tr;
   const i0 = tr.nullWord ? 0 : 1;
-  const buf = new Float64Array(tr.maxL + 1);
-  let ll = 0;
-  for (let s = 0; s < sentences.length; s++) {
-    const k = sentences[s];
-    const l = corpus.e[k].length;
-    const m = corpus.f[k].length;
-    const stride = l + 1;
-    let o = start[s];
-    let ao = blockOf[s];
-    for (let j = 0; j < m; j++, o += stride, ao += stride) {
-      let den = 0;
-      for (let i = i0; i <= l; i++) {
-        const v = t[cells[o + i]] * a[ao + i];
-        buf[i] = v;
-        den += v;
-      }
-      if (!(den > 0)) continue;
-      ll += Math.log(den);
-      const inv = 1 / den;
-      for (let i = i0; i <= l; i++) {
-        const p = buf[i] * inv;
-        counts[cells[o + i]] += p;
-        aCounts[ao + i] += p;
-      }
-    }
-  }
-  return ll;
+  return expectation(tr, counts, {
+    joint(s, j, l, _m, o, buf) {
+      const ao = blockOf[s] + j * (l + 1);
+      for (let i = i0; i <= l; i++) buf[i] = t[cells[o + i]] * a[ao + i];
+    },
+    posterior(s, j, l, buf, inv) {
+      const ao = blockOf[s] + j * (l + 1);
+      for (let i = i0; i <= l; i++) aCounts[ao + i] += buf[i] * inv;
+    },
+  });
 }
 
 /**
@@ -274,14 +240,7 @@ export function trainIbmModel2(corpus: ParallelCorpus, opts?: IbmModel2Options):
   const who = "trainIbmModel2";
   const o = lexicalOptions(opts, who, 5);
   const model1Iterations = optionalCount(opts?.model1Iterations, 5, who, "options.model1Iterations");
-  const distortionSmoothing = optionalNumber(
-    opts?.distortionSmoothing,
-    0,
-    who,
-    "options.distortionSmoothing",
-    0,
-    1,
-  );
+  const distortionSmoothing = distortionSmoothingOption(opts?.distortionSmoothing, who, "options");
   if (opts?.onModel1Iteration !== undefined && typeof opts.onModel1Iteration !== "function") {
     throw new Error(`${who}: options.onModel1Iteration must be a function`);
   }
@@ -291,4 +250,9 @@ export function trainIbmModel2(corpus: ParallelCorpus, opts?: IbmModel2Options):
     opts?.onIteration,
     opts?.onModel1Iteration,
   );
+}
+
+/** `distortionSmoothing` of the options object `name` checked: a number in [0, 1], default 0. */
+export function distortionSmoothingOption(value: unknown, who: string, name: string): number {
+  return optionalNumber(value, 0, who, `${name}.distortionSmoothing`, 0, 1);
 }

@@ -44,8 +44,10 @@ export {
 export {
   formatPharaoh,
   type PharaohGold,
+  type PharaohLineOptions,
   parsePharaoh,
   parsePharaohGold,
+  parsePharaohLine,
   readPharaoh,
   readPharaohGold,
   writePharaoh,

@@ -34,9 +34,20 @@ export function writePharaoh(alignments: readonly AlignmentLinks[]): string {
 
 const LINK = /^(\d+)([-?])(\d+)$/;
 
-/** Parses one line's tokens; `where` is the error prefix; `gold` allows `i?j`. */
-function parseTokens(line: string, where: string, gold: boolean): PharaohGold {
+/** How `parsePharaohLine` reads a line. */
+export interface PharaohLineOptions {
+  /** Allow possible links `i?j` (a gold line). */
+  gold: boolean;
+  /** What a bad token's error says was expected (default "i-j or i?j" for gold, else "i-j"). */
+  expected?: string;
+  /** Called with each link as read (source s, target t, the token): e.g. to refuse one outside a sentence. */
+  check?: (s: number, t: number, token: string) => void;
+}
+
+/** The sure and possible links of one line's tokens; `where` is the error prefix. */
+export function parsePharaohLine(line: string, where: string, o: PharaohLineOptions): PharaohGold {
   if (typeof line !== "string") throw new Error(`${where}: expected a string, got ${typeof line}`);
+  const { gold, expected = gold ? "i-j or i?j" : "i-j", check } = o;
   const sure = new Set<string>();
   const possible = new Set<string>();
   for (const token of line.split(/\s+/u)) {
@@ -45,21 +56,23 @@ function parseTokens(line: string, where: string, gold: boolean): PharaohGold {
     const s = m === null ? Number.NaN : Number(m[1]);
     const t = m === null ? Number.NaN : Number(m[3]);
     if (m === null || !Number.isSafeInteger(s) || !Number.isSafeInteger(t)) {
-      throw new Error(
-        `${where}: bad link ${JSON.stringify(token)} (expected ${gold ? "i-j or i?j" : "i-j"})`,
-      );
+      throw new Error(`${where}: bad link ${JSON.stringify(token)} (expected ${expected})`);
     }
     if (m[2] === "?" && !gold) {
       throw new Error(
         `${where}: possible link ${JSON.stringify(token)} in a sure-only alignment (use parsePharaohGold for i?j)`,
       );
     }
+    check?.(s, t, token);
     const key = linkKey(s, t);
     if (m[2] === "-") sure.add(key);
     possible.add(key);
   }
   return { sure, possible };
 }
+
+const parseTokens = (line: string, where: string, gold: boolean): PharaohGold =>
+  parsePharaohLine(line, where, { gold });
 
 /** The sure links `"s-t"` of one Pharaoh line (`i-j` only: `i?j` and malformed tokens are errors). */
 export function parsePharaoh(line: string): Set<string> {

@@ -34,11 +34,15 @@ import {
   type ForcedAlignment,
   forcedAlignReadings,
   isTransformer,
-  linkKey,
+  type PharaohGold,
   parseAlignmentDoc,
+  parsePharaohLine,
   pharaoh,
   readingName,
   resolveReading,
+  SYMMETRIZATIONS,
+  type Symmetrization,
+  trainClassicalAligner,
   whitespaceWords,
   withSymmetrizations,
 } from "../index.js";
@@ -65,36 +69,12 @@ import {
 
 export const ALIGN_METHODS = ["attention", "ibm1", "ibm2", "fast"] as const;
 export type AlignMethod = (typeof ALIGN_METHODS)[number];
-export const SYMMETRIZE = [
-  "none",
-  "intersect",
-  "union",
-  "grow-diag",
-  "grow-diag-final",
-  "grow-diag-final-and",
-] as const;
-
-/** The interface of src/align/classical.ts (another module; looked up at run time). */
-interface ClassicalAligner {
-  align(src: string[], tgt: string[]): Set<string>;
-  posterior(src: string[], tgt: string[]): number[][];
-}
-type TrainClassical = (
-  train: { src: string[][]; tgt: string[][] },
-  opts: { method: "ibm1" | "ibm2" | "fast"; iterations?: number; symmetrize?: (typeof SYMMETRIZE)[number] },
-) => ClassicalAligner;
-
-/** Sure and possible links of one gold line ("i-j" sure, "i?j" possible; P ⊇ S). */
-export interface GoldLinks {
-  sure: Set<string>;
-  possible: Set<string>;
-}
 
 /**
  * Reads a Pharaoh gold file for `pairs` (one line per pair): checks the line count and that every
  * link is inside its sentence's words. Errors name the file and the line.
  */
-export function readGold(file: string, pairs: readonly { src: string[]; tgt: string[] }[]): GoldLinks[] {
+export function readGold(file: string, pairs: readonly { src: string[]; tgt: string[] }[]): PharaohGold[] {
   const lines = readLines(file, "--gold");
   if (lines.length !== pairs.length) {
     throw new Error(
@@ -102,28 +82,16 @@ export function readGold(file: string, pairs: readonly { src: string[]; tgt: str
     );
   }
   return lines.map((line, i) => {
-    const sure = new Set<string>();
-    const possible = new Set<string>();
-    for (const item of line.split(/\s+/).filter((x) => x !== "")) {
-      const m = /^(\d+)([-?])(\d+)$/.exec(item);
-      if (m === null) {
-        throw new Error(
-          `--gold ${file} line ${i + 1}: bad link ${JSON.stringify(item)} (expected i-j sure or i?j possible)`,
-        );
-      }
-      const s = Number(m[1]);
-      const t = Number(m[3]);
-      const { src, tgt } = pairs[i];
+    const where = `--gold ${file} line ${i + 1}`;
+    const { src, tgt } = pairs[i];
+    const check = (s: number, t: number, token: string) => {
       if (s >= src.length || t >= tgt.length) {
         throw new Error(
-          `--gold ${file} line ${i + 1}: link ${item} is beyond the sentence's words (${src.length} source × ${tgt.length} target words; indices are 0-based)`,
+          `${where}: link ${token} is beyond the sentence's words (${src.length} source × ${tgt.length} target words; indices are 0-based)`,
         );
       }
-      const key = linkKey(s, t);
-      if (m[2] === "-") sure.add(key);
-      possible.add(key);
-    }
-    return { sure, possible };
+    };
+    return parsePharaohLine(line, where, { gold: true, expected: "i-j sure or i?j possible", check });
   });
 }
 
@@ -214,7 +182,7 @@ export interface AlignCliOptions {
   trainTask?: string;
   data?: string;
   /** Classical: default grow-diag-final-and. Attention: default the documented reading's, else none. */
-  symmetrize?: (typeof SYMMETRIZE)[number];
+  symmetrize?: Symmetrization;
   iterations?: number;
   batchSize: number;
   backend: string;
@@ -315,7 +283,7 @@ async function alignWithModel(
   pairs: readonly ParallelPair[],
   live: number[],
   results: PairResult[],
-  gold: GoldLinks[] | null,
+  gold: PharaohGold[] | null,
 ): Promise<ModelAlignment> {
   const { model, meta, reading, readingFrom } = await modelReading(o);
   const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
@@ -364,11 +332,7 @@ function alignClassical(
   if (o.model !== undefined) throw new Error(`--method ${o.method} trains its own model: leave out --model`);
   if (o.layer !== undefined || o.head !== undefined || o.allReadings)
     throw new Error("--layer, --head and --all-readings are for --method attention");
-  const train = (qkv as unknown as { trainClassicalAligner?: TrainClassical }).trainClassicalAligner;
-  if (typeof train !== "function") {
-    throw new Error(`--method ${o.method}: the classical aligners are not available in this build`);
-  }
-  const aligner = train(classicalCorpus(pairs, o), {
+  const aligner = trainClassicalAligner(classicalCorpus(pairs, o), {
     method: o.method,
     iterations: o.iterations,
     symmetrize: o.symmetrize ?? "grow-diag-final-and",
@@ -487,7 +451,7 @@ export function withAlignCommand(cmd: Command): Command {
       new Option(
         "--symmetrize <how>",
         "combine both directions: ibm1/ibm2/fast (default grow-diag-final-and); attention: each target word's and each source word's argmax (default: alignment.json's, else none)",
-      ).choices([...SYMMETRIZE]),
+      ).choices([...SYMMETRIZATIONS]),
     )
     .option("--iterations <n>", "ibm1/ibm2/fast: EM iterations", int("--iterations", 1))
     .option("--batch-size <n>", "pairs per teacher-forced batch", int("--batch-size", 1), 32)

@@ -77,6 +77,18 @@ function compareCodeUnits(a: string, b: string): number {
 const pairKey = (a: number, b: number) => a * PAIR_BASE + b;
 const isByte = (id: number) => id >= BYTE_OFFSET && id < MARKER_ID;
 
+/** `s` with every non-overlapping pair (a, b), left to right, replaced by `id` (one merge applied). */
+function mergePair(s: readonly number[], a: number, b: number, id: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+      out.push(id);
+      i++;
+    } else out.push(s[i]);
+  }
+  return out;
+}
+
 export interface BpeOptions {
   /** Lowercase during normalisation (default false). */
   lowercase?: boolean;
@@ -351,13 +363,7 @@ export class BpeTokenizer implements Tokenizer {
       const delta = new Map<number, number>();
       for (const wi of pairWords.get(top.key) ?? []) {
         const s = syms[wi];
-        const out: number[] = [];
-        for (let i = 0; i < s.length; i++) {
-          if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
-            out.push(id);
-            i++;
-          } else out.push(s[i]);
-        }
+        const out = mergePair(s, a, b, id);
         if (out.length === s.length) continue; // index entries are never removed; this word lost the pair
         addPairs(wi, s, -1, delta);
         addPairs(wi, out, 1, delta);
@@ -547,14 +553,7 @@ export class BpeTokenizer implements Tokenizer {
       const a = this.mergeLeft[best];
       const b = this.mergeRight[best];
       const id = this.mergeResult[best];
-      const out: number[] = [];
-      for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
-          out.push(id);
-          i++;
-        } else out.push(s[i]);
-      }
-      s = out;
+      s = mergePair(s, a, b, id);
       last = best;
     }
     if (this.cache.size >= 100_000) this.cache.clear();

@@ -75,6 +75,21 @@ function checkBatch(src: Int32Array | number[], B: number, S: number, srcLengths
   }
 }
 
+/** One model step: what it returned, the vocabulary size and the log-softmax of its logits (rows × V). */
+function runStep<State, Out extends StepOutput<State>>(
+  model: StepDecoder<State, Out>,
+  state: State,
+  prev: Int32Array | number[],
+): { output: Out; V: number; logProbs: Float32Array } {
+  const output = model.step(state, prev);
+  return { output, V: output.logits.shape[1], logProbs: logSoftmax(output.logits, -1).data };
+}
+
+/** Row `row` of the step's attention weights (rows × S), cut to the sentence's `length` source positions. */
+function weightsRow(weights: Tensor, row: number, S: number, length: number): number[] {
+  return Array.from(weights.data.subarray(row * S, row * S + length));
+}
+
 /** Greedy decoding of a padded batch; one hypothesis per row. */
 export function greedyDecode<State, Out extends StepOutput<State>>(
   model: StepDecoder<State, Out>,
@@ -92,18 +107,15 @@ export function greedyDecode<State, Out extends StepOutput<State>>(
     const prev = new Int32Array(B).fill(sos);
     for (let t = 0; t < maxLength && done.includes(false); t++) {
       const given = state;
-      const r = model.step(state, prev);
+      const { output: r, V, logProbs: lp } = runStep(model, state, prev);
       state = r.state;
-      const V = r.logits.shape[1];
-      const lp = logSoftmax(r.logits, -1).data;
       const tokens = new Int32Array(B).fill(-1);
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
         let best = 0;
         for (let v = 1; v < V; v++) if (lp[b * V + v] > lp[b * V + best]) best = v;
         hyps[b].logProb += lp[b * V + best];
-        if (r.weights)
-          hyps[b].alignment.push(Array.from(r.weights.data.subarray(b * S, b * S + srcLengths[b])));
+        if (r.weights) hyps[b].alignment.push(weightsRow(r.weights, b, S, srcLengths[b]));
         tokens[b] = best;
         if (best === eos) done[b] = true;
         else hyps[b].tokens.push(best);
@@ -167,6 +179,21 @@ export function beamSearchNBest<State, Out extends StepOutput<State>>(
   return searchBeams(model, src, B, S, srcLengths, options).map((pool) => pool.slice(0, n));
 }
 
+/** What one step of the beam search ranks with: the step's numbers and the search's settings. */
+interface BeamRound {
+  /** log-probabilities, (live rows) × V. */
+  lp: Float32Array;
+  V: number;
+  /** The step's attention weights (live rows × S), or null. */
+  weights: Tensor | null;
+  S: number;
+  srcLengths: number[];
+  beamSize: number;
+  lengthPenalty: number;
+  maxLength: number;
+  eos: number;
+}
+
 /** The search itself: per row, its hypotheses sorted best first. */
 function searchBeams<State, Out extends StepOutput<State>>(
   model: StepDecoder<State, Out>,
@@ -204,70 +231,104 @@ function searchBeams<State, Out extends StepOutput<State>>(
       );
       const prev = live.map((h) => (h.tokens.length ? h.tokens[h.tokens.length - 1] : sos));
       const given = state;
-      const r = model.step(state, prev);
+      const { output: r, V, logProbs: lp } = runStep(model, state, prev);
       state = r.state;
-      const V = r.logits.shape[1];
-      const lp = logSoftmax(r.logits, -1).data;
       if (onStep) {
         const rows = beams.flatMap((bs, sentence) => bs.map((h) => ({ sentence, tokens: h.tokens })));
         onStep({ t, state: given, output: r, logProbs: lp, rows });
       }
-      let row = 0;
-      const next: Beam[][] = [];
-      for (let b = 0; b < B; b++) {
-        const cands: { parent: Beam; row: number; tok: number; score: number }[] = [];
-        for (const h of beams[b]) {
-          // Top beamSize+1 tokens of this hypothesis (enough to fill the beam after EOS ones leave).
-          const base = row * V;
-          const top: number[] = [];
-          for (let v = 0; v < V; v++) {
-            if (top.length < beamSize + 1) {
-              top.push(v);
-              top.sort((x, y) => lp[base + y] - lp[base + x]);
-            } else if (lp[base + v] > lp[base + top[top.length - 1]]) {
-              top[top.length - 1] = v;
-              top.sort((x, y) => lp[base + y] - lp[base + x]);
-            }
-          }
-          for (const v of top) cands.push({ parent: h, row, tok: v, score: h.logProb + lp[base + v] });
-          row++;
-        }
-        cands.sort((x, y) => y.score - x.score);
-        const keep: Beam[] = [];
-        for (const c of cands) {
-          if (keep.length >= beamSize) break;
-          const alignment = r.weights
-            ? [
-                ...c.parent.alignment,
-                Array.from(r.weights.data.subarray(c.row * S, c.row * S + srcLengths[b])),
-              ]
-            : c.parent.alignment;
-          if (c.tok === eos) {
-            if (finished[b].length < beamSize)
-              finished[b].push({ tokens: c.parent.tokens, logProb: c.score, alignment });
-          } else {
-            keep.push({ tokens: [...c.parent.tokens, c.tok], logProb: c.score, alignment, row: c.row });
-          }
-        }
-        // Stop a sentence once it has beamSize finished hypotheses better than any live one can become.
-        const bestDone = Math.max(
-          ...finished[b].map((h) => h.logProb / penalty(h.tokens.length, lengthPenalty)),
-        );
-        const bestLive = Math.max(...keep.map((h) => h.logProb / penalty(maxLength, lengthPenalty)));
-        next.push(finished[b].length >= beamSize && bestDone >= bestLive ? [] : keep);
-      }
-      beams = next;
+      const round = { lp, V, weights: r.weights, S, srcLengths, beamSize, lengthPenalty, maxLength, eos };
+      beams = nextBeams(beams, finished, round);
     }
-    return finished.map((done, b) => {
-      const pool = done.length
-        ? done
-        : beams[b].map(({ tokens, logProb, alignment }) => ({ tokens, logProb, alignment }));
-      pool.sort(
-        (x, y) =>
-          y.logProb / penalty(y.tokens.length, lengthPenalty) -
-          x.logProb / penalty(x.tokens.length, lengthPenalty),
-      );
-      return pool;
-    });
+    return finished.map((done, b) =>
+      ranked(
+        done.length
+          ? done
+          : beams[b].map(({ tokens, logProb, alignment }) => ({ tokens, logProb, alignment })),
+        lengthPenalty,
+      ),
+    );
   });
+}
+
+/** The `k` best tokens of the row of `lp` that starts at `base`, best first. */
+function topTokens(lp: Float32Array, base: number, V: number, k: number): number[] {
+  const top: number[] = [];
+  for (let v = 0; v < V; v++) {
+    if (top.length < k) {
+      top.push(v);
+      top.sort((x, y) => lp[base + y] - lp[base + x]);
+    } else if (lp[base + v] > lp[base + top[top.length - 1]]) {
+      top[top.length - 1] = v;
+      top.sort((x, y) => lp[base + y] - lp[base + x]);
+    }
+  }
+  return top;
+}
+
+/**
+ * One step of every sentence: each live hypothesis extended by its best tokens, the candidates ranked,
+ * EOS ones moved to `finished`, the best `beamSize` others kept; a sentence with `beamSize` finished
+ * hypotheses better than any live one can become gets no live beams.
+ */
+function nextBeams(beams: Beam[][], finished: Hypothesis[][], o: BeamRound): Beam[][] {
+  const { lp, V, beamSize, lengthPenalty, maxLength } = o;
+  let row = 0;
+  const next: Beam[][] = [];
+  for (let b = 0; b < beams.length; b++) {
+    const cands: Candidate[] = [];
+    for (const h of beams[b]) {
+      // Top beamSize+1 tokens of this hypothesis (enough to fill the beam after EOS ones leave).
+      const base = row * V;
+      for (const v of topTokens(lp, base, V, beamSize + 1)) {
+        cands.push({ parent: h, row, tok: v, score: h.logProb + lp[base + v] });
+      }
+      row++;
+    }
+    cands.sort((x, y) => y.score - x.score);
+    const keep = keepBest(cands, finished[b], b, o);
+    // Stop a sentence once it has beamSize finished hypotheses better than any live one can become.
+    const bestDone = Math.max(...finished[b].map((h) => h.logProb / penalty(h.tokens.length, lengthPenalty)));
+    const bestLive = Math.max(...keep.map((h) => h.logProb / penalty(maxLength, lengthPenalty)));
+    next.push(finished[b].length >= beamSize && bestDone >= bestLive ? [] : keep);
+  }
+  return next;
+}
+
+interface Candidate {
+  parent: Beam;
+  row: number;
+  tok: number;
+  score: number;
+}
+
+/**
+ * Sentence b's candidates (ranked) in order until `beamSize` are kept: an EOS one finishes (while
+ * fewer than `beamSize` have), any other becomes a live beam. Returns the live beams.
+ */
+function keepBest(cands: Candidate[], finished: Hypothesis[], b: number, o: BeamRound): Beam[] {
+  const keep: Beam[] = [];
+  for (const c of cands) {
+    if (keep.length >= o.beamSize) break;
+    const alignment = o.weights
+      ? [...c.parent.alignment, weightsRow(o.weights, c.row, o.S, o.srcLengths[b])]
+      : c.parent.alignment;
+    if (c.tok === o.eos) {
+      if (finished.length < o.beamSize)
+        finished.push({ tokens: c.parent.tokens, logProb: c.score, alignment });
+    } else {
+      keep.push({ tokens: [...c.parent.tokens, c.tok], logProb: c.score, alignment, row: c.row });
+    }
+  }
+  return keep;
+}
+
+/** `pool` sorted best first by log-probability over the length penalty. */
+function ranked(pool: Hypothesis[], lengthPenalty: number): Hypothesis[] {
+  pool.sort(
+    (x, y) =>
+      y.logProb / penalty(y.tokens.length, lengthPenalty) -
+      x.logProb / penalty(x.tokens.length, lengthPenalty),
+  );
+  return pool;
 }

@@ -20,6 +20,26 @@ export interface ChunkedHandle {
 }
 
 /**
+ * Moves `length` bytes in calls of at most `chunk` bytes: `move(done, n)` moves up to n bytes from
+ * offset `done` and says how many it moved. With `stopAtZero` a call that moves nothing ends the loop
+ * (the end of a file). Returns the bytes moved.
+ */
+async function inChunks(
+  length: number,
+  chunk: number,
+  stopAtZero: boolean,
+  move: (done: number, n: number) => Promise<number>,
+): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const moved = await move(done, Math.min(chunk, length - done));
+    if (stopAtZero && moved === 0) break;
+    done += moved;
+  }
+  return done;
+}
+
+/**
  * Fills `buf` from the file at `position`; returns the bytes read, fewer than `buf.length` only at
  * the end of the file.
  */
@@ -29,14 +49,10 @@ export async function readFully(
   position: number,
   chunk = IO_CHUNK_BYTES,
 ): Promise<number> {
-  let done = 0;
-  while (done < buf.byteLength) {
-    const n = Math.min(chunk, buf.byteLength - done);
+  return inChunks(buf.byteLength, chunk, true, async (done, n) => {
     const { bytesRead } = await fh.read(buf, done, n, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
+    return bytesRead;
+  });
 }
 
 /** Writes all of `bytes` at the handle's current position. */
@@ -45,10 +61,8 @@ export async function writeFully(
   bytes: Uint8Array,
   chunk = IO_CHUNK_BYTES,
 ): Promise<void> {
-  let done = 0;
-  while (done < bytes.byteLength) {
-    const n = Math.min(chunk, bytes.byteLength - done);
+  await inChunks(bytes.byteLength, chunk, false, async (done, n) => {
     const { bytesWritten } = await fh.write(bytes, done, n);
-    done += bytesWritten;
-  }
+    return bytesWritten;
+  });
 }

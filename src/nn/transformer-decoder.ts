@@ -111,15 +111,10 @@ export class TransformerDecoder extends Module {
   private run(
     tgt: Tensor,
     memory: Tensor,
-    {
-      tgtMask = null,
-      memoryMask = null,
-      memoryValues = null,
-      cache = null,
-      needSelfWeights = false,
-    }: TransformerDecoderOptions,
+    opts: TransformerDecoderOptions,
     needWeights: boolean,
   ): TransformerDecoderResult {
+    const { cache = null, needSelfWeights = false } = opts;
     if (cache && cache.layers.length !== this.layers.length) {
       throw new Error(
         `TransformerDecoder.forward: the cache has ${cache.layers.length} layers, the decoder ${this.layers.length} (use decoder.createCache())`,
@@ -130,10 +125,9 @@ export class TransformerDecoder extends Module {
     const selfWeights: Tensor[] = [];
     const withSelf = needWeights && needSelfWeights;
     [...this.layers].forEach((layer, i) => {
+      // The masks and memoryValues as given (the layer reads them the same way).
       const r = layer.forwardWithWeights(x, memory, {
-        tgtMask,
-        memoryMask,
-        memoryValues,
+        ...opts,
         cache: cache ? cache.layers[i] : null,
         needWeights,
         needSelfWeights: withSelf,

@@ -28,7 +28,7 @@ import {
 import { readParallel, readParallelTsv } from "../data/parallel.js";
 import { dataDir } from "../data/paths.js";
 import { FILES_TASK, type FilesTaskOptions } from "./own-data.js";
-import { checkOption } from "./validate.js";
+import { checkOptions, type OptionRules } from "./validate.js";
 
 export interface TokenPair {
   src: string[];
@@ -313,16 +313,21 @@ export function taskSpec(name: string): TaskSpec {
   return TASKS[name as TaskName];
 }
 
+/** The numeric task options with their CLI flags and rules. */
+const TASK_OPTION_RULES: OptionRules<TaskOptions> = {
+  limit: ["--limit", "int>=1"],
+  syntheticSize: ["--synthetic-size", "int>=1"],
+  minLength: ["--min-length", "int>=1"],
+  maxLength: ["--max-length", "int>=1"],
+  symbols: ["--symbols", "int>=1"],
+  minFreq: ["--min-freq", "int>=1"],
+  seed: ["--seed", "int>=0"],
+};
+
 /** Loads a task by name. */
 export function loadTask(name: string, opts: TaskOptions = {}): TaskData {
   const fn = "loadTask";
-  checkOption(fn, "limit", "--limit", opts.limit, "int>=1");
-  checkOption(fn, "syntheticSize", "--synthetic-size", opts.syntheticSize, "int>=1");
-  checkOption(fn, "minLength", "--min-length", opts.minLength, "int>=1");
-  checkOption(fn, "maxLength", "--max-length", opts.maxLength, "int>=1");
-  checkOption(fn, "symbols", "--symbols", opts.symbols, "int>=1");
-  checkOption(fn, "minFreq", "--min-freq", opts.minFreq, "int>=1");
-  checkOption(fn, "seed", "--seed", opts.seed, "int>=0");
+  checkOptions(fn, opts, TASK_OPTION_RULES);
   const spec = taskSpec(name);
   return finish(name, spec.read(opts), opts, spec.tokenizer);
 }

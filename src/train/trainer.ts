@@ -43,7 +43,7 @@ import {
 import { createProgress } from "./progress.js";
 import { trainStep } from "./step.js";
 import { loadTask, type TaskData, type TaskOptions, type TokenPair, taskSpec } from "./tasks.js";
-import { validateTrainOptions } from "./validate.js";
+import { type TrainNumbers, validateTrainOptions } from "./validate.js";
 
 export {
   modelTitle,
@@ -52,7 +52,8 @@ export {
   vocabsOf,
 } from "../checkpoint/format.js";
 
-export interface TrainOptions {
+/** What `train()` takes; the numeric options and their rules are `TrainNumbers` (validate.ts). */
+export interface TrainOptions extends TrainNumbers {
   task: string;
   taskOptions?: TaskOptions;
   /** "seq2seq" (default): the LSTM encoder–decoder (`model`, `attention`); "transformer": `transformer`. */
@@ -67,23 +68,12 @@ export interface TrainOptions {
    * `lr` is then the factor η₀ (default 1, the paper's), stepped after every optimizer step.
    */
   schedule?: "constant" | "noam";
-  warmup?: number;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  clip?: number;
-  labelSmoothing?: number;
-  seed?: number;
   /** Folder for last/best checkpoints; none = no checkpoints. Locked while training. */
   outDir?: string;
   /** Continue from `<outDir>/last.json`; a given `lr` replaces the checkpoint's. */
   resume?: boolean;
   /** Start afresh in an `outDir` that holds checkpoints, deleting them (else that is an error). */
   overwrite?: boolean;
-  /** Stop after this many optimizer steps in total (quick runs). */
-  maxSteps?: number;
-  /** Validate on at most this many pairs (default all). */
-  validLimit?: number;
   quiet?: boolean;
   /** Called after every epoch. */
   onEpoch?: (e: EpochSummary) => void;

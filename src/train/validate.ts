@@ -4,7 +4,8 @@
  * TypeError. What a model is — its parameters, their shapes, the memory it needs — is the model
  * registry's (models/registry.ts); what a checkpoint must hold is checkpoint/format.ts's.
  */
-import { resolveTransformerConfig } from "../models/transformer/config.js";
+import type { Seq2SeqConfig } from "../models/seq2seq/config.js";
+import { resolveTransformerConfig, type TransformerModelConfig } from "../models/transformer/config.js";
 
 /** The rule an option's value must follow. */
 export type OptionRule =
@@ -48,7 +49,28 @@ export function checkOption(fn: string, name: string, flag: string, v: unknown, 
   );
 }
 
-/** The numeric options of `train()` with their CLI flags and rules. */
+/** A table of options: each field's CLI flag and rule, in the order they are checked. */
+export type OptionRules<T> = { readonly [K in keyof T]?: readonly [flag: string, rule: OptionRule] };
+
+/** `checkOption` for every field of `rules` in order, named `<prefix><field>`; `values` may be absent. */
+export function checkOptions<T extends object>(
+  fn: string,
+  values: T | undefined,
+  rules: OptionRules<T>,
+  prefix = "",
+): void {
+  for (const [field, [flag, rule]] of Object.entries(rules) as [string, readonly [string, OptionRule]][]) {
+    checkOption(
+      fn,
+      `${prefix}${field}`,
+      flag,
+      (values as Record<string, unknown> | undefined)?.[field],
+      rule,
+    );
+  }
+}
+
+/** The numeric options of `train()` (`TrainOptions` has them all). */
 export interface TrainNumbers {
   epochs?: number;
   batchSize?: number;
@@ -56,42 +78,52 @@ export interface TrainNumbers {
   clip?: number;
   labelSmoothing?: number;
   seed?: number;
+  /** Stop after this many optimizer steps in total (quick runs). */
   maxSteps?: number;
+  /** Validate on at most this many pairs (default all). */
   validLimit?: number;
-  model?: { embedDim?: number; hiddenSize?: number; encoderLayers?: number; dropout?: number };
-  transformer?: {
-    dModel?: number;
-    nhead?: number;
-    numEncoderLayers?: number;
-    numDecoderLayers?: number;
-    dimFeedforward?: number;
-    dropout?: number;
-  };
+  model?: Pick<Seq2SeqConfig, "embedDim" | "hiddenSize" | "encoderLayers" | "dropout">;
+  transformer?: Pick<
+    TransformerModelConfig,
+    "dModel" | "nhead" | "numEncoderLayers" | "numDecoderLayers" | "dimFeedforward" | "dropout"
+  >;
   warmup?: number;
 }
+
+const TRAIN_RULES: OptionRules<TrainNumbers> = {
+  epochs: ["--epochs", "int>=1"],
+  batchSize: ["--batch-size", "int>=1"],
+  lr: ["--lr", "number>0"],
+  clip: ["--clip", "number>=0"],
+  labelSmoothing: ["--label-smoothing", "fraction"],
+  seed: ["--seed", "int>=0"],
+  maxSteps: ["--max-steps", "int>=1"],
+  validLimit: ["--valid-limit", "int>=1"],
+};
+
+const SEQ2SEQ_RULES: OptionRules<NonNullable<TrainNumbers["model"]>> = {
+  embedDim: ["--embed", "int>=1"],
+  hiddenSize: ["--hidden", "int>=1"],
+  encoderLayers: ["--layers", "int>=1"],
+  dropout: ["--dropout", "fraction"],
+};
+
+const TRANSFORMER_RULES: OptionRules<NonNullable<TrainNumbers["transformer"]>> = {
+  dModel: ["--d-model", "int>=1"],
+  nhead: ["--heads", "int>=1"],
+  numEncoderLayers: ["--layers", "int>=1"],
+  numDecoderLayers: ["--layers", "int>=1"],
+  dimFeedforward: ["--ff", "int>=1"],
+  dropout: ["--dropout", "fraction"],
+};
 
 /** Validates the numeric options of `train()`. */
 export function validateTrainOptions(o: TrainNumbers): void {
   const fn = "train";
-  checkOption(fn, "epochs", "--epochs", o.epochs, "int>=1");
-  checkOption(fn, "batchSize", "--batch-size", o.batchSize, "int>=1");
-  checkOption(fn, "lr", "--lr", o.lr, "number>0");
-  checkOption(fn, "clip", "--clip", o.clip, "number>=0");
-  checkOption(fn, "labelSmoothing", "--label-smoothing", o.labelSmoothing, "fraction");
-  checkOption(fn, "seed", "--seed", o.seed, "int>=0");
-  checkOption(fn, "maxSteps", "--max-steps", o.maxSteps, "int>=1");
-  checkOption(fn, "validLimit", "--valid-limit", o.validLimit, "int>=1");
-  checkOption(fn, "model.embedDim", "--embed", o.model?.embedDim, "int>=1");
-  checkOption(fn, "model.hiddenSize", "--hidden", o.model?.hiddenSize, "int>=1");
-  checkOption(fn, "model.encoderLayers", "--layers", o.model?.encoderLayers, "int>=1");
-  checkOption(fn, "model.dropout", "--dropout", o.model?.dropout, "fraction");
+  checkOptions(fn, o, TRAIN_RULES);
+  checkOptions(fn, o.model, SEQ2SEQ_RULES, "model.");
   const t = o.transformer;
-  checkOption(fn, "transformer.dModel", "--d-model", t?.dModel, "int>=1");
-  checkOption(fn, "transformer.nhead", "--heads", t?.nhead, "int>=1");
-  checkOption(fn, "transformer.numEncoderLayers", "--layers", t?.numEncoderLayers, "int>=1");
-  checkOption(fn, "transformer.numDecoderLayers", "--layers", t?.numDecoderLayers, "int>=1");
-  checkOption(fn, "transformer.dimFeedforward", "--ff", t?.dimFeedforward, "int>=1");
-  checkOption(fn, "transformer.dropout", "--dropout", t?.dropout, "fraction");
+  checkOptions(fn, t, TRANSFORMER_RULES, "transformer.");
   if (t) {
     // The sizes the model will have: its own defaults filled in (models/transformer/config.ts).
     const { dModel, nhead } = resolveTransformerConfig({ srcVocabSize: 4, tgtVocabSize: 4, ...t });

@@ -12,6 +12,7 @@ import {
 import { alignmentWords, lexicalForm, type ParallelCorpus } from "../../src/align/corpus.js";
 import { FLOOR_PROB, type IbmModel1, trainIbmModel1 } from "../../src/align/ibm-model1.js";
 import { trainIbmModel2 } from "../../src/align/ibm-model2.js";
+import { SYMMETRIZATIONS } from "../../src/align/symmetrize.js";
 import { alignmentScores } from "../../src/eval/alignment.js";
 
 /** mulberry32: a small seeded generator, so the corpora are the same on every run. */
@@ -429,14 +430,7 @@ describe("JSON: a trained aligner saved and loaded aligns alike", () => {
       };
       probe.src.forEach((s, k) => {
         const t = probe.tgt[k];
-        for (const how of [
-          "none",
-          "intersect",
-          "union",
-          "grow-diag",
-          "grow-diag-final",
-          "grow-diag-final-and",
-        ] as const) {
+        for (const how of SYMMETRIZATIONS) {
           expect(back.align(s, t, how)).toEqual(al.align(s, t, how));
         }
         expect(back.align(s, t)).toEqual(al.align(s, t));

@@ -8,6 +8,7 @@ import {
   formatPharaoh,
   parsePharaoh,
   parsePharaohGold,
+  parsePharaohLine,
   readPharaoh,
   readPharaohGold,
   writePharaoh,
@@ -87,5 +88,21 @@ describe("gold files: sure i-j and possible i?j", () => {
     });
     // and the sure links survive a write/read round trip
     expect(readPharaoh(writePharaoh(mine.map((g) => g.sure)))).toEqual(ref.map((r) => r.sure));
+  });
+});
+
+describe("parsePharaohLine: the one parser, with the caller's error text and link check", () => {
+  it("reads as parsePharaohGold does, names what was expected, and lets the caller refuse a link", () => {
+    expect(parsePharaohLine("0-1 2?0", "here", { gold: true })).toEqual(parsePharaohGold("0-1 2?0"));
+    expect(() =>
+      parsePharaohLine("0-1 x", "here", { gold: true, expected: "i-j sure or i?j possible" }),
+    ).toThrow('here: bad link "x" (expected i-j sure or i?j possible)');
+    const seen: string[] = [];
+    const check = (s: number, t: number, token: string) => {
+      seen.push(`${token}=${s},${t}`);
+      if (s > 1) throw new Error(`${token} too far`);
+    };
+    expect(() => parsePharaohLine("0-0 1?1 4?0", "here", { gold: true, check })).toThrow("4?0 too far");
+    expect(seen).toEqual(["0-0=0,0", "1?1=1,1", "4?0=4,0"]);
   });
 });
