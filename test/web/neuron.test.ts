@@ -89,6 +89,10 @@ describe("the neuron view's numbers", () => {
       expect(Math.abs(w - a[j])).toBeLessThanOrEqual(1e-6);
     });
     expect(a.map((x) => x.toFixed(3))).toEqual(["0.090", "0.245", "0.665"]);
+    // Unshifted numerators in the example (exp(e_j), as a learner computes them).
+    r.exps.forEach((x, j) => {
+      expect(Math.abs(x - Math.exp(j))).toBeLessThanOrEqual(1e-5);
+    });
     // c = a_the (1, 0, 0, 1) + a_cat (0, 2, 0, 0) + a_sat (0, 0, 1, 1).
     const c = [a[0], 2 * a[1], a[2], a[0] + a[2]];
     r.context.forEach((x, d) => {

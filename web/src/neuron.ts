@@ -34,8 +34,8 @@ export type NeuronKind = "encoder-self" | "decoder-self" | "cross";
 
 export const NEURON_KINDS: { kind: NeuronKind; label: string }[] = [
   { kind: "encoder-self", label: "encoder self-attention (English → English)" },
-  { kind: "decoder-self", label: "decoder self-attention (Hindi prefix → Hindi prefix, causal)" },
-  { kind: "cross", label: "cross-attention (Hindi decoder → English encoder)" },
+  { kind: "decoder-self", label: "decoder self-attention (Hindi → Hindi, causal)" },
+  { kind: "cross", label: "cross-attention (Hindi → English)" },
 ];
 
 export interface HeadVectors {
@@ -144,14 +144,20 @@ export interface NeuronSteps {
   /** The keys query i may see: 0 … S−1, or 0 … i when causal. */
   keys: number[];
   q: number[];
+  /** k_j of each key shown. */
+  k: number[][];
+  /** v_j of each key shown. */
+  v: number[][];
   /** products[j][d] = q_d · k_jd, for each key shown. */
   products: number[][];
   /** Σ_d q_d k_jd (float64, from the products shown). */
   sums: number[];
   /** e_j = q·k_j / √d_k (qkv's scaled-dot score). */
   scores: number[];
-  /** exp(e_j − max e), the softmax's numerators. */
+  /** exp(e_j − max e), the softmax's numerators (exp(e_j) when `shifted` is false). */
   exps: number[];
+  /** Whether the numerators are shifted by the largest score (as a softmax is computed). */
+  shifted: boolean;
   /** a_j = softmax(e)_j (qkv's `attend`). */
   weights: number[];
   /** a_j v_j, row by row. */
@@ -162,8 +168,15 @@ export interface NeuronSteps {
   sqrtDk: number;
 }
 
-/** The three steps for query i of `hv`, number by number. */
-export function neuronSteps(hv: Pick<HeadVectors, "q" | "k" | "v" | "causal">, i: number): NeuronSteps {
+/**
+ * The three steps for query i of `hv`, number by number; the softmax's numerators exp(e_j − max e), or
+ * exp(e_j) with `shift` false (small scores, the worked example: the same weights).
+ */
+export function neuronSteps(
+  hv: Pick<HeadVectors, "q" | "k" | "v" | "causal">,
+  i: number,
+  shift = true,
+): NeuronSteps {
   if (!Number.isInteger(i) || i < 0 || i >= hv.q.length) {
     throw new Error(`neuronSteps: no query ${i} (there are ${hv.q.length})`);
   }
@@ -173,14 +186,17 @@ export function neuronSteps(hv: Pick<HeadVectors, "q" | "k" | "v" | "causal">, i
   const V = keys.map((j) => hv.v[j]);
   const r = threeSteps(q, K, V, scaledDotScore());
   const products = K.map((k) => k.map((x, d) => q[d] * x));
-  const top = Math.max(...r.scores);
+  const top = shift ? Math.max(...r.scores) : 0;
   return {
     keys,
     q,
+    k: K,
+    v: V,
     products,
     sums: products.map((p) => p.reduce((s, x) => s + x, 0)),
     scores: r.scores,
     exps: r.scores.map((e) => Math.exp(e - top)),
+    shifted: shift,
     weights: r.weights,
     weighted: V.map((v, j) => v.map((x) => r.weights[j] * x)),
     context: r.context,
@@ -213,5 +229,9 @@ export const WORKED_EXAMPLE = {
 export function workedExample(): NeuronSteps {
   const x = WORKED_EXAMPLE;
   const q = x.k.map(() => [...x.q]);
-  return neuronSteps({ q, k: x.k.map((r) => [...r]), v: x.v.map((r) => [...r]), causal: false }, x.query);
+  return neuronSteps(
+    { q, k: x.k.map((r) => [...r]), v: x.v.map((r) => [...r]), causal: false },
+    x.query,
+    false,
+  );
 }
