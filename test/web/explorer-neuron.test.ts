@@ -269,16 +269,35 @@ describe.skipIf(!hasChromium() || !bundledTransformer())("views 3 and 3b in Chro
     expect(await page.textContent("#worked-host")).toContain("exp(e_j) ÷ 11.1073 (their sum)");
   });
 
-  it("at 375 px the view scrolls inside its own boxes, not the page's", async () => {
+  it("view 3c draws the sinusoids the model adds: PE(pos, 2i) = sin(pos / 10000^(2i/d)), cos for 2i + 1", async () => {
+    const pe = await readMap(page, "map-positions");
+    const tokens = await page.locator('[data-testid="neuron-query"] option').count();
+    await page.selectOption('[data-testid="neuron-kind"]', "0");
+    expect(pe.length).toBe(await page.locator('[data-testid="neuron-query"] option').count());
+    expect(tokens).toBeGreaterThan(0);
+    const d = pe[0].length;
+    let worst = 0;
+    pe.forEach((row, p) => {
+      row.forEach((x, k) => {
+        const angle = p / 10000 ** ((2 * Math.floor(k / 2)) / d);
+        worst = Math.max(worst, Math.abs(x - (k % 2 === 0 ? Math.sin(angle) : Math.cos(angle))));
+      });
+    });
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("at 375 px views 3b and 3c scroll inside their own boxes, not the page's", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.evaluate(
       () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))),
     );
-    const w = await page.evaluate(() => {
-      const s = document.querySelector("section#neuron") as HTMLElement;
-      return { scroll: s.scrollWidth, client: s.clientWidth };
-    });
-    expect(w.scroll).toBeLessThanOrEqual(w.client);
+    for (const id of ["neuron", "positions"]) {
+      const w = await page.evaluate((id) => {
+        const s = document.querySelector(`section#${id}`) as HTMLElement;
+        return { scroll: s.scrollWidth, client: s.clientWidth };
+      }, id);
+      expect(w.scroll, id).toBeLessThanOrEqual(w.client);
+    }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 

@@ -40,7 +40,7 @@ import {
   translateWithAttention,
 } from "./lesson.js";
 import { headVectors } from "./neuron.js";
-import { renderNeuron, renderWorkedExample } from "./neuron-view.js";
+import { renderNeuron, renderPositions, renderWorkedExample } from "./neuron-view.js";
 import {
   type AttentionStack,
   headsOf,
@@ -445,8 +445,10 @@ function renderNeuronView(): void {
   const inputs = analysis?.inputs;
   if (!tr || !inputs || !shown?.decoderSelf || !shown.cross) {
     renderNeuron(null);
+    renderPositions(null, []);
     return;
   }
+  renderPositions(tr.loaded, shown.encoderSelf.pieces.queryTokens);
   const axes = (v: StackViews) => ({ queries: v.pieces.queryTokens, keys: v.pieces.keyTokens });
   renderNeuron({
     model: tr.loaded,

@@ -6,9 +6,10 @@
  * d_k = 4 and three words, drawn by the same code, that a learner can check with pencil and paper.
  * Every number is in a `data-*` attribute at full precision (tests read them) and in a cell's title.
  */
+import { sinusoidalEncoding } from "qkv";
 import type { LoadedTransformer } from "./checkpoint.js";
 import { byId, el, fill } from "./dom.js";
-import { label } from "./heatmap.js";
+import { heatmap, label } from "./heatmap.js";
 import {
   headVectors,
   layersFor,
@@ -356,6 +357,47 @@ export function renderWorkedExample(): void {
       key: 0,
       pickKey: null,
       testId: "worked",
+    }),
+  );
+}
+
+/**
+ * View 3c: the sinusoidal positional encoding the Transformer adds to the sentence's tokens, as a map
+ * (rows the tokens at positions 0 … S−1, columns the d dimensions): qkv's `sinusoidalEncoding`, the
+ * table the model adds. A model with learned positions says so instead.
+ */
+export function renderPositions(m: LoadedTransformer | null, tokens: readonly string[]): void {
+  const host = byId("positions-host");
+  if (!m) {
+    fill(
+      host,
+      el("p", { class: "note" }, "Needs a trained Transformer checkpoint, not bundled in this build."),
+    );
+    return;
+  }
+  const c = m.model.config;
+  if (c.positions !== "sinusoidal") {
+    fill(
+      host,
+      el("p", { class: "note" }, "This Transformer learned its position vectors (no sinusoids to show)."),
+    );
+    return;
+  }
+  const d = c.dModel;
+  const pe = sinusoidalEncoding(tokens.length, d);
+  const rows = Array.from({ length: tokens.length }, (_, p) =>
+    Array.from(pe.data.subarray(p * d, (p + 1) * d)),
+  );
+  fill(
+    host,
+    heatmap(rows, {
+      rowLabels: tokens.map((t, p) => `${p}: ${t}`),
+      colLabels: rows[0].map((_, k) => (k % 16 === 0 ? String(k) : "")),
+      domain: [-1, 1],
+      cell: 5,
+      showValues: false,
+      testId: "map-positions",
+      caption: `PE(pos, ·) for d = ${d}, added to √d · E[token] before the first encoder layer (and likewise to the Hindi tokens before the decoder).`,
     }),
   );
 }
