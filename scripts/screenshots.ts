@@ -5,14 +5,15 @@
  * lesson's steps: "Turn off the lights." translated; view 3 with Q = s, K = V = h, scale 1 and the third
  * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained for 12
  * epochs on 512 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed;
- * view 7 aligning the lesson's pair (its inputs' defaults: "Turn off the lights." / "लाइट बंद करो").
- * Views 1, 2 and 7 are taken again at a phone's width (375 px: translate-375.png, …).
+ * view 7 aligning the lesson's pair (its inputs' defaults: "Turn off the lights." / "लाइट बंद करो");
+ * views 3b (the neuron view) and 3c (positions) on their defaults: encoder self-attention, layer 1,
+ * head 1, the first English token asking. Views 1, 2, 3b and 7 are taken again at a phone's width (375 px: translate-375.png, …).
  * `npm test` writes no screenshots (the explorer test only checks the page).
  *
  *   npm run screenshots [-- --out DIR --epochs N --pairs N --pieces]   (--pieces: also inter-intra-pieces.png)
  *
- * The views that show the Transformer (translate, inter-intra, heads) are taken only when a trained one is
- * bundled in pretrained/; without one their old screenshots are kept.
+ * The views that show the Transformer (translate, inter-intra, neuron, positions, heads) are taken only
+ * when a trained one is bundled in pretrained/; without one their old screenshots are kept.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,13 +27,15 @@ const VIEWS = [
   "translate",
   "inter-intra",
   "three-steps",
+  "neuron",
+  "positions",
   "heads",
   "bottleneck",
   "training",
   "alignment",
 ] as const;
 /** Also taken at a phone's width, 375 px (<view>-375.png). */
-const NARROW_VIEWS = ["translate", "inter-intra", "alignment"] as const;
+const NARROW_VIEWS = ["translate", "inter-intra", "neuron", "alignment"] as const;
 const SENTENCE = "Turn off the lights.";
 
 /** The page's probe (web/src/main.ts). */
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     const written: string[] = [];
     for (const id of VIEWS) {
-      if (!transformer && ["translate", "inter-intra", "heads"].includes(id)) {
+      if (!transformer && ["translate", "inter-intra", "neuron", "positions", "heads"].includes(id)) {
         console.log(`${id}.png: not taken (no trained Transformer in pretrained/; the old one is kept)`);
         continue;
       }

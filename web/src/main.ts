@@ -39,6 +39,8 @@ import {
   threeSteps,
   translateWithAttention,
 } from "./lesson.js";
+import { headVectors } from "./neuron.js";
+import { renderNeuron, renderPositions, renderWorkedExample } from "./neuron-view.js";
 import {
   type AttentionStack,
   headsOf,
@@ -193,35 +195,48 @@ function renderTranslation(): void {
   byId("dec-cross-src").textContent = where(a?.cross);
 }
 
+/** page.layer and page.head, clamped to the stack's. */
+function layerHeadOf(s: AttentionStack): { layer: number; head: number } {
+  return { layer: Math.min(page.layer, layersOf(s) - 1), head: Math.min(page.head, headsOf(s) - 1) };
+}
+
+/** Views 2, 3 and 3b show one layer and head: choosing it in any of them redraws all three. */
+function setLayerHead(layer: number, head: number): void {
+  page.layer = layer;
+  page.head = head;
+  renderTranslation();
+  renderSteps();
+  renderNeuronView();
+}
+
+/** The layer and head selects of a view (`<prefix>-layer`, `<prefix>-head`) over the stack's layers and heads. */
+function layerHeadSelects(prefix: string, s: AttentionStack, disabled = false): HTMLElement[] {
+  const { layer, head } = layerHeadOf(s);
+  const select = (name: string, n: number, value: number, set: (v: number) => void) => {
+    const sel = el("select", { "aria-label": name, "data-testid": `${prefix}-${name}` });
+    for (let i = 0; i < n; i++) sel.append(el("option", { value: String(i) }, `${name} ${i + 1}`));
+    sel.value = String(value);
+    sel.disabled = disabled || n < 2;
+    sel.addEventListener("change", () => set(Number(sel.value)));
+    return el("label", {}, sel);
+  };
+  return [
+    select("layer", layersOf(s), layer, (v) => setLayerHead(v, head)),
+    select("head", headsOf(s), head, (v) => setLayerHead(layer, v)),
+  ];
+}
+
 function renderSelf(): void {
   const s = view(page.shown?.encoderSelf);
   if (!s) return;
   byId("self-title").textContent = `Self-attention (intra): ${s.title}`;
   byId("self-src").textContent = `${qkvSource(s)} Rows and columns: the same English words.`;
   byId("self-note").textContent = s.note ?? "";
-  const select = (name: string, n: number, value: number, set: (v: number) => void) => {
-    const sel = el("select", { "aria-label": name, "data-testid": `self-${name}` });
-    for (let i = 0; i < n; i++) sel.append(el("option", { value: String(i) }, `${name} ${i + 1}`));
-    sel.value = String(value);
-    sel.disabled = n < 2;
-    sel.addEventListener("change", () => {
-      set(Number(sel.value));
-      renderTranslation();
-    });
-    return el("label", {}, sel);
-  };
-  fill(
-    byId("self-choose"),
-    select("layer", layersOf(s), page.layer, (v) => {
-      page.layer = v;
-    }),
-    select("head", headsOf(s), page.head, (v) => {
-      page.head = v;
-    }),
-  );
+  const { layer, head } = layerHeadOf(s);
+  fill(byId("self-choose"), ...layerHeadSelects("self", s));
   fill(
     byId("map-self-host"),
-    heatmap(mapOf(s, page.layer, page.head), {
+    heatmap(mapOf(s, layer, head), {
       rowLabels: s.queryTokens,
       colLabels: s.keyTokens,
       testId: "map-self",
@@ -287,7 +302,14 @@ function renderSteps(): void {
   if (!run || run.queries.length === 0) return;
   const T = run.queries.length;
   page.step = Math.min(page.step, T - 1);
-  page.word = Math.min(page.word, run.srcTokens.length - 1);
+  // Self-attention is the Transformer encoder's (the head of view 2's map) when one is bundled, over its
+  // tokens; else the stand-in over the LSTM encoder's states (view 2's stand-in map).
+  const tr = page.transformer;
+  const inputs = page.analysis?.inputs;
+  const selfStack = page.shown?.encoderSelf.pieces;
+  const transformerSelf = tr && inputs && selfStack ? { tr, inputs, stack: selfStack } : null;
+  const selfTokens = transformerSelf ? transformerSelf.stack.queryTokens : run.srcTokens;
+  page.word = Math.min(page.word, selfTokens.length - 1);
   const stepSel = el("select", { "aria-label": "Hindi query word", "data-testid": "query-step" });
   run.stepLabels.slice(0, T).forEach((w, i) => {
     stepSel.append(el("option", { value: String(i) }, `${i + 1}: ${w}`));
@@ -298,7 +320,7 @@ function renderSteps(): void {
     renderSteps();
   });
   const wordSel = el("select", { "aria-label": "English query word", "data-testid": "query-word" });
-  run.srcTokens.forEach((w, j) => {
+  selfTokens.forEach((w, j) => {
     wordSel.append(el("option", { value: String(j) }, `${j + 1}: ${w}`));
   });
   wordSel.value = String(page.word);
@@ -316,7 +338,13 @@ function renderSteps(): void {
   fill(
     byId("steps-choose"),
     el("label", {}, "Hindi output word (decoder query): ", stepSel),
-    el("label", {}, "English word (self-attention query): ", wordSel),
+    el(
+      "label",
+      {},
+      transformerSelf ? "English token (self-attention query): " : "English word (self-attention query): ",
+      wordSel,
+    ),
+    ...(transformerSelf ? layerHeadSelects("steps", transformerSelf.stack, page.sameQ) : []),
     el(
       "label",
       { class: "switch" },
@@ -369,6 +397,27 @@ function renderSteps(): void {
       `Luong dot vs. scaled dot with Q = s, K = V = h, scale 1, over all ${run.queries.length} decoder steps of this sentence: ` +
       `max |Δa| = ${eq.weights.toExponential(2)}, max |Δc| = ${eq.contexts.toExponential(2)} — the same attention ` +
       "(any difference is float32 rounding between two code paths).";
+  } else if (transformerSelf) {
+    const w = page.word;
+    const { layer, head } = layerHeadOf(transformerSelf.stack);
+    const hv = headVectors(transformerSelf.tr.loaded, transformerSelf.inputs, "encoder-self", layer, head);
+    const ln = transformerSelf.tr.loaded.model.config.normFirst ? " after its LayerNorm" : "";
+    cols.push(
+      stepsColumn(
+        `Self-attention: the Transformer's encoder, layer ${layer + 1}, head ${head + 1}`,
+        `Q = x_${w + 1} W^Q (“${selfTokens[w]}”), K = x_j W^K, V = x_j W^V: all three from the same English sentence ` +
+          `(x: the layer's input${ln}; W^Q, W^K, W^V: this head's ${hv.dk} rows of the layer's in_proj_weight). ` +
+          `e = qᵀk/√${hv.dk}; the weights are row ${w + 1} of view 2's map (its pieces), the Transformer's BPE tokens.`,
+        transformerSelf.stack.keyTokens,
+        threeSteps(hv.q[w], hv.k, hv.v, scaledDotScore()),
+        "steps-self",
+        `q·k/√${hv.dk}`,
+      ),
+    );
+    const out = byId("equivalence");
+    delete out.dataset.max;
+    out.textContent =
+      "Turn on the switch to compute the difference between Luong's and scaled-dot attention live.";
   } else {
     const w = page.word;
     cols.push(
@@ -387,6 +436,32 @@ function renderSteps(): void {
       "Turn on the switch to compute the difference between Luong's and scaled-dot attention live.";
   }
   fill(byId("steps-host"), ...cols);
+}
+
+// ---- view 3b: the neuron view ------------------------------------------------------------------
+
+function renderNeuronView(): void {
+  const { transformer: tr, analysis, shown } = page;
+  const inputs = analysis?.inputs;
+  if (!tr || !inputs || !shown?.decoderSelf || !shown.cross) {
+    renderNeuron(null);
+    renderPositions(null, []);
+    return;
+  }
+  renderPositions(tr.loaded, shown.encoderSelf.pieces.queryTokens);
+  const axes = (v: StackViews) => ({ queries: v.pieces.queryTokens, keys: v.pieces.keyTokens });
+  renderNeuron({
+    model: tr.loaded,
+    inputs,
+    labels: {
+      "encoder-self": axes(shown.encoderSelf),
+      "decoder-self": axes(shown.decoderSelf),
+      cross: axes(shown.cross),
+    },
+    layer: page.layer,
+    head: page.head,
+    setLayerHead,
+  });
 }
 
 // ---- view 5 context vectors ---------------------------------------------------------------------
@@ -643,6 +718,7 @@ function translateNow(): void {
     page.head = Math.min(page.head, headsOf(page.analysis.encoderSelf) - 1);
     renderTranslation();
     renderSteps();
+    renderNeuronView();
     renderHeads(headStacks());
     renderContexts();
     probe.run = run;
@@ -660,6 +736,7 @@ async function boot(): Promise<void> {
   const threads = Number(new URLSearchParams(location.search).get("threads"));
   setupTraining(Number.isInteger(threads) && threads > 0 ? threads : undefined);
   await initBackend();
+  renderWorkedExample();
   const find = (role: string) => MODELS.find((m) => m.role === role);
   const lstmInfo = find("lstm-attention");
   if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");

@@ -30,9 +30,19 @@ export interface AttentionStack {
   caption?: string;
 }
 
+/** The ids a Transformer's maps were computed from (so a view can recompute one head's vectors). */
+export interface TransformerInputs {
+  /** The English sentence's token ids (S). */
+  srcIds: number[];
+  /** The decoder's input: SOS, then the tokens it produced before each step (T). */
+  tgtIn: number[];
+}
+
 /** What the page shows of one sentence for a model with layers and heads. */
 export interface LayeredAnalysis {
   translation?: string;
+  /** The Transformer's inputs (absent for the stand-in). */
+  inputs?: TransformerInputs;
   encoderSelf: AttentionStack;
   decoderSelf?: AttentionStack;
   cross?: AttentionStack;

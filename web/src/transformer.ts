@@ -15,7 +15,12 @@
  */
 import { data, decodeLength, greedyDecode, noGrad, type Tensor } from "qkv";
 import type { LoadedTransformer } from "./checkpoint.js";
-import { type LayeredAnalysis, type LayeredAttentionModel, stackFromTensors } from "./stacks.js";
+import {
+  type LayeredAnalysis,
+  type LayeredAttentionModel,
+  stackFromTensors,
+  type TransformerInputs,
+} from "./stacks.js";
 
 export interface TransformerRun {
   sentence: string;
@@ -27,6 +32,8 @@ export interface TransformerRun {
   stepLabels: string[];
   /** The decoder's input at each step: `<sos>`, then the tokens produced before it. */
   decoderTokens: string[];
+  /** The ids the maps were computed from: the sentence's and the decoder's input. */
+  inputs: TransformerInputs;
   /** Per encoder layer (1, H, S, S). */
   encoderWeights: Tensor[];
   /** Per decoder layer (1, H, T, T). */
@@ -66,6 +73,7 @@ export function translateTransformer(
       translation: m.tokenizer.detokenize(outTokens),
       stepLabels,
       decoderTokens: tgtIn.map((id) => m.tgtVocab.tokenOf(id)),
+      inputs: { srcIds: Array.from(ids), tgtIn: Array.from(tgtIn) },
       encoderWeights: start.encoderWeights ?? [],
       decoderSelfWeights: dec.selfWeights ?? [],
       crossWeights: dec.layerWeights,
@@ -80,6 +88,7 @@ export function transformerAnalysis(run: TransformerRun, name: string): LayeredA
   const Ld = run.crossWeights.length;
   return {
     translation: run.translation,
+    inputs: run.inputs,
     encoderSelf: stackFromTensors(
       {
         title: "Transformer encoder self-attention",
