@@ -7,7 +7,10 @@
  * epochs on 512 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed;
  * view 7 aligning the lesson's pair (its inputs' defaults: "Turn off the lights." / "लाइट बंद करो");
  * views 3b (the neuron view) and 3c (positions) on their defaults: encoder self-attention, layer 1,
- * head 1, the first English token asking. Views 1, 2, 3b and 7 are taken again at a phone's width (375 px: translate-375.png, …).
+ * head 1, the first English token asking. Views 1, 2, 3b, the bottleneck and 7 are taken again at a
+ * phone's width (375 px: translate-375.png, …); then view 1 with a 2,000-character sentence typed
+ * (translate-long-375.png: the limit's message) and, at 1280 px, view 2 with a 300-character sentence
+ * whose maps are summarised as pictures (inter-intra-long.png).
  * `npm test` writes no screenshots (the explorer test only checks the page).
  *
  *   npm run screenshots [-- --out DIR --epochs N --pairs N --pieces]   (--pieces: also inter-intra-pieces.png)
@@ -35,7 +38,7 @@ const VIEWS = [
   "alignment",
 ] as const;
 /** Also taken at a phone's width, 375 px (<view>-375.png). */
-const NARROW_VIEWS = ["translate", "inter-intra", "neuron", "alignment"] as const;
+const NARROW_VIEWS = ["translate", "inter-intra", "neuron", "bottleneck", "alignment"] as const;
 const SENTENCE = "Turn off the lights.";
 
 /** The page's probe (web/src/main.ts). */
@@ -172,6 +175,23 @@ async function main(): Promise<void> {
     for (const id of NARROW_VIEWS) {
       const file = join(out, `${id}-375.png`);
       await page.locator(`section#${id}`).screenshot({ path: file });
+      written.push(file);
+    }
+    // The long-input message at 375 px, then a sentence at the limit (its large maps drawn as pictures).
+    const words = "Turn off the lights and close the door before you leave the house. ";
+    await page.fill('[data-testid="sentence"]', words.repeat(30).slice(0, 2000));
+    await page.press('[data-testid="sentence"]', "Enter");
+    await page.evaluate(() => document.fonts.ready);
+    let file = join(out, "translate-long-375.png");
+    await page.locator("section#translate").screenshot({ path: file });
+    written.push(file);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    if (transformer) {
+      await translate(page, "xq zv kj ".repeat(40).slice(0, 300));
+      await page.mouse.move(0, 0);
+      await page.evaluate(() => document.fonts.ready);
+      file = join(out, "inter-intra-long.png");
+      await page.locator("section#inter-intra").screenshot({ path: file });
       written.push(file);
     }
     for (const f of written) console.log(`wrote ${f}`);

@@ -19,9 +19,19 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 
+/** The most tokens a side of the head view draws (a longer sentence: its lines would be a smear). */
+export const HEAD_VIEW_MAX = 60;
+
 function headView(s: AttentionStack): Element {
   const T = s.queryTokens.length;
   const S = s.keyTokens.length;
+  if (Math.max(T, S) > HEAD_VIEW_MAX) {
+    return el(
+      "p",
+      { class: "note", "data-testid": "head-view" },
+      `${T} × ${S} tokens: the head view draws sentences of up to ${HEAD_VIEW_MAX} tokens a side. The model view beside it shows every head of this one.`,
+    );
+  }
   const height = Math.max(T, S) * ROW + 16;
   const width = 420;
   const xl = 150;
@@ -84,15 +94,31 @@ function thumbnail(w: number[][], px: number): HTMLCanvasElement {
   const T = w.length;
   const S = w[0]?.length ?? 0;
   const c = el("canvas", { width: String(S * px), height: String(T * px) });
+  // A long sentence's thumbnail is drawn one pixel a weight and shown 96 px on its longer side.
+  if (px === 1) {
+    const k = 96 / Math.max(T, S, 1);
+    c.style.width = `${Math.round(S * k)}px`;
+    c.style.height = `${Math.round(T * k)}px`;
+  }
   const ctx = c.getContext("2d");
-  if (ctx) {
+  if (ctx && T > 0 && S > 0) {
+    // One ImageData, px × px pixels a weight (no fillRect per weight: a long sentence has tens of thousands).
+    const img = ctx.createImageData(S * px, T * px);
     for (let i = 0; i < T; i++) {
       for (let j = 0; j < S; j++) {
         const [r, g, b] = colorAt("viridis", Math.min(1, Math.max(0, w[i][j])));
-        ctx.fillStyle = `rgb(${r},${g},${b})`;
-        ctx.fillRect(j * px, i * px, px, px);
+        for (let y = i * px; y < (i + 1) * px; y++) {
+          for (let x = j * px; x < (j + 1) * px; x++) {
+            const k = 4 * (y * S * px + x);
+            img.data[k] = r;
+            img.data[k + 1] = g;
+            img.data[k + 2] = b;
+            img.data[k + 3] = 255;
+          }
+        }
       }
     }
+    ctx.putImageData(img, 0, 0);
   }
   return c;
 }
@@ -104,7 +130,8 @@ function modelView(s: AttentionStack): HTMLElement {
   grid.style.gridTemplateColumns = `auto repeat(${H}, auto)`;
   grid.append(el("span", {}, ""));
   for (let h = 0; h < H; h++) grid.append(el("span", { class: "gh" }, `head ${h + 1}`));
-  const px = Math.max(3, Math.floor(72 / Math.max(s.queryTokens.length, s.keyTokens.length)));
+  const n = Math.max(s.queryTokens.length, s.keyTokens.length);
+  const px = n > 32 ? 1 : Math.max(3, Math.floor(72 / n));
   for (let l = 0; l < L; l++) {
     grid.append(el("span", { class: "gh" }, `layer ${l + 1}`));
     for (let h = 0; h < H; h++) {

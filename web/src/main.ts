@@ -11,8 +11,8 @@ import {
   getBackend,
   getThreadSupport,
   initBackend,
-  tokenWordAxis,
   VERSION,
+  type WordAxis,
 } from "qkv";
 import { renderBottleneck } from "./bottleneck.js";
 import { fetchSeq2Seq, fetchTransformer, type LoadedSeq2Seq, type LoadedTransformer } from "./checkpoint.js";
@@ -30,6 +30,7 @@ import {
 } from "./forced.js";
 import { renderHeads } from "./heads.js";
 import { heatmap, strip } from "./heatmap.js";
+import { charCount, checkSentence, MAX_CHARS } from "./input.js";
 import {
   type CrossRun,
   luongDot,
@@ -37,22 +38,13 @@ import {
   scaledDotScore,
   type ThreeSteps,
   threeSteps,
-  translateWithAttention,
 } from "./lesson.js";
 import { headVectors } from "./neuron.js";
 import { renderNeuron, renderPositions, renderWorkedExample } from "./neuron-view.js";
-import {
-  type AttentionStack,
-  headsOf,
-  type LayeredAnalysis,
-  type LayeredAttentionModel,
-  layersOf,
-  lstmStatesSelfAttention,
-  mapOf,
-} from "./stacks.js";
+import { type AttentionStack, headsOf, type LayeredAnalysis, layersOf, mapOf } from "./stacks.js";
 import { setupTraining } from "./training.js";
-import { transformerLayered } from "./transformer.js";
-import { type ShownAnalysis, type StackViews, shownAnalysis } from "./words.js";
+import { type ModelInfo, type Translation, Translator } from "./translator.js";
+import type { ShownAnalysis, StackViews } from "./words.js";
 
 /** What tests and the benchmark read. */
 interface ExplorerProbe {
@@ -67,6 +59,14 @@ interface ExplorerProbe {
   layered?: string;
   /** Set once the no-attention model (view 5) is loaded, or known to be absent. */
   noneReady?: boolean;
+  /** Whether a translation is running in the worker now (the page shows "Translating…"). */
+  translating: boolean;
+  /** Milliseconds the worker spent on the last translation (translateMs: click → every view drawn). */
+  workerMs?: number;
+  /** Milliseconds each part of the last translation took to draw (view 1's and 2's maps, 3, 3b, 3c, 4, 5; each its own task). */
+  drawMs?: number[];
+  /** Milliseconds from the worker's post of the last translation to the page holding it. */
+  messageMs?: number;
   /** View 7: pairs aligned (every map drawn, IBM Model 1's too or its failure said). */
   alignments: number;
   /** Whether the IBM Model 1 aligner was fetched (view 7 fetches it when first shown or used). */
@@ -74,19 +74,26 @@ interface ExplorerProbe {
   error?: string;
   run?: CrossRun;
 }
-const probe: ExplorerProbe = { ready: false, translations: 0, alignments: 0, ibm1Fetched: false };
+const probe: ExplorerProbe = {
+  ready: false,
+  translations: 0,
+  alignments: 0,
+  ibm1Fetched: false,
+  translating: false,
+};
 (window as unknown as { __explorer: ExplorerProbe }).__explorer = probe;
 
 const BASE = import.meta.env.BASE_URL;
 
 interface PageState {
-  lstm: LoadedSeq2Seq;
-  /** The bundled LSTM without attention (view 5), when there is one. */
-  none: LoadedSeq2Seq | null;
-  /** The Transformer (issue 9), when bundled: per-layer, per-head attention. */
-  layered: LayeredAttentionModel | null;
-  /** The same Transformer as loaded (view 7 forces it) and its folder name. */
-  transformer: { loaded: LoadedTransformer; name: string } | null;
+  /** Views 1–5's translations, in a Web Worker (the LSTMs and the Transformer loaded there). */
+  translator: Translator;
+  /** The models as the worker reports them (sizes, the LSTM's attention values). */
+  info: ModelInfo;
+  /** The bundled Transformer's folder name, when there is one. */
+  transformerName: string | null;
+  /** View 5's rows as Hindi words (from the worker, with the translation). */
+  contextAxis?: WordAxis;
   /** The LSTM's folder name under models/. */
   lstmName: string;
   run?: CrossRun;
@@ -104,26 +111,53 @@ interface PageState {
 }
 let page: PageState;
 
+/** The page's own copies of the models (view 7 forces them on a reference). */
+interface PageModels {
+  lstm: LoadedSeq2Seq;
+  /** The Transformer, when a checkpoint with meta.kind "transformer" is bundled, and its folder name. */
+  transformer: { loaded: LoadedTransformer; name: string } | null;
+}
+let pageModels: Promise<PageModels> | null = null;
+let pageTransformer: Promise<PageModels["transformer"]> | null = null;
+/** The page's Transformer once `loadPageTransformer` has it (views 3, 3b and 3c draw from it); null before or without one. */
+let transformerHere: LoadedTransformer | null = null;
+
 /**
- * The Transformer, when a checkpoint with meta.kind "transformer" is bundled (the first such entry of
- * MODELS), and its folder name. Boot makes it a LayeredAttentionModel whose `analyse` translates greedily
- * and reports encoder self-, decoder self- and cross-attention per layer and head; view 7 forces it on a
- * reference. Null without one: view 2 then shows the labelled stand-in over the LSTM encoder's states.
+ * The page's copy of the Transformer, loaded once, when first needed: views 3, 3b and 3c recompute one
+ * head's q, k and v from its weights (`headVectors`) for the token ids the worker translated.
  */
-async function loadLayered(): Promise<{ loaded: LoadedTransformer; name: string } | null> {
-  const info = MODELS.find((m) => m.role === "transformer");
-  if (!info) return null;
-  const m = await fetchTransformer(`${BASE}${info.path}`);
-  const c = m.model.config;
-  byId("transformer-info").textContent =
-    `(${info.name}: ${c.numEncoderLayers}+${c.numDecoderLayers} layers × ${c.nhead} heads, d = ${c.dModel}; ` +
-    `${(m.model.numParameters / 1e6).toFixed(2)} M parameters, ${(m.bytes / 2 ** 20).toFixed(1)} MiB)`;
-  probe.layered = info.name;
-  return { loaded: m, name: info.name };
+function loadPageTransformer(): Promise<PageModels["transformer"]> {
+  pageTransformer ??= (async () => {
+    const info = MODELS.find((m) => m.role === "transformer");
+    if (!info) return null;
+    await initBackend();
+    const loaded = await fetchTransformer(`${BASE}${info.path}`);
+    transformerHere = loaded;
+    return { loaded, name: info.name };
+  })();
+  return pageTransformer;
+}
+
+/**
+ * The models on the page's main thread, loaded once, when first needed (view 7): views 1–5 translate
+ * in the worker, so the page's start and its translations never wait for these (nor build them).
+ */
+function loadPageModels(): Promise<PageModels> {
+  pageModels ??= (async () => {
+    await initBackend();
+    const lstmInfo = MODELS.find((m) => m.role === "lstm-attention");
+    if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");
+    const [lstm, transformer] = await Promise.all([
+      fetchSeq2Seq(`${BASE}${lstmInfo.path}`),
+      loadPageTransformer(),
+    ]);
+    return { lstm, transformer };
+  })();
+  return pageModels;
 }
 
 /** The LSTM's attention sums projected word embeddings (attentionValues "embeddings"), not encoder states. */
-const lexicalValues = () => page.lstm.model.config.attentionValues === "embeddings";
+const lexicalValues = () => page.info.lstm.attentionValues === "embeddings";
 
 const fmt = (x: number, d = 4) => (Object.is(x, -0) ? 0 : x).toFixed(d);
 
@@ -149,7 +183,8 @@ function headStacks(): AttentionStack[] {
 
 // ---- view 1 + 2 ----------------------------------------------------------------------------------
 
-function renderTranslation(): void {
+/** View 1's LSTM translation and view 2's LSTM cross-attention map. */
+function renderCross(): void {
   const { run, shown } = page;
   if (!run || !shown) return;
   const out = byId("translation");
@@ -167,7 +202,12 @@ function renderTranslation(): void {
       caption: cross.caption,
     }),
   );
-  renderSelf();
+}
+
+/** View 2's Transformer decoder maps, at the layer and head chosen. */
+function renderDecoder(): void {
+  const { shown } = page;
+  if (!shown) return;
   const a = { decoderSelf: view(shown.decoderSelf), cross: view(shown.cross) };
   const transformerOnly = (host: string, s: AttentionStack | undefined, testId: string) =>
     fill(
@@ -200,13 +240,20 @@ function layerHeadOf(s: AttentionStack): { layer: number; head: number } {
   return { layer: Math.min(page.layer, layersOf(s) - 1), head: Math.min(page.head, headsOf(s) - 1) };
 }
 
-/** Views 2, 3 and 3b show one layer and head: choosing it in any of them redraws all three. */
+/**
+ * Views 2, 3 and 3b show one layer and head: choosing it in any of them redraws all three (one part per
+ * task for a long sentence; a newer choice or sentence stops the older redraw).
+ */
+let layerHeadSeq = 0;
 function setLayerHead(layer: number, head: number): void {
   page.layer = layer;
   page.head = head;
-  renderTranslation();
-  renderSteps();
-  renderNeuronView();
+  const seq = ++layerHeadSeq;
+  const id = page.translator.latest;
+  void drawParts(
+    [renderSelf, renderDecoder, renderSteps, renderNeuronView],
+    () => seq === layerHeadSeq && id === page.translator.latest,
+  );
 }
 
 /** The layer and head selects of a view (`<prefix>-layer`, `<prefix>-head`) over the stack's layers and heads. */
@@ -304,7 +351,7 @@ function renderSteps(): void {
   page.step = Math.min(page.step, T - 1);
   // Self-attention is the Transformer encoder's (the head of view 2's map) when one is bundled, over its
   // tokens; else the stand-in over the LSTM encoder's states (view 2's stand-in map).
-  const tr = page.transformer;
+  const tr = transformerHere;
   const inputs = page.analysis?.inputs;
   const selfStack = page.shown?.encoderSelf.pieces;
   const transformerSelf = tr && inputs && selfStack ? { tr, inputs, stack: selfStack } : null;
@@ -400,8 +447,8 @@ function renderSteps(): void {
   } else if (transformerSelf) {
     const w = page.word;
     const { layer, head } = layerHeadOf(transformerSelf.stack);
-    const hv = headVectors(transformerSelf.tr.loaded, transformerSelf.inputs, "encoder-self", layer, head);
-    const ln = transformerSelf.tr.loaded.model.config.normFirst ? " after its LayerNorm" : "";
+    const hv = headVectors(transformerSelf.tr, transformerSelf.inputs, "encoder-self", layer, head);
+    const ln = transformerSelf.tr.model.config.normFirst ? " after its LayerNorm" : "";
     cols.push(
       stepsColumn(
         `Self-attention: the Transformer's encoder, layer ${layer + 1}, head ${head + 1}`,
@@ -438,20 +485,20 @@ function renderSteps(): void {
   fill(byId("steps-host"), ...cols);
 }
 
-// ---- view 3b: the neuron view ------------------------------------------------------------------
+// ---- views 3b and 3c: the neuron view, positions ------------------------------------------------
 
+/** View 3b for the page's sentence, on the page's copy of the Transformer and the worker's token ids. */
 function renderNeuronView(): void {
-  const { transformer: tr, analysis, shown } = page;
+  const { analysis, shown } = page;
+  const tr = transformerHere;
   const inputs = analysis?.inputs;
   if (!tr || !inputs || !shown?.decoderSelf || !shown.cross) {
     renderNeuron(null);
-    renderPositions(null, []);
     return;
   }
-  renderPositions(tr.loaded, shown.encoderSelf.pieces.queryTokens);
   const axes = (v: StackViews) => ({ queries: v.pieces.queryTokens, keys: v.pieces.keyTokens });
   renderNeuron({
-    model: tr.loaded,
+    model: tr,
     inputs,
     labels: {
       "encoder-self": axes(shown.encoderSelf),
@@ -464,13 +511,20 @@ function renderNeuronView(): void {
   });
 }
 
+/** View 3c: the sinusoids added to the sentence's tokens. */
+function renderPositionsView(): void {
+  const tokens = page.shown?.encoderSelf.pieces.queryTokens;
+  renderPositions(transformerHere && page.analysis?.inputs && tokens ? transformerHere : null, tokens ?? []);
+}
+
 // ---- view 5 context vectors ---------------------------------------------------------------------
 
 function renderContexts(): void {
   const { run, noneRun } = page;
   if (!run) return;
   // One row per decoder step; as words (default) a Hindi word's steps are averaged, as everywhere.
-  const axis = tokenWordAxis(run.stepLabels, page.lstm.tgtTokenizer);
+  const axis = page.contextAxis;
+  if (!axis) return;
   const contextRows = page.pieces
     ? { labels: axis.pieceLabels, values: run.contexts }
     : {
@@ -527,6 +581,7 @@ async function fetchDoc(path: string, listed: boolean): Promise<AlignmentDoc | n
 const IBM1 = "aligners/ibm1-en-hi";
 
 interface AlignData {
+  models: PageModels;
   lstmDoc: AlignmentDoc | null;
   transformerDoc: AlignmentDoc | null;
   /** IBM Model 1 and its scores, or why it could not be loaded. */
@@ -555,9 +610,9 @@ function loadAlignData(): Promise<AlignData> {
     })();
     const [lstmDoc, transformerDoc] = await Promise.all([
       fetchDoc(`models/${page.lstmName}`, listed(page.lstmName)),
-      page.transformer ? fetchDoc(`models/${page.transformer.name}`, listed(page.transformer.name)) : null,
+      page.transformerName ? fetchDoc(`models/${page.transformerName}`, listed(page.transformerName)) : null,
     ]);
-    return { lstmDoc, transformerDoc, ibm1: await ibm1 };
+    return { models: await loadPageModels(), lstmDoc, transformerDoc, ibm1: await ibm1 };
   })();
   return alignData;
 }
@@ -625,12 +680,12 @@ async function alignNow(): Promise<void> {
   }
   if (seq !== alignSeq) return; // a newer request is on its way
   try {
-    const lstmReading = readingFor(page.lstm, d.lstmDoc, `models/${page.lstmName}`);
-    const lstm = forcedMap(page.lstm, english, hindi, lstmReading.reading);
+    const lstmReading = readingFor(d.models.lstm, d.lstmDoc, `models/${page.lstmName}`);
+    const lstm = forcedMap(d.models.lstm, english, hindi, lstmReading.reading);
     drawAlignment("align-lstm-host", "map-forced-lstm", lstm, linksCaption(lstmReading.reading));
     byId("align-lstm-reading").textContent = `Reading ${lstmReading.from}.`;
     byId("align-lstm-gold").textContent = goldLine(d.lstmDoc, `models/${page.lstmName}`);
-    const tr = page.transformer;
+    const tr = d.models.transformer;
     if (tr) {
       const folder = `models/${tr.name}`;
       const { reading, from } = readingFor(tr.loaded, d.transformerDoc, folder);
@@ -689,42 +744,195 @@ function setupAlignment(): void {
 
 // ---- boot ----------------------------------------------------------------------------------------
 
-function translateNow(): void {
+/** The next task: lets input, clicks and rendering in between two parts of the page's work. */
+const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** Views 1–5 emptied (an empty box, a refused sentence): nothing on screen belongs to another sentence. */
+function clearViews(): void {
+  page.run = undefined;
+  page.noneRun = undefined;
+  page.analysis = undefined;
+  page.shown = undefined;
+  probe.run = undefined;
+  for (const id of [
+    "translation",
+    "none-translation",
+    "self-src",
+    "self-note",
+    "dec-self-src",
+    "dec-cross-src",
+  ]) {
+    byId(id).textContent = "";
+  }
+  if (page.transformerName) byId("transformer-translation").textContent = "";
+  byId("self-title").textContent = "Self-attention (intra)";
+  for (const id of [
+    "map-cross-host",
+    "self-choose",
+    "map-self-host",
+    "dec-self-host",
+    "dec-cross-host",
+    "steps-choose",
+    "steps-host",
+    "neuron-choose",
+    "neuron-host",
+    "positions-host",
+    "heads-choose",
+    "head-view",
+    "model-view",
+    "model-view-big",
+    "context-host",
+  ]) {
+    fill(byId(id));
+  }
+  const eq = byId("equivalence");
+  eq.textContent = "";
+  delete eq.dataset.max;
+}
+
+/** The "Translating…" state: the button, the section (aria-busy) and a line with the seconds so far. */
+let busyTimer: ReturnType<typeof setInterval> | undefined;
+function setBusy(sentence: string | null): void {
+  probe.translating = sentence !== null;
+  const state = byId("translate-state");
+  const section = byId("translate");
+  clearInterval(busyTimer);
+  for (const id of ["translation", "none-translation", "transformer-translation"]) {
+    byId(id).classList.toggle("stale", sentence !== null);
+  }
+  if (sentence === null) {
+    section.removeAttribute("aria-busy");
+    state.textContent = "";
+    state.hidden = true;
+    return;
+  }
+  section.setAttribute("aria-busy", "true");
+  state.hidden = false;
+  const t0 = performance.now();
+  const say = () => {
+    state.textContent = `Translating… ${((performance.now() - t0) / 1000).toFixed(1)} s (${charCount(sentence)} characters, in a Web Worker: the page stays usable)`;
+  };
+  say();
+  busyTimer = setInterval(say, 200);
+}
+
+/** What the box says of its text while typing: the limit when near or over it, the hint for non-English. */
+function onSentenceInput(): void {
+  const value = byId<HTMLInputElement>("sentence").value;
+  const c = checkSentence(value);
+  const err = byId("translate-error");
+  const count = byId("sentence-count");
+  const n = charCount(value);
+  count.textContent = `${n} / ${MAX_CHARS}`;
+  count.classList.toggle("over", n > MAX_CHARS);
+  if (c.kind === "empty") {
+    // An empty box clears the views (and stops any translation still waiting from drawing).
+    page.translator.cancel();
+    setBusy(null);
+    clearViews();
+    err.textContent = "";
+  } else if (c.kind === "long" || c.kind === "not-english") err.textContent = c.message;
+  else if (err.dataset.from === "input") err.textContent = "";
+  err.dataset.from = "input";
+}
+
+/** Draws a finished translation, one view per task (no task of the page's runs long). */
+async function drawTranslation(id: number, t: Translation): Promise<boolean> {
+  const current = () => id === page.translator.latest;
+  page.run = t.run;
+  page.noneRun = t.noneRun;
+  page.analysis = t.analysis;
+  page.shown = t.shown;
+  page.contextAxis = t.contextAxis;
+  if (page.transformerName) {
+    const tt = byId("transformer-translation");
+    tt.classList.remove("pending");
+    tt.lang = "hi";
+    tt.textContent = t.analysis.translation ?? "";
+  }
+  page.layer = Math.min(page.layer, layersOf(t.analysis.encoderSelf) - 1);
+  page.head = Math.min(page.head, headsOf(t.analysis.encoderSelf) - 1);
+  const ok = await drawViews(current, true);
+  if (ok) probe.run = t.run;
+  return ok;
+}
+
+/** Up to this many source tokens views 1–5 are drawn in one go (a few thousand cells at most). */
+const DRAW_IN_ONE_TASK = 24;
+
+/**
+ * Views 1–5 drawn one part per task (each map its own), so that no task of the page runs long and a click
+ * in between is answered; stops when `current()` turns false (a newer sentence or a cleared box). A short
+ * sentence's views are drawn at once (a switch flipped shows its maps before the next event). With
+ * `steps`, views 3, 3b and 3c too: they compute on the page's copy of the Transformer, loaded the first
+ * time (`loadPageTransformer`), from the token ids the worker translated.
+ */
+async function drawViews(current: () => boolean, steps: boolean): Promise<boolean> {
+  if (steps && page.transformerName && !transformerHere) {
+    await loadPageTransformer();
+    if (!current()) return false;
+  }
+  return drawParts(
+    [
+      renderCross,
+      renderSelf,
+      renderDecoder,
+      ...(steps ? [renderSteps, renderNeuronView, renderPositionsView] : []),
+      () => renderHeads(headStacks()),
+      renderContexts,
+    ],
+    current,
+    (ms) => {
+      probe.drawMs = ms;
+    },
+  );
+}
+
+/** `parts` drawn in order, each its own task unless the sentence is short; false when `current()` turned false. */
+async function drawParts(
+  parts: (() => void)[],
+  current: () => boolean,
+  done?: (ms: number[]) => void,
+): Promise<boolean> {
+  const small = (page.run?.srcTokens.length ?? 0) <= DRAW_IN_ONE_TASK;
+  const ms: number[] = [];
+  for (const [k, draw] of parts.entries()) {
+    if (k > 0 && !small) await nextTask();
+    if (!current()) return false;
+    const t0 = performance.now();
+    draw();
+    ms.push(performance.now() - t0);
+  }
+  done?.(ms);
+  return true;
+}
+
+async function translateNow(): Promise<void> {
   const sentence = byId<HTMLInputElement>("sentence").value;
   const err = byId("translate-error");
+  delete err.dataset.from;
+  const c = checkSentence(sentence);
+  if (c.kind !== "ok") {
+    page.translator.cancel(); // nothing older draws over the message
+    clearViews();
+    setBusy(null);
+    err.textContent = c.message;
+    return;
+  }
   err.textContent = "";
   const t0 = performance.now();
-  try {
-    const run = translateWithAttention(page.lstm, sentence);
-    page.run = run;
-    page.noneRun = page.none ? translateWithAttention(page.none, sentence) : null;
-    page.analysis = page.layered?.analyse(sentence) ?? {
-      encoderSelf: lstmStatesSelfAttention(run),
-      cross: undefined,
-    };
-    if (page.layered) {
-      const tt = byId("transformer-translation");
-      tt.classList.remove("pending");
-      tt.lang = "hi";
-      tt.textContent = page.analysis.translation ?? "";
-    }
-    page.shown = shownAnalysis(
-      sentence,
-      run,
-      page.lstm,
-      page.layered ? { analysis: page.analysis, tokenizers: page.layered.tokenizers } : null,
-    );
-    page.layer = Math.min(page.layer, layersOf(page.analysis.encoderSelf) - 1);
-    page.head = Math.min(page.head, headsOf(page.analysis.encoderSelf) - 1);
-    renderTranslation();
-    renderSteps();
-    renderNeuronView();
-    renderHeads(headStacks());
-    renderContexts();
-    probe.run = run;
+  setBusy(sentence);
+  const r = await page.translator.translate(sentence);
+  if (r.id !== page.translator.latest) return; // a newer sentence is on its way
+  setBusy(null);
+  if (r.kind === "error") {
+    clearViews();
+    err.textContent = r.message;
+  } else if (r.kind === "done") {
+    probe.workerMs = r.ms;
+    probe.messageMs = r.postedAt && performance.timeOrigin + performance.now() - r.postedAt;
+    if (!(await drawTranslation(r.id, r))) return;
     probe.translations++;
-  } catch (e) {
-    err.textContent = (e as Error).message;
   }
   probe.translateMs = performance.now() - t0;
 }
@@ -735,17 +943,34 @@ async function boot(): Promise<void> {
   // ?threads=N sets the training worker's kernel threads (benchmarks compare 1 with the default).
   const threads = Number(new URLSearchParams(location.search).get("threads"));
   setupTraining(Number.isInteger(threads) && threads > 0 ? threads : undefined);
-  await initBackend();
-  renderWorkedExample();
   const find = (role: string) => MODELS.find((m) => m.role === role);
   const lstmInfo = find("lstm-attention");
   if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");
-  const [lstm, transformer] = await Promise.all([fetchSeq2Seq(`${BASE}${lstmInfo.path}`), loadLayered()]);
+  const transformerInfo = find("transformer");
+  const noneInfo = find("lstm-none");
+  const abs = (path: string) => new URL(`${BASE}${path}`, location.href).href;
+  // The translation worker loads its own copies of the models, beside the page's (view 7 and the labels).
+  const translator = new Translator({
+    lstm: abs(lstmInfo.path),
+    none: noneInfo && abs(noneInfo.path),
+    transformer: transformerInfo && { url: abs(transformerInfo.path), name: transformerInfo.name },
+  });
+  // The page's own kernels (views 3 and 7 compute here) start while the worker loads the models.
+  // Views 3, 3b and 3c compute on the page's own copy of the Transformer: it loads meanwhile, once.
+  if (transformerInfo) loadPageTransformer().catch(() => {}); // its failure is said when view 3 draws
+  const [, info] = await Promise.all([initBackend(), translator.ready]);
+  renderWorkedExample();
+  const tr = info.transformer;
+  if (tr) {
+    byId("transformer-info").textContent =
+      `(${tr.name}: ${tr.encoderLayers}+${tr.decoderLayers} layers × ${tr.heads} heads, d = ${tr.dModel}; ` +
+      `${(tr.parameters / 1e6).toFixed(2)} M parameters, ${(tr.bytes / 2 ** 20).toFixed(1)} MiB)`;
+    probe.layered = tr.name;
+  }
   page = {
-    lstm,
-    none: null,
-    layered: transformer && transformerLayered(transformer.loaded, transformer.name),
-    transformer,
+    translator,
+    info,
+    transformerName: tr?.name ?? null,
     lstmName: lstmInfo.name,
     pieces: false,
     layer: 0,
@@ -758,50 +983,61 @@ async function boot(): Promise<void> {
   const pieces = el("input", { type: "checkbox", id: "show-pieces", "data-testid": "show-pieces" });
   pieces.addEventListener("change", () => {
     page.pieces = pieces.checked;
-    renderTranslation();
-    renderHeads(headStacks());
-    renderContexts();
+    if (!page.shown) return;
+    const id = page.translator.latest;
+    void drawViews(() => id === page.translator.latest && page.pieces === pieces.checked, false);
   });
   byId("translate-form").append(el("label", { class: "switch-pieces" }, pieces, " show subword pieces"));
+  const box = byId<HTMLInputElement>("sentence");
+  box.addEventListener("input", onSentenceInput);
+  byId("sentence-limit").textContent = `up to ${MAX_CHARS} characters`;
   if (lexicalValues()) {
     // This model's attention sums the projected English word embeddings, not the encoder states.
     byId("cross-qkv").innerHTML =
       "Q = s<sub>t−1</sub> from the <b>Hindi decoder</b>; K = h<sub>j</sub> from the <b>English encoder</b>, " +
       "V = W<sub>v</sub> x<sub>j</sub> the <b>English word embeddings</b>" +
-      (lstm.model.config.latentAlignment
+      (info.lstm.latentAlignment
         ? "; each English word predicts the Hindi word and the attention mixes those predictions (latent alignment)"
         : "") +
       ". Rows: Hindi output words, columns: English input words.";
   }
   byId("lstm-info").textContent =
-    `(${(lstm.model.numParameters / 1e6).toFixed(2)} M parameters, ${(lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
+    `(${(info.lstm.parameters / 1e6).toFixed(2)} M parameters, ${(info.lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
   const button = byId<HTMLButtonElement>("translate-button");
   byId("translate-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    translateNow();
+    void translateNow();
   });
   button.disabled = false;
-  translateNow();
+  onSentenceInput();
+  await translateNow();
   probe.loadMs = performance.now() - t0;
   setupAlignment();
   const here = getThreadSupport();
   byId("status").textContent =
     `Ready in ${Math.round(probe.loadMs)} ms: kernels on ${getBackend()} (${here.threads} thread${here.threads === 1 ? "" : "s"} ` +
-    `on this page's main thread, which may not block; view 6 trains in a Web Worker), ` +
+    `on this page's main thread, which may not block; translation and view 6's training run in Web Workers), ` +
     `cross-origin isolated: ${globalThis.crossOriginIsolated ? "yes" : "no"}.`;
   byId("footer").textContent =
     `qkv ${VERSION} · all numbers computed in this page · models: ${MODELS.map((m) => m.path).join(", ")}`;
   probe.readyAt = performance.now();
   probe.ready = true;
-  // View 5's model without attention is not needed to start: it loads after the page is interactive.
-  const noneInfo = find("lstm-none");
-  if (noneInfo) {
-    page.none = await fetchSeq2Seq(`${BASE}${noneInfo.path}`);
-    const run = page.run;
-    page.noneRun = run ? translateWithAttention(page.none, run.sentence) : null;
-    renderContexts();
+  // View 5's model without attention is not needed to start: the worker loads it after the others.
+  if (!noneInfo) {
+    probe.noneReady = true;
+    return;
   }
-  probe.noneReady = true;
+  void translator.none.then(async () => {
+    const run = page.run;
+    if (run) {
+      const noneRun = await translator.translateNone(run.sentence);
+      if (page.run?.sentence === run.sentence) {
+        page.noneRun = noneRun;
+        renderContexts();
+      }
+    }
+    probe.noneReady = true;
+  });
 }
 
 boot().catch((e) => {

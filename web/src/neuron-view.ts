@@ -78,6 +78,41 @@ interface Drawn {
   /** Called when a key row is picked (the model's view), or null (the example spells every key out). */
   pickKey: ((n: number) => void) | null;
   testId: string;
+  /** Σ exp over every key the query sees (the rows drawn may be fewer: `NEURON_MAX_KEYS`). */
+  sumExp?: number;
+  /** How many keys the query sees, when fewer rows are drawn. */
+  seen?: number;
+}
+
+/**
+ * The most key rows the model's neuron view draws (each row is 4 × d_k cells): a query that sees more
+ * shows the keys with the largest weights, in sentence order, and says so; its softmax and c still run
+ * over every key. This keeps one redraw of a 300-character sentence a short task of the page.
+ */
+export const NEURON_MAX_KEYS = 32;
+
+/** `r` with only the `max` keys of largest weight (in key order); `r` itself when it has no more. */
+function largestKeys(r: NeuronSteps, max: number): NeuronSteps {
+  if (r.keys.length <= max) return r;
+  const keep = r.weights
+    .map((a, n) => [a, n] as const)
+    .sort((x, y) => y[0] - x[0] || x[1] - y[1])
+    .slice(0, max)
+    .map(([, n]) => n)
+    .sort((x, y) => x - y);
+  const pick = <T>(xs: T[]) => keep.map((n) => xs[n]);
+  return {
+    ...r,
+    keys: pick(r.keys),
+    k: pick(r.k),
+    v: pick(r.v),
+    products: pick(r.products),
+    sums: pick(r.sums),
+    scores: pick(r.scores),
+    exps: pick(r.exps),
+    weights: pick(r.weights),
+    weighted: pick(r.weighted),
+  };
 }
 
 /** One key's q · k spelled out: a chip per dimension (the model), or one line of integers (the example). */
@@ -128,7 +163,7 @@ function drawSteps(r: NeuronSteps, o: Drawn): HTMLElement {
   const kScale = maxAbs([r.q, ...r.k]);
   const prodScale = maxAbs(r.products);
   const vScale = maxAbs(r.v);
-  const sumExp = r.exps.reduce((s, x) => s + x, 0);
+  const sumExp = o.sumExp ?? r.exps.reduce((s, x) => s + x, 0);
   const scoreRows = r.keys.map((j, n) => {
     const word = label(o.keyLabels[j], "tok");
     let head: HTMLElement = word;
@@ -211,6 +246,16 @@ function drawSteps(r: NeuronSteps, o: Drawn): HTMLElement {
       vectorCells(r.q, kScale, "q", o.small, `${o.testId}-q`),
     ),
     el("h4", {}, `1 · score: q ⊙ k_j, added up, ÷ √d_k (d_k = ${dk})`),
+    ...(o.seen && o.seen > r.keys.length
+      ? [
+          el(
+            "p",
+            { class: "note", "data-testid": `${o.testId}-capped` },
+            `This query sees ${o.seen} keys; the ${r.keys.length} with the largest weights are drawn (in sentence order). ` +
+              `The softmax's sum and c = Σ a_j v_j below run over all ${o.seen}.`,
+          ),
+        ]
+      : []),
     el("div", { class: "scroll" }, scoreTable),
     ...spelled,
     el(
@@ -266,7 +311,8 @@ export function renderNeuron(p: NeuronPage | null): void {
   const head = Math.min(p.head, c.nhead - 1);
   const { queries, keys } = p.labels[chosen.kind];
   chosen.query = Math.min(chosen.query, queries.length - 1);
-  const r = neuronSteps(headVectors(p.model, p.inputs, chosen.kind, layer, head), chosen.query);
+  const all = neuronSteps(headVectors(p.model, p.inputs, chosen.kind, layer, head), chosen.query);
+  const r = largestKeys(all, NEURON_MAX_KEYS);
   chosen.key = Math.min(chosen.key, r.keys.length - 1);
   const again = () => renderNeuron(last);
   fill(
@@ -341,6 +387,8 @@ export function renderNeuron(p: NeuronPage | null): void {
         again();
       },
       testId: "neuron",
+      sumExp: all.exps.reduce((s, x) => s + x, 0),
+      seen: all.keys.length,
     }),
   );
 }
