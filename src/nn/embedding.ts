@@ -10,6 +10,10 @@ import { embedding, normPaddingIdx, type Shape, Tensor, zeros } from "../tensor/
 import { fmt } from "../tensor/shape.js";
 import { normal } from "./init.js";
 import { Module } from "./module.js";
+import { checkOptions } from "./options.js";
+
+/** PyTorch's Embedding options qkv does not implement, with their defaults. */
+const UNSUPPORTED = { maxNorm: null, normType: 2, scaleGradByFreq: false, sparse: false };
 
 export interface EmbeddingOptions {
   /** The row for padding: zero at initialisation and never updated by gradients. Negative counts from the end. */
@@ -24,12 +28,10 @@ export class Embedding extends Module {
   /** Normalised (non-negative) padding row, or null. */
   readonly paddingIdx: number | null;
 
-  constructor(
-    numEmbeddings: number,
-    embeddingDim: number,
-    { paddingIdx = null, weight }: EmbeddingOptions = {},
-  ) {
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions("Embedding", options, { supported: ["paddingIdx", "weight"], unsupported: UNSUPPORTED });
+    const { paddingIdx = null, weight } = options;
     if (
       !Number.isInteger(numEmbeddings) ||
       numEmbeddings <= 0 ||
@@ -57,10 +59,12 @@ export class Embedding extends Module {
   }
 
   /** An Embedding initialised with a copy of `weights` (V, D); frozen (no gradient) unless `freeze` is false. */
-  static fromPretrained(
-    weights: Tensor,
-    { freeze = true, paddingIdx = null }: EmbeddingOptions & { freeze?: boolean } = {},
-  ): Embedding {
+  static fromPretrained(weights: Tensor, options: EmbeddingOptions & { freeze?: boolean } = {}): Embedding {
+    checkOptions("Embedding.fromPretrained", options, {
+      supported: ["freeze", "paddingIdx"],
+      unsupported: UNSUPPORTED,
+    });
+    const { freeze = true, paddingIdx = null } = options;
     if (weights.rank !== 2)
       throw new Error(`Embedding.fromPretrained: weights must be (V, D), got ${fmt(weights.shape)}`);
     const e = new Embedding(weights.shape[0], weights.shape[1], { paddingIdx, weight: weights });

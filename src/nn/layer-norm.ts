@@ -3,17 +3,21 @@
  * `torch.nn.LayerNorm`: over the last D = normalizedShape dimensions of x,
  *   μ = mean(x),  σ² = mean((x − μ)²)  (biased),  y = (x − μ) / √(σ² + ε) ⊙ γ + β,
  * with ε = 1e-5 by default and elementwise affine γ (`weight`, init 1) and β (`bias`, init 0) of
- * shape normalizedShape. Statistics are per example, so training and evaluation behave the same.
+ * shape normalizedShape (β left out with `bias: false`, as PyTorch ≥ 2.1). Statistics are per
+ * example, so training and evaluation behave the same.
  */
 import { add, div, mean, mul, ones, sqrt, square, sub, type Tensor, zeros } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 import { Module } from "./module.js";
+import { checkOptions } from "./options.js";
 
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
   /** Learn γ and β (default true). */
   elementwiseAffine?: boolean;
+  /** With elementwiseAffine, learn β too (default true); false: y = x̂ ⊙ γ, no `bias` parameter. */
+  bias?: boolean;
 }
 
 /** Functional layer norm over the last `normalizedShape.length` axes (as `F.layer_norm`). */
@@ -44,11 +48,10 @@ export class LayerNorm extends Module {
   readonly eps: number;
   readonly elementwiseAffine: boolean;
 
-  constructor(
-    normalizedShape: number | readonly number[],
-    { eps = 1e-5, elementwiseAffine = true }: LayerNormOptions = {},
-  ) {
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    checkOptions("LayerNorm", options, { supported: ["eps", "elementwiseAffine", "bias"] });
+    const { eps = 1e-5, elementwiseAffine = true, bias = true } = options;
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new Error(`LayerNorm: normalizedShape must be positive integers, got ${fmt(shape)}`);
@@ -58,7 +61,7 @@ export class LayerNorm extends Module {
     this.elementwiseAffine = elementwiseAffine;
     if (elementwiseAffine) {
       this.registerParameter("weight", ones(shape));
-      this.registerParameter("bias", zeros(shape));
+      if (bias) this.registerParameter("bias", zeros(shape));
     }
   }
 

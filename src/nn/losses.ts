@@ -27,6 +27,13 @@ import {
   tensor,
 } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
+import { checkOptions } from "./options.js";
+
+/** nllLoss / crossEntropy: PyTorch's class weights and legacy reduction flags are not implemented. */
+const CLASS_LOSS_OPTIONS = {
+  supported: ["ignoreIndex", "reduction", "labelSmoothing"],
+  unsupported: { weight: null, sizeAverage: null, reduce: null },
+};
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -116,6 +123,7 @@ function reduce(terms: Tensor, r: Rows, reduction: Reduction): Tensor {
 
 /** Negative log-likelihood of log-probabilities (…, C), as `torch.nn.functional.nll_loss` (class last). */
 export function nllLoss(logProbs: Tensor, targets: Targets, opts: NllLossOptions = {}): Tensor {
+  checkOptions("nllLoss", opts, CLASS_LOSS_OPTIONS);
   const { ignoreIndex = -100, reduction = "mean" } = opts;
   const r = rows("nllLoss", logProbs, targets, ignoreIndex);
   return reduce(nllTerms(r), r, reduction);
@@ -126,6 +134,7 @@ export function nllLoss(logProbs: Tensor, targets: Targets, opts: NllLossOptions
  * (class last), with `ignoreIndex`, `labelSmoothing` and `reduction`.
  */
 export function crossEntropy(logits: Tensor, targets: Targets, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptions("crossEntropy", opts, CLASS_LOSS_OPTIONS);
   const { ignoreIndex = -100, reduction = "mean", labelSmoothing = 0 } = opts;
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
@@ -148,7 +157,12 @@ export interface MseLossOptions {
 }
 
 /** Mean squared error (x − y)², as `torch.nn.functional.mse_loss`; shapes must match. */
-export function mseLoss(input: Tensor, target: Tensor, { reduction = "mean" }: MseLossOptions = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, opts: MseLossOptions = {}): Tensor {
+  checkOptions("mseLoss", opts, {
+    supported: ["reduction"],
+    unsupported: { sizeAverage: null, reduce: null },
+  });
+  const { reduction = "mean" } = opts;
   if (input.rank !== target.rank || input.shape.some((d, i) => d !== target.shape[i])) {
     throw new Error(
       `mseLoss: input ${fmt(input.shape)} and target ${fmt(target.shape)} must have the same shape`,

@@ -26,6 +26,7 @@ import {
 import { fmt } from "../tensor/shape.js";
 import { uniform } from "./init.js";
 import { Module } from "./module.js";
+import { checkOptions } from "./options.js";
 
 /** The recurrent state of an LSTM: hidden h and cell c. */
 export interface LSTMState {
@@ -77,8 +78,10 @@ export class LSTMCell extends Module {
   readonly hiddenSize: number;
   readonly bias: boolean;
 
-  constructor({ inputSize, hiddenSize, bias = true }: LSTMCellConfig) {
+  constructor(config: LSTMCellConfig) {
     super();
+    checkOptions("LSTMCell", config, { supported: ["inputSize", "hiddenSize", "bias"] });
+    const { inputSize, hiddenSize, bias = true } = config;
     if (!Number.isInteger(inputSize) || inputSize <= 0 || !Number.isInteger(hiddenSize) || hiddenSize <= 0) {
       throw new Error(
         `LSTMCell: inputSize (${inputSize}) and hiddenSize (${hiddenSize}) must be positive integers`,

@@ -45,6 +45,7 @@ import {
 import { fmt } from "../tensor/shape.js";
 import { type LSTMState, lstmPointwise, rnnParam } from "./lstm-cell.js";
 import { Module } from "./module.js";
+import { checkOptions } from "./options.js";
 
 export interface LSTMConfig {
   inputSize: number;
@@ -85,6 +86,10 @@ export class LSTM extends Module {
 
   constructor(config: LSTMConfig) {
     super();
+    checkOptions("LSTM", config, {
+      supported: ["inputSize", "hiddenSize", "numLayers", "bias", "batchFirst", "dropout", "bidirectional"],
+      unsupported: { projSize: 0 },
+    });
     const { inputSize, hiddenSize, numLayers = 1, bias = true } = config;
     for (const [name, v] of [
       ["inputSize", inputSize],

@@ -9,10 +9,16 @@
  *
  * Register in the constructor with `registerParameter`, `registerBuffer` and `registerModule`;
  * read back with `param(name)` / `buffer(name)` (or keep the returned object in a field).
+ * Or, as in PyTorch, just assign fields: an own enumerable field holding a Module, an array of
+ * Modules or a leaf tensor that requires grad registers itself under the field's name (arrays as
+ * `name.0`, `name.1`, … like a ModuleList) when the module tree is next walked (`parameters()`,
+ * `stateDict()`, `train()`, …). Explicit registration wins: a field whose name is registered, or
+ * whose value is already reachable through registrations (or an earlier field), is not listed again;
+ * `#private` fields, tensors that do not require grad and non-leaf tensors are never registered.
  * Registering an existing parameter name replaces it — the way to tie weights
  * (`decoder.out.weight = embedding.weight`); shared tensors are listed once by `parameters()`.
  */
-import { noGrad, type Tensor, tensor } from "../tensor/index.js";
+import { noGrad, Tensor, tensor } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 
 /** Anything with a shape and flat row-major data: a Tensor, or a tensor read from a checkpoint. */
@@ -47,10 +53,20 @@ export abstract class Module {
   readonly #params = new Map<string, Tensor>();
   readonly #buffers = new Map<string, { tensor: Tensor; persistent: boolean }>();
   readonly #modules = new Map<string, Module>();
+  /** The entries of #modules and #params that came from fields (redone on every walk). */
+  readonly #fieldModules = new Map<string, Module>();
+  readonly #fieldParams = new Map<string, Tensor>();
+
+  /** Forgets a field registration under `name`, so an explicit registration takes its place. */
+  #dropField(name: string): void {
+    if (this.#fieldModules.delete(name)) this.#modules.delete(name);
+    if (this.#fieldParams.delete(name)) this.#params.delete(name);
+  }
 
   /** Adds (or replaces) a learnable parameter; it is marked `requiresGrad` unless `requiresGrad: false`. */
   registerParameter(name: string, t: Tensor, { requiresGrad = true } = {}): Tensor {
     checkName("registerParameter", name);
+    this.#dropField(name);
     if (this.#buffers.has(name) || this.#modules.has(name)) {
       throw new Error(`Module.registerParameter: "${name}" is already a buffer or submodule`);
     }
@@ -64,6 +80,7 @@ export abstract class Module {
   /** Adds (or replaces) a buffer: saved in the state dict when `persistent` (default), never trained. */
   registerBuffer(name: string, t: Tensor, { persistent = true } = {}): Tensor {
     checkName("registerBuffer", name);
+    this.#dropField(name);
     if (this.#params.has(name) || this.#modules.has(name)) {
       throw new Error(`Module.registerBuffer: "${name}" is already a parameter or submodule`);
     }
@@ -74,6 +91,7 @@ export abstract class Module {
   /** Adds (or replaces) a submodule; its parameters appear under `name.`. */
   registerModule<M extends Module>(name: string, m: M): M {
     checkName("registerModule", name);
+    this.#dropField(name);
     if (this.#params.has(name) || this.#buffers.has(name)) {
       throw new Error(`Module.registerModule: "${name}" is already a parameter or buffer`);
     }
@@ -101,19 +119,141 @@ export abstract class Module {
     return b.tensor;
   }
 
-  /** Direct submodules with their names. */
+  /** Direct submodules with their names (registered, then from fields). */
   namedChildren(): [string, Module][] {
+    this.#registerFields();
     return [...this.#modules.entries()];
   }
 
   children(): Module[] {
-    return [...this.#modules.values()];
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /**
+   * Registers the fields of every module in this tree that hold Modules, arrays of Modules or
+   * requiresGrad leaf tensors not reachable otherwise (see the file header), after forgetting the
+   * field registrations of the last walk, so reassigned fields are followed. Submodules first (the
+   * whole tree), then parameters, so a tensor any module registers is never listed twice. Returns
+   * the modules of the tree.
+   */
+  #registerFields(): Set<Module> {
+    // Forget the last walk's field registrations (kept to reuse arrays and frozen parameters).
+    const lastModules = new Map<Module, Map<string, Module>>();
+    const lastParams = new Map<Module, Map<string, Tensor>>();
+    const forget = (m: Module) => {
+      if (lastModules.has(m)) return;
+      lastModules.set(m, new Map(m.#fieldModules));
+      lastParams.set(m, new Map(m.#fieldParams));
+      const subs = [...m.#modules.values()];
+      for (const n of m.#fieldModules.keys()) m.#modules.delete(n);
+      for (const n of m.#fieldParams.keys()) m.#params.delete(n);
+      m.#fieldModules.clear();
+      m.#fieldParams.clear();
+      for (const sub of subs) forget(sub);
+    };
+    forget(this);
+    // Every module reached so far: explicit registrations, then each module a field adds.
+    const reached = new Set<Module>();
+    const add = (m: Module) => {
+      if (reached.has(m)) return;
+      reached.add(m);
+      for (const sub of m.#modules.values()) add(sub);
+    };
+    add(this);
+    const reaches = (from: Module, targets: ReadonlySet<Module>): boolean => {
+      const seen = new Set<Module>();
+      const go = (m: Module): boolean => {
+        if (targets.has(m)) return true;
+        if (seen.has(m)) return false;
+        seen.add(m);
+        for (const sub of m.#modules.values()) if (go(sub)) return true;
+        return false;
+      };
+      return go(from);
+    };
+    const below = (m: Module, into: Set<Module>) => {
+      if (into.has(m)) return;
+      into.add(m);
+      for (const sub of m.#modules.values()) below(sub, into);
+    };
+    const taken = (m: Module, name: string) =>
+      name.length === 0 ||
+      name.includes(".") ||
+      m.#params.has(name) ||
+      m.#buffers.has(name) ||
+      m.#modules.has(name);
+    // Submodules from fields, module by module in tree order; never one that contains its parent.
+    const order = new Set<Module>();
+    const path = new Set<Module>();
+    const visit = (m: Module) => {
+      if (order.has(m)) return;
+      order.add(m);
+      path.add(m);
+      const fresh = (v: unknown): v is Module => v instanceof Module && !reached.has(v) && !reaches(v, path);
+      const found: [string, Module | Module[]][] = [];
+      for (const [name, v] of Object.entries(m)) {
+        if (taken(m, name)) continue;
+        // A module first met here may hold field registrations of a walk rooted elsewhere.
+        if (v instanceof Module) {
+          forget(v);
+          if (fresh(v)) found.push([name, v]);
+        } else if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof Module)) {
+          for (const x of v) forget(x);
+          if (v.some(fresh)) found.push([name, v]);
+        }
+      }
+      // A module that another field's module registers is named there, not twice.
+      const inside = new Set<Module>();
+      for (const [, v] of found) {
+        for (const top of Array.isArray(v) ? v : [v])
+          for (const sub of top.#modules.values()) below(sub, inside);
+      }
+      for (const [name, v] of found) {
+        let sub: Module;
+        if (Array.isArray(v)) {
+          const items = v
+            .map((x, i) => [String(i), x] as const)
+            .filter(([, x]) => fresh(x) && !inside.has(x));
+          if (items.length === 0) continue;
+          const last = lastModules.get(m)?.get(name);
+          sub = last instanceof ModuleArray && last.holds(items) ? last : new ModuleArray(items);
+        } else {
+          if (inside.has(v) || !fresh(v)) continue;
+          sub = v;
+        }
+        m.#modules.set(name, sub);
+        m.#fieldModules.set(name, sub);
+        add(sub);
+      }
+      for (const sub of m.#modules.values()) visit(sub);
+      path.delete(m);
+    };
+    visit(this);
+    // Parameters from fields: a tensor some module registers is taken.
+    const tensors = new Set<Tensor>();
+    for (const m of order) {
+      for (const t of m.#params.values()) tensors.add(t);
+      for (const b of m.#buffers.values()) tensors.add(b.tensor);
+    }
+    for (const m of order) {
+      const last = lastParams.get(m);
+      for (const [name, v] of Object.entries(m)) {
+        if (!(v instanceof Tensor) || !v.isLeaf || tensors.has(v) || taken(m, name)) continue;
+        // Once registered, a field's tensor stays a parameter when frozen (requiresGrad(false)).
+        if (!v.requiresGrad && last?.get(name) !== v) continue;
+        m.#params.set(name, v);
+        m.#fieldParams.set(name, v);
+        tensors.add(v);
+      }
+    }
+    return order;
   }
 
   /** This module ("" or `prefix`) and every descendant, depth first, each listed once. */
   namedModules(prefix = ""): [string, Module][] {
     const out: [string, Module][] = [];
     const seen = new Set<Module>();
+    this.#registerFields();
     const visit = (m: Module, name: string) => {
       if (seen.has(m)) return;
       seen.add(m);
@@ -160,8 +300,17 @@ export abstract class Module {
    * active only in training). Override to reach state outside the module tree, calling super.
    */
   train(on = true): this {
-    this.training = on;
-    for (const m of this.#modules.values()) m.train(on);
+    // One field walk for the whole tree: a descendant's train (or an override reaching a module
+    // outside the tree) walks only modules this walk has not.
+    const outer = inTrain === null;
+    if (outer) inTrain = this.#registerFields();
+    else if (!inTrain?.has(this)) for (const m of this.#registerFields()) inTrain?.add(m);
+    try {
+      this.training = on;
+      for (const m of this.#modules.values()) m.train(on);
+    } finally {
+      if (outer) inTrain = null;
+    }
     return this;
   }
 
@@ -251,6 +400,7 @@ export abstract class Module {
 
   /** Every state-dict key with its tensor: shared tensors and modules under each of their names. */
   #stateEntries(): [string, Tensor][] {
+    this.#registerFields();
     const out: [string, Tensor][] = [];
     const path = new Set<Module>();
     const walk = (m: Module, prefix: string) => {
@@ -268,6 +418,7 @@ export abstract class Module {
   /** A one-line-per-module summary: names, types and parameter shapes. */
   toString(): string {
     const lines: string[] = [];
+    this.#registerFields();
     for (const [name, m] of this.namedModules()) {
       const depth = name ? name.split(".").length : 0;
       const shapes = [...m.#params].map(([n, t]) => `${n} ${fmt(t.shape)}`).join(", ");
@@ -276,5 +427,27 @@ export abstract class Module {
       );
     }
     return lines.join("\n");
+  }
+}
+
+/** The modules whose fields the outermost `train()` in progress has registered, or null. */
+let inTrain: Set<Module> | null = null;
+
+/** What an array field of Modules registers as: its elements under "0", "1", … (as a ModuleList). */
+class ModuleArray extends Module {
+  readonly #items: readonly (readonly [string, Module])[];
+
+  constructor(items: readonly (readonly [string, Module])[]) {
+    super();
+    this.#items = items;
+    for (const [i, m] of items) this.registerModule(i, m);
+  }
+
+  /** Whether this array registers exactly `items`. */
+  holds(items: readonly (readonly [string, Module])[]): boolean {
+    return (
+      items.length === this.#items.length &&
+      items.every(([i, m], k) => this.#items[k][0] === i && this.#items[k][1] === m)
+    );
   }
 }

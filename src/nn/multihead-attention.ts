@@ -27,6 +27,7 @@ import type { RotaryEmbedding } from "../attention/rotary.js";
 import { type Tensor, uniformParam, xavierUniform, zeros } from "../tensor/index.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
+import { checkOptions } from "./options.js";
 
 export interface MultiHeadAttentionConfig {
   embedDim: number;
@@ -50,6 +51,11 @@ export interface MultiheadForwardOptions extends MultiHeadForwardOptions {
   cache?: KVCache | null;
 }
 
+const FORWARD_OPTIONS = {
+  supported: ["keyPaddingMask", "attnMask", "isCausal", "needWeights", "averageWeights", "cache"],
+  renamed: { averageAttnWeights: "averageWeights" },
+};
+
 export class MultiheadAttention extends Module {
   readonly embedDim: number;
   readonly numHeads: number;
@@ -63,6 +69,11 @@ export class MultiheadAttention extends Module {
 
   constructor(config: MultiHeadAttentionConfig) {
     super();
+    // PyTorch's add_bias_kv and add_zero_attn are refused rather than ignored.
+    checkOptions("MultiheadAttention", config, {
+      supported: ["embedDim", "numHeads", "kdim", "vdim", "bias", "batchFirst", "dropout", "rotary"],
+      unsupported: { addBiasKv: false, addZeroAttn: false },
+    });
     const { embedDim: E, numHeads: H } = config;
     if (!Number.isInteger(E) || !Number.isInteger(H) || E <= 0 || H <= 0 || E % H !== 0) {
       throw new Error(`MultiheadAttention: embedDim (${E}) must be a positive multiple of numHeads (${H})`);
@@ -114,6 +125,7 @@ export class MultiheadAttention extends Module {
     value: Tensor | null,
     opts: MultiheadForwardOptions = {},
   ): MultiHeadResult {
+    checkOptions("MultiheadAttention.forward", opts, FORWARD_OPTIONS);
     const cache = opts.cache ?? null;
     const reuse = cache?.kind === "static" && cache.key !== null;
     const r = multiHeadAttentionForward(query, key, value, {

@@ -22,6 +22,7 @@ import { LayerNorm } from "./layer-norm.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
 import { MultiheadAttention } from "./multihead-attention.js";
+import { checkOptions } from "./options.js";
 
 /** The options every Transformer layer takes (PyTorch's names, camel-cased, and defaults). */
 export interface TransformerLayerConfig {
@@ -47,6 +48,23 @@ export type ResolvedTransformerLayerConfig = Required<TransformerLayerConfig>;
 
 /** Fills the defaults and checks the numbers, naming the one that is wrong. */
 export function resolveLayerConfig(op: string, c: TransformerLayerConfig): ResolvedTransformerLayerConfig {
+  checkOptions(op, c, {
+    supported: [
+      "dModel",
+      "nhead",
+      "dimFeedforward",
+      "dropout",
+      "activation",
+      "layerNormEps",
+      "batchFirst",
+      "normFirst",
+      "numLayers",
+      "norm",
+      "numEncoderLayers",
+      "numDecoderLayers",
+    ],
+    unsupported: { bias: true, customEncoder: null, customDecoder: null },
+  });
   const r: ResolvedTransformerLayerConfig = {
     dModel: c.dModel,
     nhead: c.nhead,

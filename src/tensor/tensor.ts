@@ -33,6 +33,9 @@ export function noGrad<T>(fn: () => T): T {
 
 export type NestedArray = number | NestedArray[];
 
+/** Node's `util.inspect.custom` (a registered symbol, so no import of node:util). */
+const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
+
 export class Tensor {
   readonly data: Float32Array;
   readonly shape: readonly number[];
@@ -175,8 +178,19 @@ export class Tensor {
     this.grad = null;
   }
 
+  /**
+   * The values as PyTorch prints them: `tensor([[1.0000, 2.5000], …], requires_grad=True)`, nested by
+   * shape, with torch's choice of fixed, integer or scientific notation (precision 4) and, past 1000
+   * elements, only the first and last 3 items of each dimension around `...`. A recorded result
+   * names its op (`grad_fn=<MatmulBackward>`); a tensor without values (meta device) its size.
+   */
   toString(): string {
-    return `Tensor(${fmt(this.shape)}${this.requiresGrad ? ", requiresGrad" : ""})`;
+    return formatTensor(this);
+  }
+
+  /** What Node's `console.log` and `util.inspect` show: `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   // Chaining conveniences; each is the public op of the same name.
@@ -319,4 +333,193 @@ export function composite<T extends Tensor | Tensor[], O extends CompositeOpName
     outer(t.node);
   });
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing, as torch/_tensor_str.py with the default print options.
+
+const PRINT = { precision: 4, threshold: 1000, edgeItems: 3, lineWidth: 80 };
+
+function formatTensor(t: Tensor): string {
+  const prefix = "tensor(";
+  const indent = prefix.length;
+  const suffixes: string[] = [];
+  const n = sizeOf(t.shape);
+  let body: string;
+  if (t.data.length !== n) {
+    body = "...";
+    suffixes.push("device='meta'", `size=${pyTuple(t.shape)}`);
+  } else if (n === 0) {
+    body = "[]";
+    if (t.rank !== 1) suffixes.push(`size=${pyTuple(t.shape)}`);
+  } else {
+    const summarize = n > PRINT.threshold;
+    const format = valueFormatter(summarize ? summarized(t) : t.data);
+    body = nestedString(t, summarize, format, indent);
+  }
+  if (t.node && t.requiresGrad)
+    suffixes.push(`grad_fn=<${t.node.op[0].toUpperCase()}${t.node.op.slice(1)}Backward>`);
+  else if (t.requiresGrad) suffixes.push("requires_grad=True");
+  let out = prefix + body;
+  let lastLine = out.length - out.lastIndexOf("\n") + 1;
+  for (const suffix of suffixes) {
+    if (lastLine + suffix.length + 2 > PRINT.lineWidth) {
+      out += `,\n${" ".repeat(indent)}${suffix}`;
+      lastLine = indent + suffix.length;
+    } else {
+      out += `, ${suffix}`;
+      lastLine += suffix.length + 2;
+    }
+  }
+  return `${out})`;
+}
+
+function pyTuple(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+}
+
+/** The indices printed along an axis of length `len`: all, or the edge items around -1 (`...`). */
+function printedIndices(len: number, summarize: boolean): number[] {
+  const e = PRINT.edgeItems;
+  if (!summarize || len <= 2 * e) return Array.from({ length: len }, (_, i) => i);
+  return [...Array.from({ length: e }, (_, i) => i), -1, ...Array.from({ length: e }, (_, i) => len - e + i)];
+}
+
+function strides(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) out[i] = out[i + 1] * shape[i + 1];
+  return out;
+}
+
+/** The values that are printed (torch's get_summarized_data), which choose the notation and width. */
+function summarized(t: Tensor): number[] {
+  const out: number[] = [];
+  const st = strides(t.shape);
+  const walk = (dim: number, offset: number) => {
+    if (dim === t.rank) {
+      out.push(t.data[offset]);
+      return;
+    }
+    for (const i of printedIndices(t.shape[dim], true)) if (i >= 0) walk(dim + 1, offset + i * st[dim]);
+  };
+  walk(0, 0);
+  return out;
+}
+
+function nestedString(
+  t: Tensor,
+  summarize: boolean,
+  format: { width: number; format: (v: number) => string },
+  indent0: number,
+): string {
+  if (t.rank === 0) return format.format(t.data[0]);
+  const st = strides(t.shape);
+  const walk = (dim: number, offset: number, indent: number): string => {
+    const idx = printedIndices(t.shape[dim], summarize);
+    if (dim === t.rank - 1) {
+      const perLine = Math.max(1, Math.floor((PRINT.lineWidth - indent) / (format.width + 2)));
+      const items = idx.map((i) => (i < 0 ? " ..." : format.format(t.data[offset + i])));
+      const lines: string[] = [];
+      for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(", "));
+      return `[${lines.join(`,\n${" ".repeat(indent + 1)}`)}]`;
+    }
+    const slices = idx.map((i) => (i < 0 ? "..." : walk(dim + 1, offset + i * st[dim], indent + 1)));
+    return `[${slices.join(`,${"\n".repeat(t.rank - dim - 1)}${" ".repeat(indent + 1)}`)}]`;
+  };
+  return walk(0, 0, indent0);
+}
+
+/** torch's _Formatter: integer ("1."), fixed ("1.2500") or scientific ("1.2500e+03") notation, one width. */
+function valueFormatter(values: ArrayLike<number>): { width: number; format: (v: number) => string } {
+  const p = PRINT.precision;
+  let intMode = true;
+  let sci = false;
+  let width = 1;
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) && v !== 0) finite.push(v);
+  }
+  if (finite.length > 0) {
+    let min = Infinity;
+    let max = 0;
+    for (const v of finite) {
+      min = Math.min(min, Math.abs(v));
+      max = Math.max(max, Math.abs(v));
+      if (v !== Math.ceil(v)) intMode = false;
+    }
+    const wide = max / min > 1000 || max > 1e8;
+    sci = intMode ? wide : wide || min < 1e-4;
+    for (const v of finite) {
+      const s = sci ? toExponential(v, p) : intMode ? `${toFixed(v, 0)}.` : toFixed(v, p);
+      width = Math.max(width, s.length);
+    }
+  }
+  const format = (v: number) => {
+    let s: string;
+    if (Number.isNaN(v)) s = "nan";
+    else if (!Number.isFinite(v)) s = v > 0 ? "inf" : "-inf";
+    else if (sci) s = toExponential(v, p);
+    else if (intMode) s = `${toFixed(v, 0)}.`;
+    else s = toFixed(v, p);
+    return s.padStart(width);
+  };
+  return { width, format };
+}
+
+/** |x| = n / 10^scale exactly, for a finite double x. */
+function exactDecimal(x: number): { negative: boolean; n: bigint; scale: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const negative = hi >>> 31 === 1;
+  const bits = (hi >>> 20) & 0x7ff;
+  let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+  let exp = bits === 0 ? -1074 : bits - 1075;
+  if (bits !== 0) mantissa |= 1n << 52n;
+  if (mantissa === 0n) return { negative, n: 0n, scale: 0 };
+  while ((mantissa & 1n) === 0n) {
+    mantissa >>= 1n;
+    exp++;
+  }
+  if (exp >= 0) return { negative, n: mantissa << BigInt(exp), scale: 0 };
+  return { negative, n: mantissa * 5n ** BigInt(-exp), scale: -exp };
+}
+
+/** n / 10^drop rounded half to even (Python's float formatting rounds the exact value so). */
+function roundDrop(n: bigint, drop: number): bigint {
+  if (drop <= 0) return n * 10n ** BigInt(-drop);
+  const d = 10n ** BigInt(drop);
+  const q = n / d;
+  const r2 = (n % d) * 2n;
+  return r2 > d || (r2 === d && (q & 1n) === 1n) ? q + 1n : q;
+}
+
+/** Python's `f"{x:.{digits}f}"` for a finite x. */
+function toFixed(x: number, digits: number): string {
+  const { negative, n, scale } = exactDecimal(x);
+  const s = roundDrop(n, scale - digits)
+    .toString()
+    .padStart(digits + 1, "0");
+  const body = digits === 0 ? s : `${s.slice(0, -digits)}.${s.slice(-digits)}`;
+  return negative ? `-${body}` : body;
+}
+
+/** Python's `f"{x:.{digits}e}"` for a finite x. */
+function toExponential(x: number, digits: number): string {
+  const { negative, n, scale } = exactDecimal(x);
+  let e = 0;
+  let m = "0".repeat(digits + 1);
+  if (n !== 0n) {
+    const len = n.toString().length;
+    let q = roundDrop(n, len - (digits + 1));
+    e = len - 1 - scale;
+    if (q.toString().length > digits + 1) {
+      q /= 10n;
+      e++;
+    }
+    m = q.toString();
+  }
+  const body = `${m[0]}${digits > 0 ? `.${m.slice(1)}` : ""}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  return negative ? `-${body}` : body;
 }

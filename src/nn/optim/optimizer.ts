@@ -11,6 +11,7 @@
  * resumes exactly.
  */
 import type { Tensor } from "../../tensor/index.js";
+import { checkOptions } from "../options.js";
 
 /** Hyperparameters every optimizer has. */
 export interface BaseHyper {
@@ -48,6 +49,9 @@ export abstract class Optimizer<
 
   constructor(params: Iterable<Tensor> | readonly ParamGroupSpec<H>[], defaults: H) {
     const name = this.constructor.name;
+    // PyTorch's spellings (weight_decay) would be dropped silently: refused, naming ours.
+    const known = Object.keys(defaults).filter((k) => !k.includes("_"));
+    checkOptions(name, defaults, { supported: known });
     this.defaults = Object.freeze({ ...defaults });
     const list = [...(params as Iterable<Tensor | ParamGroupSpec<H>>)];
     const isGroups =
@@ -57,6 +61,7 @@ export abstract class Optimizer<
       : [{ params: list as Tensor[] } as unknown as ParamGroupSpec<H>];
     const seen = new Set<Tensor>();
     this.paramGroups = specs.map((spec, gi) => {
+      checkOptions(`${name} (group ${gi})`, spec, { supported: [...known, "params"] });
       const ps = [...spec.params];
       for (const p of ps) {
         if (seen.has(p)) throw new Error(`${name}: a parameter appears more than once (group ${gi})`);
