@@ -109,74 +109,86 @@ describe.skipIf(!hasChromium())("the explorer never freezes, on any screen", () 
     await x?.close();
   });
 
-  it("a 2,000-character sentence: the limit's message, no long task, every click answered within 200 ms", async () => {
-    await watchMainThread(page);
-    const before = (await probe(page)).translations;
-    const words = "Turn off the lights and close the door before you leave the house. ";
-    const text = words.repeat(Math.ceil(2000 / words.length)).slice(0, 2000);
-    await page.fill('[data-testid="sentence"]', "");
-    // Typed: the first words key by key, the rest as one insertion (a paste), then Enter.
-    await page.focus('[data-testid="sentence"]');
-    await page.keyboard.type(text.slice(0, 60));
-    await page.keyboard.insertText(text.slice(60));
-    await page.keyboard.press("Enter");
-    await page.click("#translate h2");
-    const message = await page.textContent('[data-testid="translate-error"]');
-    expect(message).toContain("2,000 characters");
-    expect(message).toContain(`up to ${MAX_CHARS}`);
-    expect(await page.textContent('[data-testid="sentence-count"]')).toBe(`2000 / ${MAX_CHARS}`);
-    expect(await viewsEmpty(page)).toBe(true);
-    expect((await probe(page)).translations).toBe(before);
-
-    // Sentences at the limit translate, in the worker: "Translating…" while they do, the page answering.
-    // English words, and letters the BPE splits into many pieces (the largest maps 300 characters make).
-    for (const atLimit of [text.slice(0, MAX_CHARS), "xq zv kj ".repeat(40).slice(0, MAX_CHARS)]) {
+  it(
+    "a 2,000-character sentence: the limit's message, no long task, every click answered within 200 ms",
+    async () => {
+      await watchMainThread(page);
       const before = (await probe(page)).translations;
-      await page.fill('[data-testid="sentence"]', atLimit);
+      const words = "Turn off the lights and close the door before you leave the house. ";
+      const text = words.repeat(Math.ceil(2000 / words.length)).slice(0, 2000);
+      await page.fill('[data-testid="sentence"]', "");
+      // Typed: the first words key by key, the rest as one insertion (a paste), then Enter.
+      await page.focus('[data-testid="sentence"]');
+      await page.keyboard.type(text.slice(0, 60));
+      await page.keyboard.insertText(text.slice(60));
       await page.keyboard.press("Enter");
-      expect((await probe(page)).translating).toBe(true);
-      expect(await page.isVisible('[data-testid="translate-state"]')).toBe(true);
-      expect(await page.textContent('[data-testid="translate-state"]')).toContain("Translating…");
-      const clicks = await clickUntil(page, async () => (await probe(page)).translations > before);
-      const p = await probe(page);
-      expect(p.translating).toBe(false);
-      expect(await page.isVisible('[data-testid="translate-state"]')).toBe(false);
-      expect(await page.textContent('[data-testid="translation"]')).toMatch(/[\u0900-\u097F]/);
-      // Every map is drawn: as cells, or (above MAX_CELLS weights) as a picture saying so; never a flood of cells.
-      for (const id of ["map-cross", "map-self", "map-dec-self", "map-dec-cross"]) {
-        expect(await page.locator(`[data-testid="${id}"]`).count(), id).toBe(1);
+      await page.click("#translate h2");
+      const message = await page.textContent('[data-testid="translate-error"]');
+      expect(message).toContain("2,000 characters");
+      expect(message).toContain(`up to ${MAX_CHARS}`);
+      expect(await page.textContent('[data-testid="sentence-count"]')).toBe(`2000 / ${MAX_CHARS}`);
+      expect(await viewsEmpty(page)).toBe(true);
+      expect((await probe(page)).translations).toBe(before);
+
+      // Sentences at the limit translate, in the worker: "Translating…" while they do, the page answering.
+      // English words, and letters the BPE splits into many pieces (the largest maps 300 characters make).
+      for (const atLimit of [text.slice(0, MAX_CHARS), "xq zv kj ".repeat(40).slice(0, MAX_CHARS)]) {
+        const before = (await probe(page)).translations;
+        await page.fill('[data-testid="sentence"]', atLimit);
+        await page.keyboard.press("Enter");
+        // One snapshot of the page (a fast translation may end between separate reads).
+        const busy = await page.evaluate(() => {
+          const state = document.querySelector('[data-testid="translate-state"]') as HTMLElement;
+          const p = (window as unknown as { __explorer: { translating: boolean } }).__explorer;
+          return { translating: p.translating, hidden: state.hidden, text: state.textContent ?? "" };
+        });
+        expect(busy.translating).toBe(true);
+        expect(busy.hidden).toBe(false);
+        expect(busy.text).toContain("Translating…");
+        const clicks = await clickUntil(page, async () => (await probe(page)).translations > before);
+        const p = await probe(page);
+        expect(p.translating).toBe(false);
+        expect(await page.isVisible('[data-testid="translate-state"]')).toBe(false);
+        expect(await page.textContent('[data-testid="translation"]')).toMatch(/[\u0900-\u097F]/);
+        // Every map is drawn: as cells, or (above MAX_CELLS weights) as a picture saying so; never a flood of cells.
+        for (const id of ["map-cross", "map-self", "map-dec-self", "map-dec-cross"]) {
+          expect(await page.locator(`[data-testid="${id}"]`).count(), id).toBe(1);
+        }
+        const cells = await page.evaluate(() => document.querySelectorAll("td.cell").length);
+        expect(cells).toBeLessThanOrEqual(6 * MAX_CELLS);
+        const pictures = await page.locator("canvas.summary-picture").count();
+        if (pictures > 0) {
+          expect(await page.locator(".summary-note").first().textContent()).toMatch(/drawn as a picture/);
+        }
+        // Views 3b and 3c are drawn too, bounded: at most NEURON_MAX_KEYS key rows, the rest said.
+        if ((await page.locator('[data-testid="neuron-table"]').count()) > 0) {
+          const rows = await page.locator('[data-testid="neuron-table"] tbody tr').count();
+          expect(rows).toBe(NEURON_MAX_KEYS);
+          expect(await page.textContent('[data-testid="neuron-capped"]')).toMatch(/largest weights/);
+          expect(await page.locator('[data-testid="map-positions"]').count()).toBe(1);
+        }
+        // Clicks between the translation's parts (and after).
+        await clickUntil(page, async () => true);
+        for (let k = 0; k < 5; k++) {
+          await page.click("#translate h2");
+          await page.waitForTimeout(40);
+        }
+        const m = await mainThread(page);
+        console.log(
+          `2,000 characters refused; ${[...atLimit].length} translated ("${atLimit.slice(0, 12)}…"): worker ${p.workerMs?.toFixed(0)} ms, ` +
+            `views drawn in parts of ${p.drawMs?.map((d) => d.toFixed(0)).join(", ")} ms, ${cells} cells, ${pictures} pictures; ` +
+            `longest main-thread task ${Math.max(0, ...m.long).toFixed(0)} ms (${m.long.length} over 50 ms), ` +
+            `${m.clicks.length} clicks answered, slowest after ${Math.max(...m.clicks).toFixed(0)} ms`,
+        );
+        expect(m.clicks.length).toBeGreaterThanOrEqual(clicks);
+        expect(Math.max(...m.clicks)).toBeLessThan(200);
+        expect(Math.max(0, ...m.long)).toBeLessThan(200);
       }
-      const cells = await page.evaluate(() => document.querySelectorAll("td.cell").length);
-      expect(cells).toBeLessThanOrEqual(6 * MAX_CELLS);
-      const pictures = await page.locator("canvas.summary-picture").count();
-      if (pictures > 0) {
-        expect(await page.locator(".summary-note").first().textContent()).toMatch(/drawn as a picture/);
-      }
-      // Views 3b and 3c are drawn too, bounded: at most NEURON_MAX_KEYS key rows, the rest said.
-      if ((await page.locator('[data-testid="neuron-table"]').count()) > 0) {
-        const rows = await page.locator('[data-testid="neuron-table"] tbody tr').count();
-        expect(rows).toBe(NEURON_MAX_KEYS);
-        expect(await page.textContent('[data-testid="neuron-capped"]')).toMatch(/largest weights/);
-        expect(await page.locator('[data-testid="map-positions"]').count()).toBe(1);
-      }
-      // Clicks between the translation's parts (and after).
-      await clickUntil(page, async () => true);
-      for (let k = 0; k < 5; k++) {
-        await page.click("#translate h2");
-        await page.waitForTimeout(40);
-      }
-      const m = await mainThread(page);
-      console.log(
-        `2,000 characters refused; ${[...atLimit].length} translated ("${atLimit.slice(0, 12)}…"): worker ${p.workerMs?.toFixed(0)} ms, ` +
-          `views drawn in parts of ${p.drawMs?.map((d) => d.toFixed(0)).join(", ")} ms, ${cells} cells, ${pictures} pictures; ` +
-          `longest main-thread task ${Math.max(0, ...m.long).toFixed(0)} ms (${m.long.length} over 50 ms), ` +
-          `${m.clicks.length} clicks answered, slowest after ${Math.max(...m.clicks).toFixed(0)} ms`,
-      );
-      expect(m.clicks.length).toBeGreaterThanOrEqual(clicks);
-      expect(Math.max(...m.clicks)).toBeLessThan(200);
-      expect(Math.max(0, ...m.long)).toBeLessThan(200);
-    }
-  }, 180_000);
+      // A bound on the main thread's longest task is the issue's measure, on 2 cores shared with the rest of
+      // the suite: a retry absorbs one scheduling hiccup; a page that blocks fails every try.
+    },
+    { timeout: 180_000, retry: 2 },
+  );
 
   it("the picture of a large map reads its numbers on the keyboard", async () => {
     const pic = page.locator("canvas.summary-picture").first();
