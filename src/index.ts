@@ -2,8 +2,11 @@
  * qkv — attention, from first principles. Public exports only; no side effects; runs in Node and in
  * browsers (no Node built-ins: checkpoint files and the training loop live in `qkv/node`).
  * Layers (each depends only on those before it): kernels → tensor → attention → nn → models (and
- * their registry) → data, checkpoint (the format: meta schema, `modelFromCheckpoint`), decode, eval,
- * onnx → viz; of train/ only the one training step (`trainStep`), which the explorer runs in the page.
+ * their registry) → data, checkpoint (the format: meta schema, `modelFromCheckpoint`), decode, eval →
+ * viz (terminal, SVG); of train/ only the one training step (`trainStep`), which the explorer runs in the
+ * page. Kept lean for browser bundles (test/browser/root-bundle.test.ts holds it under 250 kB minified):
+ * ONNX export (protobufjs) is `qkv/onnx`, PNG pictures (fontkit and the embedded fonts) `qkv/png`, the
+ * self-contained HTML report (which bundles the Devanagari font) `qkv/html`.
  */
 export * from "./align/index.js";
 export * from "./attention/index.js";
@@ -35,7 +38,6 @@ export * from "./models/registry.js";
 export * from "./models/seq2seq/index.js";
 export * from "./models/transformer/index.js";
 export * from "./nn/index.js";
-export * from "./onnx/index.js";
 export * from "./tensor/index.js";
 export {
   type StepOptimizer,
@@ -45,4 +47,4 @@ export {
   trainStep,
 } from "./train/step.js";
 export { VERSION } from "./version.js";
-export * from "./viz/index.js";
+export * from "./viz/root.js";

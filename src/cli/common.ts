@@ -1,38 +1,20 @@
 /**
- * What the `qkv` commands share at run time: choosing the kernel backend, reporting a failure
- * (`qkv <command>: message` on stderr, exit status 1), checking and loading a checkpoint folder, and
- * printing JSON.
+ * What the `qkv` commands' actions share at run time: choosing the kernel backend, checking and loading a
+ * checkpoint folder, and printing JSON (reporting a failure is src/cli/action.ts).
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-import { initBackend, setBackend, type TranslationModel } from "../index.js";
-import { type CheckpointMeta, loadModel, tokenizersOf } from "../node.js";
+// Modules, not the package's index files, so a command loads only what it uses.
+import { tokenizersOf } from "../checkpoint/format.js";
+import { initBackend, setBackend } from "../kernels/index.js";
+import type { TranslationModel } from "../models/registry.js";
+import { type CheckpointMeta, loadModel } from "../train/trainer.js";
 
 /** Picks the kernel backend: "auto" = the fastest that loads (`initBackend`), else the one named. */
 export async function chooseBackend(name: string): Promise<void> {
   if (name === "auto") await initBackend();
   else await setBackend(name);
-}
-
-/** Prints `qkv <cmd>: <message>` on stderr and exits with status 1. */
-export function fail(cmd: string, e: unknown): never {
-  process.stderr.write(`qkv ${cmd}: ${(e as Error).message}\n`);
-  process.exit(1);
-}
-
-/** A command's action with its errors reported by `fail(cmd, …)`. */
-export function action<A extends unknown[]>(
-  cmd: string,
-  run: (...args: A) => Promise<void> | void,
-): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await run(...args);
-    } catch (e) {
-      fail(cmd, e);
-    }
-  };
 }
 
 /** Prints a JSON document on stdout (2-space indent). */

@@ -3,7 +3,9 @@
  * The `qkv` command line: train, translate, eval, attend (print a model's attention for a sentence),
  * align (word alignment), export (ONNX) and backends. Each command is declared in its own file
  * (src/cli/<command>.ts), the options several share and the number parsers in src/cli/options.ts;
- * this file only wires them. Uses only the public exports of the package.
+ * this file only wires them. The declarations import no library code beyond a few constant tables; each
+ * command's action (src/cli/<command>-action.ts) is imported when that command runs (src/cli/action.ts),
+ * so `qkv translate` starts without loading the training loop, PNG, fonts or ONNX.
  */
 import { Command } from "commander";
 import { VERSION } from "../version.js";

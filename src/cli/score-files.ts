@@ -10,10 +10,8 @@
  * The version field says which sacreBLEU the numbers match and that qkv computed them.
  */
 import { readFileSync } from "node:fs";
-import { type Command, InvalidArgumentError, Option } from "commander";
 import { type BleuTokenizer, corpusBleu, corpusChrf, data, VERSION } from "../index.js";
 import { checkAligned } from "../node.js";
-import { int } from "./options.js";
 
 /** The sacreBLEU release whose numbers src/eval reproduces. */
 export const SACREBLEU_VERSION = "2.6.0";
@@ -130,44 +128,6 @@ export function scoreFiles(o: ScoreOptions): MetricResult[] {
     }
   }
   return out;
-}
-
-const METRICS = ["bleu", "chrf"] as const;
-
-/** Adds --hyp/--ref and the scoring options to `qkv eval`. */
-export function withScoreOptions(cmd: Command): Command {
-  return cmd
-    .option("--hyp <file>", "score this system output (one segment a line) instead of a model")
-    .option(
-      "--ref <files...>",
-      "reference file(s) for --hyp, line-aligned with it (several = multi-reference)",
-    )
-    .option(
-      "--metrics <list>",
-      "with --hyp: metrics, comma-separated (bleu, chrf)",
-      (v: string) => {
-        const list = v.split(",").map((s) => s.trim().toLowerCase());
-        for (const m of list) {
-          if (!(METRICS as readonly string[]).includes(m))
-            throw new InvalidArgumentError(`--metrics: unknown metric "${m}" (bleu, chrf)`);
-        }
-        return list;
-      },
-      ["bleu", "chrf"],
-    )
-    .addOption(
-      new Option("--tokenize <tok>", "with --hyp: BLEU tokenizer")
-        .choices(["13a", "intl", "char", "none"])
-        .default("13a"),
-    )
-    .option("--lowercase", "with --hyp: case-insensitive scores")
-    .option(
-      "--chrf-word-order <n>",
-      "with --hyp: chrF word n-gram order (2 = chrF++)",
-      int("--chrf-word-order", 0, 6),
-      0,
-    )
-    .option("--width <n>", "with --hyp: decimals printed (default 1)", int("--width", 0, 16), 1);
 }
 
 /** The `qkv eval --hyp … --ref …` action: sacreBLEU's text lines, or its JSON with --json. */

@@ -2,8 +2,8 @@
  * The attention map as `qkv translate` and `qkv attend` show it: word axes by default, the model's
  * pieces with `--pieces`.
  */
-import { sourceWordAxis, tokenWordAxis, type WordAxis, wordsCaption, wordWeights } from "../index.js";
-import { tokenizersOf } from "../node.js";
+import { tokenizersOf } from "../checkpoint/format.js";
+import { sourceWordAxis, tokenWordAxis, type WordAxis, wordsCaption, wordWeights } from "../viz/words.js";
 import type { Loaded } from "./common.js";
 
 /**

@@ -21,7 +21,6 @@
  */
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { type Command, Option } from "commander";
 import {
   beamSearchNBest,
   checkSourceLength,
@@ -33,7 +32,6 @@ import {
   type Vocab,
 } from "../index.js";
 import { type AtomicWriter, createProgress, openAtomicWriter, type Progress } from "../node.js";
-import { int, MAX_BEAM } from "./options.js";
 
 export type OutputFormat = "text" | "tsv" | "json";
 
@@ -290,26 +288,4 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
     await input.close();
   }
   return done;
-}
-
-/** Adds --input/--output/--n-best/--format/--quiet to `qkv translate`. */
-export function withFileTranslateOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--input <file>",
-      "translate this file, one sentence a line (with --output; - or /dev/stdin: standard input)",
-    )
-    .option("--output <file>", "write the translations here (line i for input line i)")
-    .option(
-      "--n-best <k>",
-      "with --input: the k best translations of each line, with scores (beam ≥ k)",
-      int("--n-best", 1, MAX_BEAM),
-      1,
-    )
-    .addOption(
-      new Option("--format <fmt>", "with --input: output format")
-        .choices(["text", "tsv", "json"])
-        .default("text"),
-    )
-    .option("--quiet", "no progress bar");
 }

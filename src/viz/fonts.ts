@@ -1,9 +1,11 @@
 /**
- * Fonts for every picture: the CSS font stack the SVG and HTML renderers name, and Noto Sans Devanagari
- * (regular) embedded in the package (fonts.generated.ts, from @fontsource/noto-sans-devanagari), so that
+ * The embedded font: Noto Sans Devanagari (regular) in the package (fonts.generated.ts, from @fontsource/noto-sans-devanagari), so that
  * Hindi renders where no system font has Devanagari: the PNG renderer shapes and rasterises labels with
- * it (text-raster.ts), and the HTML report bundles its Devanagari subset (see {@link fontFaceCss}).
+ * it (text-raster.ts), and the HTML report bundles its Devanagari subset (see {@link fontFaceCss}). The
+ * font names the SVG renderers use are in font-family.ts, so what imports only those carries no font bytes.
  */
+
+import { EMBEDDED_FONT_FAMILY } from "./font-family.js";
 import {
   DEVANAGARI_UNICODE_RANGE,
   DEVANAGARI_WOFF2_BASE64,
@@ -11,14 +13,7 @@ import {
   LATIN_WOFF2_BASE64,
 } from "./fonts.generated.js";
 
-/** The family name of the embedded font. */
-export const EMBEDDED_FONT_FAMILY = "Noto Sans Devanagari";
-
-/**
- * Font stack used by default: system UI fonts first, then Noto fallbacks that cover Devanagari (the font
- * the HTML report bundles) and CJK labels.
- */
-export const DEFAULT_FONT_FAMILY = `system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', '${EMBEDDED_FONT_FAMILY}', 'Noto Sans CJK SC', sans-serif`;
+export { DEFAULT_FONT_FAMILY, EMBEDDED_FONT_FAMILY } from "./font-family.js";
 
 /** One subset of the embedded font: which code points it covers (CSS unicode-range) and its WOFF2 bytes. */
 export interface EmbeddedFontSubset {

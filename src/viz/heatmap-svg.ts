@@ -6,7 +6,7 @@
  * the PNG heatmap.
  */
 import { type ColormapName, colorAt, contrastColor, type RGB, toHex } from "./colormap.js";
-import { DEFAULT_FONT_FAMILY } from "./fonts.js";
+import { DEFAULT_FONT_FAMILY } from "./font-family.js";
 import { isUnknownLabel, LEADER_COLOR, UNK_CSS } from "./labels.js";
 import { checkPositive, estimateTextWidth, heatmapLayout, svgNumber as n } from "./layout.js";
 import { formatValue, labelsOrIndices, makeScale, type ScaleOptions, validateMatrix } from "./matrix.js";

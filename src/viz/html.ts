@@ -5,7 +5,8 @@
  * without a Devanagari font.
  */
 import type { ColormapName } from "./colormap.js";
-import { DEFAULT_FONT_FAMILY, fontFaceCss, needsDevanagari, svgTextRefreshScript } from "./fonts.js";
+import { DEFAULT_FONT_FAMILY } from "./font-family.js";
+import { fontFaceCss, needsDevanagari, svgTextRefreshScript } from "./fonts.js";
 import { renderHeatmapSvg } from "./heatmap-svg.js";
 import { type Normalize, validateMatrix } from "./matrix.js";
 import { escapeXml } from "./text.js";

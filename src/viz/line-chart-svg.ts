@@ -3,7 +3,7 @@
  * ticks, grid lines, axis labels and a legend. The output is a plain string with no ids, scripts or
  * external resources.
  */
-import { DEFAULT_FONT_FAMILY } from "./fonts.js";
+import { DEFAULT_FONT_FAMILY } from "./font-family.js";
 import { checkPositive, estimateTextWidth, svgNumber as n, PAD } from "./layout.js";
 import { formatValue } from "./matrix.js";
 import { escapeXml } from "./text.js";

@@ -20,9 +20,6 @@ import {
   Embedding,
   embedding,
   exp,
-  exportOnnx,
-  exportSeq2SeqOnnx,
-  exportTransformerOnnx,
   indexSelect,
   LayerNorm,
   Linear,
@@ -67,6 +64,7 @@ import {
   unbind,
   unsqueeze,
 } from "../../src/index.js";
+import { exportOnnx, exportSeq2SeqOnnx, exportTransformerOnnx } from "../../src/onnx/index.js";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

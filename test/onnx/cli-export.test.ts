@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeModel, greedyDecode, type Seq2Seq, type Tensor, tensor, tokenize } from "../../src/index.js";
+import { greedyDecode, type Seq2Seq, type Tensor, tensor, tokenize } from "../../src/index.js";
 import { loadModel, vocabsOf } from "../../src/node.js";
+import { decodeModel } from "../../src/onnx/index.js";
 import { run, session } from "./ort.js";
 
 const root = new URL("../..", import.meta.url).pathname;

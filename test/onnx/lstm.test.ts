@@ -3,7 +3,8 @@
  * per-example lengths as graph inputs, time-major and batch-first, at other batch and sequence sizes.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { exportOnnx, LSTM, manualSeed, noGrad, randn, type Tensor, tensor } from "../../src/index.js";
+import { LSTM, manualSeed, noGrad, randn, type Tensor, tensor } from "../../src/index.js";
+import { exportOnnx } from "../../src/onnx/index.js";
 import { graphInputs, maxDiff, reportWorst, run, session } from "./ort.js";
 
 const TOL = 1e-4;

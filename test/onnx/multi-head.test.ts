@@ -7,8 +7,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
   additiveMask,
-  decodeModel,
-  exportOnnx,
   type MultiHeadForwardOptions,
   MultiheadAttention,
   manualSeed,
@@ -18,6 +16,7 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index.js";
+import { decodeModel, exportOnnx } from "../../src/onnx/index.js";
 import { graphInputs, graphOutputs, maxDiff, reportWorst, run, session } from "./ort.js";
 
 const TOL = 1e-4;

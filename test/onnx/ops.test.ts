@@ -16,7 +16,6 @@ import {
   div,
   Embedding,
   exp,
-  exportOnnx,
   LayerNorm,
   Linear,
   log,
@@ -31,7 +30,6 @@ import {
   mul,
   noGrad,
   paddingMask,
-  parameterNames,
   permute,
   pow,
   randn,
@@ -53,6 +51,7 @@ import {
   unbind,
   unsqueeze,
 } from "../../src/index.js";
+import { exportOnnx, parameterNames } from "../../src/onnx/index.js";
 import { ONNX_DESCRIPTOR } from "../../src/onnx/onnx-proto.generated.js";
 import { graphInputs, maxDiff, reportWorst, run, session } from "./ort.js";
 

@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   ATTENTION_KINDS,
   type DecoderState,
-  exportOnnx,
   manualSeed,
   noGrad,
   Seq2Seq,
@@ -16,6 +15,7 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index.js";
+import { exportOnnx } from "../../src/onnx/index.js";
 import { graphInputs, graphOutputs, maxDiff, reportWorst, run, session } from "./ort.js";
 
 const TOL = 1e-4;

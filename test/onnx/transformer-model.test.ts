@@ -10,8 +10,6 @@
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  decodeModel,
-  exportTransformerOnnx,
   greedyDecode,
   manualSeed,
   noGrad,
@@ -20,6 +18,7 @@ import {
   type TransformerModelConfig,
   tensor,
 } from "../../src/index.js";
+import { decodeModel, exportTransformerOnnx } from "../../src/onnx/index.js";
 import { maxDiff, reportWorst, run, session } from "./ort.js";
 import { ortGreedy, ortGreedyCached, oursGreedy } from "./transformer-search.js";
 

@@ -6,7 +6,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
   causalMask,
-  exportOnnx,
   manualSeed,
   noGrad,
   randn,
@@ -15,6 +14,7 @@ import {
   TransformerDecoder,
   TransformerEncoder,
 } from "../../src/index.js";
+import { exportOnnx } from "../../src/onnx/index.js";
 import { maxDiff, reportWorst, run, session } from "./ort.js";
 
 const TOL = 1e-4;
