@@ -62,7 +62,7 @@ let env = { backend: "", isolated: false };
 interface TrainRun {
   exact?: TimedEval;
   diagonal?: TimedEval;
-  last: TimedEval;
+  last?: TimedEval;
   stepMs: { attention: number; none: number };
 }
 /** Training runs by page (isolated or plain) and the worker's threads there. */
@@ -127,20 +127,18 @@ try {
         { timeout: 60_000 },
       );
       await page.click('[data-testid="train"]');
-      const done = await page.waitForFunction(
-        ([exact, diag, limit]) => {
-          const t = (window as unknown as { __training: TrainingProbe }).__training;
-          const last = t.timeline.at(-1);
-          if (!last) return false;
-          // (no named inner functions: tsx would wrap them in a helper the page lacks)
-          const exactHit = t.timeline.some((e) => e.exactMatch >= exact);
-          const diagHit = t.timeline.some((e) => e.probeDiagonal >= diag);
-          return (exactHit && diagHit) || last.ms > limit;
-        },
-        [EXACT_GOAL, DIAGONAL_GOAL, TRAIN_LIMIT_MS] as const,
-        { timeout: TRAIN_LIMIT_MS + 60_000, polling: 100 },
-      );
-      await done.dispose();
+      await page
+        .waitForFunction(
+          ([exact, diag]) => {
+            const t = (window as unknown as { __training: TrainingProbe }).__training;
+            return (
+              t.timeline.some((e) => e.exactMatch >= exact) && t.timeline.some((e) => e.probeDiagonal >= diag)
+            );
+          },
+          [EXACT_GOAL, DIAGONAL_GOAL] as const,
+          { timeout: TRAIN_LIMIT_MS, polling: 100 },
+        )
+        .catch(() => {}); // not reached within the limit: the table says so
       const t = await page.evaluate(() => (window as unknown as { __training: TrainingProbe }).__training);
       await page.click('[data-testid="train"]'); // stop
       const key = isolated ? "isolated" : "plain";
@@ -148,7 +146,7 @@ try {
       training[key].runs.push({
         exact: t.timeline.find((e) => e.exactMatch >= EXACT_GOAL),
         diagonal: t.timeline.find((e) => e.probeDiagonal >= DIAGONAL_GOAL),
-        last: t.timeline.at(-1)!,
+        last: t.timeline.at(-1),
         stepMs: { attention: t.stepMs["luong-dot"], none: t.stepMs.none },
       });
       await ctx.close();
@@ -219,7 +217,7 @@ const section = `<!-- explorer:begin (written by \`npm run bench:explorer\`, ben
 ## Explorer page (web/)
 
 \`npm run bench:explorer\` on ${new Date().toISOString()}: the built site (\`npm run build:web\`) served by
-\`scripts/web.ts\` with COOP/COEP on 127.0.0.1, headless Chromium (Debian chromium, playwright-core), ${cpus().length} cores,
+\`scripts/web.ts\` with COOP/COEP on 127.0.0.1, headless Chromium (Debian chromium, playwright-core), ${cpus().length} cores (${cpus()[0]?.model.trim()}),
 load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.map((x) => x.toFixed(2)).join(", ")}
 (the machine is shared). The page's status line: “${env.backend}” (crossOriginIsolated = ${env.isolated}).
 
@@ -243,7 +241,7 @@ ${Object.entries(training)
   .flatMap(([k, t]) =>
     t.runs.map(
       (r, i) =>
-        `| ${k === "isolated" ? "cross-origin isolated" : "not isolated"} (${t.threads}) | ${i + 1} | ${hitText(r.exact)} | ${hitText(r.diagonal)} | ${r.exact ? `${(100 * r.exact.noneLongExactMatch).toFixed(1)} %` : `— (${(100 * r.last.noneLongExactMatch).toFixed(1)} % at step ${r.last.step})`} | ${r.stepMs.attention.toFixed(0)} / ${r.stepMs.none.toFixed(0)} |`,
+        `| ${k === "isolated" ? "cross-origin isolated" : "not isolated"} (${t.threads}) | ${i + 1} | ${hitText(r.exact)} | ${hitText(r.diagonal)} | ${r.exact ? `${(100 * r.exact.noneLongExactMatch).toFixed(1)} %` : r.last ? `— (${(100 * r.last.noneLongExactMatch).toFixed(1)} % at step ${r.last.step})` : "—"} | ${r.stepMs.attention.toFixed(0)} / ${r.stepMs.none.toFixed(0)} |`,
     ),
   )
   .join("\n")}
@@ -251,9 +249,11 @@ ${Object.entries(training)
 ${Object.entries(training)
   .map(([k, t]) => `${k === "isolated" ? "Isolated" : "Plain"} page: “${t.reason}”.`)
   .join(" ")} Kernel calls per training step (counted in Node on the wasm backend, the first ${ops.steps}
-steps of the recipe): ${ops.attention.toFixed(0)} with attention, ${ops.none.toFixed(0)} without — the
-step time goes to the number of small kernels (one LSTM cell is ~15 of them: the wasm backend has no
-fused LSTM cell), not to arithmetic.
+steps of the recipe): ${ops.attention.toFixed(0)} with attention, ${ops.none.toFixed(0)} without; Adam and the
+clipping add none (they run in plain JavaScript). Most are the LSTM's element-wise kernels: the wasm
+backend has no fused LSTM cell (the native one has), so each cell step is a dozen-odd small kernels
+forward and more backward. Before this recipe (issue 18, epochs of sorted batches of 32 from 512 pairs,
+Adam 0.01): 77 % exact after 236 s, never 90 % within 240 s.
 
 Bundle (web/dist):
 

@@ -135,11 +135,13 @@ function reset(settings: TrainSettings): void {
 /** One step of each model; both evaluated when the step count reaches a multiple of evalEvery (or `force`). */
 function stepBoth(force: boolean): void {
   for (const r of runs) r.step();
-  if (force || runs[0].steps % config.evalEvery === 0) {
-    for (const r of runs) {
-      r.evaluate();
-      decoded.set(r, r.decodeProbe());
-    }
+  if (force || runs[0].steps % config.evalEvery === 0) evaluateBoth();
+}
+
+function evaluateBoth(): void {
+  for (const r of runs) {
+    r.evaluate();
+    decoded.set(r, r.decodeProbe());
   }
 }
 
@@ -154,6 +156,8 @@ async function loop(): Promise<void> {
       if (runs[0].history.length > before || performance.now() - lastPost > 150) post();
       await pause(); // lets "stop" in
     }
+    // Stopped between evaluations: evaluate now, so the panels show the models as they stopped.
+    if (runs[0].steps > 0 && runs[0].history.at(-1)?.step !== runs[0].steps) evaluateBoth();
   } catch (e) {
     scope.postMessage({ type: "error", message: (e as Error).message });
   }

@@ -19,6 +19,7 @@ const LABELS: Record<RunSnapshot["attention"], string> = {
   "luong-dot": "with attention (Luong dot)",
   none: "without attention (one context vector)",
 };
+const SHORT: Record<RunSnapshot["attention"], string> = { "luong-dot": "attention", none: "no attention" };
 
 export const LR_CHOICES = [0.003, 0.01, 0.02, 0.05];
 export const HIDDEN_CHOICES = [16, 32, 64];
@@ -67,13 +68,14 @@ let timedEvals = 0;
 const send = (m: ToWorker) => worker.postMessage(m);
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
-/** Mean of each window of `w` steps (the loss of one batch is noisy), at most ~300 points. */
+/** The loss of one batch is noisy: the mean of the last (up to) 10 steps at each step, ≤ ~300 points. */
 function smooth(losses: number[]): [number, number][] {
-  const w = Math.max(5, Math.ceil(losses.length / 300));
+  const every = Math.max(1, Math.ceil(losses.length / 300));
   const out: [number, number][] = [];
-  for (let i = 0; i < losses.length; i += w) {
-    const part = losses.slice(i, i + w);
-    out.push([i + part.length, part.reduce((a, b) => a + b, 0) / part.length]);
+  let sum = 0;
+  for (let i = 0; i < losses.length; i++) {
+    sum += losses[i] - (i >= 10 ? losses[i - 10] : 0);
+    if ((i + 1) % every === 0 || i === losses.length - 1) out.push([i + 1, sum / Math.min(10, i + 1)]);
   }
   return out;
 }
@@ -82,29 +84,36 @@ function curves(): HTMLElement {
   const steps = runs[0]?.steps ?? 0;
   const xRange: [number, number] = [0, Math.max(config.evalEvery, steps)];
   const loss = lineChartSvg(
-    runs.map((r) => ({ name: LABELS[r.attention], points: smooth(r.losses) })),
+    runs.map((r) => ({ name: SHORT[r.attention], points: smooth(r.losses) })),
     {
-      title: "training loss (mean of a few steps)",
+      title: "training loss (mean of the last 10 steps)",
       xLabel: "step",
       yLabel: "cross-entropy",
       xRange,
-      markers: false,
-      width: 420,
-      height: 240,
+      markers: steps < 20,
+      width: 480,
+      height: 260,
     },
   );
   const exact = lineChartSvg(
     runs.flatMap((r) => [
       {
-        name: `${r.attention === "none" ? "no attention" : "attention"}: all lengths`,
+        name: `${SHORT[r.attention]}, all`,
         points: r.evals.map((e) => [e.step, e.exactMatch] as [number, number]),
       },
       {
-        name: `${r.attention === "none" ? "no attention" : "attention"}: lengths ≥ 10`,
+        name: `${SHORT[r.attention]}, ≥ 10`,
         points: r.evals.map((e) => [e.step, e.longExactMatch] as [number, number]),
       },
     ]),
-    { title: "test exact match", xLabel: "step", yRange: [0, 1], xRange, width: 420, height: 240 },
+    {
+      title: "test exact match (all lengths, lengths ≥ 10)",
+      xLabel: "step",
+      yRange: [0, 1],
+      xRange,
+      width: 480,
+      height: 260,
+    },
   );
   probe.curveDraws++;
   return el(
@@ -226,7 +235,6 @@ function onMessage(m: FromWorker): void {
     const t = `${m.threads} thread${m.threads === 1 ? "" : "s"}`;
     byId("train-threads").textContent =
       `Trains in a Web Worker: kernels on ${m.backend}, ${t} — ${m.reason}.`;
-    byId<HTMLButtonElement>("train-button").disabled = false;
   } else if (m.type === "state") {
     runs = m.runs;
     running = m.running;
@@ -237,10 +245,7 @@ function onMessage(m: FromWorker): void {
       probe.steps[r.attention] = r.steps;
       probe.stepMs[r.attention] = r.stepMs;
     }
-    if (runs[0]?.steps === 0) {
-      timedEvals = 0;
-      if (!running) startedAt = null;
-    }
+    byId<HTMLButtonElement>("train-button").disabled = false;
     timeEvals();
     render();
   } else {
@@ -326,7 +331,11 @@ export function setupTraining(threads?: number): void {
     if (!running) send({ type: "step" });
   });
   const reset = () => {
-    if (!running) send({ type: "reset", settings: settings() });
+    if (running) return;
+    startedAt = null; // the next Train starts the clock again
+    probe.timeline = [];
+    timedEvals = 0;
+    send({ type: "reset", settings: settings() });
   };
   resetButton.addEventListener("click", reset);
   size.addEventListener("change", reset);
