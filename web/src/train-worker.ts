@@ -9,7 +9,7 @@
  * Protocol (structured-clone messages):
  *   page → worker: { type: "init", threads?, settings } once, then { type: "reset", settings } ·
  *   { type: "train" } · { type: "step" } · { type: "stop" } · { type: "lr", lr }
- *   worker → page: { type: "ready", ... } once, then { type: "state", ... } every ~150 ms while training,
+ *   worker → page: { type: "ready", ... } once, then { type: "state", ... } every ~200 ms while training,
  *   after each evaluation, each step and each stop; { type: "error", message } when something fails.
  * `threads` (the page's ?threads=N, for benchmarks): the kernels' threads.
  */
@@ -85,7 +85,15 @@ let running = false;
 let stopRequested = false;
 let booted: Promise<void> | null = null;
 
-const pause = () => new Promise<void>((r) => setTimeout(r, 0));
+// Yields to the message queue (so "stop" gets in) without setTimeout's ≥ 4 ms clamp on nested timers.
+const channel = new MessageChannel();
+const waiting: (() => void)[] = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const pause = () =>
+  new Promise<void>((r) => {
+    waiting.push(r);
+    channel.port2.postMessage(null);
+  });
 
 const median = (xs: number[]) => {
   if (!xs.length) return 0;
@@ -153,7 +161,7 @@ async function loop(): Promise<void> {
     while (!stopRequested && runs[0].steps < MAX_STEPS) {
       const before = runs[0].history.length;
       stepBoth(false);
-      if (runs[0].history.length > before || performance.now() - lastPost > 150) post();
+      if (runs[0].history.length > before || performance.now() - lastPost > 200) post();
       await pause(); // lets "stop" in
     }
     // Stopped between evaluations: evaluate now, so the panels show the models as they stopped.

@@ -124,23 +124,25 @@ function curves(): HTMLElement {
   );
 }
 
+function statLine(r: RunSnapshot): HTMLElement {
+  const last: EvalSnapshot | undefined = r.evals.at(-1);
+  return el(
+    "p",
+    { class: "trainstat" },
+    "step ",
+    el("b", { "data-testid": `steps-${r.attention}` }, String(r.steps)),
+    " · epoch ",
+    el("b", { "data-testid": `epoch-${r.attention}` }, String(r.epoch)),
+    ` · lr ${r.lr.toPrecision(2)} · ${r.stepMs.toFixed(0)} ms a step`,
+    last
+      ? ` · at step ${last.step}: loss ${last.loss.toFixed(3)} · test exact match ${pct(last.exactMatch)} (lengths ≥ 10: ${pct(last.longExactMatch)}), token accuracy ${pct(last.tokenAccuracy)}`
+      : "",
+  );
+}
+
 function panel(r: RunSnapshot): HTMLElement {
   const last: EvalSnapshot | undefined = r.evals.at(-1);
-  const parts: (Node | string)[] = [
-    el("h3", {}, LABELS[r.attention]),
-    el(
-      "p",
-      { class: "trainstat" },
-      "step ",
-      el("b", { "data-testid": `steps-${r.attention}` }, String(r.steps)),
-      " · epoch ",
-      el("b", { "data-testid": `epoch-${r.attention}` }, String(r.epoch)),
-      ` · lr ${r.lr.toPrecision(2)} · ${r.stepMs.toFixed(0)} ms a step`,
-      last
-        ? ` · at step ${last.step}: loss ${last.loss.toFixed(3)} · test exact match ${pct(last.exactMatch)} (lengths ≥ 10: ${pct(last.longExactMatch)}), token accuracy ${pct(last.tokenAccuracy)}`
-        : "",
-    ),
-  ];
+  const parts: (Node | string)[] = [el("h3", {}, LABELS[r.attention]), statLine(r)];
   if (last && r.decoded) {
     const d = r.decoded;
     const ok = d.output.join(" ") === r.probe.tgt.join(" ");
@@ -190,8 +192,22 @@ function panel(r: RunSnapshot): HTMLElement {
   return el("div", { class: "panel", "data-testid": `train-panel-${r.attention}` }, ...parts);
 }
 
+/** What the heavy parts of the panels (probe map, accuracy by length) show: redrawn only when it changes. */
+let drawnKey = "";
+
 function render(): void {
-  fill(byId("train-panels"), ...(runs[0]?.steps ? [curves()] : []), ...runs.map(panel));
+  const host = byId("train-panels");
+  const key = JSON.stringify([config, runs.map((r) => [r.attention, r.evals.length, r.evals.at(-1)?.step])]);
+  const old = host.querySelector('[data-testid="train-curves"]');
+  if (key === drawnKey && old && runs.length) {
+    // Between evaluations only the numbers of the stat lines and the curves move (cheap to draw).
+    old.replaceWith(curves());
+    for (const r of runs)
+      host.querySelector(`[data-testid="train-panel-${r.attention}"] .trainstat`)?.replaceWith(statLine(r));
+  } else {
+    fill(host, ...(runs[0]?.steps ? [curves()] : []), ...runs.map(panel));
+    drawnKey = key;
+  }
   const b = byId<HTMLButtonElement>("train-button");
   b.textContent = running ? "Stop" : runs.some((r) => r.steps > 0) ? "Resume" : "Train";
   byId<HTMLButtonElement>("train-step").disabled = running || !probe.worker;
