@@ -3,8 +3,8 @@
  * headless Chromium (Debian's, as the browser tests use) from the site built and served as the tests do
  * (scripts/web.ts: `buildWeb` when stale, `serveStatic` with COOP/COEP). The page is driven through the
  * lesson's steps: "Turn off the lights." translated; view 3 with Q = s, K = V = h, scale 1 and the third
- * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained for 12
- * epochs on 512 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed;
+ * Hindi word as query; view 4 on the first stack with its last head enlarged; view 6 trained for --epochs (2)
+ * epochs on the page's default 8,192 pairs (both models; --epochs, --pairs), then stopped, so the anti-diagonal has formed;
  * view 7 aligning the lesson's pair (its inputs' defaults: "Turn off the lights." / "लाइट बंद करो");
  * views 3b (the neuron view) and 3c (positions) on their defaults: encoder self-attention, layer 1,
  * head 1, the first English token asking. Views 1, 2, 3b, the bottleneck and 7 are taken again at a
@@ -37,8 +37,8 @@ const VIEWS = [
   "training",
   "alignment",
 ] as const;
-/** Also taken at a phone's width, 375 px (<view>-375.png). */
-const NARROW_VIEWS = ["translate", "inter-intra", "neuron", "bottleneck", "alignment"] as const;
+/** Also taken at a phone's width, 375 px (<view>-375.png): every view. */
+const NARROW_VIEWS = VIEWS;
 const SENTENCE = "Turn off the lights.";
 
 /** The page's probe (web/src/main.ts). */
@@ -75,8 +75,8 @@ async function main(): Promise<void> {
     options: {
       out: { type: "string" },
       pieces: { type: "boolean", default: false },
-      epochs: { type: "string", default: "12" },
-      pairs: { type: "string", default: "512" },
+      epochs: { type: "string", default: "2" },
+      pairs: { type: "string", default: "8192" },
     },
   });
   const epochs = Number(values.epochs);
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       written.push(file);
       await page.uncheck('[data-testid="show-pieces"]');
     }
-    // A phone's width (375 px): the same page re-laid out, the views a reader looks at first.
+    // A phone's width (375 px): the same page re-laid out, every view again.
     await page.setViewportSize({ width: 375, height: 800 });
     await page.evaluate(
       () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
