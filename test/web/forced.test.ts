@@ -163,11 +163,17 @@ describe("view 7's forced maps", () => {
     );
   });
 
-  it("an empty side is an error naming its field", () => {
+  it("an empty or too long side is an error naming its field", () => {
     expect(() => checkPair("  ", LESSON.hi)).toThrow(/^English sentence: empty/);
     expect(() => checkPair(LESSON.en, "")).toThrow(/^Hindi reference: empty/);
     expect(() => forcedMap(lstm, LESSON.en, " ")).toThrow(/^Hindi reference: empty/);
     expect(() => checkPair(LESSON.en, LESSON.hi)).not.toThrow();
+    const long = "Turn off the lights. ".repeat(15); // 315 characters
+    expect(() => checkPair(long, LESSON.hi)).toThrow(
+      /^English sentence: 315 characters; view 7 aligns up to 300 a side/,
+    );
+    expect(() => checkPair(LESSON.en, "लाइट बंद करो ".repeat(30))).toThrow(/^Hindi reference: 390 characters/);
+    expect(() => checkPair("a".repeat(300), LESSON.hi)).not.toThrow();
   });
 });
 

@@ -29,6 +29,7 @@ import {
   resolveReading,
   whitespaceWords,
 } from "qkv";
+import { charCount, MAX_CHARS } from "./input.js";
 
 /** The gold set whose scores the page shows, and how it says so. */
 export const GOLD_SET = "en-hi test";
@@ -68,6 +69,18 @@ export function checkPair(english: string, hindi: string): void {
     throw new Error("English sentence: empty — type the English sentence to align.");
   if (whitespaceWords(hindi).length === 0)
     throw new Error("Hindi reference: empty — type a Hindi translation of the English sentence.");
+  // The same bound as the English box of view 1: the maps (and the forced pass) grow with the lengths.
+  for (const [what, text] of [
+    ["English sentence", english],
+    ["Hindi reference", hindi],
+  ] as const) {
+    const n = charCount(text);
+    if (n > MAX_CHARS) {
+      throw new Error(
+        `${what}: ${n.toLocaleString("en")} characters; view 7 aligns up to ${MAX_CHARS} a side. Shorten it and press Align.`,
+      );
+    }
+  }
 }
 
 function mapOf(englishWords: string[], hindiWords: string[], weights: number[][], links: Set<string>) {
