@@ -13,7 +13,8 @@ import { alignReadings, forcedAlignReadings, readingName } from "../src/align/fo
 import { readPharaohGold } from "../src/align/pharaoh.js";
 import { alignmentScores } from "../src/eval/alignment.js";
 import { initBackend } from "../src/kernels/index.js";
-import { loadModel, tokenizersOf } from "../src/train/trainer.js";
+import { loadModel } from "../src/train/load-model.js";
+import { tokenizersOf } from "../src/train/trainer.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -35,8 +35,9 @@ import { readPharaohGold } from "../src/align/pharaoh.js";
 import { alignmentScores, invertLinks, linkKey } from "../src/eval/alignment.js";
 import { readHansardsGold } from "../src/eval/hansards.js";
 import { initBackend, setNumThreads } from "../src/kernels/index.js";
+import { loadModel } from "../src/train/load-model.js";
 import { loadTask } from "../src/train/tasks.js";
-import { loadModel, tokenizersOf } from "../src/train/trainer.js";
+import { tokenizersOf } from "../src/train/trainer.js";
 
 const { values } = parseArgs({
   options: {

@@ -18,7 +18,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { forcedAlignAll } from "../src/align/forced.js";
 import { initBackend } from "../src/kernels/index.js";
-import { loadModel, tokenizersOf } from "../src/train/trainer.js";
+import { loadModel } from "../src/train/load-model.js";
+import { tokenizersOf } from "../src/train/trainer.js";
 import { heatmapSvg } from "../src/viz/heatmap-svg.js";
 import { heatmapPng } from "../src/viz/png.js";
 

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { tokenizersOf } from "../checkpoint/format.js";
 import { initBackend, setBackend } from "../kernels/index.js";
 import type { TranslationModel } from "../models/registry.js";
-import { type CheckpointMeta, loadModel } from "../train/trainer.js";
+import { loadModel } from "../train/load-model.js";
+import type { CheckpointMeta } from "../train/trainer.js";
 
 /** Picks the kernel backend: "auto" = the fastest that loads (`initBackend`), else the one named. */
 export async function chooseBackend(name: string): Promise<void> {

@@ -18,6 +18,7 @@ export {
   SAVE_DELAY_ENV,
   saveCheckpoint,
 } from "./checkpoint.js";
+export { loadModel } from "./load-model.js";
 export { createProgress, type Progress, type ProgressValues } from "./progress.js";
 export { type TrainStepOptions, trainStep } from "./step.js";
 export {
@@ -36,7 +37,6 @@ export {
   type CheckpointMeta,
   type CheckpointModelMeta,
   type EpochSummary,
-  loadModel,
   modelTitle,
   type SchedulerMeta,
   type TrainOptions,

@@ -7,14 +7,7 @@
 import { existsSync } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
-import {
-  checkFiniteWeights,
-  type ModelCheckpointMeta,
-  modelFromCheckpoint,
-  type SchedulerMeta,
-  type ValidateMetaOptions,
-  validateCheckpointMeta as validateMeta,
-} from "../checkpoint/format.js";
+import { checkFiniteWeights, type ModelCheckpointMeta, type SchedulerMeta } from "../checkpoint/format.js";
 import { type Example, makeBatches } from "../data/index.js";
 import { MAX_TARGET_LENGTH } from "../decode/index.js";
 import { type EvalResult, evaluatePairs } from "../eval/corpus.js";
@@ -40,6 +33,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from "./checkpoint.js";
+import { validateCheckpointMetaHere } from "./load-model.js";
 import { createProgress } from "./progress.js";
 import { trainStep } from "./step.js";
 import { loadTask, type TaskData, type TaskOptions, type TokenPair, taskSpec } from "./tasks.js";
@@ -172,11 +166,6 @@ function scoreOf(task: string, v: EpochSummary["valid"]): number {
   return v[taskSpec(task).metric];
 }
 
-/** The checkpoint format's meta check, with this machine's memory as the budget. */
-function validateCheckpointMeta(meta: unknown, file: string, o: ValidateMetaOptions = {}): void {
-  validateMeta(meta, file, { memoryBytes: totalmem(), ...o });
-}
-
 /** Loads weights into a model, naming the checkpoint file when they do not fit it. */
 function loadWeights(model: TranslationModel, weights: Record<string, Tensor>, file: string): void {
   checkFiniteWeights(weights, file);
@@ -185,17 +174,6 @@ function loadWeights(model: TranslationModel, weights: Record<string, Tensor>, f
   } catch (e) {
     throw new Error(`checkpoint ${file}: its weights do not match its config: ${(e as Error).message}`);
   }
-}
-
-/** Builds the model a checkpoint describes and loads its weights (everything validated first). */
-export async function loadModel(
-  path: string,
-  name = "best",
-): Promise<{ model: TranslationModel; meta: CheckpointMeta }> {
-  const ck = await loadCheckpoint<CheckpointMeta>(path, name);
-  const file = path.endsWith(".json") ? path : join(path, `${name}.json`);
-  validateCheckpointMeta(ck.meta, file);
-  return { model: modelFromCheckpoint(ck.meta, ck.model, file), meta: ck.meta };
 }
 
 /** Checks a checkpoint's weights against the model its meta describes (before --resume builds on them). */
@@ -406,7 +384,7 @@ async function resumeRun(run: Run): Promise<void> {
 function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: string): void {
   const { opts, task, modelMeta } = run;
   const m = ck.meta;
-  validateCheckpointMeta(m, file, { forResume: true });
+  validateCheckpointMetaHere(m, file, { forResume: true });
   if (m.task !== opts.task) throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
   if ((m.kind ?? "seq2seq") !== modelMeta.kind) {
     throw new Error(

@@ -17,7 +17,7 @@ import { readSafetensors } from "../../src/io/safetensors-file.js";
 import { parameterShapes } from "../../src/models/registry.js";
 import { ATTENTION_KINDS, registerAttentionKind, Seq2Seq } from "../../src/models/seq2seq/index.js";
 import { linear, manualSeed, matmulT, mul, randn, type Tensor } from "../../src/tensor/index.js";
-import { loadModel } from "../../src/train/trainer.js";
+import { loadModel } from "../../src/train/load-model.js";
 
 const KIND = "test-scaled-general";
 

@@ -16,7 +16,8 @@ import { Seq2Seq } from "../../src/models/seq2seq/index.js";
 import { TransformerModel } from "../../src/models/transformer/index.js";
 import { Adam, clipGradNorm, crossEntropy } from "../../src/nn/index.js";
 import { reshape } from "../../src/tensor/index.js";
-import { loadModel, tokenizersOf } from "../../src/train/trainer.js";
+import { loadModel } from "../../src/train/load-model.js";
+import { tokenizersOf } from "../../src/train/trainer.js";
 import { expectClose, type TensorData } from "../helpers/fixtures.js";
 import { INTEROP_MODELS } from "./interop-specs.js";
 

@@ -24,7 +24,7 @@ import {
 import { exportTransformerOnnx } from "../../src/onnx/transformer.js";
 import { manualSeed, noGrad, type Tensor, tensor } from "../../src/tensor/index.js";
 import { saveCheckpoint } from "../../src/train/checkpoint.js";
-import { loadModel } from "../../src/train/trainer.js";
+import { loadModel } from "../../src/train/load-model.js";
 
 const B = 2;
 const S = 4;

@@ -20,7 +20,8 @@ import { classicalAlignerFromJSON } from "../../src/align/classical.js";
 import { alignmentWords } from "../../src/align/corpus.js";
 import { type AlignModel, type AlignReading, forcedAlign, pharaoh } from "../../src/align/forced.js";
 import { parsePharaohGold } from "../../src/align/pharaoh.js";
-import { loadModel, tokenizersOf } from "../../src/train/trainer.js";
+import { loadModel } from "../../src/train/load-model.js";
+import { tokenizersOf } from "../../src/train/trainer.js";
 import { hasChromium } from "../helpers/browser.js";
 import { maxAbsDiff } from "../helpers/bundled-page-models.js";
 import {

@@ -17,7 +17,8 @@ import { alignmentWords } from "../../src/align/corpus.js";
 import { type AlignModel, type AlignReading, forcedAlign, pharaoh } from "../../src/align/forced.js";
 import { bidirectionalLinks } from "../../src/align/symmetrize.js";
 import type { Tokenizer } from "../../src/data/tokenizers.js";
-import { loadModel, tokenizersOf } from "../../src/train/trainer.js";
+import { loadModel } from "../../src/train/load-model.js";
+import { tokenizersOf } from "../../src/train/trainer.js";
 import type { LoadedSeq2Seq, LoadedTransformer } from "../../web/src/checkpoint.js";
 import {
   checkPair,
