@@ -188,15 +188,20 @@ export function modelFromCheckpoint(
   file: string,
 ): TranslationModel {
   checkWeights(meta, tensors, file);
-  checkFiniteWeights(tensors, file);
   const model = modelKind(meta.kind).build(meta.config as never);
+  loadWeights(model, tensors, file);
+  model.eval();
+  return model;
+}
+
+/** Loads a checkpoint's weights into a built model: finite, and fitting it (the message names `file`). */
+export function loadWeights(model: TranslationModel, tensors: Record<string, Tensor>, file: string): void {
+  checkFiniteWeights(tensors, file);
   try {
     model.loadStateDict(tensors);
   } catch (e) {
     throw new Error(`checkpoint ${file}: its weights do not match its config: ${(e as Error).message}`);
   }
-  model.eval();
-  return model;
 }
 
 /** A short name of a checkpoint's model for titles: the LSTM's attention kind, or "transformer 2×4 d64". */

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
-import { checkFiniteWeights, type ModelCheckpointMeta, type SchedulerMeta } from "../checkpoint/format.js";
+import { loadWeights, type ModelCheckpointMeta, type SchedulerMeta } from "../checkpoint/format.js";
 import { type Example, makeBatches } from "../data/index.js";
 import { MAX_TARGET_LENGTH } from "../decode/index.js";
 import { type EvalResult, evaluatePairs } from "../eval/corpus.js";
@@ -164,21 +164,6 @@ function unpackOptimizer(
 /** Score used to pick the best checkpoint: the task's metric (exact match or BLEU). */
 function scoreOf(task: string, v: EpochSummary["valid"]): number {
   return v[taskSpec(task).metric];
-}
-
-/** Loads weights into a model, naming the checkpoint file when they do not fit it. */
-function loadWeights(model: TranslationModel, weights: Record<string, Tensor>, file: string): void {
-  checkFiniteWeights(weights, file);
-  try {
-    model.loadStateDict(weights);
-  } catch (e) {
-    throw new Error(`checkpoint ${file}: its weights do not match its config: ${(e as Error).message}`);
-  }
-}
-
-/** Checks a checkpoint's weights against the model its meta describes (before --resume builds on them). */
-function checkResumeWeights(m: CheckpointModelMeta, weights: Record<string, Tensor>, file: string): void {
-  checkWeights(m, weights, file);
 }
 
 /** The model a training run builds: its checkpoint kind and config (vocabulary sizes from the task). */
@@ -403,7 +388,7 @@ function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: stri
     throw new Error("train: checkpoint vocabulary differs from the task's (different data or options)");
   }
   try {
-    checkResumeWeights(modelMeta, ck.model, file);
+    checkWeights(modelMeta, ck.model, file); // before --resume builds on them
   } catch (e) {
     throw new Error(
       `train: --resume: ${(e as Error).message}; give the same model options (--arch, --attention, --embed, --hidden, --layers, --d-model, --heads, --ff) as the run being resumed`,

@@ -24,10 +24,13 @@ export interface ExplorerPage {
   close(): Promise<void>;
 }
 
-/** Builds (when stale), serves and opens the explorer; resolves once it is interactive (throws if it failed). */
-export async function openExplorer(): Promise<ExplorerPage> {
-  await buildWeb({ quiet: true });
-  const { server, url } = await serveStatic(WEB_DIST, 0);
+/**
+ * Builds (when stale), serves and opens the explorer; resolves once it is interactive (throws if it
+ * failed). `site`: serve this already built folder instead (a build with test models).
+ */
+export async function openExplorer({ site }: { site?: string } = {}): Promise<ExplorerPage> {
+  if (site === undefined) await buildWeb({ quiet: true });
+  const { server, url } = await serveStatic(site ?? WEB_DIST, 0);
   const browser = await launchChromium();
   const errors: string[] = [];
   const requests: string[] = [];

@@ -18,7 +18,6 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -31,9 +30,9 @@ import { type CheckpointMeta, tokenizersOf } from "../../src/train/trainer.js";
 import { type CheckpointJson, seq2seqFromCheckpoint } from "../../web/src/checkpoint.js";
 import { translateWithAttention } from "../../web/src/lesson.js";
 import type { TrainingProbe } from "../../web/src/training.js";
-import { hasChromium, launchChromium } from "../helpers/browser.js";
+import { hasChromium } from "../helpers/browser.js";
 import { maxAbsDiff } from "../helpers/bundled-page-models.js";
-import { labelsOf, readMap } from "../helpers/explorer-page.js";
+import { type ExplorerPage, labelsOf, openExplorer, readMap } from "../helpers/explorer-page.js";
 import { labelReport, paintedRowLabels } from "../helpers/labels.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
 
@@ -166,9 +165,9 @@ const setPieces = (page: Page, on: boolean) =>
 
 describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
   let browser: Browser;
-  let server: Server;
   let page: Page;
-  const errors: string[] = [];
+  let x: ExplorerPage | undefined;
+  let errors: string[] = [];
   const probe = () =>
     page.evaluate(() => (window as unknown as { __explorer: Record<string, unknown> }).__explorer);
   /** The Transformer the page should show: bundled in pretrained/, or made here for the test. */
@@ -188,21 +187,12 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
       site = join(tmp, "site");
       await buildWeb({ outDir: site, modelsDir: join(tmp, "models"), force: true, quiet: true });
     }
-    const s = await serveStatic(site, 0);
-    server = s.server;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
-    await page.goto(s.url);
+    x = await openExplorer({ site });
+    ({ browser, page, errors } = x);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await x?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
