@@ -6,6 +6,12 @@ export { alibiMask, alibiSlopes } from "./alibi.js";
 export { type AttendOptions, type AttentionResult, attend } from "./attend.js";
 export { type BahdanauParams, bahdanauAttention } from "./bahdanau.js";
 export {
+  type CoverageParams,
+  type CoverageResult,
+  coverageAttention,
+  coverageAttentionProjected,
+} from "./coverage.js";
+export {
   type FusedAttentionOptions,
   type FusedAttentionResult,
   fusedAttention,
@@ -14,6 +20,15 @@ export {
 } from "./fused.js";
 export { KVCache } from "./kv-cache.js";
 export { LATENT_FLOOR, mixPositions } from "./latent-alignment.js";
+export {
+  checkWindow,
+  gaussianFactor,
+  type LocalAttentionOptions,
+  localAttention,
+  localWindowMask,
+  monotonicPosition,
+  predictivePosition,
+} from "./local.js";
 export { type LuongOptions, type LuongScoreName, luongAttention } from "./luong.js";
 export {
   AttentionMask,
