@@ -5,6 +5,8 @@
  */
 import type { OptionValues } from "commander";
 import {
+  ATTENTION_KIND_SPECS,
+  ATTENTION_KINDS,
   type AttentionKind,
   type AttentionValues,
   type CrossAttentionValues,
@@ -40,6 +42,7 @@ function trainOptions(o: OptionValues, own: ReturnType<typeof ownDataTask>): Tra
       attentionValues: o.attentionValues as AttentionValues,
       ...(o.bridge === false ? { bridge: false } : {}),
       ...(o.latentAlignment === true ? { latentAlignment: true } : {}),
+      ...(o.window !== undefined ? { attentionWindow: o.window } : {}),
     },
     arch: o.arch,
     transformer: transformer
@@ -82,6 +85,15 @@ export async function runTrain(o: OptionValues): Promise<void> {
   const transformer = o.arch === "transformer";
   if (o.crossAttentionValues !== undefined && !transformer) {
     throw new Error("--cross-attention-values is for --arch transformer (seq2seq: --attention-values)");
+  }
+  if (
+    o.window !== undefined &&
+    (transformer || !ATTENTION_KIND_SPECS[o.attention as AttentionKind]?.usesWindow)
+  ) {
+    const local = ATTENTION_KINDS.filter((k) => ATTENTION_KIND_SPECS[k].usesWindow).join(", ");
+    throw new Error(
+      `--window is for a seq2seq --attention with a window (${local}), not ${transformer ? "--arch transformer" : o.attention}`,
+    );
   }
   const t0 = Date.now();
   const own = ownDataTask(o); // the files task and its files, or --task

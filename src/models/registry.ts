@@ -107,7 +107,15 @@ const SEQ2SEQ: ModelKind<Seq2SeqConfig, Seq2Seq> = {
     checkFields(
       c,
       fail,
-      ["embedDim", "hiddenSize", "decoderHiddenSize", "encoderLayers", "attentionDim", "maxSourceLength"],
+      [
+        "embedDim",
+        "hiddenSize",
+        "decoderHiddenSize",
+        "encoderLayers",
+        "attentionDim",
+        "maxSourceLength",
+        "attentionWindow",
+      ],
       ["bidirectional", "inputFeeding", "bridge", "latentAlignment"],
       { attention: ATTENTION_KINDS, attentionValues: ATTENTION_VALUES },
     );

@@ -6,7 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { bahdanauAttention } from "../../src/attention/bahdanau.js";
+import { coverageAttention } from "../../src/attention/coverage.js";
+import { localAttention, monotonicPosition, predictivePosition } from "../../src/attention/local.js";
 import { luongAttention } from "../../src/attention/luong.js";
+import { general } from "../../src/attention/scores.js";
 import { ATTENTION_KINDS, type AttentionKind, Seq2Seq } from "../../src/models/seq2seq/index.js";
 import { manualSeed, noGrad, type Tensor, tensor } from "../../src/tensor/index.js";
 
@@ -51,6 +54,37 @@ function stepAndFormula(m: Seq2Seq, attention: AttentionKind): { got: Tensor | n
             opts,
           ).weights,
         };
+      case "coverage": {
+        // A second step, so that the coverage C_1 = α_1 (and V) enter the score.
+        const r2 = m.step(r.state, prev);
+        expect(r2.query).toBe(r.state.h); // s_{t−1} asks
+        const params = {
+          wQuery: p("attn_w_query"),
+          wKey: p("attn_w_key"),
+          v: p("attn_v"),
+          wCover: p("attn_w_cover"),
+        };
+        return {
+          got: r2.weights,
+          want: coverageAttention(r.state.h, st.memory, r.weights!, params, opts).weights,
+        };
+      }
+      case "local-m":
+      case "local-p": {
+        expect(r.query).toBe(r.state.h); // s_t asks
+        const predictive = attention === "local-p";
+        const positions = predictive
+          ? predictivePosition(r.state.h, { wP: p("attn_w_p"), vP: p("attn_v_p") }, srcLengths)
+          : monotonicPosition(0, srcLengths);
+        const local = localAttention(r.state.h, st.memory, st.memory, {
+          score: general({ weight: p("attn_w") }),
+          positions,
+          window: m.config.attentionWindow,
+          gaussian: predictive,
+          ...opts,
+        });
+        return { got: r.weights, want: local.weights };
+      }
       default: {
         expect(r.query).toBe(r.state.h); // s_t asks
         const score = attention.slice("luong-".length) as "dot" | "general" | "concat" | "location";

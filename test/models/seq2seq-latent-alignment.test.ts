@@ -35,7 +35,8 @@ function build(attention: (typeof ATTENTION_KINDS)[number], latentAlignment: boo
 }
 
 describe("Seq2Seq latentAlignment", () => {
-  for (const attention of ATTENTION_KINDS.filter((k) => k !== "none")) {
+  // local-p's weights do not sum to 1 (its Gaussian factor), so it refuses latentAlignment (below).
+  for (const attention of ATTENTION_KINDS.filter((k) => k !== "none" && k !== "local-p")) {
     it(`${attention}: p(y_t) = Σ_j a_tj softmax(W_s tanh(W_c [v_j; s_t])) over the valid positions`, () => {
       const m = build(attention, true);
       noGrad(() => {
@@ -83,6 +84,14 @@ describe("Seq2Seq latentAlignment", () => {
     expect(
       () => new Seq2Seq({ srcVocabSize: 5, tgtVocabSize: 5, attention: "none", latentAlignment: true }),
     ).toThrow(/latentAlignment needs attention/);
+  });
+
+  it("refuses local-p, whose Gaussian-scaled weights do not sum to 1", () => {
+    expect(
+      () => new Seq2Seq({ srcVocabSize: 5, tgtVocabSize: 5, attention: "local-p", latentAlignment: true }),
+    ).toThrow(
+      "Seq2Seq: latentAlignment needs weights that sum to 1; local-p's Gaussian factor scales them (use local-m)",
+    );
   });
 
   it("learns a reordering dictionary task: its attention links each target word to its source word", () => {

@@ -15,6 +15,14 @@
  *       luong-general   k′ = W h,           e = qᵀ k′  (= qᵀ W h)
  *       luong-concat    k′ = W_h h,         e = vᵀ tanh(W_s q + k′), W = [W_s | W_h]
  *       luong-location  k′ = h,             e = (W q)_j                        (Luong et al. 2015, eq. 9)
+ *       coverage        k′ = U h,           e = vᵀ tanh(W q + k′ + V C_{t−1})  (Tu et al. 2016; attention/coverage.ts)
+ *       local-m         k′ = W h,           e = qᵀ k′ in |s − p_t| ≤ D, p_t = t            (Luong et al. 2015, §3.2)
+ *       local-p         k′ = W h,           e = qᵀ k′ in |s − p_t| ≤ D, p_t = S σ(v_pᵀ tanh(W_p q)),
+ *                                           a · exp(−(s − p_t)²/(2σ²)), σ = D/2       (attention/local.ts)
+ *   A kind whose weights need more than q and k′ also gives `attend`: its whole attention step, which
+ *   reads the step index t and the source lengths and may carry a state of its own from step to step
+ *   (`initialState`; coverage: C (N, S), C_0 = 0). The model keeps that state in its `DecoderState`
+ *   (`attnState`), so teacher forcing, greedy and beam search (`selectRows` gathers it) all carry it.
  *
  * `keys` and `score` read the parameters through `p(name)` each time they are called — once per
  * `encode` — so they always see the values the optimizer or `loadStateDict` left there. Nothing here
@@ -25,8 +33,11 @@
  * the model registers the kind's `params`, the checkpoint checks derive their shapes from the model
  * (models/registry.ts), the CLI's `--attention` offers every kind in ATTENTION_KINDS.
  */
+import { coverageAttentionProjected } from "../../attention/coverage.js";
+import { localAttention, monotonicPosition, predictivePosition } from "../../attention/local.js";
+import type { AttentionMask } from "../../attention/masks.js";
 import { additiveProjected, dot, location, type Score } from "../../attention/scores.js";
-import { linear, slice, type Tensor } from "../../tensor/index.js";
+import { linear, slice, type Tensor, zeros } from "../../tensor/index.js";
 import {
   ATTENTION_KINDS,
   type AttentionKind,
@@ -45,6 +56,9 @@ export interface KindDims {
   /** Longest source (luong-location). */
   maxS: number;
   inputFeeding: boolean;
+  /** Half-width D of a local attention's window (local-m, local-p). */
+  window: number;
+  latentAlignment: boolean;
 }
 
 /** A learned attention parameter: its shape and the bound of its uniform initialisation. */
@@ -55,6 +69,32 @@ export interface KindParam {
 
 /** Reads a parameter of the model by name, at the moment of use. */
 export type ParamReader = (name: string) => Tensor;
+
+/** What a kind's own attention step (`AttentionKindSpec.attend`) is given, one decoder step. */
+export interface KindStepInput {
+  /** The decoder state that asks (N, Hd). */
+  query: Tensor;
+  /** The key half k′ computed in `encode` (N, S, ·). */
+  keys: Tensor;
+  /** The values (N, S, Dv). */
+  values: Tensor;
+  /** The source padding. */
+  mask: AttentionMask;
+  srcLengths: readonly number[];
+  /** The kind's state after the previous step (`initialState` at t = 0), or null for a kind without one. */
+  state: Tensor | null;
+  /** The 0-based index of the target step (the step that predicts y_t). */
+  t: number;
+}
+
+/** What it returns: the context c_t (N, Dv), the weights (N, S) and the state for the next step. */
+export interface KindStepOutput {
+  context: Tensor;
+  weights: Tensor;
+  state: Tensor | null;
+}
+
+export type KindAttend = (input: KindStepInput) => KindStepOutput;
 
 export interface AttentionKindSpec {
   /** Parameters by state-dict name, in registration order. */
@@ -73,11 +113,68 @@ export interface AttentionKindSpec {
   check?(d: KindDims): void;
   /** Throws when a source of length S cannot be attended to. */
   checkSource?(S: number, d: KindDims): void;
+  /**
+   * The whole attention step, for a kind whose weights need more than score(q, k′) — the step index,
+   * the source lengths or a state of its own. Built once per `encode` from the parameters' current
+   * values (as `score` is). Without it the step is attend(q, k′, values) with `score`.
+   */
+  attend?(p: ParamReader, d: KindDims): KindAttend;
+  /** The kind's state before the first step, for N rows of source length S (coverage: zeros (N, S)). */
+  initialState?(N: number, S: number, d: KindDims): Tensor;
+  /** The kind reads `attentionWindow` (D). */
+  usesWindow?: boolean;
+  /** Why the kind has no ONNX form yet (the export refuses, naming the kind and this); absent: exported. */
+  noOnnx?: string;
 }
 
 const uniform = (shape: number[], fanIn: number): KindParam => ({ shape, bound: 1 / Math.sqrt(fanIn) });
 
 const luongFeed = (d: KindDims) => (d.inputFeeding ? d.Hd : 0);
+
+/** Luong's local attention with the general score on k′ = W h (local-m: p_t = t; local-p: predicted, Gaussian). */
+function localKind(predictive: boolean): AttentionKindSpec {
+  return {
+    params: (d) => ({
+      attn_w: uniform([d.Hd, d.Dh], d.Dh),
+      ...(predictive ? { attn_w_p: uniform([d.A, d.Hd], d.Hd), attn_v_p: uniform([d.A], d.A) } : {}),
+    }),
+    feedSize: luongFeed,
+    contextSize: (d) => d.Dh,
+    query: "current",
+    keys: (memory, p) => linear(memory, p("attn_w")),
+    score: () => dot(), // on k′ = W h, inside the window
+    attend(p, d) {
+      const score = dot();
+      const wP = predictive ? p("attn_w_p") : null;
+      const vP = predictive ? p("attn_v_p") : null;
+      return (i) => {
+        const positions =
+          wP !== null && vP !== null
+            ? predictivePosition(i.query, { wP, vP }, i.srcLengths)
+            : monotonicPosition(i.t, i.srcLengths);
+        const r = localAttention(i.query, i.keys, i.values, {
+          score,
+          positions,
+          window: d.window,
+          gaussian: predictive,
+          mask: i.mask,
+        });
+        return { context: r.output, weights: r.weights, state: null };
+      };
+    },
+    usesWindow: true,
+    noOnnx: predictive
+      ? "its window is a mask computed from the predicted position p_t inside the step"
+      : "its window moves with the step index t, which the step graph has no input for",
+    check(d) {
+      if (predictive && d.latentAlignment) {
+        throw new Error(
+          "Seq2Seq: latentAlignment needs weights that sum to 1; local-p's Gaussian factor scales them (use local-m)",
+        );
+      }
+    },
+  };
+}
 
 const SPECS: Record<AttentionKind, AttentionKindSpec> = {
   none: {
@@ -142,6 +239,31 @@ const SPECS: Record<AttentionKind, AttentionKindSpec> = {
       if (S > d.maxS) throw new Error(`Seq2Seq.encode: source length ${S} exceeds maxSourceLength ${d.maxS}`);
     },
   },
+  coverage: {
+    params: (d) => ({
+      attn_w_query: uniform([d.A, d.Hd], d.Hd),
+      attn_v: uniform([d.A], d.A),
+      attn_w_key: uniform([d.A, d.Dh], d.Dh),
+      attn_w_cover: uniform([d.A, 1], 1),
+    }),
+    feedSize: (d) => d.Dh,
+    contextSize: (d) => d.Dh,
+    query: "previous",
+    keys: (memory, p) => linear(memory, p("attn_w_key")),
+    score: (p) => additiveProjected({ wQuery: p("attn_w_query"), v: p("attn_v") }), // without V C
+    attend(p) {
+      const params = { wQuery: p("attn_w_query"), v: p("attn_v"), wCover: p("attn_w_cover") };
+      return (i) => {
+        if (i.state === null) throw new Error("Seq2Seq.step: coverage attention needs its coverage vector C");
+        const r = coverageAttentionProjected(i.query, i.keys, i.values, i.state, params, { mask: i.mask });
+        return { context: r.output, weights: r.weights, state: r.coverage };
+      };
+    },
+    initialState: (N, S) => zeros([N, S]),
+    noOnnx: "its decoder step carries the coverage vector C, which the step graph has no input for",
+  },
+  "local-m": localKind(false),
+  "local-p": localKind(true),
 };
 
 /** Every attention kind's description, by name (built-in and registered). */
@@ -173,5 +295,7 @@ export function kindDims(c: ResolvedSeq2SeqConfig): KindDims {
     A: c.attentionDim,
     maxS: c.maxSourceLength,
     inputFeeding: c.inputFeeding,
+    window: c.attentionWindow,
+    latentAlignment: c.latentAlignment,
   };
 }

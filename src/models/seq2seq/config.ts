@@ -7,7 +7,10 @@ export type BuiltinAttentionKind =
   | "luong-dot"
   | "luong-general"
   | "luong-concat"
-  | "luong-location";
+  | "luong-location"
+  | "coverage"
+  | "local-m"
+  | "local-p";
 
 /**
  * How the decoder looks at the source: not at all beyond one vector (the bottleneck), or by attention —
@@ -22,6 +25,9 @@ const kinds: AttentionKind[] = [
   "luong-general",
   "luong-concat",
   "luong-location",
+  "coverage",
+  "local-m",
+  "local-p",
 ];
 
 /** Every attention kind `Seq2Seq` knows: the built-in ones, then any registered, in order. */
@@ -54,6 +60,11 @@ export interface Seq2SeqConfig {
   dropout?: number;
   /** Longest source for luong-location (its W has one row per source position; default 64). */
   maxSourceLength?: number;
+  /**
+   * Half-width D of local attention's window, s ∈ [p_t − D, p_t + D] (local-m, local-p; default 10, as
+   * Luong et al. 2015 §4.1 use; an integer ≥ 1, σ = D/2 for local-p's Gaussian).
+   */
+  attentionWindow?: number;
   /**
    * What the attention sums (its values): `"encoder"` (default) the encoder states h_j, as in the
    * papers; `"embeddings"` the source word embeddings projected to the encoder size, v_j = W_v x_j
@@ -111,6 +122,12 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
       "Seq2Seq: latentAlignment needs attention (it mixes the attended positions' predictions)",
     );
   }
+  if (
+    c.attentionWindow !== undefined &&
+    !(Number.isSafeInteger(c.attentionWindow) && c.attentionWindow >= 1)
+  ) {
+    throw new Error(`Seq2Seq: attentionWindow must be an integer ≥ 1, got ${c.attentionWindow}`);
+  }
   for (const k of ["srcVocabSize", "tgtVocabSize"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 4)
       throw new Error(`Seq2Seq: ${k} must be an integer ≥ 4, got ${c[k]}`);
@@ -128,6 +145,7 @@ export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
     inputFeeding: c.inputFeeding ?? true,
     dropout: c.dropout ?? 0.1,
     maxSourceLength: c.maxSourceLength ?? 64,
+    attentionWindow: c.attentionWindow ?? 10,
     attentionValues: c.attentionValues ?? "encoder",
     bridge: c.bridge ?? true,
     latentAlignment: c.latentAlignment ?? false,

@@ -10,11 +10,23 @@
  */
 import { paddingMask } from "../../attention/masks.js";
 import type { Tensor } from "../../tensor/index.js";
+import { ATTENTION_KIND_SPECS } from "./attention-kinds.js";
 import type { Seq2Seq } from "./model.js";
+
+/** Throws, naming the kind and why, when the model's attention kind has no ONNX form. */
+function checkExportable(graph: string, model: Seq2Seq): void {
+  const kind = model.config.attention;
+  const why = ATTENTION_KIND_SPECS[kind].noOnnx;
+  if (why !== undefined) {
+    throw new Error(`${graph}: attention "${kind}" has no ONNX export yet: ${why}`);
+  }
+}
 
 /** `forward(src, srcLengths)`: the encoder and the decoder's initial state. */
 export class Seq2SeqEncoderGraph {
-  constructor(readonly model: Seq2Seq) {}
+  constructor(readonly model: Seq2Seq) {
+    checkExportable("Seq2SeqEncoderGraph", model);
+  }
 
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
@@ -30,7 +42,9 @@ export class Seq2SeqEncoderGraph {
 
 /** `forward(prev, memory, keys, srcLengths, h, c, feed)`: one decoder step. */
 export class Seq2SeqStepGraph {
-  constructor(readonly model: Seq2Seq) {}
+  constructor(readonly model: Seq2Seq) {
+    checkExportable("Seq2SeqStepGraph", model);
+  }
 
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();

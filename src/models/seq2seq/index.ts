@@ -1,10 +1,13 @@
-/** The LSTM encoder–decoder with pluggable attention (none, Bahdanau, Luong dot/general/concat/location). */
+/** The LSTM encoder–decoder with pluggable attention (none, Bahdanau, Luong dot/general/concat/location, coverage, Luong local-m/local-p). */
 
 export {
   ATTENTION_KIND_SPECS,
   type AttentionKindSpec,
+  type KindAttend,
   type KindDims,
   type KindParam,
+  type KindStepInput,
+  type KindStepOutput,
   type ParamReader,
   registerAttentionKind,
 } from "./attention-kinds.js";

@@ -62,6 +62,7 @@ import {
 import {
   ATTENTION_KIND_SPECS,
   type AttentionKindSpec,
+  type KindAttend,
   type KindDims,
   kindDims,
   type ParamReader,
@@ -84,6 +85,15 @@ export interface DecoderState {
   c: Tensor;
   /** The previous attentional state h̃_{t−1} (N, Hd) for input feeding, or the fixed context for "none". */
   feed: Tensor;
+  /**
+   * The kind's own attention step (coverage, local windows; attention-kinds.ts `attend`), built in
+   * `encode` from the parameters' current values; absent or null: attend(q, keys, memory) with `score`.
+   */
+  attendStep?: KindAttend | null;
+  /** The kind's state carried from step to step (coverage: C_{t−1} (N, S)), or absent / null. */
+  attnState?: Tensor | null;
+  /** The 0-based index of the next target step (0 after `encode`; absent: 0). */
+  t?: number;
 }
 
 export interface StepResult {
@@ -216,6 +226,9 @@ export class Seq2Seq extends Module {
       h,
       c,
       feed: this.kind.query === null ? h : zeros([B, this.dims.Hd]),
+      attendStep: this.kind.attend?.(p, this.dims) ?? null,
+      attnState: this.kind.initialState?.(B, S, this.dims) ?? null,
+      t: 0,
     };
   }
 
@@ -224,8 +237,33 @@ export class Seq2Seq extends Module {
     const N = state.h.shape[0];
     const e = this.drop.forward(this.tgtEmbed.forward(prev, [N])); // (N, E)
     const lstm = (input: Tensor) => this.cell.forward(input, { h: state.h, c: state.c });
-    // c_t = Σ_j softmax_j(score(q, k′_j)) h_j for the query q this kind asks with.
+    // c_t = Σ_j softmax_j(score(q, k′_j)) h_j for the query q this kind asks with, or the kind's own step.
+    const t = state.t ?? 0;
+    let attnState = state.attnState ?? null;
+    if (this.kind.attend && !state.attendStep) {
+      throw new Error(
+        `Seq2Seq.step: attention "${this.config.attention}" has its own attention step; start from encode()'s state`,
+      );
+    }
     const look = (q: Tensor) => {
+      if (state.attendStep) {
+        if (this.kind.initialState && attnState === null) {
+          throw new Error(
+            `Seq2Seq.step: attention "${this.config.attention}" carries a state between steps; start from encode()'s state`,
+          );
+        }
+        const r = state.attendStep({
+          query: q,
+          keys: state.keys,
+          values: state.memory,
+          mask: state.mask,
+          srcLengths: state.srcLengths,
+          state: attnState,
+          t,
+        });
+        attnState = r.state;
+        return { context: r.context, weights: r.weights };
+      }
       const r = attend(unsqueeze(q, 1), state.keys, state.memory, { score: state.score!, mask: state.mask });
       return { context: squeeze(r.output, 1), weights: squeeze(r.weights, 1) };
     };
@@ -266,7 +304,14 @@ export class Seq2Seq extends Module {
       logits = this.out.forward(hTilde);
     }
     const feed = this.kind.query === null ? state.feed : hTilde;
-    return { logits, state: { ...state, h: s.h, c: s.c, feed }, weights, query, context, positionProbs };
+    return {
+      logits,
+      state: { ...state, h: s.h, c: s.c, feed, attnState, t: t + 1 },
+      weights,
+      query,
+      context,
+      positionProbs,
+    };
   }
 
   /** Keeps rows `index` of every per-row tensor of the state (beam search reordering / expansion). */
@@ -283,6 +328,9 @@ export class Seq2Seq extends Module {
       h: indexSelect(state.h, 0, idx),
       c: indexSelect(state.c, 0, idx),
       feed: indexSelect(state.feed, 0, idx),
+      attendStep: state.attendStep ?? null,
+      attnState: state.attnState ? indexSelect(state.attnState, 0, idx) : null,
+      t: state.t ?? 0,
     };
   }
 
