@@ -8,7 +8,9 @@ training on many GPUs, docs/SCALING.md). Needs only torch (Debian's python3-torc
                     output projection "out" (tied to "tgt_embed.weight" when tieOutput).
   Seq2Seq           mirrors src/models/seq2seq/model.ts: bidirectional nn.LSTM encoder (packed by
                     lengths), bridges, nn.LSTMCell decoder, attention kinds none / bahdanau /
-                    luong-{dot,general,concat,location} with the parameter names of
+                    luong-{dot,general,concat,location}, coverage (Tu et al. 2016, linguistic
+                    coverage C_t = C_{t-1} + a_t in the additive score) and Luong's local-m / local-p
+                    (window |s - p_t| <= D, local-p's Gaussian sigma = D/2) with the parameter names of
                     src/models/seq2seq/attention-kinds.ts.
   read_safetensors / write_safetensors   the format: 8-byte little-endian header length N, N bytes of
                     JSON header, raw little-endian data (no `safetensors` package needed).
@@ -216,6 +218,7 @@ class Seq2Seq(nn.Module):
             "inputFeeding": True,
             "dropout": 0.1,
             "maxSourceLength": 64,
+            "attentionWindow": 10,
             **config,
         }
         D = 2 if c["bidirectional"] else 1
@@ -241,7 +244,7 @@ class Seq2Seq(nn.Module):
         self.bridge_c = nn.Linear(Dh, Hd)
         if kind in ("none",):
             feed = Hd
-        elif kind == "bahdanau":
+        elif kind in ("bahdanau", "coverage"):
             feed = Dh
         else:
             feed = Hd if c["inputFeeding"] else 0
@@ -261,13 +264,20 @@ class Seq2Seq(nn.Module):
             self.attn_w, self.attn_v = u(A, Hd + Dh), u(A)
         elif kind == "luong-location":
             self.attn_w = u(c["maxSourceLength"], Hd)
+        elif kind == "coverage":
+            self.attn_w_query, self.attn_v, self.attn_w_key = u(A, Hd), u(A), u(A, Dh)
+            self.attn_w_cover = u(A, 1)
+        elif kind in ("local-m", "local-p"):
+            self.attn_w = u(Hd, Dh)
+            if kind == "local-p":
+                self.attn_w_p, self.attn_v_p = u(A, Hd), u(A)
 
     # the key half of each score, once per sentence (attention-kinds.ts)
     def keys(self, memory: torch.Tensor) -> torch.Tensor:
         kind = self.config["attention"]
-        if kind == "bahdanau":
+        if kind in ("bahdanau", "coverage"):
             return memory @ self.attn_w_key.t()
-        if kind == "luong-general":
+        if kind in ("luong-general", "local-m", "local-p"):
             return memory @ self.attn_w.t()
         if kind == "luong-concat":
             return memory @ self.attn_w[:, self.Hd :].t()
@@ -296,31 +306,63 @@ class Seq2Seq(nn.Module):
         c = self.bridge_c(top(c_n))
         mask = torch.arange(S, device=src.device)[None, :] < src_lengths[:, None]  # True = allowed
         feed = h if self.config["attention"] == "none" else torch.zeros(B, self.Hd, dtype=h.dtype, device=h.device)
-        return {"memory": memory, "keys": self.keys(memory), "mask": mask, "h": h, "c": c, "feed": feed}
+        st = {"memory": memory, "keys": self.keys(memory), "mask": mask, "h": h, "c": c, "feed": feed}
+        st["lengths"], st["t"] = src_lengths, 0
+        if self.config["attention"] == "coverage":
+            st["coverage"] = torch.zeros(B, S, dtype=memory.dtype, device=memory.device)
+        return st
 
     def step(self, st: dict, prev: torch.Tensor) -> tuple[torch.Tensor, dict, torch.Tensor | None]:
         kind = self.config["attention"]
         e = self.dropout(self.tgt_embed(prev))
+
+        new = {}
 
         def look(q):
             scores = self.score(q, st["keys"]).masked_fill(~st["mask"], float("-inf"))
             w = torch.softmax(scores, -1)
             return (w[:, :, None] * st["memory"]).sum(1), w
 
+        def look_coverage(q):
+            # e_j = v . tanh(W q + U h_j + V C_j), C_t = C_{t-1} + a_t
+            cov = st["coverage"]
+            z = (q @ self.attn_w_query.t())[:, None, :] + st["keys"] + cov[:, :, None] * self.attn_w_cover[:, 0]
+            scores = (torch.tanh(z) @ self.attn_v).masked_fill(~st["mask"], float("-inf"))
+            w = torch.softmax(scores, -1)
+            new["coverage"] = cov + w
+            return (w[:, :, None] * st["memory"]).sum(1), w
+
+        def look_local(q):
+            D = self.config["attentionWindow"]
+            S = st["keys"].shape[1]
+            n = st["lengths"].to(q.dtype)
+            if kind == "local-m":
+                p = torch.minimum(torch.full_like(n, float(st["t"])), n - 1)
+            else:
+                p = n * torch.sigmoid(torch.tanh(q @ self.attn_w_p.t()) @ self.attn_v_p)
+            s = torch.arange(S, dtype=q.dtype, device=q.device)[None, :]
+            window = (s - p.detach()[:, None]).abs() <= D
+            scores = (st["keys"] @ q[:, :, None])[:, :, 0].masked_fill(~(st["mask"] & window), float("-inf"))
+            w = torch.softmax(scores, -1)
+            if kind == "local-p":
+                sigma = D / 2
+                w = w * torch.exp(-((s - p[:, None]) ** 2) / (2 * sigma * sigma))
+            return (w[:, :, None] * st["memory"]).sum(1), w
+
         if kind == "none":
             h, c = self.decoder(torch.cat([e, st["feed"]], 1), (st["h"], st["c"]))
             context, w = st["feed"], None
-        elif kind == "bahdanau":
-            context, w = look(st["h"])
+        elif kind in ("bahdanau", "coverage"):
+            context, w = (look_coverage if kind == "coverage" else look)(st["h"])
             h, c = self.decoder(torch.cat([e, context], 1), (st["h"], st["c"]))
         else:
             inp = torch.cat([e, st["feed"]], 1) if self.config["inputFeeding"] else e
             h, c = self.decoder(inp, (st["h"], st["c"]))
-            context, w = look(h)
+            context, w = (look_local if kind in ("local-m", "local-p") else look)(h)
         h_tilde = self.dropout(torch.tanh(self.combine(torch.cat([context, h], 1))))
         logits = self.out(h_tilde)
         feed = st["feed"] if kind == "none" else h_tilde
-        return logits, {**st, "h": h, "c": c, "feed": feed}, w
+        return logits, {**st, **new, "h": h, "c": c, "feed": feed, "t": st["t"] + 1}, w
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor):
         """Teacher forcing: logits (B, T, V) and attention weights (B, T, S) (None without attention)."""
