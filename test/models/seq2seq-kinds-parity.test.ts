@@ -2,14 +2,15 @@
  * coverage, local-m and local-p against their PyTorch twins (scripts/qkv_torch.py, written from the
  * papers; fixtures by scripts/make_kinds_fixtures.py in float64 on float32-valued weights): the same
  * weights give the same teacher-forced logits and attention weights, the same loss and gradient for
- * every parameter, and the same greedy decoding.
+ * every parameter, and the same greedy decoding — on every kernel backend.
  */
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { greedyDecode } from "../../src/decode/search.js";
 import { Seq2Seq, type Seq2SeqConfig } from "../../src/models/seq2seq/index.js";
 import { crossEntropy } from "../../src/nn/index.js";
 import { noGrad, reshape, tensor } from "../../src/tensor/index.js";
+import { describeOnEveryBackend } from "../helpers/on-backend.js";
 
 interface Stored {
   shape: number[];
@@ -44,8 +45,15 @@ function expectClose(what: string, got: ArrayLike<number>, want: Stored, rtol: n
   }
 }
 
-describe("Seq2Seq coverage / local-m / local-p = PyTorch (float64) on the same weights", () => {
-  expect(fixture.cases.map((c) => c.name)).toEqual(["coverage", "local-m D=1", "local-p D=1", "local-p D=2"]);
+describeOnEveryBackend("Seq2Seq coverage / local-m / local-p = PyTorch (float64) on the same weights", () => {
+  it("has the four cases", () => {
+    expect(fixture.cases.map((c) => c.name)).toEqual([
+      "coverage",
+      "local-m D=1",
+      "local-p D=1",
+      "local-p D=2",
+    ]);
+  });
   for (const c of fixture.cases) {
     it(`${c.name}: logits, weights, loss, every parameter's gradient, greedy decoding`, () => {
       const m = new Seq2Seq(c.config);
