@@ -9,15 +9,27 @@
  * coverage** without fertility (its eq. 7 with Φ_j = 1; the fertility Φ_j = N·σ(U_f h_j) and the
  * neural, GRU-updated coverage of §3.1.2 are not built), which is also what OpenNMT-py's
  * `coverage_attn` sums (there the coverage enters through `linear_cover`, a V of shape (A, 1)).
- * OpenNMT's optional coverage loss λ Σ_j min(α_ij, C_{i−1,j}) (See et al. 2017) is a training term,
- * not part of the attention; `coverageAttention` returns both C_{i−1} and C_i, so it can be formed.
+ * The coverage loss Σ_i Σ_j min(α_ij, C_{i−1,j}) (See et al. 2017, eq. 12; OpenNMT-py's
+ * `lambda_coverage` term) is `coverageLoss`, over the weights of a whole target.
  *
  * A configuration of `attend`: the additive score over keys U h_j + V C_{i−1,j}, which change each step.
  *
  * Shapes: decoder state (B, Dq); encoder states (B, S, Dk); coverage (B, S);
  * W (A, Dq), U (A, Dk), v (A), V (A, 1).
  */
-import { add, linear, squeeze, type Tensor, unsqueeze } from "../tensor/index.js";
+import {
+  add,
+  linear,
+  minimum,
+  mul,
+  slice,
+  squeeze,
+  sum,
+  type Tensor,
+  tensor,
+  unsqueeze,
+  zeros,
+} from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 import { type AttentionResult, attend } from "./attend.js";
 import type { AttentionMask } from "./masks.js";
@@ -88,4 +100,44 @@ export function coverageAttention(
   }
   const projected = linear(encoderStates, params.wKey);
   return coverageAttentionProjected(decoderState, projected, encoderStates, coverage, params, opts);
+}
+
+/**
+ * The coverage loss of See, Liu & Manning 2017 ("Get To The Point", eq. 12), summed over target steps
+ * and sentences: Σ_b Σ_i Σ_j min(α_bij, C_b,i−1,j) with C_{i−1} = Σ_{k<i} α_k, the coverage *before*
+ * step i, so attending again to a covered position costs and attending to a new one does not.
+ * (OpenNMT-py's `lambda_coverage` term takes the min with the coverage after the step, which includes
+ * α_i itself; this is the paper's.) `weights` (B, T, S) are the attention weights of a teacher-forced
+ * target; steps i ≥ targetLengths[b] (padding) are left out. Multiply by λ and add it to the loss.
+ */
+export function coverageLoss(weights: Tensor, targetLengths?: readonly number[]): Tensor {
+  if (weights.rank !== 3) {
+    throw new Error(`coverageLoss: weights must be (B, T, S), got ${fmt(weights.shape)}`);
+  }
+  const [B, T, S] = weights.shape;
+  if (targetLengths !== undefined) {
+    if (targetLengths.length !== B || targetLengths.some((n) => !Number.isSafeInteger(n) || n < 0 || n > T)) {
+      throw new Error(
+        `coverageLoss: targetLengths must be ${B} integers in [0, ${T}] for weights ${fmt(weights.shape)}, got [${targetLengths.join(", ")}]`,
+      );
+    }
+  }
+  let C: Tensor = zeros([B, S]);
+  let total: Tensor = zeros([]);
+  for (let i = 0; i < T; i++) {
+    const a = squeeze(slice(weights, 1, i, i + 1), 1); // (B, S)
+    let m = minimum(a, C);
+    if (targetLengths !== undefined) {
+      m = mul(
+        m,
+        tensor(
+          targetLengths.map((n) => (i < n ? 1 : 0)),
+          [B, 1],
+        ),
+      );
+    }
+    total = add(total, sum(m));
+    C = add(C, a);
+  }
+  return total;
 }

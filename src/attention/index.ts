@@ -10,6 +10,7 @@ export {
   type CoverageResult,
   coverageAttention,
   coverageAttentionProjected,
+  coverageLoss,
 } from "./coverage.js";
 export {
   type FusedAttentionOptions,

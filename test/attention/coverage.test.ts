@@ -4,9 +4,18 @@
  */
 import { describe, expect, it } from "vitest";
 import { bahdanauAttention } from "../../src/attention/bahdanau.js";
-import { coverageAttention } from "../../src/attention/coverage.js";
+import { coverageAttention, coverageLoss } from "../../src/attention/coverage.js";
 import { paddingMask } from "../../src/attention/masks.js";
-import { concat, manualSeed, noGrad, randn, type Tensor, zeros } from "../../src/tensor/index.js";
+import {
+  abs,
+  concat,
+  manualSeed,
+  noGrad,
+  randn,
+  type Tensor,
+  tensor,
+  zeros,
+} from "../../src/tensor/index.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 
 const B = 2;
@@ -137,6 +146,42 @@ describe("coverageAttention", () => {
     );
     expect(() => coverageAttention(s, randn([S, Dk]), zeros([B, S]), p)).toThrow(
       "coverageAttention: encoderStates must be (B, S, Dk), got [4, 5]",
+    );
+  });
+});
+
+describe("coverageLoss (See et al. 2017, eq. 12)", () => {
+  it("is Σ_i Σ_j min(α_ij, Σ_{k<i} α_kj) on a hand case, leaving out padded target steps", () => {
+    // One sentence, S = 3, T = 3: step 0 looks at 0, step 1 half at 0 and half at 1, step 2 at 1.
+    const w = tensor(
+      [
+        [1, 0, 0],
+        [0.5, 0.5, 0],
+        [0, 0.9, 0.1],
+      ],
+      [1, 3, 3],
+    );
+    // Step 0: C = 0 → 0. Step 1: C = [1, 0, 0] → min(0.5, 1) = 0.5. Step 2: C = [1.5, 0.5, 0] → min(0.9, 0.5) = 0.5.
+    expect(coverageLoss(w).item()).toBeCloseTo(1.0, 6);
+    expect(coverageLoss(w, [2]).item()).toBeCloseTo(0.5, 6);
+    // A one-to-one (never repeated) attention costs nothing.
+    const diagonal = tensor(
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      [1, 3, 3],
+    );
+    expect(coverageLoss(diagonal).item()).toBe(0);
+  });
+
+  it("its gradient matches central finite differences, and bad arguments are named", () => {
+    manualSeed(6);
+    gradcheck("coverageLoss", (w) => coverageLoss(abs(w), [4, 2]), [randn([2, 4, 3])]);
+    expect(() => coverageLoss(randn([2, 3]))).toThrow("coverageLoss: weights must be (B, T, S), got [2, 3]");
+    expect(() => coverageLoss(randn([2, 3, 4]), [3, 4])).toThrow(
+      "coverageLoss: targetLengths must be 2 integers in [0, 3] for weights [2, 3, 4], got [3, 4]",
     );
   });
 });
