@@ -1,0 +1,175 @@
+/**
+ * Greedy translation speed (issue 19): the first 200 sentences of the Tatoeba English–Hindi test set
+ * translated greedily by the bundled Transformer (pretrained/en-hi-transformer) — qkv's own
+ * `decodeAll` (what `qkv translate` runs) beside onnxruntime-node running qkv's own exported encoder
+ * and KV-cache step graphs (`exportTransformerOnnx`) in a greedy loop of the same shape: the same
+ * batches (sorted by length), the same maximum length, argmax of each step's logits, a batch stops
+ * when every row has produced EOS.
+ *
+ *   npx tsx bench/translate-speed.ts [-- --rounds 5 --batch 1,64 --sentences 200 --threads 1]
+ *
+ * The bundled checkpoint has a latent alignment layer, which the ONNX export refuses; both sides run
+ * the model without it (the same encoder, decoder and tied output projection, `latentAlignment` off;
+ * the alignment layer's three weights are left unread). Rounds are interleaved (qkv, onnxruntime, for
+ * each batch size, per round) after one untimed warm-up of each; medians are reported with the load
+ * average before and after. The tokens of the two are compared sentence by sentence.
+ */
+import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as ort from "onnxruntime-node";
+import { tokenizersOf, vocabsOf } from "../src/checkpoint/format.js";
+import { makeBatches } from "../src/data/batching.js";
+import { EOS, SOS } from "../src/data/vocab.js";
+import { decodeAll } from "../src/decode/index.js";
+import { decodeLength } from "../src/decode/limits.js";
+import { getBackend, initBackend, setNumThreads } from "../src/kernels/index.js";
+import { TransformerModel } from "../src/models/transformer/index.js";
+import { exportTransformerOnnx } from "../src/onnx/index.js";
+import { loadCheckpoint } from "../src/train/checkpoint.js";
+import type { CheckpointMeta } from "../src/train/trainer.js";
+import { option } from "./decoding-model.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string) => option(argv, name, dflt);
+const DATA = process.env.QKV_DATA_DIR ?? join(HERE, "..", "..", "shared", "data");
+
+const int64 = (xs: ArrayLike<number>, dims: number[]) =>
+  new ort.Tensor("int64", BigInt64Array.from(Array.from(xs, BigInt)), dims);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const rounds = Number(opt("rounds", "5"));
+  const batchSizes = opt("batch", "1,64").split(",").map(Number);
+  const nSentences = Number(opt("sentences", "200"));
+  const threads = Number(opt("threads", "1"));
+  const which = opt("backend", "native");
+  await initBackend();
+  if (which !== getBackend()) {
+    const { setBackend } = await import("../src/kernels/index.js");
+    await setBackend(which);
+  }
+  await setNumThreads(threads);
+
+  const ck = await loadCheckpoint<CheckpointMeta>(
+    opt("model", join(HERE, "..", "pretrained", "en-hi-transformer")),
+    "best",
+  );
+  const meta = ck.meta;
+  const model = new TransformerModel({ ...(meta.config as object), latentAlignment: false } as never);
+  const { unexpectedKeys } = model.loadStateDict(ck.model, { strict: false });
+  model.eval();
+  const { srcTokenizer } = tokenizersOf(meta);
+  const { srcVocab } = vocabsOf(meta);
+  const lines = readFileSync(join(DATA, "tatoeba-test-eng-hin", "test.en"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .slice(0, nSentences);
+  const ids = lines.map((l) => srcVocab.encode(srcTokenizer.tokenize(l)));
+  const maxTargetLength = meta.maxTargetLength ?? 0;
+
+  const { encoder, step, signature } = await exportTransformerOnnx(model);
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  };
+  const enc = await ort.InferenceSession.create(encoder, options);
+  const stp = await ort.InferenceSession.create(step, options);
+  const H = model.config.nhead;
+  const dH = model.config.dModel / H;
+
+  function runQkv(batchSize: number): number[][] {
+    return decodeAll(model, ids, { batchSize, maxTargetLength }).map((h) => h.tokens);
+  }
+
+  async function runOrt(batchSize: number): Promise<number[][]> {
+    const out: number[][] = new Array(ids.length);
+    for (const b of makeBatches(
+      ids.map((src) => ({ src, tgt: [] })),
+      { batchSize, sortByLength: true },
+    )) {
+      const maxLen = decodeLength(Math.max(...b.srcLengths), maxTargetLength);
+      const lengths = int64(b.srcLengths, [b.B]);
+      const e = await enc.run({ src: int64(b.src, [b.B, b.S]), srcLengths: lengths });
+      const feeds: Record<string, ort.Tensor> = { srcLengths: lengths };
+      for (const name of signature.step.inputs.slice(2)) {
+        feeds[name] = name.startsWith("memory")
+          ? e[name]
+          : new ort.Tensor("float32", new Float32Array(0), [b.B, H, 0, dH]);
+      }
+      const toks: number[][] = Array.from({ length: b.B }, () => []);
+      const done = new Array<boolean>(b.B).fill(false);
+      const prev = new Array<number>(b.B).fill(SOS);
+      for (let t = 0; t < maxLen && done.includes(false); t++) {
+        feeds.prev = int64(prev, [b.B]);
+        const o = await stp.run(feeds);
+        for (const name of signature.step.inputs) {
+          if (name.startsWith("past")) feeds[name] = o[name.replace("past", "present")];
+        }
+        const lg = o.logits.data as Float32Array;
+        const V = lg.length / b.B;
+        for (let r = 0; r < b.B; r++) {
+          if (done[r]) continue;
+          let best = 0;
+          for (let v = 1; v < V; v++) if (lg[r * V + v] > lg[r * V + best]) best = v;
+          if (best === EOS) done[r] = true;
+          else toks[r].push(best);
+          prev[r] = best;
+        }
+      }
+      b.indices.forEach((i, r) => {
+        out[i] = toks[r];
+      });
+    }
+    return out;
+  }
+
+  const load0 = loadavg();
+  const times: Record<string, number[]> = {};
+  const same: Record<number, number> = {};
+  for (const B of batchSizes) {
+    const a = runQkv(B);
+    const o = await runOrt(B);
+    same[B] = a.filter((t, i) => t.join(",") === o[i].join(",")).length;
+    times[`qkv ${B}`] = [];
+    times[`ort ${B}`] = [];
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const B of batchSizes) {
+      let t0 = performance.now();
+      runQkv(B);
+      times[`qkv ${B}`].push(performance.now() - t0);
+      t0 = performance.now();
+      await runOrt(B);
+      times[`ort ${B}`].push(performance.now() - t0);
+    }
+    console.log(
+      `round ${r + 1}: ${batchSizes.map((B) => `B=${B} qkv ${times[`qkv ${B}`][r].toFixed(0)} ms, ort ${times[`ort ${B}`][r].toFixed(0)} ms`).join("; ")} (load ${loadavg()[0].toFixed(2)})`,
+    );
+  }
+  const load1 = loadavg();
+  console.log(
+    `\n${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; qkv backend ${getBackend()}, ${threads} thread(s); onnxruntime-node ${threads} intra-op thread(s); ${lines.length} sentences; ${rounds} interleaved rounds; load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.map((x) => x.toFixed(2)).join(", ")}; unread weights: ${unexpectedKeys.join(", ")}`,
+  );
+  console.log(
+    "| batch | qkv median (ms) | onnxruntime median (ms) | qkv speed / onnxruntime | same tokens |",
+  );
+  console.log("|---|---|---|---|---|");
+  for (const B of batchSizes) {
+    const q = median(times[`qkv ${B}`]);
+    const o = median(times[`ort ${B}`]);
+    console.log(
+      `| ${B} | ${q.toFixed(0)} (${Math.min(...times[`qkv ${B}`]).toFixed(0)}–${Math.max(...times[`qkv ${B}`]).toFixed(0)}) | ${o.toFixed(0)} (${Math.min(...times[`ort ${B}`]).toFixed(0)}–${Math.max(...times[`ort ${B}`]).toFixed(0)}) | ${(o / q).toFixed(2)}× | ${same[B]}/${lines.length} |`,
+    );
+  }
+}
+
+await main();
