@@ -104,24 +104,33 @@ export function greedyDecode<State, Out extends StepOutput<State>>(
     let state = start ?? model.encode(src, B, S, srcLengths);
     const hyps: Hypothesis[] = Array.from({ length: B }, () => ({ tokens: [], logProb: 0, alignment: [] }));
     const done = new Array<boolean>(B).fill(false);
-    const prev = new Int32Array(B).fill(sos);
+    // The sentence of each row of the state: finished rows leave the batch (not while onStep
+    // watches: it sees every sentence's row at every step).
+    let rows = Array.from({ length: B }, (_, b) => b);
+    let prev = new Int32Array(B).fill(sos);
     for (let t = 0; t < maxLength && done.includes(false); t++) {
       const given = state;
       const { output: r, V, logProbs: lp } = runStep(model, state, prev);
       state = r.state;
       const tokens = new Int32Array(B).fill(-1);
-      for (let b = 0; b < B; b++) {
-        if (done[b]) continue;
+      rows.forEach((b, i) => {
+        if (done[b]) return;
         let best = 0;
-        for (let v = 1; v < V; v++) if (lp[b * V + v] > lp[b * V + best]) best = v;
-        hyps[b].logProb += lp[b * V + best];
-        if (r.weights) hyps[b].alignment.push(weightsRow(r.weights, b, S, srcLengths[b]));
+        for (let v = 1; v < V; v++) if (lp[i * V + v] > lp[i * V + best]) best = v;
+        hyps[b].logProb += lp[i * V + best];
+        if (r.weights) hyps[b].alignment.push(weightsRow(r.weights, i, S, srcLengths[b]));
         tokens[b] = best;
         if (best === eos) done[b] = true;
         else hyps[b].tokens.push(best);
-        prev[b] = best;
-      }
+        prev[i] = best;
+      });
       onStep?.({ t, state: given, output: r, logProbs: lp, tokens });
+      const live = rows.flatMap((b, i) => (done[b] ? [] : [i]));
+      if (!onStep && live.length < rows.length && live.length > 0) {
+        state = model.selectRows(state, live);
+        prev = Int32Array.from(live, (i) => prev[i]);
+        rows = live.map((i) => rows[i]);
+      }
     }
     return hyps;
   });

@@ -338,6 +338,20 @@ export function runFusedEncoder(
   return out;
 }
 
+/** Rows of `sinusoidalEncoding` computed so far, per d (a table of constants, grown as decoding goes). */
+const sinusoidalTables = new Map<number, Float32Array>();
+
+/** Row `position` of the sinusoidal table for width d (as `sinusoidalEncoding(1, d, position)`). */
+function sinusoidalRow(d: number, position: number): Float32Array {
+  let table = sinusoidalTables.get(d);
+  if (!table || table.length < (position + 1) * d) {
+    const rows = Math.max(64, 2 * (position + 1));
+    table = sinusoidalEncoding(rows, d).data;
+    sinusoidalTables.set(d, table);
+  }
+  return table.subarray(position * d, (position + 1) * d);
+}
+
 /**
  * The decoder's input at `position` for tokens `prev` without tensors: √d · E[prev] + PE(position)
  * (eval mode: no dropout), as TransformerModel's embedding computes it; null where that is not
@@ -353,7 +367,7 @@ export function embedStep(
   const V = model.config.tgtVocabSize;
   const table = model.tgtEmbed.weight.data;
   let pe: Float32Array;
-  if (model.positions instanceof SinusoidalPositionalEncoding) pe = sinusoidalEncoding(1, d, position).data;
+  if (model.positions instanceof SinusoidalPositionalEncoding) pe = sinusoidalRow(d, position);
   else if (position < model.config.maxLength)
     pe = model.positions.weight.data.subarray(position * d, (position + 1) * d);
   else return null;
@@ -367,16 +381,39 @@ export function embedStep(
   return x;
 }
 
-/** A fused cache for a state whose memory is `memory` (N, S, d), its keys and values projected now. */
+/**
+ * A fused cache for a state whose memory is `memory` (N, S, d): each layer's memory keys and values
+ * projected now by its cross-attention's W_k, W_v (rows d … 3d of its in-projection) and biases, as
+ * `TransformerModel.memoryCache` would, laid out (N, H, S, dH).
+ */
 export function startFusedCache(
   model: TransformerModel,
+  weights: FusedWeights,
   memory: Tensor,
   srcLengths: readonly number[],
 ): FusedDecoderCache {
-  const [N, S] = memory.shape;
+  const [N, S, d] = memory.shape;
   const H = model.config.nhead;
-  const dH = model.config.dModel / H;
-  const projected = model.memoryCache(memory).layers;
+  const dH = d / H;
+  const keys: Float32Array[] = [];
+  const values: Float32Array[] = [];
+  for (const w of weights.layers) {
+    const kv = linearRows(memory.data, N * S, d, w.crossIn.subarray(d * d), 2 * d, w.crossInBias.subarray(d));
+    const k = new Float32Array(N * S * d);
+    const v = new Float32Array(N * S * d);
+    for (let n = 0; n < N; n++) {
+      for (let j = 0; j < S; j++) {
+        const from = (n * S + j) * 2 * d;
+        for (let h = 0; h < H; h++) {
+          const to = ((n * H + h) * S + j) * dH;
+          k.set(kv.subarray(from + h * dH, from + (h + 1) * dH), to);
+          v.set(kv.subarray(from + d + h * dH, from + d + (h + 1) * dH), to);
+        }
+      }
+    }
+    keys.push(k);
+    values.push(v);
+  }
   const cap = FUSED_INITIAL_CAPACITY;
   return new FusedDecoderCache(
     N,
@@ -384,11 +421,11 @@ export function startFusedCache(
     dH,
     S,
     Int32Array.from(srcLengths),
-    projected.map((l) => (l.cross.key as Tensor).data),
-    projected.map((l) => (l.cross.value as Tensor).data),
+    keys,
+    values,
     cap,
-    projected.map(() => new Float32Array(N * H * cap * dH)),
-    projected.map(() => new Float32Array(N * H * cap * dH)),
+    keys.map(() => new Float32Array(N * H * cap * dH)),
+    keys.map(() => new Float32Array(N * H * cap * dH)),
     0,
   );
 }

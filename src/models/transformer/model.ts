@@ -376,7 +376,7 @@ export class TransformerModel extends Module {
     const N = state.memory.shape[0];
     const d = this.config.dModel;
     const cache = cacheForStep(
-      state.fused ?? startFusedCache(this, state.memory, state.srcLengths),
+      state.fused ?? startFusedCache(this, weights, state.memory, state.srcLengths),
       state.position,
     );
     const probs = runFusedLayers(this, weights, cache, x, state.position);
