@@ -4,7 +4,9 @@
  * `decodeAll` (what `qkv translate` runs) beside onnxruntime-node running qkv's own exported encoder
  * and KV-cache step graphs (`exportTransformerOnnx`) in a greedy loop of the same shape: the same
  * batches (sorted by length), the same maximum length, argmax of each step's logits, a batch stops
- * when every row has produced EOS.
+ * when every row has produced EOS. At batch > 1 onnxruntime runs twice: its loop as written (every
+ * row fed until the batch ends) and with finished rows dropped (every per-row input gathered to the
+ * live rows, as qkv's greedyDecode does).
  *
  *   npx tsx bench/translate-speed.ts [-- --rounds 5 --batch 1,64 --sentences 200 --threads 1]
  *
@@ -90,7 +92,22 @@ async function main(): Promise<void> {
     return decodeAll(model, ids, { batchSize, maxTargetLength }).map((h) => h.tokens);
   }
 
-  async function runOrt(batchSize: number): Promise<number[][]> {
+  /** Rows `rows` of an ort tensor whose first axis is the batch. */
+  function gather(t: ort.Tensor, rows: number[]): ort.Tensor {
+    const per = t.data.length / t.dims[0];
+    const dims = [rows.length, ...t.dims.slice(1)];
+    const src = t.data as Float32Array | BigInt64Array;
+    const out =
+      t.type === "int64" ? new BigInt64Array(rows.length * per) : new Float32Array(rows.length * per);
+    rows.forEach((r, i) => {
+      out.set(src.subarray(r * per, (r + 1) * per) as never, i * per);
+    });
+    return t.type === "int64"
+      ? new ort.Tensor("int64", out as BigInt64Array, dims)
+      : new ort.Tensor("float32", out as Float32Array, dims);
+  }
+
+  async function runOrt(batchSize: number, drop = false): Promise<number[][]> {
     const out: number[][] = new Array(ids.length);
     for (const b of makeBatches(
       ids.map((src) => ({ src, tgt: [] })),
@@ -107,22 +124,29 @@ async function main(): Promise<void> {
       }
       const toks: number[][] = Array.from({ length: b.B }, () => []);
       const done = new Array<boolean>(b.B).fill(false);
-      const prev = new Array<number>(b.B).fill(SOS);
+      let prev = new Array<number>(b.B).fill(SOS);
+      let rows = Array.from({ length: b.B }, (_, r) => r); // the sentence of each row fed
       for (let t = 0; t < maxLen && done.includes(false); t++) {
-        feeds.prev = int64(prev, [b.B]);
+        feeds.prev = int64(prev, [rows.length]);
         const o = await stp.run(feeds);
         for (const name of signature.step.inputs) {
           if (name.startsWith("past")) feeds[name] = o[name.replace("past", "present")];
         }
         const lg = o.logits.data as Float32Array;
-        const V = lg.length / b.B;
-        for (let r = 0; r < b.B; r++) {
-          if (done[r]) continue;
+        const V = lg.length / rows.length;
+        rows.forEach((r, i) => {
+          if (done[r]) return;
           let best = 0;
-          for (let v = 1; v < V; v++) if (lg[r * V + v] > lg[r * V + best]) best = v;
+          for (let v = 1; v < V; v++) if (lg[i * V + v] > lg[i * V + best]) best = v;
           if (best === EOS) done[r] = true;
           else toks[r].push(best);
-          prev[r] = best;
+          prev[i] = best;
+        });
+        const live = rows.flatMap((r, i) => (done[r] ? [] : [i]));
+        if (drop && live.length < rows.length && live.length > 0) {
+          for (const name of signature.step.inputs.slice(1)) feeds[name] = gather(feeds[name], live);
+          prev = live.map((i) => prev[i]);
+          rows = live.map((i) => rows[i]);
         }
       }
       b.indices.forEach((i, r) => {
@@ -134,41 +158,54 @@ async function main(): Promise<void> {
 
   const load0 = loadavg();
   const times: Record<string, number[]> = {};
-  const same: Record<number, number> = {};
+  const same: Record<string, number> = {};
+  // The peers at batch B: onnxruntime's loop as it is, and (B > 1) dropping finished rows as qkv does.
+  const peers = (B: number) => (B > 1 ? ["ort", "ort-drop"] : ["ort"]);
   for (const B of batchSizes) {
     const a = runQkv(B);
-    const o = await runOrt(B);
-    same[B] = a.filter((t, i) => t.join(",") === o[i].join(",")).length;
     times[`qkv ${B}`] = [];
-    times[`ort ${B}`] = [];
+    for (const p of peers(B)) {
+      const o = await runOrt(B, p === "ort-drop");
+      same[`${p} ${B}`] = a.filter((t, i) => t.join(",") === o[i].join(",")).length;
+      times[`${p} ${B}`] = [];
+    }
   }
   for (let r = 0; r < rounds; r++) {
+    const line: string[] = [];
     for (const B of batchSizes) {
       let t0 = performance.now();
       runQkv(B);
       times[`qkv ${B}`].push(performance.now() - t0);
-      t0 = performance.now();
-      await runOrt(B);
-      times[`ort ${B}`].push(performance.now() - t0);
+      line.push(`B=${B} qkv ${times[`qkv ${B}`][r].toFixed(0)} ms`);
+      for (const p of peers(B)) {
+        t0 = performance.now();
+        await runOrt(B, p === "ort-drop");
+        times[`${p} ${B}`].push(performance.now() - t0);
+        line.push(`${p} ${times[`${p} ${B}`][r].toFixed(0)} ms`);
+      }
     }
-    console.log(
-      `round ${r + 1}: ${batchSizes.map((B) => `B=${B} qkv ${times[`qkv ${B}`][r].toFixed(0)} ms, ort ${times[`ort ${B}`][r].toFixed(0)} ms`).join("; ")} (load ${loadavg()[0].toFixed(2)})`,
-    );
+    console.log(`round ${r + 1}: ${line.join(", ")} (load ${loadavg()[0].toFixed(2)})`);
   }
   const load1 = loadavg();
+  const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(", ");
   console.log(
-    `\n${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; qkv backend ${getBackend()}, ${threads} thread(s); onnxruntime-node ${threads} intra-op thread(s); ${lines.length} sentences; ${rounds} interleaved rounds; load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.map((x) => x.toFixed(2)).join(", ")}; unread weights: ${unexpectedKeys.join(", ")}`,
+    `\n${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; qkv backend ${getBackend()}, ${threads} thread(s); onnxruntime-node ${threads} intra-op thread(s); ${lines.length} sentences; ${rounds} interleaved rounds; load average before ${la(load0)}, after ${la(load1)}${unexpectedKeys.length ? `; unread weights: ${unexpectedKeys.join(", ")}` : ""}`,
   );
   console.log(
-    "| batch | qkv median (ms) | onnxruntime median (ms) | qkv speed / onnxruntime | same tokens |",
+    "| batch | peer | qkv median (min–max), ms | peer median (min–max), ms | peer time / qkv time | same tokens |",
   );
-  console.log("|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|");
+  const range = (xs: number[]) =>
+    `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
   for (const B of batchSizes) {
-    const q = median(times[`qkv ${B}`]);
-    const o = median(times[`ort ${B}`]);
-    console.log(
-      `| ${B} | ${q.toFixed(0)} (${Math.min(...times[`qkv ${B}`]).toFixed(0)}–${Math.max(...times[`qkv ${B}`]).toFixed(0)}) | ${o.toFixed(0)} (${Math.min(...times[`ort ${B}`]).toFixed(0)}–${Math.max(...times[`ort ${B}`]).toFixed(0)}) | ${(o / q).toFixed(2)}× | ${same[B]}/${lines.length} |`,
-    );
+    for (const p of peers(B)) {
+      const q = times[`qkv ${B}`];
+      const o = times[`${p} ${B}`];
+      const label = p === "ort" ? "onnxruntime" : "onnxruntime, finished rows dropped";
+      console.log(
+        `| ${B} | ${label} | ${range(q)} | ${range(o)} | ${(median(o) / median(q)).toFixed(2)}× | ${same[`${p} ${B}`]}/${lines.length} |`,
+      );
+    }
   }
 }
 
