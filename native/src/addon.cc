@@ -515,9 +515,9 @@ napi_value LinearRows(napi_env env, napi_callback_info info) {
   return ret(env, K->linear_rows(X, N, Kd, W, M, b, Y));
 }
 
-// decoderLayerStep(isa, x, dims [N, d, H, ff, S, cap, pos, normFirst, gelu], eps, selfK, selfV, memK,
+// decoderLayerStep(isa, x, dims [N, d, H, ff, S, cap, pos, normFirst, gelu, R], eps, selfK, selfV, memK,
 //   memV, srcLengths, crossProbs | null, inW, inB, outW, outB, cqW, cqB, coW, coB, w1, b1, w2, b2,
-//   n1w, n1b, n2w, n2b, n3w, n3b)
+//   n1w, n1b, n2w, n2b, n3w, n3b, rowMap): the caches hold R rows, row n of the step at rowMap[n].
 napi_value DecoderLayerStep(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const Kernels* K = a.isa(0);
@@ -535,16 +535,18 @@ napi_value DecoderLayerStep(napi_env env, napi_callback_info info) {
   const float** w[] = {&s.inW, &s.inB, &s.outW, &s.outB, &s.cqW, &s.cqB, &s.coW, &s.coB, &s.w1,
                        &s.b1,  &s.w2,  &s.b2,   &s.n1w,  &s.n1b, &s.n2w, &s.n2b, &s.n3w, &s.n3b};
   for (int i = 0; i < 18; i++) *w[i] = a.arr<float>(10 + i, &len[10 + i]);
+  size_t nMap = 0;
+  s.rowMap = a.arr<int>(28, &nMap);
   if (!a.ok) return nullptr;
-  if (len[2] < 9) {
-    napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: dims needs 9 entries");
+  if (len[2] < 10) {
+    napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: dims needs 10 entries");
     return nullptr;
   }
   s.n = dims[0], s.d = dims[1], s.h = dims[2], s.ff = dims[3], s.s = dims[4], s.cap = dims[5], s.pos = dims[6];
-  s.normFirst = dims[7] != 0, s.gelu = dims[8] != 0;
-  const size_t N = s.n, d = s.d, ff = s.ff, S = s.s, cap = s.cap;
+  s.normFirst = dims[7] != 0, s.gelu = dims[8] != 0, s.rows = dims[9];
+  const size_t N = s.n, d = s.d, ff = s.ff, S = s.s, cap = s.cap, R = s.rows;
   // need[i]: the least length of argument i (0: not an array checked here).
-  const size_t need[28] = {0,      N * d,     0,     0,     N * d * cap, N * d * cap, N * d * S, N * d * S,
+  const size_t need[28] = {0,      N * d,     0,     0,     R * d * cap, R * d * cap, R * d * S, R * d * S,
                            N,      N * s.h * S, 3 * d * d, 3 * d, d * d,      d,          d * d,     d,
                            d * d,  d,         ff * d, ff,   d * ff,      d,           d,         d,
                            d,      d,         d,     d};
@@ -558,6 +560,13 @@ napi_value DecoderLayerStep(napi_env env, napi_callback_info info) {
   }
   if (!ok) {
     napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: arrays shorter than their shapes");
+    return nullptr;
+  }
+  if (nMap < N) ok = false;
+  for (size_t n = 0; n < N && ok; n++)
+    if (s.rowMap[n] < 0 || s.rowMap[n] >= s.rows) ok = false;
+  if (!ok) {
+    napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: rowMap shorter than the rows or out of range");
     return nullptr;
   }
   for (size_t n = 0; n < N; n++)

@@ -48,6 +48,8 @@ struct DecoderStepArgs {
   float *selfK, *selfV;
   const float *memK, *memV;
   const int* srcLengths;
+  const int* rowMap;  // row n's row in selfK, selfV, memK, memV (decoder step only)
+  int rows;           // the rows those arrays hold
   float* crossProbs;
   const float *inW, *inB, *outW, *outB, *cqW, *cqB, *coW, *coB, *w1, *b1, *w2, *b2;
   const float *n1w, *n1b, *n2w, *n2b, *n3w, *n3b;

@@ -229,7 +229,8 @@ export interface DecoderLayerWeights {
  *   post-norm: x = LN₁(x + SelfAttn x); x = LN₂(x + CrossAttn(x, memory)); x = LN₃(x + FFN x)
  * SelfAttn attends over the cached positions 0 … position (this one's key and value are written at
  * `position` first); CrossAttn over the memory keys j < srcLengths[row]. Layouts: selfKey/selfValue
- * (rows, heads, capacity, dModel/heads), memoryKey/memoryValue (rows, heads, srcLength, dModel/heads),
+ * (R, heads, capacity, dModel/heads), memoryKey/memoryValue (R, heads, srcLength, dModel/heads) with
+ * row n at rowMap[n] < R,
  * crossProbs (rows, heads, srcLength) (zero at masked keys) or null.
  */
 export interface DecoderLayerStepParams {
@@ -249,6 +250,8 @@ export interface DecoderLayerStepParams {
   memoryKey: Float32Array;
   memoryValue: Float32Array;
   srcLengths: Int32Array;
+  /** Row n's row in selfKey, selfValue, memoryKey and memoryValue (whose first axis may be longer). */
+  rowMap: Int32Array;
   crossProbs: Float32Array | null;
   weights: DecoderLayerWeights;
 }

@@ -120,6 +120,7 @@ describe("fused Transformer kernels agree with the reference ones", () => {
               memoryKey: randomArray(N * d * S),
               memoryValue: randomArray(N * d * S),
               srcLengths,
+              rowMap: Int32Array.from({ length: N }, (_, n) => N - 1 - n), // rows reversed
               weights,
             };
             const x = randomArray(N * d);
@@ -259,6 +260,18 @@ describe("fused steps equal the layers' steps", () => {
       const gotRows = m.step(m.selectRows(s, [1, 0, 1]), [5, 6, 7]);
       expect(gotRows.logits.shape).toEqual([3, 11]);
       expect(maxDiff(gotRows.logits.data, wantRows.logits.data)).toBeLessThan(2e-5);
+      // Rows without repeats share the cache through a row map; stepping them, then the state they
+      // came from, gives what the layers give for both.
+      const swapped = m.selectRows(s, [1, 0]);
+      expect(swapped.fused?.storage).toBe(s.fused?.storage);
+      const gotSwap = m.step(m.step(swapped, [5, 6]).state, [7, 8]);
+      const gotBack = m.step(s, [5, 6]);
+      m.useFusedStep = false;
+      const wantSwap = m.step(m.step(m.selectRows(u, [1, 0]), [5, 6]).state, [7, 8]);
+      const wantBack = m.step(u, [5, 6]);
+      m.useFusedStep = true;
+      expect(maxDiff(gotSwap.logits.data, wantSwap.logits.data)).toBeLessThan(2e-5);
+      expect(maxDiff(gotBack.logits.data, wantBack.logits.data)).toBeLessThan(2e-5);
     }));
 
   it("no weight survives an optimizer step: the next fused step uses the updated weights", () => {

@@ -128,7 +128,7 @@ interface Addon {
     b: Float32Array | null,
     out: Float32Array,
   ): number;
-  /** dims: [rows, dModel, heads, ff, srcLength, capacity, position, normFirst, gelu]; then 18 weights. */
+  /** dims: [rows, dModel, heads, ff, srcLength, capacity, position, normFirst, gelu, cache rows]; then 18 weights, then rowMap. */
   decoderLayerStep(
     isa: number,
     x: Float32Array,
@@ -140,7 +140,7 @@ interface Addon {
     memoryValue: Float32Array,
     srcLengths: Int32Array,
     crossProbs: Float32Array | null,
-    ...weights: Float32Array[]
+    ...weightsThenRowMap: (Float32Array | Int32Array)[]
   ): number;
   /** dims: [rows, dModel, heads, ff, srcLength, normFirst, gelu]; then 12 weights. */
   encoderLayer(
@@ -430,6 +430,7 @@ function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
         p.position,
         p.normFirst ? 1 : 0,
         p.activation === "gelu" ? 1 : 0,
+        p.memoryKey.length / (p.dModel * p.srcLength),
       );
       count(
         "decoderLayerStep",
@@ -462,6 +463,7 @@ function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
           w.norm2Bias,
           w.norm3,
           w.norm3Bias,
+          p.rowMap,
         ),
       );
     },

@@ -133,7 +133,7 @@ export function decoderLayerStep(x: Float32Array, p: DecoderLayerStepParams): vo
     linearRows(input, N, d, w.selfIn, 3 * d, w.selfInBias, qkv);
     for (let n = 0; n < N; n++) {
       for (let hh = 0; hh < H; hh++) {
-        const c = (n * H + hh) * cap * dh;
+        const c = (p.rowMap[n] * H + hh) * cap * dh;
         const r = n * 3 * d + hh * dh;
         p.selfKey.set(qkv.subarray(r + d, r + d + dh), c + pos * dh);
         p.selfValue.set(qkv.subarray(r + 2 * d, r + 2 * d + dh), c + pos * dh);
@@ -153,7 +153,7 @@ export function decoderLayerStep(x: Float32Array, p: DecoderLayerStepParams): vo
           n * d + hh * dh,
           p.memoryKey,
           p.memoryValue,
-          c * dh,
+          (p.rowMap[n] * H + hh) * S * dh,
           len,
           dh,
           scale,

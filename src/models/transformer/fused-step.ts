@@ -11,7 +11,9 @@
  * The memory's keys and values (rows, H, S, dH) are projected once, by the layers' own modules
  * (`TransformerModel.memoryCache`). A state stays valid after it was stepped: positions below a
  * state's `position` are never written again — a step from a state whose cache has been written past
- * its position (a second step from the same state) copies the cache first.
+ * its position (a second step from the same state) copies the cache first. Selecting rows without
+ * repeats (greedy search dropping finished sentences) shares the arrays through a row map; rows
+ * with repeats (beams) are copied.
  *
  * Used only where it computes exactly what the layers would: eval mode (no dropout), no gradient
  * recording, not while an export traces the ops, cross-attention values from the memory, sinusoidal or learned positions, standard
@@ -42,68 +44,104 @@ import type { TransformerModel } from "./model.js";
 /** The first capacity of a fused cache (positions); it doubles as needed. */
 export const FUSED_INITIAL_CAPACITY = 32;
 
+/** The arrays a fused cache's rows live in, shared by the caches that select rows of it. */
+interface FusedStorage {
+  /** Per layer (physical rows, H, S, dH): the memory's keys and values, never written after. */
+  memoryKey: readonly Float32Array[];
+  memoryValue: readonly Float32Array[];
+  capacity: number;
+  /** Per layer (physical rows, H, capacity, dH). */
+  selfKey: readonly Float32Array[];
+  selfValue: readonly Float32Array[];
+  /** Positions written so far (by the furthest state on this storage). */
+  written: number;
+}
+
 /** The decoder's KV cache in the fused step's layout (see the file's comment). */
 export class FusedDecoderCache {
   constructor(
-    readonly rows: number,
     /** H and dH of every layer. */
     readonly heads: number,
     readonly headDim: number,
     /** S: the memory's (padded) length. */
     readonly srcLength: number,
+    /** Per row: its source length, and its row in the storage. */
     readonly srcLengths: Int32Array,
-    /** Per layer (rows, H, S, dH). */
-    readonly memoryKey: readonly Float32Array[],
-    readonly memoryValue: readonly Float32Array[],
-    readonly capacity: number,
-    /** Per layer (rows, H, capacity, dH). */
-    readonly selfKey: readonly Float32Array[],
-    readonly selfValue: readonly Float32Array[],
-    /** Positions written so far (by the furthest state sharing this cache). */
-    public written: number,
+    readonly rowMap: Int32Array,
+    readonly storage: FusedStorage,
   ) {}
 
-  /** A cache of `capacity` positions holding this one's first `positions`, rows `index` (all by default). */
-  copy(positions: number, capacity: number, index?: ArrayLike<number>): FusedDecoderCache {
-    const { heads: H, headDim: dH, srcLength: S } = this;
-    const rows = index ? Array.from(index) : Array.from({ length: this.rows }, (_, r) => r);
-    const n = rows.length;
-    for (const r of rows) {
+  get rows(): number {
+    return this.rowMap.length;
+  }
+
+  get capacity(): number {
+    return this.storage.capacity;
+  }
+
+  /**
+   * Rows `index` of this cache at `position`: the same storage through another row map when no row
+   * repeats (dropping finished rows costs nothing), else a copy (beams that share a history must not
+   * write into each other's rows).
+   */
+  select(index: ArrayLike<number>, position: number): FusedDecoderCache {
+    const idx = Array.from(index);
+    for (const r of idx) {
       if (!Number.isInteger(r) || r < 0 || r >= this.rows) {
         throw new Error(`FusedDecoderCache: row ${r} out of range for ${this.rows} rows`);
       }
     }
+    if (new Set(idx).size < idx.length) return this.copy(position, this.capacity, idx);
+    return new FusedDecoderCache(
+      this.heads,
+      this.headDim,
+      this.srcLength,
+      Int32Array.from(idx, (r) => this.srcLengths[r]),
+      Int32Array.from(idx, (r) => this.rowMap[r]),
+      this.storage,
+    );
+  }
+
+  /** A cache on its own storage of `capacity` positions holding this one's first `positions`, rows `index` (all by default). */
+  copy(positions: number, capacity: number, index?: ArrayLike<number>): FusedDecoderCache {
+    const { heads: H, headDim: dH, srcLength: S, storage } = this;
+    const rows = index ? Array.from(index) : Array.from({ length: this.rows }, (_, r) => r);
+    const phys = rows.map((r) => this.rowMap[r]);
+    const n = rows.length;
     const gatherSelf = (src: Float32Array) => {
       const out = new Float32Array(n * H * capacity * dH);
-      rows.forEach((r, i) => {
+      phys.forEach((r, i) => {
         for (let h = 0; h < H; h++) {
-          const from = (r * H + h) * this.capacity * dH;
+          const from = (r * H + h) * storage.capacity * dH;
           out.set(src.subarray(from, from + positions * dH), (i * H + h) * capacity * dH);
         }
       });
       return out;
     };
+    const per = H * S * dH;
+    const identity = phys.length * per === storage.memoryKey[0]?.length && phys.every((r, i) => r === i);
     const gatherMemory = (src: Float32Array) => {
-      if (!index) return src; // never written: shared
-      const per = H * S * dH;
+      if (identity) return src; // never written: shared
       const out = new Float32Array(n * per);
-      rows.forEach((r, i) => {
+      phys.forEach((r, i) => {
         out.set(src.subarray(r * per, (r + 1) * per), i * per);
       });
       return out;
     };
     return new FusedDecoderCache(
-      n,
       H,
       dH,
       S,
       Int32Array.from(rows, (r) => this.srcLengths[r]),
-      this.memoryKey.map(gatherMemory),
-      this.memoryValue.map(gatherMemory),
-      capacity,
-      this.selfKey.map(gatherSelf),
-      this.selfValue.map(gatherSelf),
-      positions,
+      Int32Array.from({ length: n }, (_, i) => i),
+      {
+        memoryKey: storage.memoryKey.map(gatherMemory),
+        memoryValue: storage.memoryValue.map(gatherMemory),
+        capacity,
+        selfKey: storage.selfKey.map(gatherSelf),
+        selfValue: storage.selfValue.map(gatherSelf),
+        written: positions,
+      },
     );
   }
 
@@ -113,27 +151,18 @@ export class FusedDecoderCache {
    */
   toDecoderCache(positions: number): TransformerDecoderCache {
     const { rows, heads: H, headDim: dH, srcLength: S } = this;
-    const c = this.copy(positions, Math.max(positions, 1));
+    const c = this.copy(positions, Math.max(positions, 1)).storage;
+    const n = rows * H * positions * dH;
     return new TransformerDecoderCache(
-      this.selfKey.map((_, l) => {
+      c.selfKey.map((_, l) => {
         const self = new KVCache("self");
         if (positions > 0) {
-          self.key = new Tensor(c.selfKey[l].subarray(0, rows * H * positions * dH), [
-            rows,
-            H,
-            positions,
-            dH,
-          ]);
-          self.value = new Tensor(c.selfValue[l].subarray(0, rows * H * positions * dH), [
-            rows,
-            H,
-            positions,
-            dH,
-          ]);
+          self.key = new Tensor(c.selfKey[l].subarray(0, n), [rows, H, positions, dH]);
+          self.value = new Tensor(c.selfValue[l].subarray(0, n), [rows, H, positions, dH]);
         }
         const cross = new KVCache("static");
-        cross.key = new Tensor(this.memoryKey[l], [rows, H, S, dH]);
-        cross.value = new Tensor(this.memoryValue[l], [rows, H, S, dH]);
+        cross.key = new Tensor(c.memoryKey[l], [rows, H, S, dH]);
+        cross.value = new Tensor(c.memoryValue[l], [rows, H, S, dH]);
         return { self, cross };
       }),
     );
@@ -416,23 +445,25 @@ export function startFusedCache(
   }
   const cap = FUSED_INITIAL_CAPACITY;
   return new FusedDecoderCache(
-    N,
     H,
     dH,
     S,
     Int32Array.from(srcLengths),
-    keys,
-    values,
-    cap,
-    keys.map(() => new Float32Array(N * H * cap * dH)),
-    keys.map(() => new Float32Array(N * H * cap * dH)),
-    0,
+    Int32Array.from({ length: N }, (_, i) => i),
+    {
+      memoryKey: keys,
+      memoryValue: values,
+      capacity: cap,
+      selfKey: keys.map(() => new Float32Array(N * H * cap * dH)),
+      selfValue: keys.map(() => new Float32Array(N * H * cap * dH)),
+      written: 0,
+    },
   );
 }
 
 /** The cache a step at `position` may write into: this one, or a copy (forked or grown). */
 export function cacheForStep(cache: FusedDecoderCache, position: number): FusedDecoderCache {
-  if (cache.written !== position || position >= cache.capacity) {
+  if (cache.storage.written !== position || position >= cache.capacity) {
     const cap = position >= cache.capacity ? 2 * cache.capacity : cache.capacity;
     return cache.copy(position, Math.max(cap, position + 1));
   }
@@ -466,17 +497,18 @@ export function runFusedLayers(
       normFirst: c.normFirst,
       activation: c.activation,
       eps: c.layerNormEps,
-      selfKey: cache.selfKey[l],
-      selfValue: cache.selfValue[l],
-      memoryKey: cache.memoryKey[l],
-      memoryValue: cache.memoryValue[l],
+      selfKey: cache.storage.selfKey[l],
+      selfValue: cache.storage.selfValue[l],
+      memoryKey: cache.storage.memoryKey[l],
+      memoryValue: cache.storage.memoryValue[l],
       srcLengths: cache.srcLengths,
+      rowMap: cache.rowMap,
       crossProbs,
       weights: w,
     });
     return crossProbs;
   });
-  cache.written = position + 1;
+  cache.storage.written = position + 1;
   return probs;
 }
 

@@ -446,11 +446,7 @@ export class TransformerModel extends Module {
       position: state.position,
     };
     if (state.fused) {
-      return withFusedCache(
-        fields,
-        state.fused.copy(state.position, state.fused.capacity, idx),
-        state.position,
-      );
+      return withFusedCache(fields, state.fused.select(idx, state.position), state.position);
     }
     const cache = state.cache.clone();
     cache.reorder(idx);
