@@ -7,19 +7,20 @@
  *
  * The cache (`FusedDecoderCache`): per layer the self-attention keys and values (rows, H, capacity,
  * dH), written at each step's position in place; `capacity` doubles when a step reaches it (the
- * earlier positions copied once), so a sentence of T tokens costs O(log T) copies instead of T concats.
- * The memory's keys and values (rows, H, S, dH) are projected once, by the layers' own modules
- * (`TransformerModel.memoryCache`). A state stays valid after it was stepped: positions below a
- * state's `position` are never written again — a step from a state whose cache has been written past
- * its position (a second step from the same state) copies the cache first. Selecting rows without
- * repeats (greedy search dropping finished sentences) shares the arrays through a row map; rows
- * with repeats (beams) are copied.
+ * earlier positions copied once), so a sentence of T tokens costs O(log T) copies instead of T
+ * concats. The memory's keys and values (rows, H, S, dH) are projected once, with each layer's
+ * cross-attention W_k, W_v and biases (what `TransformerModel.memoryCache` computes with the modules).
+ * A state stays valid after it was stepped: positions below a state's `position` are never written
+ * again — a step from a state whose cache has been written past its position (a second step from the
+ * same state) copies the cache first. Selecting rows without repeats (greedy search dropping finished
+ * sentences) shares the arrays through a row map; rows with repeats (beams) are copied.
  *
  * Used only where it computes exactly what the layers would: eval mode (no dropout), no gradient
- * recording, not while an export traces the ops, cross-attention values from the memory, sinusoidal or learned positions, standard
- * multi-head attention (packed in-projection with biases, no rotary), affine layer norms, ReLU or
- * GELU. Anything else — and any model option this file does not know — takes the unfused path.
- * Weights are read from the modules' own tensors at every step (never copied), so an optimizer
+ * recording, not while an export traces the ops, cross-attention values from the memory, sinusoidal
+ * or learned positions, standard multi-head attention (packed in-projection with biases, no rotary),
+ * affine layer norms, ReLU or GELU. Anything else — and any model option this file does not know —
+ * takes the unfused path (the encoder likewise, and also when its weights are asked for). Weights are
+ * read from the modules' own tensors at every step (never copied, nothing packed), so an optimizer
  * update is seen by the next step.
  */
 
