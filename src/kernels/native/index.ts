@@ -275,16 +275,7 @@ type Count = (job: string, threads: number) => void;
 type ArithmeticKernels = Pick<Backend, "unary" | "binary" | "matmul" | "reduce" | "softmax" | "argmax">;
 type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
 type FusedKernels = Required<
-  Pick<
-    Backend,
-    | "attentionForward"
-    | "attentionBackward"
-    | "lstmCell"
-    | "lstmCellBackward"
-    | "linearRows"
-    | "decoderLayerStep"
-    | "encoderLayer"
-  >
+  Pick<Backend, "attentionForward" | "attentionBackward" | "lstmCell" | "lstmCellBackward">
 >;
 
 /** The element-wise, matrix and axis-wise kernels (matmul and softmax on instruction set `ix`). */
@@ -379,7 +370,17 @@ function attentionDims(p: FusedAttentionParams): Int32Array {
 }
 
 /** The fused attention (on instruction set `ix`) and LSTM-cell kernels. */
-function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
+/**
+ * The fused Transformer kernels (linearRows, decoderLayerStep, encoderLayer), or none where the loaded
+ * addon predates them (a build/ from before: `npm run build:native` rebuilds it) — the model then runs
+ * the TypeScript ones.
+ */
+function transformerOn(
+  addon: Addon,
+  ix: number,
+  count: Count,
+): Partial<Pick<Backend, "linearRows" | "decoderLayerStep" | "encoderLayer">> {
+  if (typeof addon.decoderLayerStep !== "function" || typeof addon.encoderLayer !== "function") return {};
   return {
     linearRows(x, rows, inFeatures, w, outFeatures, b, out) {
       if (rows > 0) count("linearRows", addon.linearRows(ix, x, rows, inFeatures, w, outFeatures, b, out));
@@ -467,6 +468,11 @@ function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
         ),
       );
     },
+  };
+}
+
+function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
+  return {
     lstmCell(gates, c, batch, hidden) {
       const hc = new Float32Array(batch * 2 * hidden);
       const act = new Float32Array(batch * 5 * hidden);
@@ -557,6 +563,7 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
     ...arithmeticOn(addon, ix, count),
     ...layoutOn(addon, count),
     ...fusedOn(addon, ix, count),
+    ...transformerOn(addon, ix, count),
   };
 }
 
