@@ -114,8 +114,9 @@ CPU: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; wasm backend, ${threads
 Model: src/models/transformer, dModel 128, 4 heads, 2 encoder + 2 decoder layers, feed-forward 512,
 vocabularies of 1000; one source sentence of ${S} ids. Greedy decoding of N tokens (never stopping at
 EOS), after the encoder (not timed). **cache**: each step feeds one token, the decoder's KV cache holds the
-earlier keys and values and the memory's projection; **no cache**: each step reruns the decoder over the
-whole prefix. Each cell is its own process; peak RSS is that process's maxRSS.
+earlier keys and values and the memory's projection — the fused decoder step (src/models/transformer/fused-step.ts,
+cache preallocated; the wasm backend has no fused kernel, so its TypeScript one runs); **no cache**: each step
+reruns the decoder's layers over the whole prefix. Each cell is its own process; peak RSS is that process's maxRSS.
 
 | N tokens | cache (ms) | no cache (ms) | speed-up | cache peak RSS (MiB) | no cache peak RSS (MiB) | same tokens |
 | --- | --- | --- | --- | --- | --- | --- |

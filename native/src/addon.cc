@@ -32,8 +32,8 @@ const std::vector<const Kernels*>& tables() {
 // ---- argument helpers -------------------------------------------------------------------------
 struct Args {
   napi_env env;
-  napi_value v[24];
-  size_t n = 24;
+  napi_value v[40];
+  size_t n = 40;
   bool ok = true;
   Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &n, v, nullptr, nullptr); }
   void fail(const char* what) {
@@ -493,6 +493,130 @@ napi_value AttnBackward(napi_env env, napi_callback_info info) {
   return ret(env, K->attn_backward(p, q, k, v, o, lse, dO, dq, dk, dv, par));
 }
 
+// ---- fused decoder step --------------------------------------------------------------------------
+// linearRows(isa, X, N, K, W, M, b | null, Y): Y = X Wᵀ + b, W as a Linear stores it (M × K).
+napi_value LinearRows(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  size_t nx = 0, nw = 0, ny = 0, nb = 0;
+  const float* X = a.arr<float>(1, &nx);
+  const int N = a.i32(2), Kd = a.i32(3);
+  const float* W = a.arr<float>(4, &nw);
+  const int M = a.i32(5);
+  const float* b = a.isNull(6) ? nullptr : a.arr<float>(6, &nb);
+  float* Y = a.arr<float>(7, &ny);
+  if (!a.ok) return nullptr;
+  if (N < 0 || Kd < 1 || M < 1 || nx < (size_t)N * Kd || nw < (size_t)M * Kd || ny < (size_t)N * M ||
+      (b && nb < (size_t)M)) {
+    napi_throw_range_error(env, nullptr, "qkv_native.linearRows: arrays shorter than their shapes");
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->linear_rows(X, N, Kd, W, M, b, Y));
+}
+
+// decoderLayerStep(isa, x, dims [N, d, H, ff, S, cap, pos, normFirst, gelu, R], eps, selfK, selfV, memK,
+//   memV, srcLengths, crossProbs | null, inW, inB, outW, outB, cqW, cqB, coW, coB, w1, b1, w2, b2,
+//   n1w, n1b, n2w, n2b, n3w, n3b, rowMap): the caches hold R rows, row n of the step at rowMap[n].
+napi_value DecoderLayerStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  size_t len[40] = {0};
+  DecoderStepArgs s{};
+  s.x = a.arr<float>(1, &len[1]);
+  const int* dims = a.arr<int>(2, &len[2]);
+  s.eps = (float)a.num(3);
+  s.selfK = a.arr<float>(4, &len[4]);
+  s.selfV = a.arr<float>(5, &len[5]);
+  s.memK = a.arr<float>(6, &len[6]);
+  s.memV = a.arr<float>(7, &len[7]);
+  s.srcLengths = a.arr<int>(8, &len[8]);
+  s.crossProbs = a.isNull(9) ? nullptr : a.arr<float>(9, &len[9]);
+  const float** w[] = {&s.inW, &s.inB, &s.outW, &s.outB, &s.cqW, &s.cqB, &s.coW, &s.coB, &s.w1,
+                       &s.b1,  &s.w2,  &s.b2,   &s.n1w,  &s.n1b, &s.n2w, &s.n2b, &s.n3w, &s.n3b};
+  for (int i = 0; i < 18; i++) *w[i] = a.arr<float>(10 + i, &len[10 + i]);
+  size_t nMap = 0;
+  s.rowMap = a.arr<int>(28, &nMap);
+  if (!a.ok) return nullptr;
+  if (len[2] < 10) {
+    napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: dims needs 10 entries");
+    return nullptr;
+  }
+  s.n = dims[0], s.d = dims[1], s.h = dims[2], s.ff = dims[3], s.s = dims[4], s.cap = dims[5], s.pos = dims[6];
+  s.normFirst = dims[7] != 0, s.gelu = dims[8] != 0, s.rows = dims[9];
+  const size_t N = s.n, d = s.d, ff = s.ff, S = s.s, cap = s.cap, R = s.rows;
+  // need[i]: the least length of argument i (0: not an array checked here).
+  const size_t need[28] = {0,      N * d,     0,     0,     R * d * cap, R * d * cap, R * d * S, R * d * S,
+                           N,      N * s.h * S, 3 * d * d, 3 * d, d * d,      d,          d * d,     d,
+                           d * d,  d,         ff * d, ff,   d * ff,      d,           d,         d,
+                           d,      d,         d,     d};
+  const bool shapes = s.n >= 1 && s.d >= 1 && s.h >= 1 && s.d % s.h == 0 && s.ff >= 1 && s.s >= 1 &&
+                      s.pos >= 0 && s.pos < s.cap;
+  bool ok = shapes;
+  for (int i = 1; i < 28 && ok; i++) {
+    if (i == 2 || i == 3 || (i == 9 && !s.crossProbs)) continue;
+    // cqW/cqB: the cross-attention's packed (3d × d) in-projection; only its first d rows are read.
+    if (len[i] < need[i]) ok = false;
+  }
+  if (!ok) {
+    napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: arrays shorter than their shapes");
+    return nullptr;
+  }
+  if (nMap < N) ok = false;
+  for (size_t n = 0; n < N && ok; n++)
+    if (s.rowMap[n] < 0 || s.rowMap[n] >= s.rows) ok = false;
+  if (!ok) {
+    napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: rowMap shorter than the rows or out of range");
+    return nullptr;
+  }
+  for (size_t n = 0; n < N; n++)
+    if (s.srcLengths[n] < 1) {
+      napi_throw_range_error(env, nullptr, "qkv_native.decoderLayerStep: a source length below 1");
+      return nullptr;
+    }
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->decoder_layer_step(s));
+}
+
+// encoderLayer(isa, x, dims [B, d, H, ff, S, normFirst, gelu], eps, srcLengths, inW, inB, outW, outB,
+//   w1, b1, w2, b2, n1w, n1b, n2w, n2b)
+napi_value EncoderLayer(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  size_t len[20] = {0};
+  DecoderStepArgs s{};
+  s.x = a.arr<float>(1, &len[1]);
+  const int* dims = a.arr<int>(2, &len[2]);
+  s.eps = (float)a.num(3);
+  s.srcLengths = a.arr<int>(4, &len[4]);
+  const float** w[] = {&s.inW, &s.inB, &s.outW, &s.outB, &s.w1, &s.b1, &s.w2, &s.b2,
+                       &s.n1w, &s.n1b, &s.n2w, &s.n2b};
+  for (int i = 0; i < 12; i++) *w[i] = a.arr<float>(5 + i, &len[5 + i]);
+  if (!a.ok) return nullptr;
+  if (len[2] < 7) {
+    napi_throw_range_error(env, nullptr, "qkv_native.encoderLayer: dims needs 7 entries");
+    return nullptr;
+  }
+  s.n = dims[0], s.d = dims[1], s.h = dims[2], s.ff = dims[3], s.s = dims[4];
+  s.normFirst = dims[5] != 0, s.gelu = dims[6] != 0;
+  const size_t B = s.n, d = s.d, ff = s.ff, S = s.s;
+  const size_t need[17] = {0, B * S * d, 0, 0, B, 3 * d * d, 3 * d, d * d, d, ff * d, ff, d * ff, d, d, d, d, d};
+  bool ok = s.n >= 1 && s.d >= 1 && s.h >= 1 && s.d % s.h == 0 && s.ff >= 1 && s.s >= 1;
+  for (int i = 1; i < 17 && ok; i++)
+    if (len[i] < need[i]) ok = false;
+  if (!ok) {
+    napi_throw_range_error(env, nullptr, "qkv_native.encoderLayer: arrays shorter than their shapes");
+    return nullptr;
+  }
+  for (size_t b = 0; b < B; b++)
+    if (s.srcLengths[b] < 1) {
+      napi_throw_range_error(env, nullptr, "qkv_native.encoderLayer: a source length below 1");
+      return nullptr;
+    }
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->encoder_layer(s));
+}
+
 // ---- module -------------------------------------------------------------------------------------
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, list, threads;
@@ -535,6 +659,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"lstmCellBackward", nullptr, LstmCellBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnForward", nullptr, AttnForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnBackward", nullptr, AttnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"linearRows", nullptr, LinearRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"decoderLayerStep", nullptr, DecoderLayerStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"encoderLayer", nullptr, EncoderLayer, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

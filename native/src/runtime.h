@@ -39,6 +39,22 @@ struct AttnArgs {
   long bst, bss;
 };
 
+/** One decoder layer's step (kernels.inc: decoder_layer_step); weights as the modules store them. */
+struct DecoderStepArgs {
+  int n, d, h, ff, s, cap, pos;
+  bool normFirst, gelu;
+  float eps;
+  float* x;
+  float *selfK, *selfV;
+  const float *memK, *memV;
+  const int* srcLengths;
+  const int* rowMap;  // row n's row in selfK, selfV, memK, memV (decoder step only)
+  int rows;           // the rows those arrays hold
+  float* crossProbs;
+  const float *inW, *inB, *outW, *outB, *cqW, *cqB, *coW, *coB, *w1, *b1, *w2, *b2;
+  const float *n1w, *n1b, *n2w, *n2b, *n3w, *n3b;
+};
+
 struct Kernels {
   const char* name;
   int (*matmul)(const float* A, const float* B, float* C, int batch, int m, int k, int n, bool ta, bool tb,
@@ -48,6 +64,10 @@ struct Kernels {
                       bool par);
   int (*attn_backward)(const AttnArgs& a, const float* q, const float* k, const float* v, const float* o,
                        const float* lse, const float* dO, float* dq, float* dk, float* dv, bool par);
+  int (*linear_rows)(const float* X, int N, int K, const float* W, int M, const float* b, float* Y);
+  int (*decoder_layer_step)(const DecoderStepArgs& a);
+  /** One encoder layer over n rows of s positions (the DecoderStepArgs without cache or cross fields). */
+  int (*encoder_layer)(const DecoderStepArgs& a);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

@@ -85,6 +85,19 @@ function runStep<State, Out extends StepOutput<State>>(
   return { output, V: output.logits.shape[1], logProbs: logSoftmax(output.logits, -1).data };
 }
 
+/** The index of the largest of lp[base … base + V) (the first on ties). */
+function argmaxRow(lp: Float32Array, base: number, V: number): number {
+  let best = 0;
+  let top = lp[base];
+  for (let v = 1; v < V; v++) {
+    if (lp[base + v] > top) {
+      top = lp[base + v];
+      best = v;
+    }
+  }
+  return best;
+}
+
 /** Row `row` of the step's attention weights (rows × S), cut to the sentence's `length` source positions. */
 function weightsRow(weights: Tensor, row: number, S: number, length: number): number[] {
   return Array.from(weights.data.subarray(row * S, row * S + length));
@@ -104,24 +117,33 @@ export function greedyDecode<State, Out extends StepOutput<State>>(
     let state = start ?? model.encode(src, B, S, srcLengths);
     const hyps: Hypothesis[] = Array.from({ length: B }, () => ({ tokens: [], logProb: 0, alignment: [] }));
     const done = new Array<boolean>(B).fill(false);
-    const prev = new Int32Array(B).fill(sos);
+    // The sentence of each row of the state: finished rows leave the batch once a quarter of its
+    // rows have finished (each selection copies the live rows' caches, so not at every step), and
+    // not while onStep watches (it sees every sentence's row at every step).
+    let rows = Array.from({ length: B }, (_, b) => b);
+    let prev = new Int32Array(B).fill(sos);
     for (let t = 0; t < maxLength && done.includes(false); t++) {
       const given = state;
       const { output: r, V, logProbs: lp } = runStep(model, state, prev);
       state = r.state;
       const tokens = new Int32Array(B).fill(-1);
-      for (let b = 0; b < B; b++) {
-        if (done[b]) continue;
-        let best = 0;
-        for (let v = 1; v < V; v++) if (lp[b * V + v] > lp[b * V + best]) best = v;
-        hyps[b].logProb += lp[b * V + best];
-        if (r.weights) hyps[b].alignment.push(weightsRow(r.weights, b, S, srcLengths[b]));
+      rows.forEach((b, i) => {
+        if (done[b]) return;
+        const best = argmaxRow(lp, i * V, V);
+        hyps[b].logProb += lp[i * V + best];
+        if (r.weights) hyps[b].alignment.push(weightsRow(r.weights, i, S, srcLengths[b]));
         tokens[b] = best;
         if (best === eos) done[b] = true;
         else hyps[b].tokens.push(best);
-        prev[b] = best;
-      }
+        prev[i] = best;
+      });
       onStep?.({ t, state: given, output: r, logProbs: lp, tokens });
+      const live = rows.flatMap((b, i) => (done[b] ? [] : [i]));
+      if (!onStep && live.length <= 0.75 * rows.length && live.length > 0) {
+        state = model.selectRows(state, live);
+        prev = Int32Array.from(live, (i) => prev[i]);
+        rows = live.map((i) => rows[i]);
+      }
     }
     return hyps;
   });

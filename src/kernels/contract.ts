@@ -164,6 +164,26 @@ export interface Backend {
     dOutput: Float32Array,
     p: FusedAttentionParams,
   ): AttentionGrads;
+  /**
+   * Optional: out (rows × outFeatures) = x (rows × inFeatures) · weightᵀ + bias, the weight as a Linear
+   * stores it (outFeatures × inFeatures), read in place (nothing packed or kept between calls).
+   */
+  linearRows?(
+    x: Float32Array,
+    rows: number,
+    inFeatures: number,
+    weight: Float32Array,
+    outFeatures: number,
+    bias: Float32Array | null,
+    out: Float32Array,
+  ): void;
+  /**
+   * Optional fused Transformer decoder layer for one new position (see DecoderLayerStepParams), in
+   * place on x (rows × dModel); writes this position's self-attention key and value into the cache.
+   */
+  decoderLayerStep?(x: Float32Array, p: DecoderLayerStepParams): void;
+  /** Optional fused Transformer encoder layer (see EncoderLayerParams), in place on x (rows × S × dModel). */
+  encoderLayer?(x: Float32Array, p: EncoderLayerParams): void;
   /** Optional fused LSTM cell forward (see LstmCellResult); a backend has both LSTM kernels or neither. */
   lstmCell?(gates: Float32Array, c: Float32Array, batch: number, hidden: number): LstmCellResult;
   /** Optional fused LSTM cell backward: from the forward's `act`, c and the gradient of `hc`. */
@@ -174,4 +194,99 @@ export interface Backend {
     batch: number,
     hidden: number,
   ): LstmCellGrads;
+}
+
+/**
+ * The weights of one Transformer decoder layer (nn/transformer-decoder-layer.ts) as its modules hold
+ * them (the tensors' own arrays, never copies): self-attention in_proj (3d × d, 3d) and out_proj,
+ * the cross-attention's in_proj (only its first d rows, W_q, are read: the memory's keys and values
+ * come projected) and out_proj, linear1 (ff × d), linear2 (d × ff), norm1–3 (γ, β).
+ */
+export interface DecoderLayerWeights {
+  selfIn: Float32Array;
+  selfInBias: Float32Array;
+  selfOut: Float32Array;
+  selfOutBias: Float32Array;
+  crossIn: Float32Array;
+  crossInBias: Float32Array;
+  crossOut: Float32Array;
+  crossOutBias: Float32Array;
+  linear1: Float32Array;
+  linear1Bias: Float32Array;
+  linear2: Float32Array;
+  linear2Bias: Float32Array;
+  norm1: Float32Array;
+  norm1Bias: Float32Array;
+  norm2: Float32Array;
+  norm2Bias: Float32Array;
+  norm3: Float32Array;
+  norm3Bias: Float32Array;
+}
+
+/**
+ * One decoder layer's step for a new target position `position` of `rows` rows:
+ *   pre-norm:  x += SelfAttn(LN₁ x);  x += CrossAttn(LN₂ x, memory);  x += FFN(LN₃ x)
+ *   post-norm: x = LN₁(x + SelfAttn x); x = LN₂(x + CrossAttn(x, memory)); x = LN₃(x + FFN x)
+ * SelfAttn attends over the cached positions 0 … position (this one's key and value are written at
+ * `position` first); CrossAttn over the memory keys j < srcLengths[row]. Layouts: selfKey/selfValue
+ * (R, heads, capacity, dModel/heads), memoryKey/memoryValue (R, heads, srcLength, dModel/heads) with
+ * row n at rowMap[n] < R,
+ * crossProbs (rows, heads, srcLength) (zero at masked keys) or null.
+ */
+export interface DecoderLayerStepParams {
+  rows: number;
+  dModel: number;
+  heads: number;
+  dimFeedforward: number;
+  /** S: the memory's (padded) length. */
+  srcLength: number;
+  capacity: number;
+  position: number;
+  normFirst: boolean;
+  activation: "relu" | "gelu";
+  eps: number;
+  selfKey: Float32Array;
+  selfValue: Float32Array;
+  memoryKey: Float32Array;
+  memoryValue: Float32Array;
+  srcLengths: Int32Array;
+  /** Row n's row in selfKey, selfValue, memoryKey and memoryValue (whose first axis may be longer). */
+  rowMap: Int32Array;
+  crossProbs: Float32Array | null;
+  weights: DecoderLayerWeights;
+}
+
+/** The weights of one Transformer encoder layer (nn/transformer-encoder-layer.ts), as its modules hold them. */
+export interface EncoderLayerWeights {
+  selfIn: Float32Array;
+  selfInBias: Float32Array;
+  selfOut: Float32Array;
+  selfOutBias: Float32Array;
+  linear1: Float32Array;
+  linear1Bias: Float32Array;
+  linear2: Float32Array;
+  linear2Bias: Float32Array;
+  norm1: Float32Array;
+  norm1Bias: Float32Array;
+  norm2: Float32Array;
+  norm2Bias: Float32Array;
+}
+
+/**
+ * One encoder layer over `rows` rows of `srcLength` positions:
+ *   pre-norm:  x += SelfAttn(LN₁ x);  x += FFN(LN₂ x)
+ *   post-norm: x = LN₁(x + SelfAttn x); x = LN₂(x + FFN x)
+ * each position of row r attending over the keys j < srcLengths[r] (the padding mask).
+ */
+export interface EncoderLayerParams {
+  rows: number;
+  srcLength: number;
+  dModel: number;
+  heads: number;
+  dimFeedforward: number;
+  normFirst: boolean;
+  activation: "relu" | "gelu";
+  eps: number;
+  srcLengths: Int32Array;
+  weights: EncoderLayerWeights;
 }

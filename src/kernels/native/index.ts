@@ -10,7 +10,14 @@
  * `QKV_NATIVE_ISA=avx2|portable` caps the instruction set; `QKV_NATIVE_ADDON=path` loads another
  * build of the addon.
  */
-import type { AttentionGrads, Backend, FusedAttentionParams, MatmulParams } from "../contract.js";
+import type {
+  AttentionGrads,
+  Backend,
+  DecoderLayerStepParams,
+  EncoderLayerParams,
+  FusedAttentionParams,
+  MatmulParams,
+} from "../contract.js";
 import {
   BINARY_CODE,
   COSTLY_UNARY,
@@ -110,6 +117,39 @@ interface Addon {
     bias: Float32Array | null,
     biasOffsets: Int32Array | null,
     par: boolean,
+  ): number;
+  linearRows(
+    isa: number,
+    x: Float32Array,
+    rows: number,
+    inFeatures: number,
+    w: Float32Array,
+    outFeatures: number,
+    b: Float32Array | null,
+    out: Float32Array,
+  ): number;
+  /** dims: [rows, dModel, heads, ff, srcLength, capacity, position, normFirst, gelu, cache rows]; then 18 weights, then rowMap. */
+  decoderLayerStep(
+    isa: number,
+    x: Float32Array,
+    dims: Int32Array,
+    eps: number,
+    selfKey: Float32Array,
+    selfValue: Float32Array,
+    memoryKey: Float32Array,
+    memoryValue: Float32Array,
+    srcLengths: Int32Array,
+    crossProbs: Float32Array | null,
+    ...weightsThenRowMap: (Float32Array | Int32Array)[]
+  ): number;
+  /** dims: [rows, dModel, heads, ff, srcLength, normFirst, gelu]; then 12 weights. */
+  encoderLayer(
+    isa: number,
+    x: Float32Array,
+    dims: Int32Array,
+    eps: number,
+    srcLengths: Int32Array,
+    ...weights: Float32Array[]
   ): number;
   lstmCell(
     gates: Float32Array,
@@ -330,6 +370,107 @@ function attentionDims(p: FusedAttentionParams): Int32Array {
 }
 
 /** The fused attention (on instruction set `ix`) and LSTM-cell kernels. */
+/**
+ * The fused Transformer kernels (linearRows, decoderLayerStep, encoderLayer), or none where the loaded
+ * addon predates them (a build/ from before: `npm run build:native` rebuilds it) — the model then runs
+ * the TypeScript ones.
+ */
+function transformerOn(
+  addon: Addon,
+  ix: number,
+  count: Count,
+): Partial<Pick<Backend, "linearRows" | "decoderLayerStep" | "encoderLayer">> {
+  if (typeof addon.decoderLayerStep !== "function" || typeof addon.encoderLayer !== "function") return {};
+  return {
+    linearRows(x, rows, inFeatures, w, outFeatures, b, out) {
+      if (rows > 0) count("linearRows", addon.linearRows(ix, x, rows, inFeatures, w, outFeatures, b, out));
+    },
+    encoderLayer(x: Float32Array, p: EncoderLayerParams) {
+      const w = p.weights;
+      const dims = Int32Array.of(
+        p.rows,
+        p.dModel,
+        p.heads,
+        p.dimFeedforward,
+        p.srcLength,
+        p.normFirst ? 1 : 0,
+        p.activation === "gelu" ? 1 : 0,
+      );
+      count(
+        "encoderLayer",
+        addon.encoderLayer(
+          ix,
+          x,
+          dims,
+          p.eps,
+          p.srcLengths,
+          w.selfIn,
+          w.selfInBias,
+          w.selfOut,
+          w.selfOutBias,
+          w.linear1,
+          w.linear1Bias,
+          w.linear2,
+          w.linear2Bias,
+          w.norm1,
+          w.norm1Bias,
+          w.norm2,
+          w.norm2Bias,
+        ),
+      );
+    },
+    decoderLayerStep(x: Float32Array, p: DecoderLayerStepParams) {
+      const w = p.weights;
+      const dims = Int32Array.of(
+        p.rows,
+        p.dModel,
+        p.heads,
+        p.dimFeedforward,
+        p.srcLength,
+        p.capacity,
+        p.position,
+        p.normFirst ? 1 : 0,
+        p.activation === "gelu" ? 1 : 0,
+        p.memoryKey.length / (p.dModel * p.srcLength),
+      );
+      count(
+        "decoderLayerStep",
+        addon.decoderLayerStep(
+          ix,
+          x,
+          dims,
+          p.eps,
+          p.selfKey,
+          p.selfValue,
+          p.memoryKey,
+          p.memoryValue,
+          p.srcLengths,
+          p.crossProbs,
+          w.selfIn,
+          w.selfInBias,
+          w.selfOut,
+          w.selfOutBias,
+          w.crossIn,
+          w.crossInBias,
+          w.crossOut,
+          w.crossOutBias,
+          w.linear1,
+          w.linear1Bias,
+          w.linear2,
+          w.linear2Bias,
+          w.norm1,
+          w.norm1Bias,
+          w.norm2,
+          w.norm2Bias,
+          w.norm3,
+          w.norm3Bias,
+          p.rowMap,
+        ),
+      );
+    },
+  };
+}
+
 function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
   return {
     lstmCell(gates, c, batch, hidden) {
@@ -422,6 +563,7 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
     ...arithmeticOn(addon, ix, count),
     ...layoutOn(addon, count),
     ...fusedOn(addon, ix, count),
+    ...transformerOn(addon, ix, count),
   };
 }
 

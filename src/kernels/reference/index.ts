@@ -7,24 +7,8 @@ import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp } from "../cont
 import { concatRows, forEachIndexedRow, REDUCE_IDENTITY } from "../shared.js";
 import { broadcastStrides, stridesOf } from "../strides.js";
 import { attentionBackward, attentionForward } from "./attention.js";
-
-/**
- * erf(x) = 2/√π · e^(−x²) · Σ_{n≥0} 2ⁿ x^(2n+1) / (1·3·5·…·(2n+1))  (Abramowitz & Stegun 7.1.6).
- * Every term is positive, so the sum loses no digits to cancellation; |erf(x)| = 1 to double precision
- * beyond |x| = 6 (erfc(6) ≈ 2e−17).
- */
-function erf(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
-  const a = Math.abs(x);
-  if (a >= 6) return Math.sign(x);
-  let term = a;
-  let sum = a;
-  for (let n = 1; term > 1e-17 * sum; n++) {
-    term *= (2 * a * a) / (2 * n + 1);
-    sum += term;
-  }
-  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * sum;
-}
+import { erf } from "./erf.js";
+import { decoderLayerStep, encoderLayer, linearRows } from "./transformer-layers.js";
 
 const unaryFns: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
@@ -255,6 +239,9 @@ function indexAdd(
 export const referenceBackend: Backend = {
   name: "reference",
   capabilities: { fusedAttention: true, preferFusedAttention: false, threads: false },
+  linearRows,
+  decoderLayerStep,
+  encoderLayer,
   unary,
   binary,
   matmul,

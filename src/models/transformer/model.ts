@@ -63,6 +63,19 @@ import {
   resolveTransformerConfig,
   type TransformerModelConfig,
 } from "./config.js";
+import {
+  cacheForStep,
+  embedStep,
+  type FusedDecoderCache,
+  fusedEncoderWeights,
+  fusedWeights,
+  linearRows,
+  normRows,
+  runFusedEncoder,
+  runFusedLayers,
+  startFusedCache,
+  withFusedCache,
+} from "./fused-step.js";
 
 /** What the decoder carries from step to step (rows = batch · beams). */
 export interface TransformerState {
@@ -85,6 +98,11 @@ export interface TransformerState {
    * makes it from its lengths input, src/models/transformer/graphs.ts).
    */
   memoryMask?: AttentionMask;
+  /**
+   * The KV cache of the fused decoder step (fused-step.ts), when the steps so far took it; `cache`
+   * then stays empty.
+   */
+  fused?: FusedDecoderCache;
 }
 
 export interface TransformerStepResult {
@@ -133,6 +151,11 @@ export class TransformerModel extends Module {
   readonly alignQ: Linear | null;
   readonly alignK: Linear | null;
   readonly alignCombine: Linear | null;
+  /**
+   * Whether `step` may take the fused decoder step where it applies (fused-step.ts; default true);
+   * false runs the layers one by one (the two agree to float rounding).
+   */
+  useFusedStep = true;
   /** The cross-attention values `encode` made for each memory it returned ("embeddings" mode). */
   private readonly valuesOfMemory = new WeakMap<Tensor, Tensor>();
 
@@ -251,9 +274,20 @@ export class TransformerModel extends Module {
     const scaled = mul(this.srcEmbed.forward(src, [B, S]), Math.sqrt(this.config.dModel));
     const x = this.drop.forward(this.positions.forward(scaled, 0));
     const mask = paddingMask(srcLengths);
-    const enc = needWeights
-      ? this.transformer.encoder.forwardWithWeights(x, { mask })
-      : { output: this.transformer.encoder.forward(x, { mask }), weights: undefined };
+    const fusedEncoder = !needWeights && this.useFusedStep ? fusedEncoderWeights(this) : null;
+    const lengths = Int32Array.from(srcLengths instanceof Tensor ? srcLengths.data : srcLengths);
+    const enc =
+      fusedEncoder && lengths.every((n) => n >= 1 && n <= S)
+        ? {
+            output: new Tensor(
+              runFusedEncoder(this, fusedEncoder, Float32Array.from(x.data), B, S, lengths),
+              [B, S, this.config.dModel],
+            ),
+            weights: undefined,
+          }
+        : needWeights
+          ? this.transformer.encoder.forwardWithWeights(x, { mask })
+          : { output: this.transformer.encoder.forward(x, { mask }), weights: undefined };
     // "embeddings": the cross-attention values, √d · E_src[src] without positions (own dropout mask).
     // latentAlignment: the same source embeddings are what its positions predict from.
     const memoryValues =
@@ -278,8 +312,12 @@ export class TransformerModel extends Module {
     if (nPrev !== N) {
       throw new Error(`TransformerModel.step: ${nPrev} previous tokens for a state of ${N} rows`);
     }
-    const cache = state.cache.clone(); // the step appends to its own cache; `state` stays valid
+    const fused = this.fusedStep(state, prev);
+    if (fused) return fused;
     const y = this.embed(this.tgtEmbed, prev, N, 1, state.position);
+    if (state.fused)
+      state = { ...state, cache: state.fused.toDecoderCache(state.position), fused: undefined };
+    const cache = state.cache.clone(); // the step appends to its own cache; `state` stays valid
     const r = this.transformer.decoder.forwardWithWeights(y, state.memory, {
       memoryMask: state.memoryMask ?? paddingMask(state.srcLengths),
       memoryValues: cache.layers[0]?.cross.key ? null : this.valuesFor(state.memory, state.memoryValues),
@@ -308,6 +346,76 @@ export class TransformerModel extends Module {
     return { logits, state: next, weights, layerWeights };
   }
 
+  /** A state's fields other than its caches, at the next position (spreading a state would build its `cache`). */
+  private stateFields(state: TransformerState) {
+    return {
+      memory: state.memory,
+      ...(state.memoryValues ? { memoryValues: state.memoryValues } : {}),
+      srcLengths: state.srcLengths,
+      position: state.position + 1,
+      ...(state.encoderWeights ? { encoderWeights: state.encoderWeights } : {}),
+      ...(state.memoryMask ? { memoryMask: state.memoryMask } : {}),
+    };
+  }
+
+  /**
+   * The step on the fused path (fused-step.ts: one kernel call per decoder layer, the KV cache
+   * preallocated), or null where that path does not apply (then `step` runs the layers).
+   */
+  private fusedStep(
+    state: TransformerState,
+    prev: Int32Array | number[] | Tensor,
+  ): TransformerStepResult | null {
+    const weights = this.useFusedStep ? fusedWeights(this) : null;
+    if (!weights) return null;
+    if (!state.fused && (state.cache.length > 0 || state.cache.layers[0]?.cross.key || state.memoryMask)) {
+      return null; // a cache of the unfused layers (or an exported graph's): stay on that path
+    }
+    const x = embedStep(this, prev instanceof Tensor ? prev.data : prev, state.position);
+    if (!x) return null;
+    const N = state.memory.shape[0];
+    const d = this.config.dModel;
+    const cache = cacheForStep(
+      state.fused ?? startFusedCache(this, weights, state.memory, state.srcLengths),
+      state.position,
+    );
+    const probs = runFusedLayers(this, weights, cache, x, state.position);
+    const norm = weights.norm;
+    const h = norm ? normRows(x, N, d, norm.weight, norm.bias, this.config.layerNormEps) : x;
+    const { nhead: H } = this.config;
+    const S = cache.srcLength;
+    const layerWeights = probs.map((p) => new Tensor(p, [N, H, S]));
+    const next: TransformerState = withFusedCache(this.stateFields(state), cache, state.position + 1);
+    if (this.config.latentAlignment) {
+      const lat = this.latent(
+        new Tensor(h, [N, 1, d]),
+        state.memory,
+        this.wordsFor(state.memory, state.memoryValues),
+        paddingMask(state.srcLengths),
+      );
+      return {
+        logits: squeeze(lat.logits, 1),
+        state: next,
+        weights: squeeze(lat.weights, 1),
+        layerWeights,
+        positionProbs: squeeze(lat.positionProbs, 1),
+      };
+    }
+    const V = this.config.tgtVocabSize;
+    const logits = new Tensor(linearRows(h, N, d, weights.out.weight, V, weights.out.bias), [N, V]);
+    // The last layer's cross-attention averaged over heads (as `mean(…, 1)` of the unfused step).
+    const last = probs[probs.length - 1];
+    const avg = new Float32Array(N * S);
+    for (let n = 0; n < N; n++) {
+      for (let j = 0; j < S; j++) {
+        let sum = 0;
+        for (let hh = 0; hh < H; hh++) sum += last[(n * H + hh) * S + j];
+        avg[n * S + j] = sum / H;
+      }
+    }
+    return { logits, state: next, weights: new Tensor(avg, [N, S]), layerWeights };
+  }
+
   /**
    * A decoder cache whose memory keys and values are already projected from `memory` (B, S, d), by
    * each layer's own cross-attention (what the first `step` would do; its self-attention caches stay
@@ -331,15 +439,18 @@ export class TransformerModel extends Module {
   /** Keeps rows `index` of the state (beam search reordering / expansion), cache included. */
   selectRows(state: TransformerState, index: ArrayLike<number>): TransformerState {
     const idx = Array.from(index);
-    const cache = state.cache.clone();
-    cache.reorder(idx);
-    return {
+    const fields = {
       memory: indexSelect(state.memory, 0, idx),
       ...(state.memoryValues ? { memoryValues: indexSelect(state.memoryValues, 0, idx) } : {}),
       srcLengths: idx.map((i) => state.srcLengths[i]),
-      cache,
       position: state.position,
     };
+    if (state.fused) {
+      return withFusedCache(fields, state.fused.select(idx, state.position), state.position);
+    }
+    const cache = state.cache.clone();
+    cache.reorder(idx);
+    return { ...fields, cache };
   }
 
   /**
