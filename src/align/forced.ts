@@ -77,6 +77,7 @@ export interface ForcedAlignment {
   logProb: number;
 }
 
+/** A model forced alignment can read: the LSTM seq2seq or the Transformer. */
 export type AlignModel = Seq2Seq | TransformerModel;
 
 /** A pair to align: the source line and its target line. */

@@ -23,6 +23,10 @@ export interface BahdanauParams {
   bias?: Tensor;
 }
 
+/**
+ * Additive attention (Bahdanau et al. 2015): eᵢⱼ = vᵀ tanh(W s + U hⱼ); `decoderState` (B, D) or
+ * (B, T, D) over `encoderStates` (B, S, D). Returns `{ output, weights }`.
+ */
 export function bahdanauAttention(
   decoderState: Tensor,
   encoderStates: Tensor,

@@ -13,6 +13,7 @@ import { type AttentionResult, attend } from "./attend.js";
 import type { AttentionMask } from "./masks.js";
 import { concat, dot, general, location, type Score } from "./scores.js";
 
+/** The score functions of Luong et al. 2015: dot, general (sᵀ W h), concat, location. */
 export type LuongScoreName = "dot" | "general" | "concat" | "location";
 
 export interface LuongOptions {

@@ -37,6 +37,15 @@ export interface ScaledDotProductOptions {
   fused?: boolean;
 }
 
+/**
+ * softmax(Q Kᵀ / √d_k + M) V (Vaswani et al. 2017, eq. 1), as
+ * `torch.nn.functional.scaled_dot_product_attention`, with masks, `causal`, `scale`, dropout and
+ * grouped-query heads. Returns `{ output, weights }`.
+ *
+ * @example
+ * const x = randn([1, 4, 8]);
+ * const { output, weights } = scaledDotProductAttention(x, x, x, { mask: causalMask() });
+ */
 export function scaledDotProductAttention(
   query: Tensor,
   key: Tensor,

@@ -44,6 +44,10 @@ export interface EvalOptions extends DecodeAllOptions {
   detokenize?: (tokens: string[]) => string;
 }
 
+/**
+ * Decodes `pairs` with `model` (greedy or beam, batched) and scores them: exact match, token accuracy,
+ * corpus BLEU (and chrF with `detokenize`).
+ */
 export function evaluatePairs(
   model: TranslationModel,
   pairs: readonly EvalPair[],

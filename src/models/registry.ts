@@ -194,6 +194,7 @@ const TRANSFORMER: ModelKind<TransformerModelConfig, TransformerModel> = {
 
 /** Every kind, by its checkpoint name. */
 export const MODEL_KINDS = { seq2seq: SEQ2SEQ, transformer: TRANSFORMER } as const;
+/** A checkpoint's `meta.kind`: "seq2seq" or "transformer". */
 export type ModelKindName = keyof typeof MODEL_KINDS;
 export const MODEL_KIND_NAMES = Object.keys(MODEL_KINDS) as ModelKindName[];
 

@@ -22,6 +22,10 @@ export interface EmbeddingOptions {
   weight?: Tensor;
 }
 
+/**
+ * A lookup table of learned vectors, as `torch.nn.Embedding`: `forward(ids)` returns `weight[ids]`;
+ * the `paddingIdx` row gets no gradient.
+ */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;

@@ -43,6 +43,9 @@ export function layerNorm(
   return y;
 }
 
+/**
+ * Layer normalisation over the last dimensions, as `torch.nn.LayerNorm`: (x − μ)/√(σ² + ε) ⊙ weight + bias.
+ */
 export class LayerNorm extends Module {
   readonly normalizedShape: readonly number[];
   readonly eps: number;

@@ -15,6 +15,10 @@ export interface LinearOptions {
   bias?: boolean;
 }
 
+/**
+ * y = x Wᵀ + b, as `torch.nn.Linear(inFeatures, outFeatures, bias)`; parameters `weight` (out, in)
+ * and `bias` (out), PyTorch's initialisation.
+ */
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;

@@ -35,6 +35,9 @@ const CLASS_LOSS_OPTIONS = {
   unsupported: { weight: null, sizeAverage: null, reduce: null },
 };
 
+/**
+ * How a loss combines its elements, as PyTorch's `reduction`: their mean, their sum, or none (each kept).
+ */
 export type Reduction = "mean" | "sum" | "none";
 
 export interface NllLossOptions {

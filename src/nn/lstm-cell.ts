@@ -73,6 +73,9 @@ export interface LSTMCellConfig {
   bias?: boolean;
 }
 
+/**
+ * One LSTM step, as `torch.nn.LSTMCell`: (x, (h, c)) → (h′, c′), gates in PyTorch's order i, f, g, o.
+ */
 export class LSTMCell extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;

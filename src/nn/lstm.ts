@@ -75,6 +75,10 @@ export interface LSTMResult extends LSTMState {
   output: Tensor;
 }
 
+/**
+ * A multi-layer, optionally bidirectional LSTM, as `torch.nn.LSTM` (its parameter names:
+ * `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, …).
+ */
 export class LSTM extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;

@@ -47,6 +47,12 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/**
+ * The base class of every layer, as `torch.nn.Module`: named parameters, buffers and submodules
+ * (fields that are Modules, Parameters or arrays of Modules register themselves), `parameters()`,
+ * `namedParameters()`, `stateDict()` / `loadStateDict()` with PyTorch's keys, `train()` / `eval()`.
+ * Subclasses implement `forward`.
+ */
 export abstract class Module {
   /** Training mode (dropout active) or evaluation mode; set with `train()` / `eval()`. */
   training = true;

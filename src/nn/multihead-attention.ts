@@ -56,6 +56,11 @@ const FORWARD_OPTIONS = {
   renamed: { averageAttnWeights: "averageWeights" },
 };
 
+/**
+ * Multi-head attention, as `torch.nn.MultiheadAttention` (names, semantics and initialisation):
+ * `forward(query, key, value, opts)` returns `{ output, weights }`; `weights` is null with
+ * `needWeights: false`. `MultiHeadAttention` is the same class.
+ */
 export class MultiheadAttention extends Module {
   readonly embedDim: number;
   readonly numHeads: number;

@@ -71,6 +71,10 @@ export interface TransformerDecoderLayerResult {
   selfWeights: Tensor | null;
 }
 
+/**
+ * Masked self-attention, cross-attention over the memory and a feed-forward network with residuals
+ * and layer norms, as `torch.nn.TransformerDecoderLayer`.
+ */
 export class TransformerDecoderLayer extends Module {
   readonly config: ResolvedTransformerLayerConfig;
   readonly selfAttn: MultiheadAttention;

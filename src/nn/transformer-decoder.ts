@@ -68,6 +68,9 @@ export interface TransformerDecoderResult {
   selfWeights?: Tensor[];
 }
 
+/**
+ * A stack of `TransformerDecoderLayer`s and an optional final LayerNorm, as `torch.nn.TransformerDecoder`.
+ */
 export class TransformerDecoder extends Module {
   readonly config: ResolvedTransformerLayerConfig;
   readonly layers: ModuleList<TransformerDecoderLayer>;

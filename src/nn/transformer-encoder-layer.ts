@@ -118,6 +118,10 @@ export interface TransformerEncoderLayerOptions {
   mask?: AttentionMask | null;
 }
 
+/**
+ * Self-attention and a feed-forward network with residuals and layer norms (post- or pre-norm), as
+ * `torch.nn.TransformerEncoderLayer`.
+ */
 export class TransformerEncoderLayer extends Module {
   readonly config: ResolvedTransformerLayerConfig;
   readonly selfAttn: MultiheadAttention;

@@ -42,6 +42,10 @@ export interface TransformerForwardOptions {
   memoryMask?: AttentionMask | null;
 }
 
+/**
+ * An encoder–decoder Transformer, as `torch.nn.Transformer`: `forward(src, tgt, masks)`; state-dict
+ * names `encoder.layers.0.self_attn.in_proj_weight`, …
+ */
 export class Transformer extends Module {
   readonly config: ResolvedTransformerLayerConfig & { numEncoderLayers: number; numDecoderLayers: number };
   readonly encoder: TransformerEncoder;

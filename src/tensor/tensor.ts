@@ -31,11 +31,22 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Nested arrays of numbers, as `tensor()` and `toArray()` read and write them. */
 export type NestedArray = number | NestedArray[];
 
 /** Node's `util.inspect.custom` (a registered symbol, so no import of node:util). */
 const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
 
+/**
+ * A float32 n-dimensional array with a shape and reverse-mode autograd (as `torch.Tensor`):
+ * `data` (row-major Float32Array), `shape`, `requiresGrad`, `grad` (null until `backward()` fills it).
+ * `String(t)` prints the values as torch does.
+ *
+ * @example
+ * const x = tensor([1, 2, 3], [3], { requiresGrad: true });
+ * sum(mul(x, x)).backward();
+ * x.grad?.toArray(); // [2, 4, 6]
+ */
 export class Tensor {
   readonly data: Float32Array;
   readonly shape: readonly number[];

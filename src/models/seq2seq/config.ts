@@ -88,6 +88,7 @@ export type ResolvedSeq2SeqConfig = Required<Seq2SeqConfig>;
 /** The attention a `Seq2Seq` has when its config names none (and `qkv train --attention`'s default). */
 export const DEFAULT_ATTENTION: AttentionKind = "luong-general";
 
+/** A seq2seq config with every default filled in (attention kind, sizes, dropout, …). */
 export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
   const hiddenSize = c.hiddenSize ?? 128;
   const bidirectional = c.bidirectional ?? true;

@@ -121,6 +121,10 @@ export interface TransformerForwardResult {
   selfWeights?: Tensor[];
 }
 
+/**
+ * The Transformer translation model: embeddings, positions, the `Transformer` layers and the output
+ * projection (tied to the target embedding by default); `forward(src, srcLengths, tgtIn, B, S, T)` gives logits.
+ */
 export class TransformerModel extends Module {
   readonly config: ResolvedTransformerModelConfig;
   readonly srcEmbed: Embedding;

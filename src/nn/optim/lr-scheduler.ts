@@ -26,6 +26,10 @@ export interface SchedulerStateDict {
 /** The lr of a group with base lr `base` at epoch (or step) e. */
 export type LrFunction = (base: number, epoch: number) => number;
 
+/**
+ * The base of the learning-rate schedulers (as `torch.optim.lr_scheduler.LRScheduler`): sets each
+ * group's `lr` from its base lr and the step counter; call `step()` after `optimizer.step()`.
+ */
 export class LRScheduler {
   readonly optimizer: AnyOptimizer;
   /** Base learning rate of each group. */
