@@ -12,6 +12,7 @@ import { type AttentionResult, attend } from "./attend.js";
 import type { AttentionMask } from "./masks.js";
 import { additive } from "./scores.js";
 
+/** The parameters of Bahdanau's additive score vᵀ tanh(W s + U h): `wQuery` (W), `wKey` (U), `v`, optional bias. */
 export interface BahdanauParams {
   /** W (A, Dq): applied to the decoder state. */
   wQuery: Tensor;

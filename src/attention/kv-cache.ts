@@ -44,6 +44,7 @@ export class KVCache {
     if (this.value) this.value = indexSelect(this.value, 0, index);
   }
 
+  /** Drops the held keys and values (length 0). */
   clear(): void {
     this.key = null;
     this.value = null;

@@ -21,6 +21,7 @@ import { fusedAttention, fusedShapesOk, hasFusedAttention, prefersFusedAttention
 import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
 import { scaledDot } from "./scores.js";
 
+/** Options of `scaledDotProductAttention` (PyTorch's `scaled_dot_product_attention`, in camelCase). */
 export interface ScaledDotProductOptions {
   mask?: AttentionMask | null;
   /** Adds a causal mask (query i sees keys j ≤ i, top-left aligned). */

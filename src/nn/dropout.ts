@@ -21,6 +21,7 @@ export class Dropout extends Module {
     this.p = p;
   }
 
+  /** x with dropout applied in training mode; x itself in evaluation mode or with p = 0. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }

@@ -15,6 +15,7 @@ import { checkOptions } from "./options.js";
 /** PyTorch's Embedding options qkv does not implement, with their defaults. */
 const UNSUPPORTED = { maxNorm: null, normType: 2, scaleGradByFreq: false, sparse: false };
 
+/** Options of `Embedding` (PyTorch's `padding_idx`, …). */
 export interface EmbeddingOptions {
   /** The row for padding: zero at initialisation and never updated by gradients. Negative counts from the end. */
   paddingIdx?: number | null;

@@ -11,6 +11,7 @@ import { fmt } from "../tensor/shape.js";
 import { Module } from "./module.js";
 import { checkOptions } from "./options.js";
 
+/** Options of `LayerNorm` (eps, elementwise affine, bias). */
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;

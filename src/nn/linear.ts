@@ -10,6 +10,7 @@ import { fmt } from "../tensor/shape.js";
 import { uniform } from "./init.js";
 import { Module } from "./module.js";
 
+/** Options of `Linear`. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;

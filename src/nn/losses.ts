@@ -40,6 +40,7 @@ const CLASS_LOSS_OPTIONS = {
  */
 export type Reduction = "mean" | "sum" | "none";
 
+/** Options of `nllLoss`. */
 export interface NllLossOptions {
   /** Target value whose rows are skipped (default −100, as PyTorch). */
   ignoreIndex?: number;
@@ -47,6 +48,7 @@ export interface NllLossOptions {
   reduction?: Reduction;
 }
 
+/** Options of `crossEntropy` (PyTorch's `ignore_index`, `reduction`, `label_smoothing`). */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** ε in [0, 1]: mix the one-hot target with the uniform distribution (default 0). */
   labelSmoothing?: number;
@@ -155,6 +157,7 @@ export function crossEntropy(logits: Tensor, targets: Targets, opts: CrossEntrop
   return reduce(terms, r, reduction);
 }
 
+/** Options of `mseLoss`. */
 export interface MseLossOptions {
   reduction?: Reduction;
 }

@@ -66,6 +66,7 @@ export function rnnParam(shape: number[], hiddenSize: number): Tensor {
   return uniform(zeros(shape), -k, k);
 }
 
+/** The configuration of `LSTMCell`. */
 export interface LSTMCellConfig {
   inputSize: number;
   hiddenSize: number;

@@ -47,6 +47,7 @@ import { type LSTMState, lstmPointwise, rnnParam } from "./lstm-cell.js";
 import { Module } from "./module.js";
 import { checkOptions } from "./options.js";
 
+/** The configuration of `LSTM` (PyTorch's arguments, in camelCase). */
 export interface LSTMConfig {
   inputSize: number;
   hiddenSize: number;
@@ -62,6 +63,7 @@ export interface LSTMConfig {
   bidirectional?: boolean;
 }
 
+/** Options of `LSTM.forward`. */
 export interface LSTMForwardOptions {
   /**
    * Valid steps per example (0 ≤ lengths[b] ≤ T); padded steps neither update the state nor output.

@@ -27,11 +27,13 @@ export interface TensorLikeData {
   readonly data: ArrayLike<number>;
 }
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Missing or unexpected keys are errors (default true). Shape mismatches are always errors. */
   strict?: boolean;
 }
 
+/** What `Module.loadStateDict` did not match (empty lists under `strict`). */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -131,6 +133,7 @@ export abstract class Module {
     return [...this.#modules.entries()];
   }
 
+  /** The direct submodules (`torch.nn.Module.children()`), in registration order. */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }

@@ -29,6 +29,7 @@ import { Linear } from "./linear.js";
 import { Module } from "./module.js";
 import { checkOptions } from "./options.js";
 
+/** The configuration of `MultiheadAttention` (PyTorch's arguments, in camelCase). */
 export interface MultiHeadAttentionConfig {
   embedDim: number;
   numHeads: number;
@@ -46,6 +47,7 @@ export interface MultiHeadAttentionConfig {
   rotary?: RotaryEmbedding | null;
 }
 
+/** Options of `MultiheadAttention.forward`. */
 export interface MultiheadForwardOptions extends MultiHeadForwardOptions {
   /** Incremental decoding: keys and values of earlier calls ("self") or of a fixed memory ("static"). */
   cache?: KVCache | null;

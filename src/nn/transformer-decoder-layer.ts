@@ -40,6 +40,7 @@ export interface TransformerDecoderLayerCache {
   cross: KVCache;
 }
 
+/** Options of `TransformerDecoderLayer.forward` (masks). */
 export interface TransformerDecoderLayerOptions {
   /** Which target positions each target position may attend to (e.g. causalMask().and(paddingMask(…))). */
   tgtMask?: AttentionMask | null;
@@ -63,6 +64,7 @@ export interface TransformerDecoderLayerOptions {
   needSelfWeights?: boolean;
 }
 
+/** What `TransformerDecoderLayer.forwardWithWeights` returns. */
 export interface TransformerDecoderLayerResult {
   output: Tensor;
   /** Cross-attention weights (B, H, T, S) when asked for, else null. */

@@ -113,6 +113,7 @@ export function feedForward(
   return layer.linear2.forward(layer.dropout.forward(a));
 }
 
+/** Options of `TransformerEncoderLayer.forward` (masks). */
 export interface TransformerEncoderLayerOptions {
   /** Which keys each position may attend to (padding, causal, …); null = all. */
   mask?: AttentionMask | null;

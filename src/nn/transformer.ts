@@ -33,6 +33,7 @@ export interface TransformerConfig extends TransformerLayerConfig {
   numDecoderLayers?: number;
 }
 
+/** Options of `Transformer.forward` (masks). */
 export interface TransformerForwardOptions {
   /** Encoder self-attention: which source positions are allowed (e.g. paddingMask(srcLengths)). */
   srcMask?: AttentionMask | null;

@@ -4,6 +4,7 @@ import { random, randomNormal } from "./random.js";
 import { fmt, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
 
+/** Options of the tensor constructors. */
 export interface TensorOptions {
   requiresGrad?: boolean;
 }

@@ -32,6 +32,7 @@ export function addAttentionKindName(name: string): void {
   kinds.push(name);
 }
 
+/** The configuration of a `Seq2Seq` model (as stored in checkpoints); `resolveConfig` fills the defaults. */
 export interface Seq2SeqConfig {
   srcVocabSize: number;
   tgtVocabSize: number;
@@ -81,6 +82,7 @@ export interface Seq2SeqConfig {
 
 /** What an attention's weighted sum is taken over: the encoder states or the (projected) source embeddings. */
 export type AttentionValues = "encoder" | "embeddings";
+/** What the seq2seq attention may read as values: the encoder states or the source embeddings. */
 export const ATTENTION_VALUES: readonly AttentionValues[] = ["encoder", "embeddings"];
 
 export type ResolvedSeq2SeqConfig = Required<Seq2SeqConfig>;

@@ -16,10 +16,12 @@ import type { Seq2Seq } from "./model.js";
 export class Seq2SeqEncoderGraph {
   constructor(readonly model: Seq2Seq) {}
 
+  /** The wrapped model's parameters, by state-dict name (the graph's weights). */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
   }
 
+  /** Runs this part of the model; named outputs (the ONNX graph's outputs). */
   forward(src: Tensor, srcLengths: Tensor): Record<string, Tensor> {
     if (src.rank !== 2) throw new Error(`Seq2SeqEncoderGraph: src must be (B, S) ids, got rank ${src.rank}`);
     const [B, S] = src.shape;
@@ -32,10 +34,12 @@ export class Seq2SeqEncoderGraph {
 export class Seq2SeqStepGraph {
   constructor(readonly model: Seq2Seq) {}
 
+  /** The wrapped model's parameters, by state-dict name (the graph's weights). */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
   }
 
+  /** Runs this part of the model; named outputs (the ONNX graph's outputs). */
   forward(
     prev: Tensor,
     memory: Tensor,

@@ -87,6 +87,7 @@ export interface TransformerState {
   memoryMask?: AttentionMask;
 }
 
+/** One decoder step of `TransformerModel.step`: logits and the new state. */
 export interface TransformerStepResult {
   /** Unnormalised scores over the target vocabulary (N, V) (log-probabilities with latentAlignment). */
   logits: Tensor;
@@ -102,6 +103,7 @@ export interface TransformerStepResult {
   layerWeights: Tensor[];
 }
 
+/** What `TransformerModel.forward` returns. */
 export interface TransformerForwardResult {
   /** (B, T, V). */
   logits: Tensor;

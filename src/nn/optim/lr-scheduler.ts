@@ -17,6 +17,7 @@ import type { BaseHyper, Optimizer } from "./optimizer.js";
 // biome-ignore lint/suspicious/noExplicitAny: any optimizer's state type
 type AnyOptimizer = Optimizer<BaseHyper, any>;
 
+/** What `LRScheduler.stateDict()` returns. */
 export interface SchedulerStateDict {
   lastEpoch: number;
   baseLrs: number[];
@@ -63,6 +64,7 @@ export class LRScheduler {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The scheduler's state, as `scheduler.state_dict()`. */
   stateDict(): SchedulerStateDict {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
@@ -131,6 +133,7 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau` (PyTorch's, in camelCase). */
 export interface ReduceLROnPlateauOptions {
   /** "min" (default): lower is better (a loss); "max": higher is better (an accuracy). */
   mode?: "min" | "max";
@@ -207,10 +210,12 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The groups' current learning rates (`scheduler.get_last_lr()`). */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The scheduler's state (best metric, counters), as `scheduler.state_dict()`. */
   stateDict(): { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number } {
     return {
       best: this.best,
@@ -220,6 +225,7 @@ export class ReduceLROnPlateau {
     };
   }
 
+  /** Restores a state from `stateDict()`. */
   loadStateDict(sd: {
     best: number;
     numBadEpochs: number;

@@ -27,6 +27,7 @@ export type ParamGroupSpec<H> = Partial<H> & { params: Iterable<Tensor> };
 /** One entry of a parameter's optimizer state: a step count or a moment buffer. */
 export type StateValue = number | Float32Array;
 
+/** What `Optimizer.stateDict()` returns (as `optimizer.state_dict()`: state and param groups). */
 export interface OptimizerStateDict {
   /** Per-parameter state keyed by the parameter's index (counting through the groups in order). */
   state: Record<number, Record<string, StateValue>>;
