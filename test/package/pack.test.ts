@@ -9,7 +9,7 @@
  * package-lock.json: the tarball, plus the production entries of this repository's package-lock.json —
  * exactly the tarballs `npm ci` put in the npm cache. `npm install --offline` then needs no network.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   cpSync,
@@ -79,17 +79,42 @@ function run(cmd: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessE
 
 /** `run`, returning what the command printed on stdout and stderr (npm prints install scripts' output
  * with --foreground-scripts on stderr). */
-function runLog(cmd: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): string {
-  const env = { ...childEnv(), ...extraEnv };
-  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", maxBuffer: 64 << 20 });
-  if (r.status !== 0) run(cmd, args, cwd, extraEnv); // throws with the output
-  return `${r.stdout}\n${r.stderr}`;
+/** `run` without blocking the event loop (the long npm runs: vitest's worker keeps talking to its
+ * main process meanwhile); resolves to stdout and stderr. */
+function runAsync(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...childEnv(), ...extraEnv } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve({ stdout, stderr });
+      else
+        reject(
+          new Error(
+            `${cmd} ${args.join(" ")} (in ${cwd}) exited ${code}\n` +
+              `--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`,
+          ),
+        );
+    });
+  });
 }
 
-function timed<T>(times: Record<string, number>, name: string, f: () => T): T {
+async function timed<T>(times: Record<string, number>, name: string, f: () => T | Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
-    return f();
+    return await f();
   } finally {
     times[name] = Math.round(performance.now() - t0) / 1000;
   }
@@ -195,7 +220,7 @@ function compilerShims(work: string): { env: NodeJS.ProcessEnv; calls: () => str
 }
 
 /** An empty project that depends on `tarball`, installed offline with install scripts in the foreground. */
-function installApp(app: string, tarball: string, env: NodeJS.ProcessEnv): string {
+async function installApp(app: string, tarball: string, env: NodeJS.ProcessEnv): Promise<string> {
   mkdirSync(app);
   const name = basename(tarball);
   const integrity = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`;
@@ -214,7 +239,9 @@ function installApp(app: string, tarball: string, env: NodeJS.ProcessEnv): strin
     ),
   );
   writeFileSync(join(app, "package-lock.json"), JSON.stringify(appLockfile(name, integrity), null, 2));
-  return runLog("npm", ["install", "--offline", "--no-audit", "--no-fund", "--foreground-scripts"], app, env);
+  const args = ["install", "--offline", "--no-audit", "--no-fund", "--foreground-scripts"];
+  const r = await runAsync("npm", args, app, env);
+  return `${r.stdout}\n${r.stderr}`;
 }
 
 /** The tarball again, with this machine's prebuilt replaced by bytes that are no shared object. */
@@ -236,15 +263,15 @@ describe.skipIf(!npmAvailable)("npm package (pack, offline install, run)", () =>
   let work = "";
   let packed: Packed;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "qkv-pack-"));
     const times: Record<string, number> = {};
     const copy = join(work, "checkout");
-    timed(times, "copy checkout", () => copyCheckout(copy));
+    await timed(times, "copy checkout", () => copyCheckout(copy));
     expect(existsSync(join(copy, "dist")), "the clean copy has no dist/").toBe(false);
 
-    const out = timed(times, "npm pack (prepack builds dist/)", () =>
-      run("npm", ["pack", "--json", "--pack-destination", work], copy),
+    const { stdout: out } = await timed(times, "npm pack (prepack builds dist/)", () =>
+      runAsync("npm", ["pack", "--json", "--pack-destination", work], copy),
     );
     const info = JSON.parse(out.slice(out.search(/^\[/m)))[0] as {
       filename: string;
@@ -257,14 +284,16 @@ describe.skipIf(!npmAvailable)("npm package (pack, offline install, run)", () =>
     // The install may not compile: no compiler on PATH (shims that record a call and fail), CXX=/bin/false.
     const noCompiler = compilerShims(work);
     const app = join(work, "app");
-    const installLog = timed(times, "npm install --offline (CXX=/bin/false)", () =>
+    const installLog = await timed(times, "npm install --offline (CXX=/bin/false)", () =>
       installApp(app, tarball, noCompiler.env),
     );
     const compilerCalls = noCompiler.calls();
     // The same package with a prebuilt that does not load: the install compiles (and fails: no compiler).
-    const brokenTarball = timed(times, "repack with a broken prebuilt", () => brokenCopy(work, tarball));
+    const brokenTarball = await timed(times, "repack with a broken prebuilt", () =>
+      brokenCopy(work, tarball),
+    );
     const broken = join(work, "app-broken");
-    const brokenLog = timed(times, "npm install --offline (broken prebuilt, CXX=/bin/false)", () =>
+    const brokenLog = await timed(times, "npm install --offline (broken prebuilt, CXX=/bin/false)", () =>
       installApp(broken, brokenTarball, noCompiler.env),
     );
     const brokenCompilerCalls = noCompiler.calls().slice(compilerCalls.length);
@@ -400,21 +429,16 @@ describe.skipIf(!npmAvailable)("npm package (pack, offline install, run)", () =>
         files: ["readme-example.ts"],
       }),
     );
-    const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], {
-      cwd: packed.app,
-      encoding: "utf8",
-    });
-    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const tscArgs = [join(root, "node_modules/typescript/bin/tsc"), "-p", "."];
+    await runAsync(process.execPath, tscArgs, packed.app); // rejects with tsc's output on an error
     // And it would fail on what strict rejects (so the check checks).
     writeFileSync(
       join(packed.app, "readme-example.ts"),
       `${code!.replace("x.grad?.shape", "x.grad.shape")}\nexport {};\n`,
     );
-    const bad = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], {
-      cwd: packed.app,
-      encoding: "utf8",
-    });
-    expect(bad.stdout).toMatch(/TS18047: 'x\.grad' is possibly 'null'/);
+    await expect(runAsync(process.execPath, tscArgs, packed.app)).rejects.toThrow(
+      /TS18047: 'x\.grad' is possibly 'null'/,
+    );
   });
 
   it("npx qkv backends: native from the prebuilt", () => {
