@@ -10,5 +10,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     pool: "forks",
+    // Tests choose their backend (test/helpers/on-backend.ts); until they do, kernels run on the
+    // reference backend, not on the one the first kernel call would pick (native where it loads).
+    env: { QKV_BACKEND: "reference" },
   },
 });

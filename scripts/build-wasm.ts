@@ -89,7 +89,7 @@ export const WASM_SOURCE_HASH = "${wasmSourceHash()}";
 export const WASM_BINARY_HASH = "${sha256(bytes)}";
 
 /** The kernels (${bytes.length} bytes, shared-memory build), base64. */
-export const WASM_BASE64 =
+export const WASM_BASE64: string =
   "${b64}";
 `;
   if (check) {

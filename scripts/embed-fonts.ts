@@ -45,7 +45,7 @@ function main(): void {
       `export const ${name}_UNICODE_RANGE =\n  "${ranges[subset]}";`,
       "",
       `/** Noto Sans Devanagari 400, ${subset} subset, WOFF2 (${bytes.length} bytes), base64. */`,
-      `export const ${name}_WOFF2_BASE64 =\n  "${bytes.toString("base64")}";`,
+      `export const ${name}_WOFF2_BASE64: string =\n  "${bytes.toString("base64")}";`,
     );
   }
   writeFileSync(OUTPUT, `${parts.join("\n")}\n`);

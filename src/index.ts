@@ -29,6 +29,7 @@ export {
   getThreadSupport,
   initBackend,
   listBackends,
+  ready,
   registerBackend,
   setBackend,
   setNumThreads,

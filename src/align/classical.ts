@@ -53,6 +53,7 @@ export type ClassicalMethod = "ibm1" | "ibm2" | "fast";
 /** Every classical method. */
 export const CLASSICAL_METHODS: readonly ClassicalMethod[] = ["ibm1", "ibm2", "fast"];
 
+/** Options of `trainClassicalAligner` (IBM Model 1/2, fast_align). */
 export interface ClassicalAlignOptions {
   method: ClassicalMethod;
   /** EM iterations of the method itself, per direction (default 10 for ibm1, 5 for ibm2 and fast). */

@@ -57,6 +57,7 @@ export type AlignReading = {
   symmetrize?: Symmetrization;
 };
 
+/** One sentence pair aligned by a model: its words and tokens, the attention read, and the links. */
 export interface ForcedAlignment {
   srcWords: string[];
   tgtWords: string[];
@@ -77,6 +78,7 @@ export interface ForcedAlignment {
   logProb: number;
 }
 
+/** A model forced alignment can read: the LSTM seq2seq or the Transformer. */
 export type AlignModel = Seq2Seq | TransformerModel;
 
 /** A pair to align: the source line and its target line. */
@@ -85,6 +87,7 @@ export interface AlignPair {
   target: string;
 }
 
+/** Options of `forcedAlignAll` and `forcedAlignReadings`: batch size, the attention reading, progress. */
 export interface ForcedAlignOptions {
   /** Pairs per teacher-forced batch (default 32). */
   batchSize?: number;

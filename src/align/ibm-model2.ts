@@ -73,6 +73,7 @@ export class DistortionTable {
     return this.blocks.get(lengthKey(l, m)) ?? -1;
   }
 
+  /** The table as JSON, for storing an aligner. */
   toJSON(): DistortionJSON[] {
     return this.lengths.map(([l, m]) => {
       const off = this.offset(l, m);
@@ -82,6 +83,7 @@ export class DistortionTable {
     });
   }
 
+  /** Restores a table written by `toJSON`; `path` names the file in errors. */
   static fromJSON(json: unknown, path: string): DistortionTable {
     if (!Array.isArray(json)) throw new Error(`${path} must be an array of { l, m, p }`);
     const lengths: [number, number][] = [];

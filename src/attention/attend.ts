@@ -17,6 +17,7 @@ import { fmt } from "../tensor/shape.js";
 import type { AttentionMask } from "./masks.js";
 import { dot, type Score, scaledDot } from "./scores.js";
 
+/** Options of `attend`: the score, a mask, dropout on the weights. */
 export interface AttendOptions {
   /** The score function (default: dot). "dot" and "scaledDot" may be given by name. */
   score?: Score | "dot" | "scaledDot";
@@ -28,6 +29,7 @@ export interface AttendOptions {
   training?: boolean;
 }
 
+/** What every attention function returns: the context vectors (`output`) and the weights. */
 export interface AttentionResult {
   /** Context vectors c (…, T, Dv). */
   output: Tensor;

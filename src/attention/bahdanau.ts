@@ -12,6 +12,7 @@ import { type AttentionResult, attend } from "./attend.js";
 import type { AttentionMask } from "./masks.js";
 import { additive } from "./scores.js";
 
+/** The parameters of Bahdanau's additive score vᵀ tanh(W s + U h): `wQuery` (W), `wKey` (U), `v`, optional bias. */
 export interface BahdanauParams {
   /** W (A, Dq): applied to the decoder state. */
   wQuery: Tensor;
@@ -23,6 +24,10 @@ export interface BahdanauParams {
   bias?: Tensor;
 }
 
+/**
+ * Additive attention (Bahdanau et al. 2015): eᵢⱼ = vᵀ tanh(W s + U hⱼ); `decoderState` (B, D) or
+ * (B, T, D) over `encoderStates` (B, S, D). Returns `{ output, weights }`.
+ */
 export function bahdanauAttention(
   decoderState: Tensor,
   encoderStates: Tensor,

@@ -30,6 +30,7 @@ import { type AttentionMask, causalMask } from "./masks.js";
 
 export { fusedShapesOk, hasFusedAttention, prefersFusedAttention };
 
+/** Options of `fusedAttention`. */
 export interface FusedAttentionOptions {
   /** Score scale (default 1/√D). */
   scale?: number;
@@ -39,6 +40,7 @@ export interface FusedAttentionOptions {
   mask?: AttentionMask | null;
 }
 
+/** What `fusedAttention` returns: output, weights (computed on first read) and the log-sum-exp per query. */
 export interface FusedAttentionResult extends AttentionResult {
   /** log Σ_j exp(e_ij) per query (…, T); −∞ for a query whose keys are all masked. */
   readonly lse: Tensor;

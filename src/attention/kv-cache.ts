@@ -12,6 +12,11 @@
  */
 import { indexSelect, type Tensor } from "../tensor/index.js";
 
+/**
+ * The projected keys and values of one attention layer for the positions decoded so far ("self":
+ * each step appends), or of the encoder memory ("static": computed once), so each decoding step
+ * projects only its new position (incremental decoding).
+ */
 export class KVCache {
   /** Projected keys and values (B, H, L, dH), or null before the first step. */
   key: Tensor | null = null;
@@ -39,6 +44,7 @@ export class KVCache {
     if (this.value) this.value = indexSelect(this.value, 0, index);
   }
 
+  /** Drops the held keys and values (length 0). */
   clear(): void {
     this.key = null;
     this.value = null;

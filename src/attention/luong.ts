@@ -13,8 +13,10 @@ import { type AttentionResult, attend } from "./attend.js";
 import type { AttentionMask } from "./masks.js";
 import { concat, dot, general, location, type Score } from "./scores.js";
 
+/** The score functions of Luong et al. 2015: dot, general (sᵀ W h), concat, location. */
 export type LuongScoreName = "dot" | "general" | "concat" | "location";
 
+/** Options of `luongAttention`: the score (dot, general, concat, location), its parameters, a mask. */
 export interface LuongOptions {
   score?: LuongScoreName | Score;
   /** Parameters for general (weight), concat (weight, v[, bias]) and location (weight). */

@@ -33,6 +33,11 @@ type Part =
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
 
+/**
+ * Which keys each query may attend to, or a float bias added to the scores; masks combine with
+ * `and`. Made by `causalMask()`, `paddingMask(lengths)`, `maskFromAllowed`, `additiveMask` and the
+ * `fromTorch…` converters (PyTorch's masks say what is NOT allowed).
+ */
 export class AttentionMask {
   private constructor(readonly parts: readonly Part[]) {}
 

@@ -38,6 +38,7 @@ import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
 import type { RotaryEmbedding } from "./rotary.js";
 import { scaledDotProductAttention } from "./scaled-dot-product.js";
 
+/** Options of `multiHeadAttentionForward` (PyTorch's `multi_head_attention_forward`). */
 export interface MultiHeadForwardOptions {
   /** Which keys are padding (e.g. `paddingMask(lengths)` or `fromTorchKeyPaddingMask(m)`). */
   keyPaddingMask?: AttentionMask | null;
@@ -85,12 +86,14 @@ export interface MultiHeadAttentionArgs extends MultiHeadWeights, MultiHeadForwa
   fused?: boolean;
 }
 
+/** What `MultiheadAttention.forward` returns: the output and the weights (null with `needWeights: false`). */
 export interface MultiHeadResult {
   output: Tensor;
   /** (B, T, S) averaged, (B, H, T, S) per head, or null when `needWeights` is false. */
   weights: Tensor | null;
 }
 
+/** What `multiHeadAttentionForward` returns. */
 export interface MultiHeadForwardResult extends MultiHeadResult {
   /** The keys and values attended over, projected and split into heads: (B, H, P+S, dH). */
   key: Tensor;

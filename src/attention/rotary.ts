@@ -15,6 +15,10 @@
 import { add, indexSelect, mul, reshape, type Tensor, tensor } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 
+/**
+ * Rotary position embedding (RoPE, Su et al. 2021): rotates feature pairs of queries and keys by
+ * position-dependent angles; `apply(x, offset)`.
+ */
 export class RotaryEmbedding {
   readonly dim: number;
   readonly base: number;

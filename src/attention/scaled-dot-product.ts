@@ -21,6 +21,7 @@ import { fusedAttention, fusedShapesOk, hasFusedAttention, prefersFusedAttention
 import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
 import { scaledDot } from "./scores.js";
 
+/** Options of `scaledDotProductAttention` (PyTorch's `scaled_dot_product_attention`, in camelCase). */
 export interface ScaledDotProductOptions {
   mask?: AttentionMask | null;
   /** Adds a causal mask (query i sees keys j ≤ i, top-left aligned). */
@@ -37,6 +38,15 @@ export interface ScaledDotProductOptions {
   fused?: boolean;
 }
 
+/**
+ * softmax(Q Kᵀ / √d_k + M) V (Vaswani et al. 2017, eq. 1), as
+ * `torch.nn.functional.scaled_dot_product_attention`, with masks, `causal`, `scale`, dropout and
+ * grouped-query heads. Returns `{ output, weights }`.
+ *
+ * @example
+ * const x = randn([1, 4, 8]);
+ * const { output, weights } = scaledDotProductAttention(x, x, x, { mask: causalMask() });
+ */
 export function scaledDotProductAttention(
   query: Tensor,
   key: Tensor,

@@ -9,10 +9,13 @@
  *   additive   e = vᵀ tanh(W₁ q + W₂ k + b)             Bahdanau et al. 2014, eq. 6 / App. A.1.2
  *   location   e = (W q)_j,            W (S_max, Dq)     Luong et al. 2015, eq. 9 ("location")
  * Leading dimensions broadcast, so the same functions serve (T, D), (B, T, D) and (B, H, T, D).
+ *
+ * @module
  */
 import { add, linear, matmul, matmulT, mul, slice, type Tensor, tanh, unsqueeze } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 
+/** A score function e(q, k) and its parameters: what `attend` combines with softmax and the values. */
 export interface Score {
   /** The paper's name of the score ("dot", "general", …; a score defined elsewhere names itself). */
   readonly name: "dot" | "scaledDot" | "general" | "concat" | "additive" | "location" | (string & {});

@@ -12,6 +12,7 @@ import type { AttentionResult } from "./attend.js";
 import type { AttentionMask } from "./masks.js";
 import { scaledDotProductAttention } from "./scaled-dot-product.js";
 
+/** The projections W_Q, W_K, W_V of `selfAttention` / `crossAttention` (identity where left out). */
 export interface ProjectionParams {
   /** W_Q (Dk, Dx); identity when omitted. */
   wq?: Tensor;
@@ -19,6 +20,7 @@ export interface ProjectionParams {
   wv?: Tensor;
 }
 
+/** Options of `selfAttention` and `crossAttention`. */
 export interface SelfAttentionOptions extends ProjectionParams {
   mask?: AttentionMask | null;
   causal?: boolean;

@@ -66,6 +66,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const isInt = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
 
+/** Options of `validateCheckpointMeta`. */
 export interface ValidateMetaOptions {
   /** Also check the training state `--resume` needs (epoch, step, RNG, optimizer, history, best). */
   forResume?: boolean;

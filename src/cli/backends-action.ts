@@ -19,7 +19,7 @@ export async function runBackends(o: OptionValues): Promise<void> {
   console.log(`available: ${listBackends().join(", ")}; active: ${getBackend()}`);
   console.log(
     n.available
-      ? `native: ${n.isas?.join(", ")} (using ${n.isas?.[0]}), ${n.threads} threads`
+      ? `native: ${n.isas?.join(", ")} (using ${n.isas?.[0]}), ${n.threads} threads; ${n.origin} ${n.file}`
       : `native: unavailable: ${n.reason}`,
   );
 }

@@ -11,6 +11,7 @@ import { initBackend, setBackend } from "../kernels/index.js";
 import type { TranslationModel } from "../models/registry.js";
 import { loadModel } from "../train/load-model.js";
 import type { CheckpointMeta } from "../train/trainer.js";
+import { resolveModelName } from "./model-names.js";
 
 /** Picks the kernel backend: "auto" = the fastest that loads (`initBackend`), else the one named. */
 export async function chooseBackend(name: string): Promise<void> {
@@ -26,8 +27,10 @@ export function printJson(value: unknown): void {
 /** Terminal map width: the terminal's, when there is one (else the library's default). */
 export const mapWidth = (): number | undefined => (process.stdout.isTTY ? process.stdout.columns : undefined);
 
-/** `path`, checked to be a checkpoint folder holding `<which>.json` (or a checkpoint's .json file). */
-export function checkpointDir(path: string, which: string): string {
+/** `--model`'s value (a path, or a bundled model's name: model-names.ts), checked to be a checkpoint
+ * folder holding `<which>.json` (or a checkpoint's .json file); returns the folder's path. */
+export function checkpointDir(value: string, which: string): string {
+  const path = resolveModelName(value);
   if (!existsSync(path))
     throw new Error(`no model at ${path} (expected a folder with best.json / last.json)`);
   if (!path.endsWith(".json")) {

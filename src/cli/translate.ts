@@ -6,6 +6,7 @@
  */
 import { type Command, Option } from "commander";
 import { lazyAction } from "./action.js";
+import { BUNDLED_MODELS } from "./model-names.js";
 import {
   backendOption,
   beamOption,
@@ -24,7 +25,13 @@ export function withTranslateCommand(cmd: Command): Command {
     .description(
       "translate sentences (arguments, one per line on stdin, or --input FILE --output FILE) and show each alignment",
     )
-    .addOption(modelOption())
+    .addOption(
+      modelOption(
+        `checkpoint folder, or a bundled model's name: ${Object.entries(BUNDLED_MODELS)
+          .map(([name, m]) => `${name} (${m.about})`)
+          .join(", ")}`,
+      ),
+    )
     .addOption(checkpointOption())
     .addOption(beamOption())
     .option("--no-map", "do not print the attention map")

@@ -10,11 +10,13 @@
 import { mulberry32, shuffleInPlace } from "./random.js";
 import { EOS, PAD, SOS } from "./vocab.js";
 
+/** One training pair as ids: source and target. */
 export interface Example {
   src: readonly number[];
   tgt: readonly number[];
 }
 
+/** A padded batch made by `makeBatches`: sizes, ids and lengths. */
 export interface Batch {
   /** Number of examples in the batch. */
   B: number;
@@ -35,6 +37,7 @@ export interface Batch {
   indices: number[];
 }
 
+/** Options of `makeBatches`. */
 export interface BatchOptions {
   batchSize: number;
   /** Shuffle (default false): the examples before batching, or with `sortByLength` the batch order. */

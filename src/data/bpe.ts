@@ -89,6 +89,7 @@ function mergePair(s: readonly number[], a: number, b: number, id: number): numb
   return out;
 }
 
+/** Options of the `BpeTokenizer` constructor. */
 export interface BpeOptions {
   /** Lowercase during normalisation (default false). */
   lowercase?: boolean;
@@ -96,6 +97,7 @@ export interface BpeOptions {
   split?: TextSplit;
 }
 
+/** Options of `BpeTokenizer.train`. */
 export interface BpeTrainOptions extends BpeOptions {
   /** Total ids, special tokens, bytes and "▁" included (at least 261). A cap: learning stops early
    * when no pair occurs `minFrequency` times. */
@@ -427,6 +429,7 @@ export class BpeTokenizer implements Tokenizer {
     }
   }
 
+  /** The tokenizer as JSON (alphabet, merges, options), as checkpoints store it; `fromJSON` restores it. */
   toJSON(): BpeTokenizerJSON {
     return {
       format: "qkv-bpe",

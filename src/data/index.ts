@@ -3,6 +3,8 @@
  * vocabulary, parsers for SCAN (Lake & Baroni, 2018) and Tatoeba text, the SCAN grammar generator,
  * seeded shuffles and padded batching. Reading the data sets from disk is Node-only and lives in
  * `qkv/node` (files.ts, lines.ts, parallel.ts, paths.ts).
+ *
+ * @module
  */
 export * from "./batching.js";
 export * from "./bpe.js";

@@ -25,8 +25,11 @@
  */
 import type { ScanExample } from "./scan.js";
 
+/** SCAN's primitive verbs. */
 export const SCAN_PRIMITIVES = ["walk", "look", "run", "jump"] as const;
+/** SCAN's directions. */
 export const SCAN_DIRECTIONS = ["left", "right"] as const;
+/** SCAN's output actions. */
 export const SCAN_ACTIONS = ["I_WALK", "I_LOOK", "I_RUN", "I_JUMP", "I_TURN_LEFT", "I_TURN_RIGHT"] as const;
 
 /** Number of distinct SCAN commands the grammar generates. */

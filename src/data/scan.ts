@@ -14,9 +14,12 @@ export interface ScanExample {
   target: string[];
 }
 
+/** The SCAN splits (Lake & Baroni 2018) qkv reads. */
 export type ScanSplit = "simple" | "length" | "addprim_jump";
+/** A split's train or test half. */
 export type ScanPart = "train" | "test";
 
+/** Every `ScanSplit`. */
 export const SCAN_SPLITS: readonly ScanSplit[] = ["simple", "length", "addprim_jump"];
 
 const LINE_RE = /^IN:\s+(.*?)\s+OUT:\s+(.*?)\s*$/;

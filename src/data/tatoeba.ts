@@ -16,6 +16,7 @@
 import { mulberry32, shuffleInPlace } from "./random.js";
 import { splitLines } from "./split-lines.js";
 
+/** One Tatoeba sentence pair. */
 export interface TatoebaPair {
   source: string;
   target: string;
@@ -23,12 +24,14 @@ export interface TatoebaPair {
   attribution: string;
 }
 
+/** The Tatoeba languages qkv reads (ISO 639-3), paired with English. */
 export type TatoebaLang = "hin" | "fra" | "deu";
 
 /** Credit for files in the older format, which has no per-sentence attribution column. */
 export const TATOEBA_CREDIT =
   "CC-BY 2.0 (France) Tatoeba.org contributors (no per-sentence attribution in file)";
 
+/** Options of `parseTatoeba` / `loadTatoeba`. */
 export interface TatoebaParseOptions {
   /** Swap the columns: Other → English instead of English → Other (default false). */
   reverse?: boolean;
@@ -80,6 +83,7 @@ export function normalizeSentence(s: string): string {
   return s.normalize("NFC").toLowerCase().trim().replace(/\s+/g, " ");
 }
 
+/** Options of `splitBySource`. */
 export interface SplitOptions<T> {
   /** Fraction of groups for validation, in [0, 1). */
   valid: number;
@@ -94,6 +98,7 @@ export interface SplitOptions<T> {
   by?: "source" | "target" | ((item: T) => string);
 }
 
+/** Train, validation and test parts of a data set. */
 export interface Split<T> {
   train: T[];
   valid: T[];

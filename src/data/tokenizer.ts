@@ -28,6 +28,7 @@ const TOKEN_RE = new RegExp(
   "gu",
 );
 
+/** Options of `tokenize`. */
 export interface TokenizeOptions {
   /** Lowercase every token (default false). */
   lowercase?: boolean;

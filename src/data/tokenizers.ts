@@ -23,12 +23,16 @@ import { WordTokenizer, type WordTokenizerJSON } from "./word-tokenizer.js";
  */
 export type TextSplit = "words" | "space";
 
+/** The ways a word tokenizer may split text. */
 export const TEXT_SPLITS: readonly TextSplit[] = ["words", "space"];
 
+/** A tokenizer's kind in checkpoints: word or byte-pair encoding. */
 export type TokenizerKind = "word" | "bpe";
 
+/** A tokenizer as checkpoints store it. */
 export type TokenizerJSON = WordTokenizerJSON | BpeTokenizerJSON;
 
+/** What every tokenizer does: text ↔ tokens ↔ ids, and JSON for checkpoints. */
 export interface Tokenizer {
   readonly kind: TokenizerKind;
   /** Token strings ↔ ids (the four special tokens first). */
@@ -37,7 +41,9 @@ export interface Tokenizer {
   readonly size: number;
   /** The normalisation applied before tokenizing (NFC, optional lowercasing, ...). */
   normalize(text: string): string;
+  /** Text → tokens (normalised first). */
   tokenize(text: string): string[];
+  /** Tokens → text. */
   detokenize(tokens: readonly string[]): string;
   /** `vocab.encode(tokenize(text), options)`. */
   encode(text: string, options?: EncodeOptions): number[];
@@ -45,6 +51,7 @@ export interface Tokenizer {
   decode(ids: ArrayLike<number>, options?: DecodeOptions): string;
   /** The word-level tokens of the text `tokens` spell (the units of BLEU and accuracy). */
   words(tokens: readonly string[]): string[];
+  /** The tokenizer as JSON, as checkpoints store it (`tokenizerFromJSON` restores it). */
   toJSON(): TokenizerJSON;
 }
 

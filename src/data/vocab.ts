@@ -9,8 +9,11 @@
  */
 
 export const PAD = 0;
+/** The id of the unknown token `<unk>`. */
 export const UNK = 1;
+/** The id of the start-of-sequence token `<sos>`. */
 export const SOS = 2;
+/** The id of the end-of-sequence token `<eos>`. */
 export const EOS = 3;
 
 /** The special ids by name — the one table (decoding, batching and the ONNX manifest's `ids` use it). */
@@ -21,14 +24,19 @@ export const SPECIAL_IDS: Readonly<{ pad: number; unk: number; sos: number; eos:
   eos: EOS,
 });
 
+/** The padding token (id 0). */
 export const PAD_TOKEN = "<pad>";
+/** The unknown token (id 1). */
 export const UNK_TOKEN = "<unk>";
+/** The start-of-sequence token (id 2). */
 export const SOS_TOKEN = "<sos>";
+/** The end-of-sequence token (id 3). */
 export const EOS_TOKEN = "<eos>";
 
 /** The special tokens in id order: `SPECIAL_TOKENS[PAD] === "<pad>"`, etc. */
 export const SPECIAL_TOKENS: readonly string[] = Object.freeze([PAD_TOKEN, UNK_TOKEN, SOS_TOKEN, EOS_TOKEN]);
 
+/** Options of `Vocab.build`. */
 export interface VocabBuildOptions {
   /** Keep only tokens seen at least this many times (default 1). */
   minFreq?: number;
@@ -36,6 +44,7 @@ export interface VocabBuildOptions {
   maxSize?: number;
 }
 
+/** Options of `Vocab.encode`. */
 export interface EncodeOptions {
   /** Prepend <sos> (default false). */
   addSos?: boolean;
@@ -43,6 +52,7 @@ export interface EncodeOptions {
   addEos?: boolean;
 }
 
+/** Options of `Vocab.decode`. */
 export interface DecodeOptions {
   /** Drop <pad>, <sos> and <eos> from the output (default true). <unk> is always kept. */
   stripSpecial?: boolean;
@@ -61,6 +71,7 @@ function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A token ↔ id table with the special ids {pad 0, unk 1, sos 2, eos 3}. */
 export class Vocab {
   private readonly itos: readonly string[];
   private readonly stoi: ReadonlyMap<string, number>;
@@ -116,6 +127,7 @@ export class Vocab {
     return new Vocab(obj.tokens);
   }
 
+  /** The vocabulary as JSON (its tokens in id order), as checkpoints store it. */
   toJSON(): VocabJSON {
     return { format: "qkv-vocab", version: 1, tokens: [...this.itos] };
   }
@@ -130,6 +142,7 @@ export class Vocab {
     return [...this.itos];
   }
 
+  /** Whether `token` has an id of its own. */
   has(token: string): boolean {
     return this.stoi.has(token);
   }
@@ -146,6 +159,7 @@ export class Vocab {
     return tok;
   }
 
+  /** Token → id for each token (unknown tokens → `<unk>`). */
   encode(tokens: readonly string[], options: EncodeOptions = {}): number[] {
     const ids = tokens.map((t) => this.idOf(t));
     if (options.addSos) ids.unshift(SOS);
@@ -153,6 +167,7 @@ export class Vocab {
     return ids;
   }
 
+  /** Id → token for each id. */
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string[] {
     const stripSpecial = options.stripSpecial ?? true;
     const stopAtEos = options.stopAtEos ?? true;

@@ -15,6 +15,7 @@ import {
   type VocabBuildOptions,
 } from "./vocab.js";
 
+/** Options of `WordTokenizer` (and `WordTokenizer.build`). */
 export interface WordTokenizerOptions {
   /** Lowercase text before splitting (default false). */
   lowercase?: boolean;
@@ -88,6 +89,7 @@ export class WordTokenizer implements Tokenizer {
     return new WordTokenizer(new Vocab(o.tokens), { lowercase: o.lowercase, split: o.split });
   }
 
+  /** The tokenizer as JSON (vocabulary and options), as checkpoints store it; `fromJSON` restores it. */
   toJSON(): WordTokenizerJSON {
     return {
       format: "qkv-word-tokenizer",

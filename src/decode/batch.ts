@@ -8,6 +8,7 @@ import type { TranslationModel } from "../models/registry.js";
 import { checkSourceLength, decodeLength, MAX_DECODE_STEPS } from "./limits.js";
 import { beamSearch, greedyDecode, type Hypothesis, type StepDecoder } from "./search.js";
 
+/** Options of `decodeAll`. */
 export interface DecodeAllOptions {
   /** 1 (default): greedy; more: beam search of that width. */
   beamSize?: number;

@@ -17,11 +17,15 @@ export interface StepOutput<State> {
 
 /** Any step-wise decoder: Seq2Seq and TransformerModel implement this (`Out`: what their step returns). */
 export interface StepDecoder<State, Out extends StepOutput<State> = StepOutput<State>> {
+  /** Encodes a padded batch (B, S) of source ids into the decoder's first state. */
   encode(src: Int32Array | number[], B: number, S: number, srcLengths: number[]): State;
+  /** One decoding step from the previous output ids: logits and the next state. */
   step(state: State, prev: Int32Array | number[]): Out;
+  /** The state of the given batch rows (beam search reorders and prunes with it). */
   selectRows(state: State, index: ArrayLike<number>): State;
 }
 
+/** A decoded output: its ids and log-probability. */
 export interface Hypothesis {
   /** Output ids without SOS and EOS. */
   tokens: number[];
@@ -53,6 +57,7 @@ export interface BeamStep<State, Out> extends DecodeStep<State, Out> {
   rows: { sentence: number; tokens: readonly number[] }[];
 }
 
+/** Options shared by the decoders: length limit and the start and end ids. */
 export interface DecodeOptions<State = unknown> {
   maxLength?: number;
   sos?: number;
@@ -64,6 +69,7 @@ export interface DecodeOptions<State = unknown> {
   start?: State;
 }
 
+/** Options of `greedyDecode`. */
 export interface GreedyOptions<State = unknown, Out = unknown> extends DecodeOptions<State> {
   /** Called after every step, once the step's tokens are chosen. */
   onStep?: (step: GreedyStep<State, Out>) => void;
@@ -149,6 +155,7 @@ export function greedyDecode<State, Out extends StepOutput<State>>(
   });
 }
 
+/** Options of `beamSearch` and `beamSearchNBest`. */
 export interface BeamOptions<State = unknown, Out = unknown> extends DecodeOptions<State> {
   beamSize?: number;
   /** α of the length penalty; 0 ranks by total log-probability (default 0.6). */

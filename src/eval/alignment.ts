@@ -161,6 +161,7 @@ export function alignmentRecall(
   return alignmentScores(predicted, sure, possible).recall;
 }
 
+/** Options of `attentionToLinks`. */
 export interface AttentionLinkOptions {
   /** Add the argmax source word of every target row (first index on ties). Default true. */
   argmax?: boolean;

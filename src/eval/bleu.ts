@@ -42,6 +42,7 @@ export const SMOOTH_DEFAULTS: Readonly<Record<SmoothMethod, number | undefined>>
 /** sacreBLEU's default maximum n-gram order. */
 export const MAX_NGRAM_ORDER = 4;
 
+/** sacreBLEU's BLEU options (tokenizer, smoothing, lowercase, …). */
 export interface BleuOptions {
   /** Tokenizer, default "13a". */
   tokenize?: BleuTokenizer;
@@ -382,6 +383,7 @@ function myLog(x: number): number {
   return x === 0 ? -9999999999 : Math.log(x);
 }
 
+/** Options of `computeBleu`. */
 export interface ComputeBleuOptions {
   /** Default "none", as in sacreBLEU's static `BLEU.compute_bleu`. */
   smoothMethod?: SmoothMethod;

@@ -18,6 +18,7 @@
  */
 import { hasAstral, pySplit } from "./pystr.js";
 
+/** sacreBLEU's chrF options (character and word n-gram orders, β). */
 export interface ChrfOptions {
   /** Character n-gram order, default 6. */
   charOrder?: number;
@@ -35,6 +36,7 @@ export interface ChrfOptions {
   eps_smoothing?: boolean;
 }
 
+/** A chrF score, as sacreBLEU reports it. */
 export interface ChrfScore {
   /** chrF on 0..100. */
   score: number;

@@ -19,6 +19,7 @@ export interface EvalPair {
   text?: { src: string; tgt: string };
 }
 
+/** What `evaluatePairs` measures. */
 export interface EvalResult {
   count: number;
   exactMatch: number;
@@ -37,6 +38,7 @@ export interface EvalResult {
   alignments: number[][][];
 }
 
+/** Options of `evaluatePairs`. */
 export interface EvalOptions extends DecodeAllOptions {
   /** Output tokens → the words the metrics count (default: the tokens; `Tokenizer.words` for BPE). */
   words?: (tokens: string[]) => string[];
@@ -44,6 +46,10 @@ export interface EvalOptions extends DecodeAllOptions {
   detokenize?: (tokens: string[]) => string;
 }
 
+/**
+ * Decodes `pairs` with `model` (greedy or beam, batched) and scores them: exact match, token accuracy,
+ * corpus BLEU (and chrF with `detokenize`).
+ */
 export function evaluatePairs(
   model: TranslationModel,
   pairs: readonly EvalPair[],

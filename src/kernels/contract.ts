@@ -108,9 +108,14 @@ export interface BackendCapabilities {
   readonly threads: boolean;
 }
 
+/**
+ * A kernel backend: the arrays-in, arrays-out kernels every op dispatches to (reference, wasm,
+ * native), and the `capabilities` code chooses paths by.
+ */
 export interface Backend {
   readonly name: string;
   readonly capabilities: BackendCapabilities;
+  /** An element-wise function of one array. */
   unary(op: UnaryOp, x: Float32Array): Float32Array;
   /** Broadcasting element-wise op; `outShape` is the broadcast of `aShape` and `bShape`. */
   binary(
@@ -121,6 +126,7 @@ export interface Backend {
     bShape: readonly number[],
     outShape: readonly number[],
   ): Float32Array;
+  /** Batched matrix products C = op(A) op(B) with the offsets and transposes in `p`. */
   matmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array;
   /** Reduces along the middle axis of (outer, n, inner) → (outer, inner). */
   reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number): Float32Array;

@@ -58,7 +58,9 @@ export interface ModelKind<C extends VocabSizes = VocabSizes, M extends Translat
   resolve(config: C): Required<C>;
   /** Checks a config read from a file, field by field (types and ranges), reporting through `fail`. */
   checkConfig(c: Record<string, unknown>, fail: FieldFail): void;
+  /** Builds the model from a filled-in config. */
   build(config: C): M;
+  /** Whether `model` is of this kind. */
   owns(model: TranslationModel): model is M;
   /** A short name for titles: "luong-general", "transformer 2×4 d64". */
   title(config: C): string;
@@ -202,7 +204,9 @@ const TRANSFORMER: ModelKind<TransformerModelConfig, TransformerModel> = {
 
 /** Every kind, by its checkpoint name. */
 export const MODEL_KINDS = { seq2seq: SEQ2SEQ, transformer: TRANSFORMER } as const;
+/** A checkpoint's `meta.kind`: "seq2seq" or "transformer". */
 export type ModelKindName = keyof typeof MODEL_KINDS;
+/** Every kind's checkpoint name. */
 export const MODEL_KIND_NAMES = Object.keys(MODEL_KINDS) as ModelKindName[];
 
 /** What a checkpoint says about its model: its kind and config. */

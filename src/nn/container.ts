@@ -7,6 +7,7 @@ import { Module } from "./module.js";
 
 /** A module whose forward maps one tensor to one tensor (what `Sequential` chains). */
 export interface TensorModule extends Module {
+  /** Maps a tensor to a tensor. */
   forward(x: Tensor): Tensor;
 }
 
@@ -38,6 +39,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this.#items[j];
   }
 
+  /** The modules, in order. */
   [Symbol.iterator](): Iterator<M> {
     return this.#items[Symbol.iterator]();
   }
@@ -48,6 +50,7 @@ export class Sequential extends ModuleList<TensorModule> implements TensorModule
     super(modules);
   }
 
+  /** Runs the modules in order, each on the previous one's output. */
   forward(x: Tensor): Tensor {
     let y = x;
     for (const m of this) y = m.forward(y);

@@ -8,6 +8,10 @@
 import { dropout, type Tensor } from "../tensor/index.js";
 import { Module } from "./module.js";
 
+/**
+ * Inverted dropout, as `torch.nn.Dropout(p)`: in training mode zeroes each entry with probability p
+ * and scales the rest by 1/(1−p); the identity in evaluation mode.
+ */
 export class Dropout extends Module {
   readonly p: number;
 
@@ -17,6 +21,7 @@ export class Dropout extends Module {
     this.p = p;
   }
 
+  /** x with dropout applied in training mode; x itself in evaluation mode or with p = 0. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }

@@ -15,6 +15,7 @@ import { checkOptions } from "./options.js";
 /** PyTorch's Embedding options qkv does not implement, with their defaults. */
 const UNSUPPORTED = { maxNorm: null, normType: 2, scaleGradByFreq: false, sparse: false };
 
+/** Options of `Embedding` (PyTorch's `padding_idx`, …). */
 export interface EmbeddingOptions {
   /** The row for padding: zero at initialisation and never updated by gradients. Negative counts from the end. */
   paddingIdx?: number | null;
@@ -22,6 +23,10 @@ export interface EmbeddingOptions {
   weight?: Tensor;
 }
 
+/**
+ * A lookup table of learned vectors, as `torch.nn.Embedding`: `forward(ids)` returns `weight[ids]`;
+ * the `paddingIdx` row gets no gradient.
+ */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;

@@ -11,6 +11,7 @@ import { fmt } from "../tensor/shape.js";
 import { Module } from "./module.js";
 import { checkOptions } from "./options.js";
 
+/** Options of `LayerNorm` (eps, elementwise affine, bias). */
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -43,6 +44,9 @@ export function layerNorm(
   return y;
 }
 
+/**
+ * Layer normalisation over the last dimensions, as `torch.nn.LayerNorm`: (x − μ)/√(σ² + ε) ⊙ weight + bias.
+ */
 export class LayerNorm extends Module {
   readonly normalizedShape: readonly number[];
   readonly eps: number;

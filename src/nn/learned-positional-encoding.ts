@@ -13,6 +13,9 @@ import { normal } from "./init.js";
 import { Module } from "./module.js";
 import { addPositions } from "./sinusoidal-positional-encoding.js";
 
+/**
+ * Adds a learned position embedding (one vector per position, parameter `weight`) to (B, T, D) inputs.
+ */
 export class LearnedPositionalEncoding extends Module {
   readonly maxLen: number;
   readonly dModel: number;

@@ -10,11 +10,16 @@ import { fmt } from "../tensor/shape.js";
 import { uniform } from "./init.js";
 import { Module } from "./module.js";
 
+/** Options of `Linear`. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
 }
 
+/**
+ * y = x Wᵀ + b, as `torch.nn.Linear(inFeatures, outFeatures, bias)`; parameters `weight` (out, in)
+ * and `bias` (out), PyTorch's initialisation.
+ */
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;

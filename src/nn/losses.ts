@@ -35,8 +35,12 @@ const CLASS_LOSS_OPTIONS = {
   unsupported: { weight: null, sizeAverage: null, reduce: null },
 };
 
+/**
+ * How a loss combines its elements, as PyTorch's `reduction`: their mean, their sum, or none (each kept).
+ */
 export type Reduction = "mean" | "sum" | "none";
 
+/** Options of `nllLoss`. */
 export interface NllLossOptions {
   /** Target value whose rows are skipped (default −100, as PyTorch). */
   ignoreIndex?: number;
@@ -44,6 +48,7 @@ export interface NllLossOptions {
   reduction?: Reduction;
 }
 
+/** Options of `crossEntropy` (PyTorch's `ignore_index`, `reduction`, `label_smoothing`). */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** ε in [0, 1]: mix the one-hot target with the uniform distribution (default 0). */
   labelSmoothing?: number;
@@ -152,6 +157,7 @@ export function crossEntropy(logits: Tensor, targets: Targets, opts: CrossEntrop
   return reduce(terms, r, reduction);
 }
 
+/** Options of `mseLoss`. */
 export interface MseLossOptions {
   reduction?: Reduction;
 }

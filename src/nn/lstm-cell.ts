@@ -66,6 +66,7 @@ export function rnnParam(shape: number[], hiddenSize: number): Tensor {
   return uniform(zeros(shape), -k, k);
 }
 
+/** The configuration of `LSTMCell`. */
 export interface LSTMCellConfig {
   inputSize: number;
   hiddenSize: number;
@@ -73,6 +74,9 @@ export interface LSTMCellConfig {
   bias?: boolean;
 }
 
+/**
+ * One LSTM step, as `torch.nn.LSTMCell`: (x, (h, c)) → (h′, c′), gates in PyTorch's order i, f, g, o.
+ */
 export class LSTMCell extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;

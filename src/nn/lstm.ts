@@ -47,6 +47,7 @@ import { type LSTMState, lstmPointwise, rnnParam } from "./lstm-cell.js";
 import { Module } from "./module.js";
 import { checkOptions } from "./options.js";
 
+/** The configuration of `LSTM` (PyTorch's arguments, in camelCase). */
 export interface LSTMConfig {
   inputSize: number;
   hiddenSize: number;
@@ -62,6 +63,7 @@ export interface LSTMConfig {
   bidirectional?: boolean;
 }
 
+/** Options of `LSTM.forward`. */
 export interface LSTMForwardOptions {
   /**
    * Valid steps per example (0 ≤ lengths[b] ≤ T); padded steps neither update the state nor output.
@@ -75,6 +77,10 @@ export interface LSTMResult extends LSTMState {
   output: Tensor;
 }
 
+/**
+ * A multi-layer, optionally bidirectional LSTM, as `torch.nn.LSTM` (its parameter names:
+ * `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, …).
+ */
 export class LSTM extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;

@@ -27,11 +27,13 @@ export interface TensorLikeData {
   readonly data: ArrayLike<number>;
 }
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Missing or unexpected keys are errors (default true). Shape mismatches are always errors. */
   strict?: boolean;
 }
 
+/** What `Module.loadStateDict` did not match (empty lists under `strict`). */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -47,6 +49,12 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/**
+ * The base class of every layer, as `torch.nn.Module`: named parameters, buffers and submodules
+ * (fields that are Modules, Parameters or arrays of Modules register themselves), `parameters()`,
+ * `namedParameters()`, `stateDict()` / `loadStateDict()` with PyTorch's keys, `train()` / `eval()`.
+ * Subclasses implement `forward`.
+ */
 export abstract class Module {
   /** Training mode (dropout active) or evaluation mode; set with `train()` / `eval()`. */
   training = true;
@@ -125,6 +133,7 @@ export abstract class Module {
     return [...this.#modules.entries()];
   }
 
+  /** The direct submodules (`torch.nn.Module.children()`), in registration order. */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }

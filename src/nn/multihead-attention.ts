@@ -29,6 +29,7 @@ import { Linear } from "./linear.js";
 import { Module } from "./module.js";
 import { checkOptions } from "./options.js";
 
+/** The configuration of `MultiheadAttention` (PyTorch's arguments, in camelCase). */
 export interface MultiHeadAttentionConfig {
   embedDim: number;
   numHeads: number;
@@ -46,6 +47,7 @@ export interface MultiHeadAttentionConfig {
   rotary?: RotaryEmbedding | null;
 }
 
+/** Options of `MultiheadAttention.forward`. */
 export interface MultiheadForwardOptions extends MultiHeadForwardOptions {
   /** Incremental decoding: keys and values of earlier calls ("self") or of a fixed memory ("static"). */
   cache?: KVCache | null;
@@ -56,6 +58,11 @@ const FORWARD_OPTIONS = {
   renamed: { averageAttnWeights: "averageWeights" },
 };
 
+/**
+ * Multi-head attention, as `torch.nn.MultiheadAttention` (names, semantics and initialisation):
+ * `forward(query, key, value, opts)` returns `{ output, weights }`; `weights` is null with
+ * `needWeights: false`. `MultiHeadAttention` is the same class.
+ */
 export class MultiheadAttention extends Module {
   readonly embedDim: number;
   readonly numHeads: number;

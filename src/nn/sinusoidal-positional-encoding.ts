@@ -57,6 +57,9 @@ export function addPositions(
   return add(x, x.rank === 3 && !batchFirst ? reshape(table, [T, 1, d]) : table);
 }
 
+/**
+ * Adds the fixed sinusoidal position encodings of Vaswani et al. 2017 (§3.5) to (B, T, D) inputs.
+ */
 export class SinusoidalPositionalEncoding extends Module {
   constructor(
     readonly dModel: number,

@@ -40,6 +40,7 @@ export interface TransformerDecoderLayerCache {
   cross: KVCache;
 }
 
+/** Options of `TransformerDecoderLayer.forward` (masks). */
 export interface TransformerDecoderLayerOptions {
   /** Which target positions each target position may attend to (e.g. causalMask().and(paddingMask(…))). */
   tgtMask?: AttentionMask | null;
@@ -63,6 +64,7 @@ export interface TransformerDecoderLayerOptions {
   needSelfWeights?: boolean;
 }
 
+/** What `TransformerDecoderLayer.forwardWithWeights` returns. */
 export interface TransformerDecoderLayerResult {
   output: Tensor;
   /** Cross-attention weights (B, H, T, S) when asked for, else null. */
@@ -71,6 +73,10 @@ export interface TransformerDecoderLayerResult {
   selfWeights: Tensor | null;
 }
 
+/**
+ * Masked self-attention, cross-attention over the memory and a feed-forward network with residuals
+ * and layer norms, as `torch.nn.TransformerDecoderLayer`.
+ */
 export class TransformerDecoderLayer extends Module {
   readonly config: ResolvedTransformerLayerConfig;
   readonly selfAttn: MultiheadAttention;

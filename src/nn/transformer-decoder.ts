@@ -44,6 +44,7 @@ export class TransformerDecoderCache {
   }
 }
 
+/** Options of `TransformerDecoder.forward` (masks). */
 export interface TransformerDecoderOptions {
   /** Which target positions each may attend to; implied (causal) with a cache. */
   tgtMask?: AttentionMask | null;
@@ -57,6 +58,7 @@ export interface TransformerDecoderOptions {
   needSelfWeights?: boolean;
 }
 
+/** What `TransformerDecoder.forwardWithWeights` returns. */
 export interface TransformerDecoderResult {
   output: Tensor;
   /** Cross-attention weights per layer, each (B, H, T, S): the alignments. */
@@ -68,6 +70,9 @@ export interface TransformerDecoderResult {
   selfWeights?: Tensor[];
 }
 
+/**
+ * A stack of `TransformerDecoderLayer`s and an optional final LayerNorm, as `torch.nn.TransformerDecoder`.
+ */
 export class TransformerDecoder extends Module {
   readonly config: ResolvedTransformerLayerConfig;
   readonly layers: ModuleList<TransformerDecoderLayer>;

@@ -113,11 +113,16 @@ export function feedForward(
   return layer.linear2.forward(layer.dropout.forward(a));
 }
 
+/** Options of `TransformerEncoderLayer.forward` (masks). */
 export interface TransformerEncoderLayerOptions {
   /** Which keys each position may attend to (padding, causal, …); null = all. */
   mask?: AttentionMask | null;
 }
 
+/**
+ * Self-attention and a feed-forward network with residuals and layer norms (post- or pre-norm), as
+ * `torch.nn.TransformerEncoderLayer`.
+ */
 export class TransformerEncoderLayer extends Module {
   readonly config: ResolvedTransformerLayerConfig;
   readonly selfAttn: MultiheadAttention;

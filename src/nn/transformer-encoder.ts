@@ -30,6 +30,9 @@ export function checkNumLayers(op: string, name: string, n: number): void {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${op}: ${name} must be a positive integer, got ${n}`);
 }
 
+/**
+ * A stack of `TransformerEncoderLayer`s and an optional final LayerNorm, as `torch.nn.TransformerEncoder`.
+ */
 export class TransformerEncoder extends Module {
   readonly config: ResolvedTransformerLayerConfig;
   readonly layers: ModuleList<TransformerEncoderLayer>;

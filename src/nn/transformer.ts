@@ -33,6 +33,7 @@ export interface TransformerConfig extends TransformerLayerConfig {
   numDecoderLayers?: number;
 }
 
+/** Options of `Transformer.forward` (masks). */
 export interface TransformerForwardOptions {
   /** Encoder self-attention: which source positions are allowed (e.g. paddingMask(srcLengths)). */
   srcMask?: AttentionMask | null;
@@ -42,6 +43,10 @@ export interface TransformerForwardOptions {
   memoryMask?: AttentionMask | null;
 }
 
+/**
+ * An encoder–decoder Transformer, as `torch.nn.Transformer`: `forward(src, tgt, masks)`; state-dict
+ * names `encoder.layers.0.self_attn.in_proj_weight`, …
+ */
 export class Transformer extends Module {
   readonly config: ResolvedTransformerLayerConfig & { numEncoderLayers: number; numDecoderLayers: number };
   readonly encoder: TransformerEncoder;

@@ -4,6 +4,7 @@ import { random, randomNormal } from "./random.js";
 import { fmt, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
 
+/** Options of the tensor constructors. */
 export interface TensorOptions {
   requiresGrad?: boolean;
 }
@@ -69,22 +70,27 @@ export function scalar(v: number): Tensor {
   return new Tensor(new Float32Array([v]), []);
 }
 
+/** A tensor of `shape` filled with `value` (`torch.full`). */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   return new Tensor(allocate(sizeOf(shape)).fill(value), shape, opts.requiresGrad ?? false);
 }
 
+/** A tensor of `shape` filled with zeros (`torch.zeros`). */
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
   return full(shape, 0, opts);
 }
 
+/** A tensor of `shape` filled with ones (`torch.ones`). */
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
   return full(shape, 1, opts);
 }
 
+/** Zeros of `t`'s shape (`torch.zeros_like`). */
 export function zerosLike(t: Tensor): Tensor {
   return zeros(t.shape);
 }
 
+/** Ones of `t`'s shape (`torch.ones_like`). */
 export function onesLike(t: Tensor): Tensor {
   return ones(t.shape);
 }

@@ -18,6 +18,7 @@ export interface LstmModuleLike {
   readonly bidirectional: boolean;
   readonly batchFirst: boolean;
   readonly bias: boolean;
+  /** The parameter registered under `name`. */
   param(name: string): Tensor;
 }
 

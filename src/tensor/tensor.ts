@@ -31,11 +31,22 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Nested arrays of numbers, as `tensor()` and `toArray()` read and write them. */
 export type NestedArray = number | NestedArray[];
 
 /** Node's `util.inspect.custom` (a registered symbol, so no import of node:util). */
 const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
 
+/**
+ * A float32 n-dimensional array with a shape and reverse-mode autograd (as `torch.Tensor`):
+ * `data` (row-major Float32Array), `shape`, `requiresGrad`, `grad` (null until `backward()` fills it).
+ * `String(t)` prints the values as torch does.
+ *
+ * @example
+ * const x = tensor([1, 2, 3], [3], { requiresGrad: true });
+ * sum(mul(x, x)).backward();
+ * x.grad?.toArray(); // [2, 4, 6]
+ */
 export class Tensor {
   readonly data: Float32Array;
   readonly shape: readonly number[];
@@ -194,60 +205,79 @@ export class Tensor {
   }
 
   // Chaining conveniences; each is the public op of the same name.
+  /** `add(this, o)`: element-wise sum with broadcasting. */
   add(o: Tensor | number): Tensor {
     return ops.add(this, o);
   }
+  /** `sub(this, o)`: element-wise difference with broadcasting. */
   sub(o: Tensor | number): Tensor {
     return ops.sub(this, o);
   }
+  /** `mul(this, o)`: element-wise product with broadcasting. */
   mul(o: Tensor | number): Tensor {
     return ops.mul(this, o);
   }
+  /** `div(this, o)`: element-wise quotient with broadcasting. */
   div(o: Tensor | number): Tensor {
     return ops.div(this, o);
   }
+  /** `matmul(this, o)`: the matrix product, batched over leading axes (`torch.matmul`). */
   matmul(o: Tensor): Tensor {
     return ops.matmul(this, o);
   }
+  /** `neg(this)`: −x. */
   neg(): Tensor {
     return ops.neg(this);
   }
+  /** `exp(this)`: eˣ. */
   exp(): Tensor {
     return ops.exp(this);
   }
+  /** `log(this)`: ln x. */
   log(): Tensor {
     return ops.log(this);
   }
+  /** `tanh(this)`. */
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** `sigmoid(this)`: 1 / (1 + e⁻ˣ). */
   sigmoid(): Tensor {
     return ops.sigmoid(this);
   }
+  /** `relu(this)`: max(0, x). */
   relu(): Tensor {
     return ops.relu(this);
   }
+  /** `sum(this, axis, keepDims)`: the sum over `axis` (all axes when left out). */
   sum(axis?: number | number[], keepDims = false): Tensor {
     return ops.sum(this, axis, keepDims);
   }
+  /** `mean(this, axis, keepDims)`: the mean over `axis` (all axes when left out). */
   mean(axis?: number | number[], keepDims = false): Tensor {
     return ops.mean(this, axis, keepDims);
   }
+  /** `max(this, axis, keepDims)`: the maximum over `axis` (all axes when left out). */
   max(axis?: number | number[], keepDims = false): Tensor {
     return ops.max(this, axis, keepDims);
   }
+  /** `softmax(this, axis)`: softmax along `axis` (default the last). */
   softmax(axis = -1): Tensor {
     return ops.softmax(this, axis);
   }
+  /** `logSoftmax(this, axis)`: log softmax along `axis` (default the last). */
   logSoftmax(axis = -1): Tensor {
     return ops.logSoftmax(this, axis);
   }
+  /** `reshape(this, shape)`: the same elements in a new shape (one axis may be −1). */
   reshape(shape: Shape): Tensor {
     return ops.reshape(this, shape);
   }
+  /** `transpose(this, a, b)`: axes a and b swapped (default the last two). */
   transpose(a = -2, b = -1): Tensor {
     return ops.transpose(this, a, b);
   }
+  /** `permute(this, perm)`: the axes reordered (`torch.permute`). */
   permute(perm: readonly number[]): Tensor {
     return ops.permute(this, perm);
   }

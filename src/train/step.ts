@@ -13,6 +13,7 @@ import { reshape, type Tensor } from "../tensor/index.js";
 
 /** What a step needs of a model: the teacher-forced forward pass (Seq2Seq and TransformerModel have it). */
 export interface TeacherForced {
+  /** Teacher-forced logits for a padded batch. */
   forward(
     src: Int32Array,
     srcLengths: number[],
@@ -26,17 +27,23 @@ export interface TeacherForced {
 /** What a step needs of an optimizer (Adam, AdamW, SGD): its parameters, zeroGrad and step. */
 export interface StepOptimizer {
   readonly paramGroups: readonly { params: Tensor[] }[];
+  /** Clears the parameters' gradients. */
   zeroGrad(): void;
+  /** Updates the parameters from their gradients. */
   step(): void;
 }
 
+/** Options of `trainStep`. */
 export interface TrainStepOptions {
   /** ε of the cross-entropy's label smoothing, as PyTorch's (default 0). */
   labelSmoothing?: number;
   /** Clip the gradients' global L2 norm to this (default 1); 0: no clipping. */
   clip?: number;
   /** A learning-rate schedule, stepped after the optimizer (e.g. `NoamLR`). */
-  scheduler?: { step(): void } | null;
+  scheduler?: {
+    /** Advances the schedule by one step. */
+    step(): void;
+  } | null;
 }
 
 /** The batch fields a step reads (a `Batch` from `makeBatches`). */

@@ -14,6 +14,7 @@ export interface LineSeries {
   points: [number, number][];
 }
 
+/** Options of `lineChartSvg`. */
 export interface LineChartOptions {
   title?: string;
   xLabel?: string;

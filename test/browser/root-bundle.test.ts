@@ -60,14 +60,12 @@ afterAll(async () => {
 });
 
 /**
- * Bytes the whole root may take up front, minified. Issue 21 item 7 asks for < 250 kB; the root is at
- * 275 kB, of which 57 kB are the wasm backend (its binary is 36 kB of base64) and the native loader:
- * kernels/registry.ts loads them with import(), but kernels/index.ts imports wasm/index.js and
- * native/index.js statically (setNumThreads, getThreadSupport, nativeStatus), so even a splitting
- * bundler keeps them in the entry. Loading those two lazily there puts the root at about 220 kB; then
- * this budget becomes 250_000.
+ * Bytes the whole root may take up front, minified (issue 21 item 7: < 250 kB). The wasm backend (its
+ * binary is 36 kB of base64) is imported on first use (kernels/registry.ts `wasmModule`), so a
+ * splitting bundler emits it as a chunk of its own, counted as "on demand": 231 kB up front, 46 kB
+ * on demand, 277 kB as one file.
  */
-const ROOT_BUDGET = 285_000;
+const ROOT_BUDGET = 250_000;
 
 /** What never belongs in the root bundle, up front or on demand. */
 const HEAVY =

@@ -141,7 +141,7 @@ describe.runIf(!disabled)("fallback without the addon", () => {
     const missing = cli({ QKV_NATIVE_ADDON: join(root, "build", "no-such-addon.node") });
     expect(missing.status, missing.stderr).toBe(0);
     expect(missing.stdout).toContain("active: wasm");
-    expect(missing.stdout).toMatch(/native: unavailable: .*addon not built/);
+    expect(missing.stdout).toMatch(/native: unavailable: .*addon not found.*`npm rebuild qkv`/);
   });
 
   it("with QKV_NATIVE=0 the conformance, fused-attention and PyTorch parity suites pass on wasm", () => {

@@ -212,56 +212,147 @@ export interface NativeStatus {
   /** Instruction sets this CPU runs, best first. */
   isas?: string[];
   threads?: number;
+  /** The addon file loaded, and whether it is the package's prebuilt binary, a source build
+   * (`npm rebuild qkv --build-from-source`, or `npm ci` in a checkout) or `QKV_NATIVE_ADDON`'s. */
+  file?: string;
+  origin?: "prebuilt" | "source build" | "QKV_NATIVE_ADDON";
 }
 
-let addonPromise: Promise<Addon> | null = null;
+let addon: Addon | null = null;
+let addonError: Error | null = null;
+let addonFile: Pick<NativeStatus, "file" | "origin"> = {};
 let status: NativeStatus = { available: false, reason: "not loaded yet" };
 
 function env(name: string): string | undefined {
   return typeof process === "undefined" ? undefined : process.env?.[name];
 }
 
-/** Loads build/Release/qkv_native.node (once), or rejects with the reason it cannot. */
-export function loadAddon(): Promise<Addon> {
-  if (!addonPromise) {
-    addonPromise = (async (): Promise<Addon> => {
-      if (typeof process === "undefined" || !process.versions?.node) {
-        throw new Error("native backend: not running in Node");
-      }
-      const off = env("QKV_NATIVE");
-      if (off === "0" || off === "false" || off === "off") {
-        throw new Error("native backend: disabled by QKV_NATIVE=0");
-      }
-      // Node built-ins by computed name, so bundlers for browsers leave them out (this loader is only
-      // reached in Node: the package root stays browser-clean).
-      const nodeImport = (name: string) => import(/* @vite-ignore */ `node:${name}`);
-      const { createRequire } = (await nodeImport("module")) as typeof import("node:module");
-      const { existsSync, readFileSync } = (await nodeImport("fs")) as typeof import("node:fs");
-      const { fileURLToPath } = (await nodeImport("url")) as typeof import("node:url");
-      const { dirname, join } = (await nodeImport("path")) as typeof import("node:path");
-      // src/kernels/native or dist/kernels/native → the package root.
-      const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-      const file = env("QKV_NATIVE_ADDON") ?? join(root, "build", "Release", "qkv_native.node");
-      if (!existsSync(file)) {
-        const log = join(root, "build", "native-build.log");
-        const why = existsSync(log)
-          ? (readFileSync(log, "utf8").trim().split("\n").at(-1) ?? "")
-          : "run `npm run build:native` (needs python3, make and a C++17 compiler)";
-        throw new Error(`native backend: addon not built (${file} missing): ${why}`);
-      }
-      return createRequire(import.meta.url)(file) as Addon;
-    })();
-    addonPromise.then(
-      (a) => {
-        const i = a.info();
-        status = { available: true, isas: i.isas, threads: i.threads };
-      },
-      (e: Error) => {
-        status = { available: false, reason: e.message };
-      },
-    );
+/** The Node built-ins the loader needs. */
+interface NodeParts {
+  module: typeof import("node:module");
+  fs: typeof import("node:fs");
+  url: typeof import("node:url");
+  path: typeof import("node:path");
+}
+
+/** The command that rebuilds the addon where the package is installed (it runs native/install.mjs). */
+const REBUILD =
+  "`npm rebuild qkv` (it compiles from source where no prebuilt loads: needs python3, make and a C++17 compiler)";
+
+/**
+ * Finds and loads the addon, synchronously, as node-gyp-build does (prebuildify's layout): a source
+ * build `build/Release/qkv_native.node` first (the install step compiles one only where the prebuilt
+ * does not load), else the prebuilt `prebuilds/<platform>-<arch>/*.node` matching this Node.
+ * `QKV_NATIVE_ADDON=path` loads that file instead. Throws with the reason it cannot.
+ */
+function requireAddon(n: NodeParts): Addon {
+  const off = env("QKV_NATIVE");
+  if (off === "0" || off === "false" || off === "off") {
+    throw new Error("native backend: disabled by QKV_NATIVE=0");
   }
-  return addonPromise;
+  const { dirname, join } = n.path;
+  // src/kernels/native or dist/kernels/native → the package root.
+  const root = join(dirname(n.url.fileURLToPath(import.meta.url)), "..", "..", "..");
+  const req = n.module.createRequire(import.meta.url);
+  let file = env("QKV_NATIVE_ADDON");
+  if (!file) {
+    try {
+      // node-gyp-build's resolver (a dependency): build/Release, build/Debug, then the matching prebuild.
+      const gypBuild = req("node-gyp-build") as { path(dir: string): string };
+      file = gypBuild.path(root);
+    } catch (e) {
+      const msg = (e as Error).message.split("\n")[0];
+      const built = join(root, "build", "Release", "qkv_native.node");
+      if (n.fs.existsSync(built)) file = built;
+      else {
+        const log = join(root, "build", "native-build.log");
+        const why = n.fs.existsSync(log)
+          ? (n.fs.readFileSync(log, "utf8").trim().split("\n").at(-1) ?? "")
+          : `run ${REBUILD}`;
+        throw new Error(`native backend: addon not found (${msg}): ${why}`);
+      }
+    }
+  }
+  if (!n.fs.existsSync(file)) {
+    throw new Error(`native backend: addon not found (${file} missing); run ${REBUILD}`);
+  }
+  const rel = file.startsWith(root) ? file.slice(root.length + 1) : file;
+  const origin = env("QKV_NATIVE_ADDON")
+    ? "QKV_NATIVE_ADDON"
+    : rel.startsWith("prebuilds")
+      ? "prebuilt"
+      : "source build";
+  try {
+    const a = req(file) as Addon;
+    addonFile = { file: rel, origin };
+    return a;
+  } catch (e) {
+    const first = (e as Error).message.split("\n")[0];
+    const log = join(root, "build", "native-build.log");
+    const built = n.fs.existsSync(log) ? `; ${n.fs.readFileSync(log, "utf8").trim().split("\n").at(-1)}` : "";
+    throw new Error(`native backend: the ${origin} ${rel} did not load (${first})${built}; run ${REBUILD}`);
+  }
+}
+
+/** Runs `load` once and remembers the addon, or the error, and the status. */
+function settle(load: () => Addon): Addon {
+  if (addon) return addon;
+  if (addonError) throw addonError;
+  try {
+    addon = load();
+    const i = addon.info();
+    status = { available: true, isas: i.isas, threads: i.threads, ...addonFile };
+    return addon;
+  } catch (e) {
+    addonError = e as Error;
+    status = { available: false, reason: addonError.message };
+    throw addonError;
+  }
+}
+
+/** Node's built-ins without importing them (the package root stays browser-clean): Node ≥ 20.16. */
+function builtinsSync(): NodeParts | null {
+  const p = typeof process === "undefined" ? undefined : process;
+  const get = (p as { getBuiltinModule?: (id: string) => unknown } | undefined)?.getBuiltinModule;
+  if (!p?.versions?.node || typeof get !== "function") return null;
+  return {
+    module: get("node:module") as NodeParts["module"],
+    fs: get("node:fs") as NodeParts["fs"],
+    url: get("node:url") as NodeParts["url"],
+    path: get("node:path") as NodeParts["path"],
+  };
+}
+
+function notNode(): never {
+  throw new Error("native backend: not running in Node");
+}
+
+/**
+ * Loads the addon synchronously (once), or throws the reason it cannot: not Node, a Node without
+ * `process.getBuiltinModule` (before 20.16; `loadAddon` works there), disabled, not built, or not
+ * loadable.
+ */
+export function loadAddonSync(): Addon {
+  if (addon) return addon;
+  if (typeof process === "undefined" || !process.versions?.node) return settle(notNode);
+  const n = builtinsSync();
+  if (!n) throw new Error("native backend: synchronous loading needs Node ≥ 20.16 (await ready() loads it)");
+  return settle(() => requireAddon(n));
+}
+
+/** Loads the addon (once), or rejects with the reason it cannot. */
+export async function loadAddon(): Promise<Addon> {
+  if (addon || addonError || builtinsSync()) return loadAddonSync();
+  if (typeof process === "undefined" || !process.versions?.node) return settle(notNode);
+  // Node built-ins by computed name, so bundlers for browsers leave them out.
+  const nodeImport = (name: string) => import(/* @vite-ignore */ `node:${name}`);
+  const parts: NodeParts = {
+    module: await nodeImport("module"),
+    fs: await nodeImport("fs"),
+    url: await nodeImport("url"),
+    path: await nodeImport("path"),
+  };
+  return settle(() => requireAddon(parts));
 }
 
 /** Whether the native backend loaded, and if not, why (after `loadNativeBackend` was tried). */
@@ -567,29 +658,34 @@ export function nativeBackendOn(addon: Addon, isa?: string): NativeBackend {
   };
 }
 
-let shared: Promise<NativeBackend> | null = null;
+let shared: NativeBackend | null = null;
+
+/** The process-wide backend on a loaded addon, on the best instruction set, capped by QKV_NATIVE_ISA. */
+function sharedOn(a: Addon): NativeBackend {
+  if (shared) return shared;
+  const cap = env("QKV_NATIVE_ISA");
+  const isas = a.info().isas;
+  if (cap && !isas.includes(cap)) {
+    throw new Error(`QKV_NATIVE_ISA=${cap}: not one of this CPU's instruction sets (${isas.join(", ")})`);
+  }
+  shared = { ...nativeBackendOn(a, cap ?? isas[0]), name: "native" };
+  return shared;
+}
 
 /**
  * The process-wide native backend (the registry's "native" loader), on the best instruction set the
  * CPU has, capped by QKV_NATIVE_ISA. Rejects with the reason where the addon is missing or disabled.
  */
-export function loadNativeBackend(): Promise<NativeBackend> {
-  if (!shared) {
-    shared = loadAddon().then((a) => {
-      const cap = env("QKV_NATIVE_ISA");
-      const isas = a.info().isas;
-      const isa = cap ? isas[Math.max(0, isas.indexOf(cap))] : isas[0];
-      if (cap && !isas.includes(cap)) {
-        throw new Error(`QKV_NATIVE_ISA=${cap}: not one of this CPU's instruction sets (${isas.join(", ")})`);
-      }
-      const b = nativeBackendOn(a, isa);
-      return { ...b, name: "native" };
-    });
-    shared.catch(() => {
-      shared = null;
-    });
-  }
-  return shared;
+export async function loadNativeBackend(): Promise<NativeBackend> {
+  return sharedOn(await loadAddon());
+}
+
+/**
+ * The same backend, loaded synchronously (what the first kernel call uses when no backend was
+ * chosen); throws the reason where the addon is missing, disabled or cannot load synchronously.
+ */
+export function loadNativeBackendSync(): NativeBackend {
+  return sharedOn(loadAddonSync());
 }
 
 /** Every instruction set this CPU runs, as backends (the conformance suite runs on each). */

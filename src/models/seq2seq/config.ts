@@ -38,6 +38,7 @@ export function addAttentionKindName(name: string): void {
   kinds.push(name);
 }
 
+/** The configuration of a `Seq2Seq` model (as stored in checkpoints); `resolveConfig` fills the defaults. */
 export interface Seq2SeqConfig {
   srcVocabSize: number;
   tgtVocabSize: number;
@@ -92,6 +93,7 @@ export interface Seq2SeqConfig {
 
 /** What an attention's weighted sum is taken over: the encoder states or the (projected) source embeddings. */
 export type AttentionValues = "encoder" | "embeddings";
+/** What the seq2seq attention may read as values: the encoder states or the source embeddings. */
 export const ATTENTION_VALUES: readonly AttentionValues[] = ["encoder", "embeddings"];
 
 export type ResolvedSeq2SeqConfig = Required<Seq2SeqConfig>;
@@ -99,6 +101,7 @@ export type ResolvedSeq2SeqConfig = Required<Seq2SeqConfig>;
 /** The attention a `Seq2Seq` has when its config names none (and `qkv train --attention`'s default). */
 export const DEFAULT_ATTENTION: AttentionKind = "luong-general";
 
+/** A seq2seq config with every default filled in (attention kind, sizes, dropout, …). */
 export function resolveConfig(c: Seq2SeqConfig): ResolvedSeq2SeqConfig {
   const hiddenSize = c.hiddenSize ?? 128;
   const bidirectional = c.bidirectional ?? true;

@@ -28,10 +28,12 @@ export class Seq2SeqEncoderGraph {
     checkExportable("Seq2SeqEncoderGraph", model);
   }
 
+  /** The wrapped model's parameters, by state-dict name (the graph's weights). */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
   }
 
+  /** Runs this part of the model; named outputs (the ONNX graph's outputs). */
   forward(src: Tensor, srcLengths: Tensor): Record<string, Tensor> {
     if (src.rank !== 2) throw new Error(`Seq2SeqEncoderGraph: src must be (B, S) ids, got rank ${src.rank}`);
     const [B, S] = src.shape;
@@ -46,10 +48,12 @@ export class Seq2SeqStepGraph {
     checkExportable("Seq2SeqStepGraph", model);
   }
 
+  /** The wrapped model's parameters, by state-dict name (the graph's weights). */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
   }
 
+  /** Runs this part of the model; named outputs (the ONNX graph's outputs). */
   forward(
     prev: Tensor,
     memory: Tensor,

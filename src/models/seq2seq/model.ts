@@ -96,6 +96,7 @@ export interface DecoderState {
   t?: number;
 }
 
+/** One decoder step of `Seq2Seq.step`: logits, the new state and the attention weights. */
 export interface StepResult {
   /** Unnormalised scores over the target vocabulary (N, V). */
   logits: Tensor;

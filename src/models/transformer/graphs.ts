@@ -28,10 +28,12 @@ import type { TransformerModel } from "./model.js";
 export class TransformerEncoderGraph {
   constructor(readonly model: TransformerModel) {}
 
+  /** The wrapped model's parameters, by state-dict name (the graph's weights). */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
   }
 
+  /** Runs this part of the model; named outputs (the ONNX graph's outputs). */
   forward(src: Tensor, srcLengths: Tensor): Record<string, Tensor> {
     if (src.rank !== 2) {
       throw new Error(`TransformerEncoderGraph: src must be (B, S) ids, got rank ${src.rank}`);
@@ -51,10 +53,12 @@ export class TransformerEncoderGraph {
 export class TransformerDecoderGraph {
   constructor(readonly model: TransformerModel) {}
 
+  /** The wrapped model's parameters, by state-dict name (the graph's weights). */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
   }
 
+  /** Runs this part of the model; named outputs (the ONNX graph's outputs). */
   forward(tgt: Tensor, memory: Tensor, srcLengths: Tensor): Record<string, Tensor> {
     if (tgt.rank !== 2) {
       throw new Error(`TransformerDecoderGraph: tgt must be (N, T) ids, got rank ${tgt.rank}`);
@@ -74,6 +78,7 @@ export class TransformerDecoderGraph {
 export class TransformerStepGraph {
   constructor(readonly model: TransformerModel) {}
 
+  /** The wrapped model's parameters, by state-dict name (the graph's weights). */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters();
   }
@@ -86,6 +91,7 @@ export class TransformerStepGraph {
     return ["prev", "srcLengths", ...per("memory"), ...per("past")];
   }
 
+  /** Runs this part of the model; named outputs (the ONNX graph's outputs). */
   forward(prev: Tensor, srcLengths: Tensor, ...caches: Tensor[]): Record<string, Tensor> {
     const L = this.model.config.numDecoderLayers;
     if (prev.rank !== 1 || caches.length !== 4 * L) {

@@ -105,6 +105,7 @@ export interface TransformerState {
   fused?: FusedDecoderCache;
 }
 
+/** One decoder step of `TransformerModel.step`: logits and the new state. */
 export interface TransformerStepResult {
   /** Unnormalised scores over the target vocabulary (N, V) (log-probabilities with latentAlignment). */
   logits: Tensor;
@@ -120,6 +121,7 @@ export interface TransformerStepResult {
   layerWeights: Tensor[];
 }
 
+/** What `TransformerModel.forward` returns. */
 export interface TransformerForwardResult {
   /** (B, T, V). */
   logits: Tensor;
@@ -139,6 +141,10 @@ export interface TransformerForwardResult {
   selfWeights?: Tensor[];
 }
 
+/**
+ * The Transformer translation model: embeddings, positions, the `Transformer` layers and the output
+ * projection (tied to the target embedding by default); `forward(src, srcLengths, tgtIn, B, S, T)` gives logits.
+ */
 export class TransformerModel extends Module {
   readonly config: ResolvedTransformerModelConfig;
   readonly srcEmbed: Embedding;

@@ -22,6 +22,7 @@ export interface AdamOptions extends BaseHyper {
   maximize: boolean;
 }
 
+/** Adam's per-parameter state: the step count and the moment buffers (as `torch.optim.Adam`'s `state`). */
 export type AdamState = {
   step: number;
   expAvg: Float32Array;

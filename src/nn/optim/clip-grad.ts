@@ -8,6 +8,7 @@
  */
 import { Tensor } from "../../tensor/index.js";
 
+/** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
   /** p of the norm (default 2; Infinity for the max norm). */
   normType?: number;

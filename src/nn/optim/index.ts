@@ -1,4 +1,8 @@
-/** Optimizers, gradient clipping and learning-rate schedules; all update Float32Arrays in place, outside autograd. */
+/**
+ * Optimizers, gradient clipping and learning-rate schedules; all update Float32Arrays in place, outside autograd.
+ *
+ * @module
+ */
 export { Adam, type AdamOptions, type AdamState } from "./adam.js";
 export { AdamW } from "./adamw.js";
 export { type ClipGradNormOptions, clipGradNorm, clipGradValue } from "./clip-grad.js";

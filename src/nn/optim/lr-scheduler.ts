@@ -17,6 +17,7 @@ import type { BaseHyper, Optimizer } from "./optimizer.js";
 // biome-ignore lint/suspicious/noExplicitAny: any optimizer's state type
 type AnyOptimizer = Optimizer<BaseHyper, any>;
 
+/** What `LRScheduler.stateDict()` returns. */
 export interface SchedulerStateDict {
   lastEpoch: number;
   baseLrs: number[];
@@ -26,6 +27,10 @@ export interface SchedulerStateDict {
 /** The lr of a group with base lr `base` at epoch (or step) e. */
 export type LrFunction = (base: number, epoch: number) => number;
 
+/**
+ * The base of the learning-rate schedulers (as `torch.optim.lr_scheduler.LRScheduler`): sets each
+ * group's `lr` from its base lr and the step counter; call `step()` after `optimizer.step()`.
+ */
 export class LRScheduler {
   readonly optimizer: AnyOptimizer;
   /** Base learning rate of each group. */
@@ -59,6 +64,7 @@ export class LRScheduler {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The scheduler's state, as `scheduler.state_dict()`. */
   stateDict(): SchedulerStateDict {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
@@ -127,6 +133,7 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau` (PyTorch's, in camelCase). */
 export interface ReduceLROnPlateauOptions {
   /** "min" (default): lower is better (a loss); "max": higher is better (an accuracy). */
   mode?: "min" | "max";
@@ -203,10 +210,12 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The groups' current learning rates (`scheduler.get_last_lr()`). */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The scheduler's state (best metric, counters), as `scheduler.state_dict()`. */
   stateDict(): { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number } {
     return {
       best: this.best,
@@ -216,6 +225,7 @@ export class ReduceLROnPlateau {
     };
   }
 
+  /** Restores a state from `stateDict()`. */
   loadStateDict(sd: {
     best: number;
     numBadEpochs: number;

@@ -18,13 +18,16 @@ export interface BaseHyper {
   lr: number;
 }
 
+/** A parameter group: its parameters and its hyperparameters (as `optimizer.param_groups[i]`). */
 export type ParamGroup<H> = H & { params: Tensor[] };
 
 /** A group as passed to a constructor: its parameters and any hyperparameters that differ from the defaults. */
 export type ParamGroupSpec<H> = Partial<H> & { params: Iterable<Tensor> };
 
+/** One entry of a parameter's optimizer state: a step count or a moment buffer. */
 export type StateValue = number | Float32Array;
 
+/** What `Optimizer.stateDict()` returns (as `optimizer.state_dict()`: state and param groups). */
 export interface OptimizerStateDict {
   /** Per-parameter state keyed by the parameter's index (counting through the groups in order). */
   state: Record<number, Record<string, StateValue>>;
@@ -38,6 +41,10 @@ function copyValue<T>(v: T): T {
   return v;
 }
 
+/**
+ * The base of the optimizers (SGD, Adam, AdamW), as `torch.optim.Optimizer`: parameter groups,
+ * per-parameter state, `step()`, `zeroGrad()`, `stateDict()` / `loadStateDict()`.
+ */
 export abstract class Optimizer<
   H extends BaseHyper,
   S extends Record<string, StateValue> = Record<string, StateValue>,

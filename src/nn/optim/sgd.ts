@@ -25,6 +25,10 @@ export interface SGDOptions extends BaseHyper {
 
 type SGDState = { momentumBuffer: Float32Array };
 
+/**
+ * Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, with
+ * `torch.optim.SGD`'s exact update.
+ */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(
     params: Iterable<Tensor> | readonly ParamGroupSpec<SGDOptions>[],

@@ -10,6 +10,7 @@ import { record, Tensor } from "../tensor.js";
 import { reshape } from "./layout.js";
 import { sum } from "./reduce.js";
 
+/** A tensor or a number (broadcast as a scalar) — what the binary element-wise ops take. */
 export type TensorLike = Tensor | number;
 
 function asTensor(x: TensorLike): Tensor {
@@ -37,11 +38,13 @@ function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
   return new Tensor(backend().unary(op, x.data), x.shape);
 }
 
+/** a + b, element-wise with broadcasting (`torch.add`). */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
   return record(binaryRaw("add", "add", x, y), "add", [x, y], (g) => [sumTo(g, x.shape), sumTo(g, y.shape)]);
 }
 
+/** a − b, element-wise with broadcasting (`torch.sub`). */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
   return record(binaryRaw("sub", "sub", x, y), "sub", [x, y], (g) => [
@@ -50,6 +53,7 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
   ]);
 }
 
+/** a · b, element-wise with broadcasting (`torch.mul`). */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
   return record(binaryRaw("mul", "mul", x, y), "mul", [x, y], (g) => [
@@ -58,6 +62,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   ]);
 }
 
+/** a / b, element-wise with broadcasting (`torch.div`). */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
   return record(binaryRaw("div", "div", x, y), "div", [x, y], (g) => [
@@ -100,38 +105,46 @@ export function gt(a: TensorLike, b: TensorLike): Tensor {
   return binaryRaw("gt", "gt", asTensor(a), asTensor(b));
 }
 
+/** −x, element-wise. */
 export function neg(x: Tensor): Tensor {
   return record(unaryRaw("neg", x), "neg", [x], (g) => [neg(g)]);
 }
 
+/** eˣ, element-wise. */
 export function exp(x: Tensor): Tensor {
   const y = unaryRaw("exp", x);
   return record(y, "exp", [x], (g) => [mul(g, y)]);
 }
 
+/** ln x, element-wise (−∞ at 0, NaN below). */
 export function log(x: Tensor): Tensor {
   return record(unaryRaw("log", x), "log", [x], (g) => [div(g, x)]);
 }
 
+/** tanh x, element-wise. */
 export function tanh(x: Tensor): Tensor {
   const y = unaryRaw("tanh", x);
   return record(y, "tanh", [x], (g) => [mul(g, sub(1, mul(y, y)))]);
 }
 
+/** σ(x) = 1 / (1 + e⁻ˣ), element-wise. */
 export function sigmoid(x: Tensor): Tensor {
   const y = unaryRaw("sigmoid", x);
   return record(y, "sigmoid", [x], (g) => [mul(g, mul(y, sub(1, y)))]);
 }
 
+/** max(0, x), element-wise (gradient 0 at 0, as PyTorch). */
 export function relu(x: Tensor): Tensor {
   return record(unaryRaw("relu", x), "relu", [x], (g) => [mul(g, gt(x, 0))]);
 }
 
+/** √x, element-wise. */
 export function sqrt(x: Tensor): Tensor {
   const y = unaryRaw("sqrt", x);
   return record(y, "sqrt", [x], (g) => [div(g, mul(y, 2))]);
 }
 
+/** |x|, element-wise (gradient sign(x), 0 at 0). */
 export function abs(x: Tensor): Tensor {
   return record(unaryRaw("abs", x), "abs", [x], (g) => [mul(g, unaryRaw("sign", x))]);
 }
@@ -167,6 +180,7 @@ export function gelu(x: Tensor): Tensor {
   });
 }
 
+/** x², element-wise. */
 export function square(x: Tensor): Tensor {
   return record(unaryRaw("square", x), "square", [x], (g) => [mul(g, mul(x, 2))]);
 }

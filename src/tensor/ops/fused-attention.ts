@@ -76,6 +76,7 @@ function kernelBias(bias: Tensor, scoreShape: readonly number[]): NonNullable<Fu
   return { data: bias.data, offsets, strides: [strides[rank - 2], strides[rank - 1]] };
 }
 
+/** Options of `flashAttention`. */
 export interface FlashAttentionOptions {
   scale: number;
   /** Query i sees keys j ≤ i (top-left aligned), inside the kernel. */

@@ -10,6 +10,7 @@ import { record, Tensor } from "../tensor.js";
 import { exp, mul, sub } from "./elementwise.js";
 import { sum } from "./reduce.js";
 
+/** softmax along `axis` (default the last): exp(xᵢ − max) / Σⱼ exp(xⱼ − max) (`torch.softmax`). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("softmax", axis, x.rank);
   const { outer, n, inner } = splitAtAxis(x.shape, a);
@@ -17,6 +18,9 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return record(y, "softmax", [x], (g) => [mul(y, sub(g, sum(mul(g, y), a, true)))], { axis: a });
 }
 
+/**
+ * log softmax along `axis` (default the last), computed stably as x − logsumexp(x) (`torch.log_softmax`).
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("logSoftmax", axis, x.rank);
   const { outer, n, inner } = splitAtAxis(x.shape, a);

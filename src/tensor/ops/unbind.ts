@@ -15,6 +15,7 @@
 import { fmt } from "../shape.js";
 import { isGradEnabled, isTracing, record, Tensor } from "../tensor.js";
 
+/** The slices of `x` along its first axis, each a tensor of rank − 1 (`torch.unbind(x, 0)`). */
 export function unbind(x: Tensor): Tensor[] {
   if (x.rank === 0) throw new Error(`unbind: needs a tensor of rank ≥ 1, got ${fmt(x.shape)}`);
   const n = x.shape[0];
