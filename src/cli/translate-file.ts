@@ -28,10 +28,12 @@ import {
   decodeLength,
   greedyDecode,
   type Hypothesis,
+  replaceUnk,
   type StepDecoder,
   type Vocab,
 } from "../index.js";
 import { type AtomicWriter, createProgress, openAtomicWriter, type Progress } from "../node.js";
+import type { Generation } from "./translate-options.js";
 
 export type OutputFormat = "text" | "tsv" | "json";
 
@@ -44,6 +46,8 @@ export interface FileTranslator {
   tgtVocab: Vocab;
   /** Longest training target (bounds decoding). */
   maxTargetLength: number;
+  /** --replace-unk: what to copy for each source token of a line (translate-action.ts unkSources). */
+  unkSources?: (line: string, tokens: string[]) => string[];
 }
 
 export interface TranslateFileOptions {
@@ -55,6 +59,8 @@ export interface TranslateFileOptions {
   /** Lines decoded together (default 32). */
   blockSize?: number;
   quiet?: boolean;
+  /** --sample, penalties (translate-options.ts); line i samples from its own generator. */
+  generation?: Omit<Generation, "replaceUnk" | "ensemble">;
 }
 
 /** Longest input line read, in characters (UTF-16 units): a longer one is an error naming the line. */
@@ -248,10 +254,24 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
       { batchSize: blockSize, sortByLength: true },
     )) {
       const maxLength = decodeLength(Math.max(...b.srcLengths), t.maxTargetLength);
+      const g = o.generation ?? {};
+      const penalties = { repetitionPenalty: g.repetitionPenalty, noRepeatNgram: g.noRepeatNgram };
       const hyps =
         beam > 1
-          ? beamSearchNBest(t.model, b.src, b.B, b.S, b.srcLengths, nBest, { beamSize: beam, maxLength })
-          : greedyDecode(t.model, b.src, b.B, b.S, b.srcLengths, { maxLength }).map((h) => [h]);
+          ? beamSearchNBest(t.model, b.src, b.B, b.S, b.srcLengths, nBest, {
+              beamSize: beam,
+              maxLength,
+              lengthPenalty: g.lengthPenalty,
+              coveragePenalty: g.coveragePenalty,
+              ...penalties,
+            })
+          : greedyDecode(t.model, b.src, b.B, b.S, b.srcLengths, {
+              maxLength,
+              sample: g.sample,
+              // the line's number in the file: its sample does not depend on the block or batch
+              sentenceIndices: b.indices.map((k) => done + nonEmpty[k].i),
+              ...penalties,
+            }).map((h) => [h]);
       hyps.forEach((h, k) => {
         results[nonEmpty[b.indices[k]].i] = h;
       });
@@ -259,7 +279,10 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
     let text = "";
     lines.forEach((line, k) => {
       const hyps = results[k].map((h) => {
-        const tokens = t.tgtVocab.decode(h.tokens);
+        const out = t.tgtVocab.decode(h.tokens);
+        const tokens = t.unkSources
+          ? replaceUnk(h.tokens, out, h.alignment, t.unkSources(line, toks[k]))
+          : out;
         return { text: t.detokenize(tokens), score: h.logProb, tokens };
       });
       text += formatLine(done + k, line, hyps, format, nBest);
