@@ -11,6 +11,8 @@
  *   --format tsv       `line<TAB>rank<TAB>score<TAB>translation` (line and rank from 1)
  *   --format json      JSON Lines: {"line", "source", "translations": [{"text", "score", "tokens"}]}
  *
+ * The generation flags (translate-options.ts: --sample …, penalties, --replace-unk, --ensemble) apply
+ * as for sentences; with --sample line i (from 0, empty lines counted) draws from its own generator.
  * The score is the hypothesis' log-probability (natural log, EOS included). Line i of the output (or the
  * i-th group) belongs to line i of the input; an empty input line gives an empty translation. A line of
  * more than MAX_SOURCE_TOKENS tokens (or MAX_LINE_CHARS characters) is refused, naming it and the limit. The output

@@ -84,7 +84,7 @@ export function withGenerationOptions(cmd: Command): Command {
     .option("--replace-unk", "replace each output <unk> by the source word attended most at its step")
     .option(
       "--ensemble <dirs...>",
-      "decode with --model and these checkpoint folders together (mean of probabilities)",
+      "decode with --model and these checkpoint folders (up to the next flag) together: mean of probabilities",
     );
 }
 
