@@ -11,9 +11,9 @@ import { BPE_MARKER } from "../data/bpe.js";
 import * as data from "../data/index.js";
 import {
   decodeAll,
+  decodeReplacingUnk,
   EnsembleDecoder,
   type Hypothesis,
-  replaceUnk,
   type StepDecoder,
 } from "../decode/index.js";
 import { heatmapTerminal } from "../viz/terminal.js";
@@ -73,8 +73,9 @@ export function unkSources(m: Loaded, sentence: string, tokens: string[]): strin
 /** The output tokens of `h`, with --replace-unk applied when asked. */
 export function outputTokens(m: Loaded, h: Hypothesis, source: () => string[], g: Generation): string[] {
   const { tgtVocab } = vocabsOf(m.meta);
-  const out = tgtVocab.decode(h.tokens);
-  return g.replaceUnk ? replaceUnk(h.tokens, out, h.alignment, source()) : out;
+  return g.replaceUnk
+    ? decodeReplacingUnk(tgtVocab, h.tokens, h.alignment, source())
+    : tgtVocab.decode(h.tokens);
 }
 
 function alignmentMap(map: ShownMap, color: "truecolor" | "256" | "none"): string {

@@ -28,9 +28,9 @@ import {
   checkSourceLength,
   data,
   decodeLength,
+  decodeReplacingUnk,
   greedyDecode,
   type Hypothesis,
-  replaceUnk,
   type StepDecoder,
   type Vocab,
 } from "../index.js";
@@ -281,10 +281,9 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
     let text = "";
     lines.forEach((line, k) => {
       const hyps = results[k].map((h) => {
-        const out = t.tgtVocab.decode(h.tokens);
         const tokens = t.unkSources
-          ? replaceUnk(h.tokens, out, h.alignment, t.unkSources(line, toks[k]))
-          : out;
+          ? decodeReplacingUnk(t.tgtVocab, h.tokens, h.alignment, t.unkSources(line, toks[k]))
+          : t.tgtVocab.decode(h.tokens);
         return { text: t.detokenize(tokens), score: h.logProb, tokens };
       });
       text += formatLine(done + k, line, hyps, format, nBest);

@@ -30,7 +30,7 @@ export {
   type PenaltyOptions,
   processScores,
 } from "./penalties.js";
-export { replaceUnk } from "./replace-unk.js";
+export { decodeReplacingUnk, replaceUnk } from "./replace-unk.js";
 export {
   applyTemperature,
   applyTopK,

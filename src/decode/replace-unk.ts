@@ -10,7 +10,7 @@
  * the caller's: `source[j]` (the CLI gives a word tokenizer's token, or the whitespace word a BPE piece
  * came from).
  */
-import { UNK } from "../data/vocab.js";
+import { EOS, PAD, SOS, UNK, type Vocab } from "../data/vocab.js";
 
 /**
  * The output `tokens` (strings of the ids `ids`) with each <unk> (id `unk`) replaced by `source[j*]`
@@ -40,4 +40,21 @@ export function replaceUnk(
     for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
     return source[best];
   });
+}
+
+/**
+ * `vocab.decode(ids)` (special tokens stripped) with each <unk> replaced as `replaceUnk` does; the
+ * replacement is made on the ids, one per step, before <pad>/<sos> outputs are dropped, so every
+ * <unk> meets its own step's attention row.
+ */
+export function decodeReplacingUnk(
+  vocab: Vocab,
+  ids: readonly number[],
+  alignment: readonly (readonly number[])[],
+  source: readonly string[],
+): string[] {
+  const all = vocab.decode(ids, { stripSpecial: false, stopAtEos: false });
+  return replaceUnk(ids, all, alignment, source).filter(
+    (_, t) => ids[t] !== PAD && ids[t] !== SOS && ids[t] !== EOS,
+  );
 }

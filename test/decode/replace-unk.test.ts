@@ -1,7 +1,7 @@
 /** replaceUnk: each <unk> becomes the source word its step attended to most. */
 import { describe, expect, it } from "vitest";
-import { UNK } from "../../src/data/vocab.js";
-import { greedyDecode, replaceUnk, type StepDecoder } from "../../src/decode/index.js";
+import { SOS, SPECIAL_TOKENS, UNK, Vocab } from "../../src/data/vocab.js";
+import { decodeReplacingUnk, greedyDecode, replaceUnk, type StepDecoder } from "../../src/decode/index.js";
 import { tensor } from "../../src/tensor/index.js";
 
 describe("replaceUnk", () => {
@@ -40,6 +40,18 @@ describe("replaceUnk", () => {
     expect(h.tokens).toEqual([5, UNK, 6]);
     const words = ["मैं", "<unk>", "हूँ"];
     expect(replaceUnk(h.tokens, words, h.alignment, ["I", "am", "happy"])).toEqual(["मैं", "happy", "हूँ"]);
+  });
+
+  it("decodeReplacingUnk matches each <unk> with its own step's row, before special outputs are dropped", () => {
+    const vocab = new Vocab([...SPECIAL_TOKENS, "x", "y"]);
+    // Step 0 outputs <sos> (an untrained model may): the <unk> of step 1 keeps row 1, not row 0.
+    const alignment = [
+      [0.9, 0.1],
+      [0.1, 0.9],
+      [0.5, 0.5],
+    ];
+    expect(decodeReplacingUnk(vocab, [SOS, UNK, 4], alignment, ["a", "b"])).toEqual(["b", "x"]);
+    expect(vocab.decode([SOS, UNK, 4])).toEqual(["<unk>", "x"]);
   });
 
   it("refuses a <unk> without attention weights, or rows of another length", () => {
