@@ -11,6 +11,8 @@
  *   --format tsv       `line<TAB>rank<TAB>score<TAB>translation` (line and rank from 1)
  *   --format json      JSON Lines: {"line", "source", "translations": [{"text", "score", "tokens"}]}
  *
+ * The generation flags (translate-options.ts: --sample …, penalties, --replace-unk, --ensemble) apply
+ * as for sentences; with --sample line i (from 0, empty lines counted) draws from its own generator.
  * The score is the hypothesis' log-probability (natural log, EOS included). Line i of the output (or the
  * i-th group) belongs to line i of the input; an empty input line gives an empty translation. A line of
  * more than MAX_SOURCE_TOKENS tokens (or MAX_LINE_CHARS characters) is refused, naming it and the limit. The output
@@ -26,12 +28,14 @@ import {
   checkSourceLength,
   data,
   decodeLength,
+  decodeReplacingUnk,
   greedyDecode,
   type Hypothesis,
   type StepDecoder,
   type Vocab,
 } from "../index.js";
 import { type AtomicWriter, createProgress, openAtomicWriter, type Progress } from "../node.js";
+import type { Generation } from "./translate-options.js";
 
 export type OutputFormat = "text" | "tsv" | "json";
 
@@ -44,6 +48,8 @@ export interface FileTranslator {
   tgtVocab: Vocab;
   /** Longest training target (bounds decoding). */
   maxTargetLength: number;
+  /** --replace-unk: what to copy for each source token of a line (translate-action.ts unkSources). */
+  unkSources?: (line: string, tokens: string[]) => string[];
 }
 
 export interface TranslateFileOptions {
@@ -55,6 +61,8 @@ export interface TranslateFileOptions {
   /** Lines decoded together (default 32). */
   blockSize?: number;
   quiet?: boolean;
+  /** --sample, penalties (translate-options.ts); line i samples from its own generator. */
+  generation?: Omit<Generation, "replaceUnk" | "ensemble">;
 }
 
 /** Longest input line read, in characters (UTF-16 units): a longer one is an error naming the line. */
@@ -248,10 +256,24 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
       { batchSize: blockSize, sortByLength: true },
     )) {
       const maxLength = decodeLength(Math.max(...b.srcLengths), t.maxTargetLength);
+      const g = o.generation ?? {};
+      const penalties = { repetitionPenalty: g.repetitionPenalty, noRepeatNgram: g.noRepeatNgram };
       const hyps =
         beam > 1
-          ? beamSearchNBest(t.model, b.src, b.B, b.S, b.srcLengths, nBest, { beamSize: beam, maxLength })
-          : greedyDecode(t.model, b.src, b.B, b.S, b.srcLengths, { maxLength }).map((h) => [h]);
+          ? beamSearchNBest(t.model, b.src, b.B, b.S, b.srcLengths, nBest, {
+              beamSize: beam,
+              maxLength,
+              lengthPenalty: g.lengthPenalty,
+              coveragePenalty: g.coveragePenalty,
+              ...penalties,
+            })
+          : greedyDecode(t.model, b.src, b.B, b.S, b.srcLengths, {
+              maxLength,
+              sample: g.sample,
+              // the line's number in the file: its sample does not depend on the block or batch
+              sentenceIndices: b.indices.map((k) => done + nonEmpty[k].i),
+              ...penalties,
+            }).map((h) => [h]);
       hyps.forEach((h, k) => {
         results[nonEmpty[b.indices[k]].i] = h;
       });
@@ -259,7 +281,9 @@ export async function translateFile(t: FileTranslator, o: TranslateFileOptions):
     let text = "";
     lines.forEach((line, k) => {
       const hyps = results[k].map((h) => {
-        const tokens = t.tgtVocab.decode(h.tokens);
+        const tokens = t.unkSources
+          ? decodeReplacingUnk(t.tgtVocab, h.tokens, h.alignment, t.unkSources(line, toks[k]))
+          : t.tgtVocab.decode(h.tokens);
         return { text: t.detokenize(tokens), score: h.logProb, tokens };
       });
       text += formatLine(done + k, line, hyps, format, nBest);

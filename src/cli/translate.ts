@@ -18,10 +18,11 @@ import {
   modelOption,
   piecesOption,
 } from "./options.js";
+import { withGenerationOptions } from "./translate-options.js";
 
 /** Declares `qkv translate` on `cmd`. */
 export function withTranslateCommand(cmd: Command): Command {
-  return withFileTranslateOptions(cmd) // --input/--output/--n-best/--format: below; translate-file.ts runs them
+  return withGenerationOptions(withFileTranslateOptions(cmd)) // --input/--output/--n-best/--format: below; --sample …: translate-options.ts
     .description(
       "translate sentences (arguments, one per line on stdin, or --input FILE --output FILE) and show each alignment",
     )

@@ -5,11 +5,20 @@
 import { type Batch, makeBatches } from "../data/batching.js";
 import { EOS } from "../data/vocab.js";
 import type { TranslationModel } from "../models/registry.js";
+import type { LengthPenalty } from "./length-penalty.js";
 import { checkSourceLength, decodeLength, MAX_DECODE_STEPS } from "./limits.js";
+import type { PenaltyOptions } from "./penalties.js";
+import type { SamplingOptions } from "./sampling.js";
 import { beamSearch, greedyDecode, type Hypothesis, type StepDecoder } from "./search.js";
 
 /** Options of `decodeAll`. */
-export interface DecodeAllOptions {
+export interface DecodeAllOptions extends PenaltyOptions {
+  /** Sample (greedy only): sentence i draws from its own generator (sampling.ts), whatever the batch. */
+  sample?: SamplingOptions;
+  /** Beam search's length penalty (GNMT α or "avg"; default 0.6). */
+  lengthPenalty?: LengthPenalty;
+  /** Beam search's coverage penalty β (default 0). */
+  coveragePenalty?: number;
   /** 1 (default): greedy; more: beam search of that width. */
   beamSize?: number;
   batchSize?: number;
@@ -25,12 +34,18 @@ export interface DecodeAllOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Decodes padded batches of source ids; returns hypotheses in the order of `srcIds`. */
+/**
+ * Decodes padded batches of source ids; returns hypotheses in the order of `srcIds`. `model` is a
+ * translation model (put in eval mode while decoding) or any step decoder, e.g. an EnsembleDecoder.
+ */
 export function decodeAll(
-  model: TranslationModel,
+  model: TranslationModel | StepDecoder<unknown>,
   srcIds: number[][],
-  { beamSize = 1, batchSize = 64, maxLength, maxTargetLength = 0, onProgress }: DecodeAllOptions = {},
+  options: DecodeAllOptions = {},
 ): Hypothesis[] {
+  const { beamSize = 1, batchSize = 64, maxLength, maxTargetLength = 0, onProgress } = options;
+  const { sample, lengthPenalty, coveragePenalty, repetitionPenalty, noRepeatNgram } = options;
+  if (sample && beamSize > 1) throw new Error("decodeAll: sampling is greedy: beamSize must be 1");
   srcIds.forEach((s, i) => {
     if (s.length === 0) throw new Error(`decodeAll: source ${i} is empty (no tokens to translate)`);
     checkSourceLength(`decodeAll: source ${i}`, s.length);
@@ -42,8 +57,9 @@ export function decodeAll(
     throw new Error(
       `decodeAll: maxLength must be an integer from 1 to ${MAX_DECODE_STEPS}, got ${maxLength}`,
     );
-  const wasTraining = model.training;
-  model.eval();
+  const module = "training" in model ? model : null;
+  const wasTraining = module?.training ?? false;
+  module?.eval();
   const out: Hypothesis[] = new Array(srcIds.length);
   const batches: Batch[] = makeBatches(
     srcIds.map((src) => ({ src, tgt: [] })),
@@ -52,18 +68,27 @@ export function decodeAll(
   let done = 0;
   for (const b of batches) {
     const maxLen = maxLength ?? decodeLength(Math.max(...b.srcLengths), maxTargetLength);
-    const opts = { maxLength: maxLen, eos: EOS };
+    const opts = { maxLength: maxLen, eos: EOS, repetitionPenalty, noRepeatNgram };
     const decoder = model as StepDecoder<unknown>;
     const hyps =
       beamSize > 1
-        ? beamSearch(decoder, b.src, b.B, b.S, b.srcLengths, { ...opts, beamSize })
-        : greedyDecode(decoder, b.src, b.B, b.S, b.srcLengths, opts);
+        ? beamSearch(decoder, b.src, b.B, b.S, b.srcLengths, {
+            ...opts,
+            beamSize,
+            lengthPenalty,
+            coveragePenalty,
+          })
+        : greedyDecode(decoder, b.src, b.B, b.S, b.srcLengths, {
+            ...opts,
+            sample,
+            sentenceIndices: b.indices,
+          });
     hyps.forEach((h, i) => {
       out[b.indices[i]] = h;
     });
     done += b.B;
     onProgress?.(done, srcIds.length);
   }
-  model.train(wasTraining);
+  module?.train(wasTraining);
   return out;
 }

@@ -1,12 +1,30 @@
 /**
- * Decoding: greedy search and beam search (Sutskever et al. 2014; length penalty of Wu et al. 2016,
- * lp(Y) = ((5 + |Y|) / 6)^α), batched, each returning its alignment history — the attention weights
- * of every output step — for visualisation. `onStep` sees every step as the search took it: the state
+ * Decoding: greedy search, sampling and beam search (Sutskever et al. 2014; length and coverage
+ * penalties of Wu et al. 2016: length-penalty.ts, coverage-penalty.ts), batched, each returning its
+ * alignment history — the attention weights of every output step — for visualisation. Greedy and
+ * sampling take the repetition and no-repeat-n-gram penalties (penalties.ts) on the logits; sampling
+ * adds temperature, top-k and top-p (sampling.ts) — Hugging Face generate's processors, in its order.
+ * Beam search applies the penalties to the log-probabilities (as HF's beam search). `onStep` sees every step as the search took it: the state
  * the model was given, everything its `step` returned (a Seq2Seq's query and context too) and the
  * log-probabilities the search ranked, so a page can show the numbers without a loop of its own.
  */
 import { EOS, SOS } from "../data/vocab.js";
 import { logSoftmax, noGrad, type Tensor } from "../tensor/index.js";
+import { checkCoveragePenalty, coveragePenalty } from "./coverage-penalty.js";
+import {
+  checkLengthPenalty,
+  type LengthPenalty,
+  largestLengthPenalty,
+  lengthPenalty as lengthPenaltyOf,
+} from "./length-penalty.js";
+import { checkPenaltyOptions, hasPenalties, type PenaltyOptions, processScores } from "./penalties.js";
+import {
+  checkSamplingOptions,
+  drawToken,
+  rowGenerators,
+  type SamplingOptions,
+  samplingDistribution,
+} from "./sampling.js";
 
 /** What one decoder step returns at least: logits (rows × V), the next state, the attention weights. */
 export interface StepOutput<State> {
@@ -70,7 +88,14 @@ export interface DecodeOptions<State = unknown> {
 }
 
 /** Options of `greedyDecode`. */
-export interface GreedyOptions<State = unknown, Out = unknown> extends DecodeOptions<State> {
+export interface GreedyOptions<State = unknown, Out = unknown> extends DecodeOptions<State>, PenaltyOptions {
+  /**
+   * Sample instead of taking the argmax (temperature, top-k, top-p, seed: sampling.ts). Row b draws
+   * from the generator of sentence `sentenceIndices[b]` (default b).
+   */
+  sample?: SamplingOptions;
+  /** Each row's index in the input, for its sampling generator (default 0 … B − 1). */
+  sentenceIndices?: readonly number[];
   /** Called after every step, once the step's tokens are chosen. */
   onStep?: (step: GreedyStep<State, Out>) => void;
 }
@@ -109,16 +134,29 @@ function weightsRow(weights: Tensor, row: number, S: number, length: number): nu
   return Array.from(weights.data.subarray(row * S, row * S + length));
 }
 
-/** Greedy decoding of a padded batch; one hypothesis per row. */
+/**
+ * Greedy decoding (or, with `sample`, ancestral sampling) of a padded batch; one hypothesis per row.
+ * The token is the argmax of the (penalised) logits, or drawn from sampling.ts's distribution of them;
+ * a hypothesis' `logProb` sums the model's own log-probabilities of its tokens (before any penalty).
+ */
 export function greedyDecode<State, Out extends StepOutput<State>>(
   model: StepDecoder<State, Out>,
   src: Int32Array | number[],
   B: number,
   S: number,
   srcLengths: number[],
-  { maxLength = 100, sos = SOS, eos = EOS, start, onStep }: GreedyOptions<State, Out> = {},
+  options: GreedyOptions<State, Out> = {},
 ): Hypothesis[] {
+  const { maxLength = 100, sos = SOS, eos = EOS, start, onStep, sample, sentenceIndices } = options;
   checkBatch(src, B, S, srcLengths);
+  checkPenaltyOptions(options, "greedyDecode");
+  if (sample) checkSamplingOptions(sample, "greedyDecode");
+  if (sentenceIndices && sentenceIndices.length !== B)
+    throw new Error(`greedyDecode: ${sentenceIndices.length} sentenceIndices for B=${B}`);
+  const penalised = hasPenalties(options);
+  const rngs = sample
+    ? rowGenerators(sample.seed ?? 0, sentenceIndices ?? Array.from({ length: B }, (_, b) => b))
+    : null;
   return noGrad(() => {
     let state = start ?? model.encode(src, B, S, srcLengths);
     const hyps: Hypothesis[] = Array.from({ length: B }, () => ({ tokens: [], logProb: 0, alignment: [] }));
@@ -135,7 +173,15 @@ export function greedyDecode<State, Out extends StepOutput<State>>(
       const tokens = new Int32Array(B).fill(-1);
       rows.forEach((b, i) => {
         if (done[b]) return;
-        const best = argmaxRow(lp, i * V, V);
+        let best: number;
+        if (rngs || penalised) {
+          const raw = r.logits.data.subarray(i * V, (i + 1) * V);
+          const z = penalised ? processScores(raw, hyps[b].tokens, options) : raw;
+          if (rngs && sample) best = drawToken(samplingDistribution(z, sample), rngs[b]());
+          else best = argmax(z);
+        } else {
+          best = argmaxRow(lp, i * V, V);
+        }
         hyps[b].logProb += lp[i * V + best];
         if (r.weights) hyps[b].alignment.push(weightsRow(r.weights, i, S, srcLengths[b]));
         tokens[b] = best;
@@ -155,23 +201,44 @@ export function greedyDecode<State, Out extends StepOutput<State>>(
   });
 }
 
+/** The first index of the largest score (a row of all −∞ is refused: no token is allowed). */
+function argmax(z: ArrayLike<number>): number {
+  let best = 0;
+  for (let v = 1; v < z.length; v++) if (z[v] > z[best]) best = v;
+  if (z[best] === Number.NEGATIVE_INFINITY)
+    throw new Error("greedyDecode: every token is banned at this step");
+  return best;
+}
+
 /** Options of `beamSearch` and `beamSearchNBest`. */
-export interface BeamOptions<State = unknown, Out = unknown> extends DecodeOptions<State> {
+export interface BeamOptions<State = unknown, Out = unknown> extends DecodeOptions<State>, PenaltyOptions {
   beamSize?: number;
-  /** α of the length penalty; 0 ranks by total log-probability (default 0.6). */
-  lengthPenalty?: number;
+  /**
+   * GNMT's α (0 ranks by total log-probability; default 0.6) or "avg" (average log-probability):
+   * length-penalty.ts.
+   */
+  lengthPenalty?: LengthPenalty;
+  /** GNMT's coverage penalty β ≥ 0 (default 0: none; needs attention weights): coverage-penalty.ts. */
+  coveragePenalty?: number;
   /** Called after every step with the live beams' rows, before they are ranked and cut. */
   onStep?: (step: BeamStep<State, Out>) => void;
 }
 
 interface Beam {
   tokens: number[];
+  /** The model's log-probability of the tokens. */
   logProb: number;
+  /** What the search ranks: the sum of the penalised log-probabilities (= logProb without penalties). */
+  score: number;
   alignment: number[][];
   row: number;
 }
 
-const penalty = (len: number, alpha: number) => (alpha === 0 ? 1 : ((5 + len) / 6) ** alpha);
+/** A hypothesis as the search ranks it. */
+interface Ranked extends Hypothesis {
+  score: number;
+  finished: boolean;
+}
 
 /** Beam search over a padded batch; returns the best finished hypothesis per row. */
 export function beamSearch<State, Out extends StepOutput<State>>(
@@ -189,8 +256,9 @@ export function beamSearch<State, Out extends StepOutput<State>>(
 
 /**
  * Beam search returning the `n` best hypotheses per row (n ≤ beamSize), best first, ranked as
- * `beamSearch` ranks them (log-probability over the length penalty): finished hypotheses, or the live
- * ones when none finished within maxLength. The first of each list is `beamSearch`'s answer.
+ * `beamSearch` ranks them (log-probability over the length penalty, plus the coverage penalty):
+ * finished hypotheses, or the live ones when none finished within maxLength. The first of each list is
+ * `beamSearch`'s answer.
  */
 export function beamSearchNBest<State, Out extends StepOutput<State>>(
   model: StepDecoder<State, Out>,
@@ -218,10 +286,23 @@ interface BeamRound {
   S: number;
   srcLengths: number[];
   beamSize: number;
-  lengthPenalty: number;
+  lengthPenalty: LengthPenalty;
+  coveragePenalty: number;
+  penalties: PenaltyOptions | null;
   maxLength: number;
   eos: number;
 }
+
+/** s(Y, X) = score / lp(Y) + cp(X; Y) (GNMT §7): what finished hypotheses are ranked by. */
+function finalScore(h: Ranked, o: { lengthPenalty: LengthPenalty; coveragePenalty: number }): number {
+  return (
+    h.score / lengthPenaltyOf(o.lengthPenalty, h.tokens.length, h.finished) +
+    coveragePenalty(h.alignment, o.coveragePenalty)
+  );
+}
+
+/** Descending order that keeps −∞ scores consistent (no NaN from −∞ − −∞). */
+const descending = (x: number, y: number) => (x > y ? -1 : x < y ? 1 : 0);
 
 /** The search itself: per row, its hypotheses sorted best first. */
 function searchBeams<State, Out extends StepOutput<State>>(
@@ -230,27 +311,33 @@ function searchBeams<State, Out extends StepOutput<State>>(
   B: number,
   S: number,
   srcLengths: number[],
-  {
+  options: BeamOptions<State, Out> = {},
+): Hypothesis[][] {
+  const {
     beamSize = 4,
     lengthPenalty = 0.6,
+    coveragePenalty: beta = 0,
     maxLength = 100,
     sos = SOS,
     eos = EOS,
     start,
     onStep,
-  }: BeamOptions<State, Out> = {},
-): Hypothesis[][] {
+  } = options;
   checkBatch(src, B, S, srcLengths);
   if (!Number.isInteger(beamSize) || beamSize < 1)
     throw new Error(`beamSearch: beamSize must be ≥ 1, got ${beamSize}`);
+  checkLengthPenalty(lengthPenalty, "beamSearch");
+  checkCoveragePenalty(beta, "beamSearch");
+  checkPenaltyOptions(options, "beamSearch");
+  const penalties = hasPenalties(options) ? options : null;
   return noGrad(() => {
     const encoded = start ?? model.encode(src, B, S, srcLengths);
     // One live beam per sentence to start; rows of the state are (sentence, beam) pairs.
     let beams: Beam[][] = Array.from({ length: B }, (_, b) => [
-      { tokens: [], logProb: 0, alignment: [], row: b },
+      { tokens: [], logProb: 0, score: 0, alignment: [], row: b },
     ]);
     let state = encoded;
-    const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
+    const finished: Ranked[][] = Array.from({ length: B }, () => []);
     for (let t = 0; t < maxLength; t++) {
       const live = beams.flat();
       if (live.length === 0) break;
@@ -262,63 +349,98 @@ function searchBeams<State, Out extends StepOutput<State>>(
       const given = state;
       const { output: r, V, logProbs: lp } = runStep(model, state, prev);
       state = r.state;
+      if (beta > 0 && !r.weights)
+        throw new Error(
+          "beamSearch: coveragePenalty needs attention weights, and this model's step returns none",
+        );
       if (onStep) {
         const rows = beams.flatMap((bs, sentence) => bs.map((h) => ({ sentence, tokens: h.tokens })));
         onStep({ t, state: given, output: r, logProbs: lp, rows });
       }
-      const round = { lp, V, weights: r.weights, S, srcLengths, beamSize, lengthPenalty, maxLength, eos };
+      const round: BeamRound = {
+        lp,
+        V,
+        weights: r.weights,
+        S,
+        srcLengths,
+        beamSize,
+        lengthPenalty,
+        coveragePenalty: beta,
+        penalties,
+        maxLength,
+        eos,
+      };
       beams = nextBeams(beams, finished, round);
     }
+    const o = { lengthPenalty, coveragePenalty: beta };
     return finished.map((done, b) =>
       ranked(
         done.length
           ? done
-          : beams[b].map(({ tokens, logProb, alignment }) => ({ tokens, logProb, alignment })),
-        lengthPenalty,
-      ),
+          : beams[b].map(({ tokens, logProb, score, alignment }) => ({
+              tokens,
+              logProb,
+              score,
+              alignment,
+              finished: false,
+            })),
+        o,
+      ).map(({ tokens, logProb, alignment }) => ({ tokens, logProb, alignment })),
     );
   });
 }
 
 /** The `k` best tokens of the row of `lp` that starts at `base`, best first. */
-function topTokens(lp: Float32Array, base: number, V: number, k: number): number[] {
+function topTokens(lp: ArrayLike<number>, base: number, V: number, k: number): number[] {
   const top: number[] = [];
   for (let v = 0; v < V; v++) {
     if (top.length < k) {
       top.push(v);
-      top.sort((x, y) => lp[base + y] - lp[base + x]);
+      top.sort((x, y) => descending(lp[base + x], lp[base + y]));
     } else if (lp[base + v] > lp[base + top[top.length - 1]]) {
       top[top.length - 1] = v;
-      top.sort((x, y) => lp[base + y] - lp[base + x]);
+      top.sort((x, y) => descending(lp[base + x], lp[base + y]));
     }
   }
   return top;
 }
 
 /**
- * One step of every sentence: each live hypothesis extended by its best tokens, the candidates ranked,
- * EOS ones moved to `finished`, the best `beamSize` others kept; a sentence with `beamSize` finished
- * hypotheses better than any live one can become gets no live beams.
+ * One step of every sentence: each live hypothesis extended by its best tokens (by penalised
+ * log-probability), the candidates ranked by their summed score, EOS ones moved to `finished`, the
+ * best `beamSize` others kept; a sentence with `beamSize` finished hypotheses better than any live one
+ * can become gets no live beams (a live one's bound: its score over the largest length penalty, and a
+ * coverage penalty of at most 0).
  */
-function nextBeams(beams: Beam[][], finished: Hypothesis[][], o: BeamRound): Beam[][] {
-  const { lp, V, beamSize, lengthPenalty, maxLength } = o;
+function nextBeams(beams: Beam[][], finished: Ranked[][], o: BeamRound): Beam[][] {
+  const { lp, V, beamSize, maxLength } = o;
   let row = 0;
   const next: Beam[][] = [];
   for (let b = 0; b < beams.length; b++) {
     const cands: Candidate[] = [];
     for (const h of beams[b]) {
-      // Top beamSize+1 tokens of this hypothesis (enough to fill the beam after EOS ones leave).
       const base = row * V;
-      for (const v of topTokens(lp, base, V, beamSize + 1)) {
-        cands.push({ parent: h, row, tok: v, score: h.logProb + lp[base + v] });
+      const z = o.penalties ? processScores(lp.subarray(base, base + V), h.tokens, o.penalties) : lp;
+      const zBase = o.penalties ? 0 : base;
+      // Top beamSize+1 tokens of this hypothesis (enough to fill the beam after EOS ones leave).
+      for (const v of topTokens(z, zBase, V, beamSize + 1)) {
+        if (z[zBase + v] === Number.NEGATIVE_INFINITY) continue; // banned
+        cands.push({
+          parent: h,
+          row,
+          tok: v,
+          logProb: h.logProb + lp[base + v],
+          score: h.score + z[zBase + v],
+        });
       }
       row++;
     }
-    cands.sort((x, y) => y.score - x.score);
+    cands.sort((x, y) => descending(x.score, y.score));
     const keep = keepBest(cands, finished[b], b, o);
     // Stop a sentence once it has beamSize finished hypotheses better than any live one can become.
-    const bestDone = Math.max(...finished[b].map((h) => h.logProb / penalty(h.tokens.length, lengthPenalty)));
-    const bestLive = Math.max(...keep.map((h) => h.logProb / penalty(maxLength, lengthPenalty)));
+    const bestDone = Math.max(...finished[b].map((h) => finalScore(h, o)));
+    const bound = largestLengthPenalty(o.lengthPenalty, maxLength);
+    const bestLive = Math.max(...keep.map((h) => h.score / bound));
     next.push(finished[b].length >= beamSize && bestDone >= bestLive ? [] : keep);
   }
   return next;
@@ -328,6 +450,7 @@ interface Candidate {
   parent: Beam;
   row: number;
   tok: number;
+  logProb: number;
   score: number;
 }
 
@@ -335,7 +458,7 @@ interface Candidate {
  * Sentence b's candidates (ranked) in order until `beamSize` are kept: an EOS one finishes (while
  * fewer than `beamSize` have), any other becomes a live beam. Returns the live beams.
  */
-function keepBest(cands: Candidate[], finished: Hypothesis[], b: number, o: BeamRound): Beam[] {
+function keepBest(cands: Candidate[], finished: Ranked[], b: number, o: BeamRound): Beam[] {
   const keep: Beam[] = [];
   for (const c of cands) {
     if (keep.length >= o.beamSize) break;
@@ -344,20 +467,29 @@ function keepBest(cands: Candidate[], finished: Hypothesis[], b: number, o: Beam
       : c.parent.alignment;
     if (c.tok === o.eos) {
       if (finished.length < o.beamSize)
-        finished.push({ tokens: c.parent.tokens, logProb: c.score, alignment });
+        finished.push({
+          tokens: c.parent.tokens,
+          logProb: c.logProb,
+          score: c.score,
+          alignment,
+          finished: true,
+        });
     } else {
-      keep.push({ tokens: [...c.parent.tokens, c.tok], logProb: c.score, alignment, row: c.row });
+      keep.push({
+        tokens: [...c.parent.tokens, c.tok],
+        logProb: c.logProb,
+        score: c.score,
+        alignment,
+        row: c.row,
+      });
     }
   }
   return keep;
 }
 
-/** `pool` sorted best first by log-probability over the length penalty. */
-function ranked(pool: Hypothesis[], lengthPenalty: number): Hypothesis[] {
-  pool.sort(
-    (x, y) =>
-      y.logProb / penalty(y.tokens.length, lengthPenalty) -
-      x.logProb / penalty(x.tokens.length, lengthPenalty),
-  );
+/** `pool` sorted best first by its final score (finalScore). */
+function ranked(pool: Ranked[], o: { lengthPenalty: LengthPenalty; coveragePenalty: number }): Ranked[] {
+  const s = new Map(pool.map((h) => [h, finalScore(h, o)]));
+  pool.sort((x, y) => descending(s.get(x) ?? 0, s.get(y) ?? 0));
   return pool;
 }
