@@ -15,7 +15,7 @@ import {
 } from "../../src/decode/index.js";
 import { Seq2Seq } from "../../src/models/seq2seq/index.js";
 import { TransformerModel, type TransformerState } from "../../src/models/transformer/index.js";
-import { createRng, manualSeed, type Tensor } from "../../src/tensor/index.js";
+import { createRng, indexSelect, manualSeed, type Tensor } from "../../src/tensor/index.js";
 
 const NEG = Number.NEGATIVE_INFINITY;
 const kept = (z: Float64Array) => Array.from(z.keys()).filter((v) => z[v] !== NEG);
@@ -163,8 +163,13 @@ describe("sampled decoding", () => {
           state: { ...state, prefix },
         };
       },
+      // Finished sentences leave the batch (greedyDecode's row dropping): keep the live rows.
       selectRows(state, index) {
-        throw new Error(`not used by sampling (${state.prefix.length}, ${index.length})`);
+        return {
+          memory: indexSelect(state.memory, 0, index),
+          srcLengths: Array.from(index, (i) => state.srcLengths[i]),
+          prefix: Array.from(index, (i) => state.prefix[i]),
+        };
       },
     };
     const src = [4, 5, 6, 7, 8, 9, 0, 0];
