@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findNodeGyp, offlineNodedir } from "./node-gyp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const logFile = join(root, "build", "native-build.log");
@@ -78,31 +79,12 @@ if (!fromSource) {
 if (!["x64", "arm64"].includes(process.arch))
   giveUp(`${prebuiltNote}unsupported architecture ${process.arch}`);
 
-// node-gyp: npm's own copy (npm sets npm_config_node_gyp for scripts), else next to npm.
-const candidates = [
-  process.env.npm_config_node_gyp,
-  process.env.npm_execpath &&
-    join(dirname(process.env.npm_execpath), "..", "node_modules", "node-gyp", "bin", "node-gyp.js"),
-  join(
-    dirname(process.execPath),
-    "..",
-    "lib",
-    "node_modules",
-    "npm",
-    "node_modules",
-    "node-gyp",
-    "bin",
-    "node-gyp.js",
-  ),
-].filter((p) => p && existsSync(p));
-if (candidates.length === 0) giveUp(`${prebuiltNote}node-gyp not found (it ships with npm)`);
+const nodeGyp = findNodeGyp();
+if (!nodeGyp) giveUp(`${prebuiltNote}node-gyp not found (it ships with npm)`);
 
-const args = [candidates[0], "rebuild", `--jobs=${Math.min(4, Math.max(1, availableParallelism()))}`];
-// Use the headers installed with this Node (offline) unless npm already names a nodedir.
-const prefix = join(dirname(process.execPath), "..");
-if (!process.env.npm_config_nodedir && existsSync(join(prefix, "include", "node", "node_api.h"))) {
-  args.push(`--nodedir=${prefix}`);
-}
+const args = [nodeGyp, "rebuild", `--jobs=${Math.min(4, Math.max(1, availableParallelism()))}`];
+const nodedir = offlineNodedir();
+if (nodedir) args.push(`--nodedir=${nodedir}`);
 const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: process.env });
 const output = `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`;
 if (r.status !== 0 || !existsSync(join(root, "build", "Release", "qkv_native.node"))) {

@@ -4,9 +4,10 @@
 // the machine's own platform and architecture (linux-x64 here; arm64 needs an arm64 machine).
 // QKV_PREBUILD=0 skips it (the package then ships no prebuilt and installs compile from source).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findNodeGyp, offlineNodedir } from "../native/node-gyp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const target = `${process.platform}-${process.arch}`;
@@ -16,34 +17,15 @@ if (process.env.QKV_PREBUILD === "0") {
   process.exit(0);
 }
 
-// node-gyp: the one npm ships (npm puts it on PATH for scripts; else next to npm).
-const nodeGyp = [
-  process.env.npm_config_node_gyp,
-  process.env.npm_execpath &&
-    join(dirname(process.env.npm_execpath), "..", "node_modules", "node-gyp", "bin", "node-gyp.js"),
-  join(
-    dirname(process.execPath),
-    "..",
-    "lib",
-    "node_modules",
-    "npm",
-    "node_modules",
-    "node-gyp",
-    "bin",
-    "node-gyp.js",
-  ),
-].find((p) => p && existsSync(p));
+const nodeGyp = findNodeGyp();
 if (!nodeGyp) {
   console.error("prebuild: node-gyp not found (it ships with npm)");
   process.exit(1);
 }
 
 const env = { ...process.env, PREBUILD_NODE_GYP: nodeGyp };
-// The headers installed with this Node, so the build needs no download.
-const prefix = join(dirname(process.execPath), "..");
-if (!env.npm_config_nodedir && existsSync(join(prefix, "include", "node", "node_api.h"))) {
-  env.npm_config_nodedir = prefix;
-}
+const nodedir = offlineNodedir();
+if (nodedir) env.npm_config_nodedir = nodedir;
 
 rmSync(join(root, "prebuilds", target), { recursive: true, force: true });
 const prebuildify = join(root, "node_modules", "prebuildify", "bin.js");
