@@ -32,6 +32,7 @@ import {
   readMap,
 } from "../helpers/explorer-page.js";
 import { labelReport, paintedRowLabels } from "../helpers/labels.js";
+import { servedModelDir } from "./served-models.js";
 
 const text = (f: string) => readFileSync(join(ROOT, f), "utf8").split("\n")[0];
 const LESSON = { en: text("gold/en-hi/lesson.en"), hi: text("gold/en-hi/lesson.hi") };
@@ -42,7 +43,7 @@ const OTHER = { en: text("gold/en-hi/test.en"), hi: text("gold/en-hi/test.hi") }
 /** Node's forced alignment of a pair by a bundled model, at the reading `qkv align` uses. */
 async function nodeForced(name: string, en: string, hi: string) {
   const dir = join(ROOT, "pretrained", name);
-  const { model, meta } = await loadModel(dir, "best");
+  const { model, meta } = await loadModel(servedModelDir(dir), "best"); // the float16 weights the page is served
   const { srcTokenizer, tgtTokenizer } = tokenizersOf(meta);
   const doc = join(dir, "alignment.json");
   const reading = existsSync(doc)
