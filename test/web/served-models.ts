@@ -18,7 +18,9 @@ export function servedModelDir(dir: string): string {
   if (hit) return hit;
   const out = mkdtempSync(join(tmpdir(), "qkv-served-"));
   if (made.size === 0)
-    process.on("exit", () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+    process.on("exit", () => {
+      for (const d of made.values()) rmSync(d, { recursive: true, force: true });
+    });
   for (const [name, bytes] of servedCheckpoint(dir).files) writeFileSync(join(out, name), bytes);
   made.set(dir, out);
   return out;
