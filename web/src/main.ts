@@ -241,7 +241,7 @@ function layerHeadOf(s: AttentionStack): { layer: number; head: number } {
 }
 
 /**
- * Views 2, 3 and 3b show one layer and head: choosing it in any of them redraws all three (one part per
+ * Views 2, 3, 3b and 3c's repeated word show one layer and head: choosing it in any of them redraws them all (one part per
  * task for a long sentence; a newer choice or sentence stops the older redraw).
  */
 let layerHeadSeq = 0;
@@ -251,7 +251,7 @@ function setLayerHead(layer: number, head: number): void {
   const seq = ++layerHeadSeq;
   const id = page.translator.latest;
   void drawParts(
-    [renderSelf, renderDecoder, renderSteps, renderNeuronView],
+    [renderSelf, renderDecoder, renderSteps, renderNeuronView, renderPositionsView],
     () => seq === layerHeadSeq && id === page.translator.latest,
   );
 }
@@ -514,7 +514,10 @@ function renderNeuronView(): void {
 /** View 3c: the sinusoids added to the sentence's tokens. */
 function renderPositionsView(): void {
   const tokens = page.shown?.encoderSelf.pieces.queryTokens;
-  renderPositions(transformerHere && page.analysis?.inputs && tokens ? transformerHere : null, tokens ?? []);
+  renderPositions(transformerHere && page.analysis?.inputs && tokens ? transformerHere : null, tokens ?? [], {
+    layer: page.layer,
+    head: page.head,
+  });
 }
 
 // ---- view 5 context vectors ---------------------------------------------------------------------
@@ -964,7 +967,7 @@ async function boot(): Promise<void> {
   if (tr) {
     byId("transformer-info").textContent =
       `(${tr.name}: ${tr.encoderLayers}+${tr.decoderLayers} layers × ${tr.heads} heads, d = ${tr.dModel}; ` +
-      `${(tr.parameters / 1e6).toFixed(2)} M parameters, ${(tr.bytes / 2 ** 20).toFixed(1)} MiB)`;
+      `${(tr.parameters / 1e6).toFixed(2)} M parameters, ${(tr.bytes / 2 ** 20).toFixed(1)} MiB of float16 weights)`;
     probe.layered = tr.name;
   }
   page = {
@@ -1002,7 +1005,7 @@ async function boot(): Promise<void> {
       ". Rows: Hindi output words, columns: English input words.";
   }
   byId("lstm-info").textContent =
-    `(${(info.lstm.parameters / 1e6).toFixed(2)} M parameters, ${(info.lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
+    `(${(info.lstm.parameters / 1e6).toFixed(2)} M parameters, ${(info.lstm.bytes / 2 ** 20).toFixed(1)} MiB of float16 weights)`;
   const button = byId<HTMLButtonElement>("translate-button");
   byId("translate-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
