@@ -420,8 +420,10 @@ export function renderWorkedExample(): void {
 function repeatedWordDemo(m: LoadedTransformer, layer: number, head: number): HTMLElement {
   const r = repeatedWord(m, layer, head);
   const word = r.tokens[r.first].replace(/^▁/, "");
-  const rowLabels = [`${r.first}: ${r.tokens[r.first]}`, `${r.second}: ${r.tokens[r.second]}`];
-  const colLabels = r.tokens.map((t, p) => `${p}: ${t}`);
+  // The sentence's tokens are whole words here: labelled as words with their positions, "the (0)".
+  const shown = (p: number) => `${r.tokens[p].replace(/^▁/, "")} (${p})`;
+  const rowLabels = [shown(r.first), shown(r.second)];
+  const colLabels = r.tokens.map((_, p) => shown(p));
   const part = (rows: [number[], number[]], diff: number, testId: string, title: string) =>
     el(
       "div",

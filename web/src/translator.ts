@@ -1,12 +1,25 @@
 /**
  * The page's side of the translation worker (./translate-worker.ts): one request at a time in the worker,
  * the newest waiting behind it (a sentence typed while another translates replaces any sentence still
- * waiting, which is answered `superseded`: only the latest is worth computing).
+ * waiting, which is answered `superseded`: only the latest is worth computing). View 7's alignments
+ * queue the same way, among themselves: a pair waiting is superseded by a newer pair.
  */
 import type { CrossRun } from "./lesson.js";
-import type { FromTranslator, ModelInfo, ToTranslator, Translation } from "./translate-worker.js";
+import type {
+  Alignment,
+  AlignRequest,
+  FromTranslator,
+  ModelInfo,
+  ToTranslator,
+  Translation,
+} from "./translate-worker.js";
 
-export type { ModelInfo, Translation };
+export type { Alignment, AlignRequest, ModelInfo, Translation };
+
+export type AlignOutcome =
+  | ({ kind: "done"; id: number } & Alignment)
+  | { kind: "error"; id: number; message: string }
+  | { kind: "superseded"; id: number };
 
 export type Outcome =
   | ({ kind: "done"; id: number; sentence: string } & Translation)
@@ -15,11 +28,13 @@ export type Outcome =
 
 type Waiting =
   | { kind: "translate"; msg: Extract<ToTranslator, { type: "translate" }>; resolve: (o: Outcome) => void }
-  | { kind: "none"; msg: Extract<ToTranslator, { type: "none" }>; resolve: (o: CrossRun | null) => void };
+  | { kind: "none"; msg: Extract<ToTranslator, { type: "none" }>; resolve: (o: CrossRun | null) => void }
+  | { kind: "align"; msg: Extract<ToTranslator, { type: "align" }>; resolve: (o: AlignOutcome) => void };
 
 export class Translator {
   private readonly worker: Worker;
   private nextId = 0;
+  private nextAlign = 0;
   private inFlight: Waiting | null = null;
   private queue: Waiting[] = [];
   /** Resolves once the worker has loaded the LSTM and the Transformer (rejects when it cannot). */
@@ -83,6 +98,20 @@ export class Translator {
     });
   }
 
+  /** View 7's forced maps of a pair, in the worker; a pair still waiting is superseded by this one. */
+  align(request: AlignRequest): Promise<AlignOutcome> {
+    const id = ++this.nextAlign;
+    return new Promise((resolve) => {
+      this.queue = this.queue.filter((w) => {
+        if (w.kind !== "align") return true;
+        w.resolve({ kind: "superseded", id: w.msg.id });
+        return false;
+      });
+      this.queue.push({ kind: "align", msg: { type: "align", id, ...request }, resolve });
+      this.pump();
+    });
+  }
+
   /** View 5's model alone on `sentence` (null if the worker could not). */
   translateNone(sentence: string): Promise<CrossRun | null> {
     return new Promise((resolve) => {
@@ -104,7 +133,13 @@ export class Translator {
     this.inFlight = null;
     if (w) {
       if (w.kind === "none") w.resolve(m.type === "none" ? m.noneRun : null);
-      else if (m.type === "result") {
+      else if (w.kind === "align") {
+        if (m.type === "aligned") {
+          const { type: _, ...rest } = m;
+          w.resolve({ kind: "done", ...rest });
+        } else
+          w.resolve({ kind: "error", id: w.msg.id, message: m.type === "error" ? m.message : "no answer" });
+      } else if (m.type === "result") {
         const { type: _, ...rest } = m;
         w.resolve({ kind: "done", ...rest });
       } else
