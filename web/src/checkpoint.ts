@@ -124,8 +124,8 @@ export function transformerFromCheckpoint(
   return fromCheckpoint(json, bytes, "transformer");
 }
 
-/** Fetches `<base>/<name>.json` and the tensor file it names. */
-async function fetchCheckpoint<C extends VocabSizes>(
+/** Fetches `<base>/<name>.json` and the tensor file it names (the bytes as served, not yet checked). */
+export async function fetchCheckpoint<C extends VocabSizes>(
   base: string,
   name: string,
 ): Promise<{ json: CheckpointJson<C>; bytes: Uint8Array }> {

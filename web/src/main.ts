@@ -15,7 +15,7 @@ import {
   type WordAxis,
 } from "qkv";
 import { renderBottleneck } from "./bottleneck.js";
-import { fetchTransformer, type LoadedTransformer } from "./checkpoint.js";
+import { type LoadedTransformer, transformerFromCheckpoint } from "./checkpoint.js";
 import { byId, el, fill } from "./dom.js";
 import {
   type AlignmentDoc,
@@ -122,15 +122,18 @@ let pageTransformer: Promise<PageTransformer> | null = null;
 let transformerHere: LoadedTransformer | null = null;
 
 /**
- * The page's copy of the Transformer, loaded once, when first needed: views 3, 3b and 3c recompute one
- * head's q, k and v from its weights (`headVectors`) for the token ids the worker translated.
+ * The page's copy of the Transformer, loaded once: views 3, 3b and 3c recompute one head's q, k and v
+ * from its weights (`headVectors`) for the token ids the worker translated. Built from the files the
+ * translation worker fetched (`translator.transformerFiles`, hash checked again here): one download.
  */
-function loadPageTransformer(): Promise<PageTransformer> {
+function loadPageTransformer(translator: Translator): Promise<PageTransformer> {
   pageTransformer ??= (async () => {
     const info = MODELS.find((m) => m.role === "transformer");
     if (!info) return null;
     await initBackend();
-    const loaded = await fetchTransformer(`${BASE}${info.path}`);
+    const files = await translator.transformerFiles;
+    if (!files) throw new Error(`explorer: the translation worker did not load ${info.name}`);
+    const loaded = await transformerFromCheckpoint(files.json, files.bytes);
     transformerHere = loaded;
     return { loaded, name: info.name };
   })();
@@ -924,7 +927,7 @@ const DRAW_IN_ONE_TASK = 24;
  */
 async function drawViews(current: () => boolean, steps: boolean): Promise<boolean> {
   if (steps && page.transformerName && !transformerHere) {
-    await loadPageTransformer();
+    await loadPageTransformer(page.translator);
     if (!current()) return false;
   }
   return drawParts(
@@ -1012,7 +1015,7 @@ async function boot(): Promise<void> {
   });
   // The page's own kernels (views 3, 3b and 3c compute here) start while the worker loads the models.
   // Views 3, 3b and 3c compute on the page's own copy of the Transformer: it loads meanwhile, once.
-  if (transformerInfo) loadPageTransformer().catch(() => {}); // its failure is said when view 3 draws
+  if (transformerInfo) loadPageTransformer(translator).catch(() => {}); // its failure is said when view 3 draws
   const [, info] = await Promise.all([initBackend(), translator.ready]);
   renderWorkedExample();
   const tr = info.transformer;

@@ -19,8 +19,17 @@
  *                  · { type: "none-ready" } · { type: "none", id, noneRun } · { type: "aligned", id, … }
  *                  · { type: "error", id?, message }
  */
+
+import type { TransformerModelConfig } from "qkv";
 import { initBackend, setNumThreads, tokenWordAxis, type WordAxis } from "qkv";
-import { fetchSeq2Seq, fetchTransformer, type LoadedSeq2Seq, type LoadedTransformer } from "./checkpoint.js";
+import {
+  type CheckpointJson,
+  fetchCheckpoint,
+  fetchSeq2Seq,
+  type LoadedSeq2Seq,
+  type LoadedTransformer,
+  transformerFromCheckpoint,
+} from "./checkpoint.js";
 import { type AlignmentDoc, type ForcedMap, forcedMap, readingFor } from "./forced.js";
 import { type CrossRun, translateWithAttention } from "./lesson.js";
 import { type LayeredAnalysis, type LayeredAttentionModel, lstmStatesSelfAttention } from "./stacks.js";
@@ -99,12 +108,13 @@ export type FromTranslator =
   | { type: "ready"; info: ModelInfo }
   | ({ type: "result"; id: number; sentence: string } & Translation)
   | { type: "none-ready" }
+  | { type: "transformer-files"; json: CheckpointJson<TransformerModelConfig>; bytes: Uint8Array }
   | { type: "none"; id: number; sentence: string; noneRun: CrossRun }
   | ({ type: "aligned"; id: number } & Alignment)
   | { type: "error"; id?: number; message: string };
 
 const scope = self as unknown as {
-  postMessage(m: FromTranslator): void;
+  postMessage(m: FromTranslator, transfer?: Transferable[]): void;
   onmessage: ((e: MessageEvent<ToTranslator>) => void) | null;
 };
 
@@ -148,10 +158,18 @@ async function boot(m: Extract<ToTranslator, { type: "init" }>): Promise<void> {
   // One thread, as on the page's main thread: the same kernels, the same numbers; no pool to start.
   await setNumThreads(1);
   await initBackend();
-  const [l, t] = await Promise.all([
+  const [l, files] = await Promise.all([
     fetchSeq2Seq(m.lstm),
-    m.transformer ? fetchTransformer(m.transformer.url) : null,
+    m.transformer ? fetchCheckpoint<TransformerModelConfig>(m.transformer.url, "best") : null,
   ]);
+  const t = files ? await transformerFromCheckpoint(files.json, files.bytes) : null;
+  // The page builds its own copy (views 3, 3b, 3c) from these bytes: fetched once, not twice. The model
+  // holds its own arrays (decodeSafetensors copies), so the buffer is handed over, not copied.
+  if (files) {
+    scope.postMessage({ type: "transformer-files", json: files.json, bytes: files.bytes }, [
+      files.bytes.buffer as ArrayBuffer,
+    ]);
+  }
   lstm = l;
   transformer = t;
   layered = t && m.transformer ? transformerLayered(t, m.transformer.name) : null;

@@ -4,6 +4,8 @@
  * waiting, which is answered `superseded`: only the latest is worth computing). View 7's alignments
  * queue the same way, among themselves: a pair waiting is superseded by a newer pair.
  */
+import type { TransformerModelConfig } from "qkv";
+import type { CheckpointJson } from "./checkpoint.js";
 import type { CrossRun } from "./lesson.js";
 import type {
   Alignment,
@@ -15,6 +17,12 @@ import type {
 } from "./translate-worker.js";
 
 export type { Alignment, AlignRequest, ModelInfo, Translation };
+
+/** A Transformer checkpoint's files: its JSON and the tensor bytes it names. */
+export interface TransformerFiles {
+  json: CheckpointJson<TransformerModelConfig>;
+  bytes: Uint8Array;
+}
 
 export type AlignOutcome =
   | ({ kind: "done"; id: number } & Alignment)
@@ -41,6 +49,11 @@ export class Translator {
   readonly ready: Promise<ModelInfo>;
   /** Resolves once the worker has loaded view 5's model without attention (never, without one). */
   readonly none: Promise<void>;
+  /**
+   * The Transformer's checkpoint files as the worker fetched them (the page builds its own copy from
+   * them: one download), or null without a Transformer; rejects when the worker could not start.
+   */
+  readonly transformerFiles: Promise<TransformerFiles | null>;
 
   constructor(init: Omit<Extract<ToTranslator, { type: "init" }>, "type">) {
     this.worker = new Worker(new URL("./translate-worker.ts", import.meta.url), {
@@ -57,9 +70,20 @@ export class Translator {
       ok = res;
       fail = rej;
     });
+    let filesOk: (f: TransformerFiles | null) => void = () => {};
+    let filesFail: (e: Error) => void = () => {};
+    this.transformerFiles = new Promise((res, rej) => {
+      filesOk = res;
+      filesFail = rej;
+    });
+    this.ready.then(
+      () => filesOk(null), // no Transformer (its files come before "ready" when there is one)
+      (e: Error) => filesFail(e),
+    );
     this.worker.onmessage = (e: MessageEvent<FromTranslator>) => {
       const m = e.data;
-      if (m.type === "ready") ok(m.info);
+      if (m.type === "transformer-files") filesOk({ json: m.json, bytes: m.bytes });
+      else if (m.type === "ready") ok(m.info);
       else if (m.type === "none-ready") noneOk();
       else if (m.type === "error" && m.id === undefined)
         fail(new Error(`the translation worker: ${m.message}`));
@@ -128,7 +152,7 @@ export class Translator {
     this.worker.postMessage(next.msg);
   }
 
-  private answer(m: Exclude<FromTranslator, { type: "ready" | "none-ready" }>): void {
+  private answer(m: Exclude<FromTranslator, { type: "ready" | "none-ready" | "transformer-files" }>): void {
     const w = this.inFlight;
     this.inFlight = null;
     if (w) {
