@@ -18,7 +18,7 @@
  * `npm run screenshots` (scripts/screenshots.ts), which drives the same steps.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -223,6 +223,27 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     expect(await page.inputValue('[data-testid="sentence"]')).toBe("Turn off the lights.");
     expect(await page.textContent('[data-testid="translation"]')).toMatch(/[\u0900-\u097F]/);
     expect(errors).toEqual([]);
+  });
+
+  it("the first load fetches each model file once, the weights in float16, within the page's budget", async () => {
+    await page.waitForFunction(
+      () => (window as unknown as { __explorer: { noneReady?: boolean } }).__explorer.noneReady,
+      null,
+      { timeout: 60_000 },
+    );
+    const models = x?.requests.filter((u) => u.includes("/models/")).map((u) => new URL(u).pathname) ?? [];
+    const files = models.map((p) => p.slice(p.indexOf("models/")));
+    // The page and its translation worker share one download of each (the worker hands the Transformer over).
+    expect(files.length).toBe(new Set(files).size);
+    const weights = files.filter((f) => f.endsWith(".safetensors"));
+    expect(weights.length).toBeGreaterThanOrEqual(2);
+    for (const f of weights) expect(f).toMatch(/\.f16\.safetensors$/);
+    const bytes = files.reduce((n, f) => n + statSync(join(site, f)).size, 0);
+    console.log(`first load: ${files.length} model files, ${(bytes / 1e6).toFixed(2)} MB`);
+    // Budget (web/README.md, docs/BENCHMARKS.md): ≤ 12 MB of models on the first load (bundled models:
+    // 9.66 MB in float16, best.json files included; 25.9 MB of float32 weights when the Transformer was
+    // fetched twice, page and worker).
+    expect(bytes).toBeLessThanOrEqual(12e6);
   });
 
   it("typing a sentence and pressing translate shows Hindi (bundled font) and both maps", async () => {
