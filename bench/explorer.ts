@@ -10,6 +10,8 @@
  *     16 probe rows peak on the anti-diagonal, the model without attention's exact match on lengths ≥ 10
  *     at that time, the step time; on the cross-origin isolated page (a thread per core) and on a plain
  *     one (no COOP/COEP: 1 thread), rounds alternating; kernel calls per step counted in Node (wasm);
+ *   - first load: the bytes every cold load fetched (the page, its workers: playwright's request sizes, body
+ *     and headers) until it is interactive and view 5's model is loaded too, the models' weight files apart;
  *   - bundle size: every file of the built site, raw and gzip, the model files apart.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -56,6 +58,8 @@ await buildWeb({ quiet: true });
 const { server, url } = await serveStatic(WEB_DIST, 0);
 const browser = await launchChromium();
 const interactive: number[] = [];
+/** Per cold load: bytes fetched in all, and by the models' files (best.json + weights), until view 5's model is in. */
+const loadBytes: { all: number; models: number; weights: number; files: string[] }[] = [];
 const translate: number[] = [];
 let env = { backend: "", isolated: false };
 /** One training run: when each goal was first met (from pressing Train), the step times. */
@@ -72,6 +76,15 @@ try {
   for (let i = 0; i < LOADS; i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
+    const fetched: Promise<{ path: string; bytes: number }>[] = [];
+    page.on("requestfinished", (r) =>
+      fetched.push(
+        r.sizes().then((z) => ({
+          path: r.url().startsWith(url) ? r.url().slice(url.length) : r.url(),
+          bytes: Math.max(0, z.responseBodySize) + Math.max(0, z.responseHeadersSize),
+        })),
+      ),
+    );
     await page.goto(url);
     await page.waitForFunction(
       () => (window as unknown as { __explorer?: { ready: boolean } }).__explorer?.ready,
@@ -85,6 +98,22 @@ try {
         () => (window as unknown as { __explorer: { readyAt: number } }).__explorer.readyAt,
       ),
     );
+    // The first load ends with view 5's model (loaded after the page is interactive).
+    await page.waitForFunction(
+      () => (window as unknown as { __explorer: { noneReady?: boolean } }).__explorer.noneReady,
+      null,
+      { timeout: 60_000 },
+    );
+    await page.waitForTimeout(300);
+    const got = await Promise.all(fetched);
+    const of = (test: (p: string) => boolean) =>
+      got.filter((f) => test(f.path)).reduce((n, f) => n + f.bytes, 0);
+    loadBytes.push({
+      all: of(() => true),
+      models: of((p) => p.startsWith("models/")),
+      weights: of((p) => p.startsWith("models/") && p.endsWith(".safetensors")),
+      files: got.map((f) => f.path).filter((p) => p.startsWith("models/")),
+    });
     if (i === 0) {
       // Translations below run both LSTM models (with and without attention): wait for the second one.
       await page.waitForFunction(
@@ -212,6 +241,9 @@ const hitText = (e: TimedEval | undefined) =>
 const c = DEFAULT_REVERSAL;
 const recipeLine = `${c.symbols} letters, lengths ${c.minLength}–${c.maxLength}, ${c.trainSize} training pairs, batches of ${c.batchSize} strings of one length (drawn ∝ length), embed ${c.embed}, hidden ${c.hidden} per direction, Adam lr ${c.lr} halved every ${c.lrHalfLife} steps, clip 1`;
 const ok = (v: number, budget: number) => (v < budget ? "within budget" : "**over budget**");
+const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+const lb = (k: "all" | "models" | "weights") => loadBytes.map((b) => b[k]);
+const weightFiles = [...new Set(loadBytes.flatMap((b) => b.files))].filter((p) => p.endsWith(".safetensors"));
 
 const section = `<!-- explorer:begin (written by \`npm run bench:explorer\`, bench/explorer.ts) -->
 ## Explorer page (web/)
@@ -224,6 +256,8 @@ load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.
 | measure | median | min | max | budget |
 |---|---|---|---|---|
 | page interactive (navigation → model fetched, first translation and all views drawn), ${LOADS} cold loads | ${median(interactive).toFixed(0)} ms | ${Math.min(...interactive).toFixed(0)} ms | ${Math.max(...interactive).toFixed(0)} ms | < 2000 ms: ${ok(median(interactive), 2000)} |
+| first load: bytes fetched by the page and its workers until interactive and view 5's model loaded (weights in float16: ${weightFiles.join(", ")}, each fetched once), ${LOADS} cold loads | ${mb(median(lb("all")))} | ${mb(Math.min(...lb("all")))} | ${mb(Math.max(...lb("all")))} | < 12.0 MB: ${ok(median(lb("all")), 12e6)} (before float16, measured so on 2026-12-07: 26.83 MB, 25.87 MB of float32 weights, the Transformer fetched by the page and by its worker) |
+| of which model files (best.json + weights) / weights alone | ${mb(median(lb("models")))} / ${mb(median(lb("weights")))} | | | |
 | a translation with all maps (click → next frame: both LSTM models and the bundled Transformer decode in the translation worker, views 1–5 redrawn), ${translate.length} runs over ${SENTENCES.length} sentences | ${median(translate).toFixed(1)} ms | ${Math.min(...translate).toFixed(1)} ms | ${Math.max(...translate).toFixed(1)} ms | < 300 ms: ${ok(median(translate), 300)} |
 
 View 6 trains in a dedicated Web Worker (the page stays responsive), the page's recipe

@@ -10,7 +10,9 @@
  * head 1, the first English token asking. Views 1, 2, 3b, the bottleneck and 7 are taken again at a
  * phone's width (375 px: translate-375.png, …); then view 1 with a 2,000-character sentence typed
  * (translate-long-375.png: the limit's message) and, at 1280 px, view 2 with a 300-character sentence
- * whose maps are summarised as pictures (inter-intra-long.png).
+ * whose maps are summarised as pictures (inter-intra-long.png), and view 7 with a pair of 300 characters
+ * a side, aligned in the translation worker (alignment-long.png). View 3c's shot (positions.png) shows the
+ * sinusoids and the repeated word's two rows without and with them.
  * `npm test` writes no screenshots (the explorer test only checks the page).
  *
  *   npm run screenshots [-- --out DIR --epochs N --pairs N --pieces]   (--pieces: also inter-intra-pieces.png)
@@ -194,6 +196,27 @@ async function main(): Promise<void> {
       await page.locator("section#inter-intra").screenshot({ path: file });
       written.push(file);
     }
+    // View 7 with a pair of 300 characters a side: "Aligning…" while the worker forces both models, then
+    // the maps (above MAX_CELLS weights: pictures).
+    const cut = (t: string) => [...t.repeat(40)].slice(0, 300).join("");
+    const pair = {
+      en: cut("That night was very cold. Turn off the lights. "),
+      hi: cut("वह रात बहुत ठंडी थी। लाइट बंद करो "),
+    };
+    const n = (await probe(page))?.alignments ?? 0;
+    await page.fill('[data-testid="align-en"]', pair.en);
+    await page.fill('[data-testid="align-hi"]', pair.hi);
+    await page.click('[data-testid="align"]');
+    await page.waitForFunction(
+      (k) => (window as unknown as { __explorer: Probe }).__explorer.alignments > k,
+      n,
+      { timeout: 60_000 },
+    );
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => document.fonts.ready);
+    file = join(out, "alignment-long.png");
+    await page.locator("section#alignment").screenshot({ path: file });
+    written.push(file);
     for (const f of written) console.log(`wrote ${f}`);
     if (errors.length) throw new Error(`the page logged errors:\n${errors.join("\n")}`);
   } finally {

@@ -7,12 +7,20 @@
  * make this way without putting them in pretrained/. A model folder's alignment.json (its documented
  * forced-alignment reading and gold scores, view 7) is served with it when there is one. The classical
  * aligners (BUNDLED_ALIGNERS: pretrained/ibm1-en-hi, which has no best.json) are served at aligners/<name>/.
+ *
+ * Lighter first load: a model's weights are served in float16 (`servedCheckpoint`: best.json rewritten to
+ * name best.f16.safetensors and its SHA-256, the float32 file's hash checked first and kept as
+ * `float16Of`), converted here from pretrained/'s float32 file when the site is built or served — half
+ * the bytes; the page decodes them to float32 (src/float16.ts says how, test/web/float16.test.ts how close).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 import { ISOLATION_HEADERS } from "../scripts/web.js";
+import { decodeSafetensors } from "../src/io/safetensors.js";
+import { encodeFloat16Safetensors, float16FileName } from "./src/float16.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const pretrained = join(root, "pretrained");
@@ -24,7 +32,10 @@ export interface BundledModel {
   /** Folder under models/ (and pretrained/). */
   name: string;
   path: string;
-  /** The files the page fetches: best.json, the tensor file it names, and alignment.json when present. */
+  /**
+   * The files the page fetches: best.json (as served: naming the float16 file), that file, and
+   * alignment.json when present.
+   */
   files: string[];
   role: "lstm-attention" | "lstm-none" | "transformer";
 }
@@ -75,10 +86,70 @@ function localModels(): { model: BundledModel; dir: string }[] {
       if (!/^[\w.-]+$/.test(tensors) || tensors.startsWith(".")) {
         throw new Error(`${where}/best.json: "tensors" must name a file in that folder, got ${tensors}`);
       }
-      add(name, where, ["best.json", tensors], roleOf(json.meta));
+      add(name, where, ["best.json", float16FileName(tensors)], roleOf(json.meta));
     }
   }
   return out;
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** A checkpoint as the page is served it: best.json naming the float16 tensor file, and that file. */
+export interface ServedCheckpoint {
+  /** best.json as served (`tensors` the float16 file, `sha256` its hash, `float16Of` the original's). */
+  json: { tensors: string; sha256: string; float16Of: { tensors: string; sha256: string } } & Record<
+    string,
+    unknown
+  >;
+  /** File name → bytes: "best.json" and the float16 tensor file. */
+  files: Map<string, Uint8Array>;
+}
+
+const served = new Map<string, { stamp: string; checkpoint: ServedCheckpoint }>();
+
+/**
+ * The model folder `dir`'s best.json and float32 tensor file, as the site serves them: the weights stored
+ * as float16 (`encodeFloat16Safetensors`), best.json pointing at them. The float32 file must match the
+ * SHA-256 its JSON records (else an error naming both). Cached per folder until a file changes.
+ */
+export function servedCheckpoint(dir: string): ServedCheckpoint {
+  const jsonPath = join(dir, "best.json");
+  const original = JSON.parse(readFileSync(jsonPath, "utf8"));
+  const tensors = String(original.tensors);
+  const tensorPath = join(dir, tensors);
+  const stamp = [jsonPath, tensorPath].map((p) => `${statSync(p).mtimeMs}:${statSync(p).size}`).join("|");
+  const hit = served.get(dir);
+  if (hit && hit.stamp === stamp) return hit.checkpoint;
+  const bytes = new Uint8Array(readFileSync(tensorPath));
+  const hash = sha256(bytes);
+  if (hash !== original.sha256) {
+    throw new Error(
+      `${tensorPath} does not belong to ${jsonPath} (sha256 ${hash.slice(0, 12)}… ≠ ${String(original.sha256).slice(0, 12)}…)`,
+    );
+  }
+  const { tensors: decoded, metadata } = decodeSafetensors(bytes);
+  const half = encodeFloat16Safetensors(decoded, metadata);
+  const name = float16FileName(tensors);
+  const json = {
+    ...original,
+    tensors: name,
+    sha256: sha256(half),
+    float16Of: { tensors, sha256: original.sha256 as string },
+  };
+  const checkpoint: ServedCheckpoint = {
+    json,
+    files: new Map([
+      ["best.json", new TextEncoder().encode(JSON.stringify(json))],
+      [name, half],
+    ]),
+  };
+  served.set(dir, { stamp, checkpoint });
+  return checkpoint;
+}
+
+/** A served model file's bytes: the converted best.json and tensor file, else the folder's own file. */
+function servedFile(dir: string, file: string): Uint8Array {
+  return servedCheckpoint(dir).files.get(file) ?? new Uint8Array(readFileSync(join(dir, file)));
 }
 
 /** The checkpoints in pretrained/ (the attention LSTM named en-hi first), then QKV_MODELS_DIR's. */
@@ -128,7 +199,7 @@ function qkvModels(): Plugin {
           "Content-Type",
           m[2].endsWith(".json") ? "application/json" : "application/octet-stream",
         );
-        res.end(readFileSync(join(local.dir, m[2])));
+        res.end(servedFile(local.dir, m[2]));
       });
     },
     generateBundle() {
@@ -137,7 +208,7 @@ function qkvModels(): Plugin {
           this.emitFile({
             type: "asset",
             fileName: `${model.path}/${f}`,
-            source: readFileSync(join(dir, f)),
+            source: servedFile(dir, f),
           });
         }
       }

@@ -4,11 +4,20 @@
  * the same layer and head, row by row (≤ 1e-6), whichever view the layer and head are chosen in; the
  * neuron view's numbers add up (q ⊙ k_j from the q and k shown, Σ, ÷ √d_k, the softmax, Σ a_j v_j) and
  * reproduce the map's weights for encoder self-, decoder self- and cross-attention (≤ 1e-6); the worked
- * example's numbers equal a computation by hand written out here; at 375 px the view scrolls inside its
- * own boxes, never the page.
+ * example's numbers equal a computation by hand written out here; view 3c's repeated word: its two rows
+ * equal (≤ 1e-6) without positions and different with them, both Node's `repeatedWord` on the float16
+ * weights the page is served (≤ 1e-6), following the layer and head chosen; at 375 px the view scrolls
+ * inside its own boxes, never the page.
  */
+
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/web.js";
+import { initBackend } from "../../src/index.js";
+import { type LoadedTransformer, transformerFromCheckpoint } from "../../web/src/checkpoint.js";
+import { repeatedWord } from "../../web/src/neuron.js";
+import { servedCheckpoint } from "../../web/vite.config.js";
 import { hasChromium } from "../helpers/browser.js";
 import { bundledTransformer, type ExplorerPage, openExplorer, readMap } from "../helpers/explorer-page.js";
 
@@ -284,6 +293,43 @@ describe.skipIf(!hasChromium() || !bundledTransformer())("views 3 and 3b in Chro
       });
     });
     expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("view 3c: the repeated word's two rows are equal without positions, differ with them; Node's numbers", async () => {
+    await initBackend();
+    const name = bundledTransformer() as string;
+    const served = servedCheckpoint(join(ROOT, "pretrained", name));
+    const bytes = served.files.get(served.json.tensors) as Uint8Array;
+    const node: LoadedTransformer = await transformerFromCheckpoint(served.json as never, bytes);
+    const L = await page.locator('[data-testid="self-layer"] option').count();
+    const H = await page.locator('[data-testid="self-head"] option').count();
+    const diffs: number[] = [];
+    for (const [l, h] of [
+      [0, 0],
+      [L - 1, H - 1],
+    ]) {
+      await page.selectOption('[data-testid="self-layer"]', String(l));
+      await page.selectOption('[data-testid="self-head"]', String(h));
+      await page.waitForFunction(
+        (t) => document.querySelector('[data-testid="repeated-word"]')?.textContent?.includes(t),
+        `layer ${l + 1}, head ${h + 1}`,
+      );
+      const without = await readMap(page, "repeat-without");
+      const withPe = await readMap(page, "repeat-with");
+      expect(without.length).toBe(2);
+      expect(maxDiff(without[0], without[1])).toBeLessThanOrEqual(1e-6);
+      expect(maxDiff(withPe[0], withPe[1])).toBeGreaterThan(1e-3);
+      expect(await page.textContent('[data-testid="repeat-without-diff"]')).toContain("identical");
+      const want = repeatedWord(node, l, h);
+      [0, 1].forEach((n) => {
+        expect(maxDiff(without[n], want.without[n])).toBeLessThanOrEqual(1e-6);
+        expect(maxDiff(withPe[n], want.with[n])).toBeLessThanOrEqual(1e-6);
+      });
+      diffs.push(maxDiff(withPe[0], withPe[1]));
+    }
+    expect(diffs[0]).not.toBe(diffs[1]); // another head, another picture
+    await page.selectOption('[data-testid="self-layer"]', "0");
+    await page.selectOption('[data-testid="self-head"]', "0");
   });
 
   it("at 375 px views 3b and 3c scroll inside their own boxes, not the page's", async () => {

@@ -2,7 +2,8 @@
  * The explorer page end to end in headless Chromium (playwright-core + Debian's chromium): the built site
  * (web/ → web/dist, rebuilt when stale) served with COOP/COEP by scripts/web.ts. It loads with no console
  * errors; translating shows Hindi (in the bundled font) and both maps; the cross map's numbers equal
- * `qkv attend --json` for the same model and sentence; the self map is the Transformer encoder's and equals
+ * `qkv attend --json` for the same model and sentence (the float16 weights the page is served, in Node:
+ * ./served-models.ts); the self map is the Transformer encoder's and equals
  * the same computation in Node (TransformerModel.encode with needWeights) for every layer and head chosen;
  * the live Luong = scaled-dot difference is ≤ 1e-6; the training view runs two epochs and resumes, in a
  * Web Worker whose wasm kernels run on every core (> 1 thread here); the same site on a host without
@@ -17,7 +18,7 @@
  * `npm run screenshots` (scripts/screenshots.ts), which drives the same steps.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -35,6 +36,7 @@ import { maxAbsDiff } from "../helpers/bundled-page-models.js";
 import { type ExplorerPage, labelsOf, openExplorer, readMap } from "../helpers/explorer-page.js";
 import { labelReport, paintedRowLabels } from "../helpers/labels.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
+import { servedModelDir } from "./served-models.js";
 
 const SENTENCE = "I am happy.";
 
@@ -57,7 +59,14 @@ function cliAttend(sentence: string): CliAttend {
   if (hit) return hit;
   const r = spawnSync(
     join(ROOT, "node_modules/.bin/tsx"),
-    [join(ROOT, "src/cli/main.ts"), "attend", "--model", join(ROOT, "pretrained/en-hi"), "--json", sentence],
+    [
+      join(ROOT, "src/cli/main.ts"),
+      "attend",
+      "--model",
+      servedModelDir(join(ROOT, "pretrained/en-hi")),
+      "--json",
+      sentence,
+    ],
     { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
   );
   if (r.status !== 0) throw new Error(`qkv attend --json failed: ${r.stderr}`);
@@ -83,7 +92,7 @@ function bundledTransformer(): string | undefined {
  * none of the page's code.
  */
 async function nodeEncoderMaps(dir: string, sentence: string) {
-  const ck = await loadCheckpoint<CheckpointMeta>(dir, "best");
+  const ck = await loadCheckpoint<CheckpointMeta>(servedModelDir(dir), "best");
   const model = new TransformerModel(ck.meta.config as never).eval();
   model.loadStateDict(ck.model);
   const { srcTokenizer } = tokenizersOf(ck.meta);
@@ -109,9 +118,9 @@ async function nodeEncoderMaps(dir: string, sentence: string) {
 describe("qkv attend --json", () => {
   it("prints the weights the page's translation loop computes (Node, no browser)", async () => {
     const cli = cliAttend(SENTENCE);
-    const dir = join(ROOT, "pretrained/en-hi");
+    const dir = servedModelDir(join(ROOT, "pretrained/en-hi"));
     const json = JSON.parse(readFileSync(join(dir, "best.json"), "utf8")) as CheckpointJson;
-    const m = await seq2seqFromCheckpoint(json, new Uint8Array(readFileSync(join(dir, "best.safetensors"))));
+    const m = await seq2seqFromCheckpoint(json, new Uint8Array(readFileSync(join(dir, json.tensors))));
     const run = translateWithAttention(m, SENTENCE);
     expect(cli.sourceTokens).toEqual(run.srcTokens);
     expect(cli.tokens).toEqual(run.outTokens);
@@ -150,7 +159,9 @@ describe("npm run explore", () => {
       expect(await page.text()).toContain('data-testid="sentence"');
       const model = await fetch(`${url}models/en-hi/best.json`);
       expect(model.status).toBe(200);
-      expect(((await model.json()) as CheckpointJson).format).toBe("qkv-checkpoint");
+      const json = (await model.json()) as CheckpointJson;
+      expect(json.format).toBe("qkv-checkpoint");
+      expect(json.tensors).toBe("best.f16.safetensors"); // the weights served in float16
       expect((await fetch(`${url}../../package.json`)).status).toBe(404);
     } finally {
       child.kill();
@@ -212,6 +223,27 @@ describe.skipIf(!hasChromium())("the explorer page in Chromium", () => {
     expect(await page.inputValue('[data-testid="sentence"]')).toBe("Turn off the lights.");
     expect(await page.textContent('[data-testid="translation"]')).toMatch(/[\u0900-\u097F]/);
     expect(errors).toEqual([]);
+  });
+
+  it("the first load fetches each model file once, the weights in float16, within the page's budget", async () => {
+    await page.waitForFunction(
+      () => (window as unknown as { __explorer: { noneReady?: boolean } }).__explorer.noneReady,
+      null,
+      { timeout: 60_000 },
+    );
+    const models = x?.requests.filter((u) => u.includes("/models/")).map((u) => new URL(u).pathname) ?? [];
+    const files = models.map((p) => p.slice(p.indexOf("models/")));
+    // The page and its translation worker share one download of each (the worker hands the Transformer over).
+    expect(files.length).toBe(new Set(files).size);
+    const weights = files.filter((f) => f.endsWith(".safetensors"));
+    expect(weights.length).toBeGreaterThanOrEqual(2);
+    for (const f of weights) expect(f).toMatch(/\.f16\.safetensors$/);
+    const bytes = files.reduce((n, f) => n + statSync(join(site, f)).size, 0);
+    console.log(`first load: ${files.length} model files, ${(bytes / 1e6).toFixed(2)} MB`);
+    // Budget (web/README.md, docs/BENCHMARKS.md): ≤ 12 MB of models on the first load (bundled models:
+    // 9.66 MB in float16, best.json files included; 25.9 MB of float32 weights when the Transformer was
+    // fetched twice, page and worker).
+    expect(bytes).toBeLessThanOrEqual(12e6);
   });
 
   it("typing a sentence and pressing translate shows Hindi (bundled font) and both maps", async () => {

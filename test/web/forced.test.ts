@@ -20,6 +20,7 @@ import type { Tokenizer } from "../../src/data/tokenizers.js";
 import { loadModel } from "../../src/train/load-model.js";
 import { tokenizersOf } from "../../src/train/trainer.js";
 import type { LoadedSeq2Seq, LoadedTransformer } from "../../web/src/checkpoint.js";
+import { float16FileName } from "../../web/src/float16.js";
 import {
   checkPair,
   classicalMap,
@@ -229,7 +230,8 @@ describe("the Vite plugin serves view 7's files", () => {
       const dir = join(tmp, "models", "tiny-transformer");
       await saveTinyTransformer(dir);
       process.env.QKV_MODELS_DIR = join(tmp, "models");
-      const tensors = JSON.parse(readFileSync(join(dir, "best.json"), "utf8")).tensors;
+      // Served in float16: best.json names the converted file (web/vite.config.ts's servedCheckpoint).
+      const tensors = float16FileName(JSON.parse(readFileSync(join(dir, "best.json"), "utf8")).tensors);
       const files = () => bundledModels().find((m) => m.name === "tiny-transformer")?.files;
       expect(files()).toEqual(["best.json", tensors]);
       writeFileSync(

@@ -4,13 +4,23 @@
  * self- and cross-attention) for every layer and head, ≤ 1e-6; the products add up to the score; and the
  * worked example (d_k = 4, three words) equals a computation by hand, written out here. On the bundled
  * Transformer (pre-norm, latent alignment) and on the small random post-norm one of the browser tests.
+ * View 3c's repeated word: without the positional encoding the two rows of "the" are equal (≤ 1e-6) for
+ * every layer and head; with it they differ; with it they are the model's own map rows.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type LoadedTransformer, transformerFromCheckpoint } from "../../web/src/checkpoint.js";
-import { headVectors, layersFor, NEURON_KINDS, neuronSteps, workedExample } from "../../web/src/neuron.js";
+import {
+  headVectors,
+  layersFor,
+  NEURON_KINDS,
+  neuronSteps,
+  REPEATED_SENTENCE,
+  repeatedWord,
+  workedExample,
+} from "../../web/src/neuron.js";
 import { translateTransformer } from "../../web/src/transformer.js";
 import { loadBundledPageModels } from "../helpers/bundled-page-models.js";
 import { saveTinyTransformer } from "../helpers/tiny-transformer.js";
@@ -67,6 +77,34 @@ describe("the neuron view's numbers", () => {
 
   it("reproduce a post-norm Transformer's maps too (the random test model)", async () => {
     checkAll(await tiny(), "Where is the station?");
+  });
+
+  it("view 3c: a repeated word's two rows are equal without positions, differ with them (every layer, head)", async () => {
+    const { tr } = await loadBundledPageModels();
+    for (const m of [tr, await tiny()]) {
+      const run = translateTransformer(m, REPEATED_SENTENCE);
+      const L = m.model.config.numEncoderLayers;
+      const H = m.model.config.nhead;
+      for (let l = 0; l < L; l++) {
+        for (let h = 0; h < H; h++) {
+          const r = repeatedWord(m, l, h);
+          expect(r.tokens[r.first]).toBe(r.tokens[r.second]);
+          expect(r.first).toBeLessThan(r.second);
+          expect(r.diffWithout).toBeLessThanOrEqual(1e-6);
+          expect(r.diffWith).toBeGreaterThan(1e-3);
+          // With positions, the rows are the model's own (translateTransformer's encoder map).
+          const [, , S] = run.encoderWeights[l].shape;
+          const row = (i: number) =>
+            Array.from(run.encoderWeights[l].data.subarray((h * S + i) * S, (h * S + i + 1) * S));
+          [r.first, r.second].forEach((i, n) => {
+            r.with[n].forEach((w, j) => {
+              expect(Math.abs(w - row(i)[j])).toBeLessThanOrEqual(1e-6);
+            });
+          });
+        }
+      }
+    }
+    expect(() => repeatedWord(tr, 0, 0, "the cat")).toThrow(/no token occurs twice in "the cat"/);
   });
 
   it("the worked example equals the hand computation", () => {

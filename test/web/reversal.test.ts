@@ -4,6 +4,7 @@
  * middle then resuming gives the same weights and losses as training straight through.
  */
 import { describe, expect, it } from "vitest";
+import { decodeLength } from "../../src/decode/limits.js";
 import {
   antiDiagonalRows,
   DEFAULT_REVERSAL,
@@ -25,6 +26,14 @@ const tiny = {
 const noPause = async () => {};
 
 describe("the reversal models trained in the page", () => {
+  it("decodes the probe for the library's length rule (decodeLength), no rule of its own", () => {
+    // Untrained, the model never says <eos>: it runs until the limit, which is decode/limits.ts's.
+    const r = new ReversalRun("none", DEFAULT_REVERSAL);
+    const n = DEFAULT_REVERSAL.maxLength;
+    expect(r.decodeProbe().output.length).toBe(decodeLength(n, n));
+    expect(decodeLength(n, n)).not.toBe(2 * n);
+  });
+
   it("makes reversal pairs with every length equally often", () => {
     let x = 0;
     const pairs = reversalPairs(tiny, 12, () => (x = (x + 0.37) % 1));

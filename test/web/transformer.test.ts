@@ -20,6 +20,7 @@ import {
   seq2seqFromCheckpoint,
   transformerFromCheckpoint,
 } from "../../web/src/checkpoint.js";
+import { float16FileName } from "../../web/src/float16.js";
 import { headsOf, layersOf, mapOf } from "../../web/src/stacks.js";
 import { transformerAnalysis, translateTransformer } from "../../web/src/transformer.js";
 import { bundledModels } from "../../web/vite.config.js";
@@ -139,7 +140,7 @@ describe("model folders (web/vite.config.ts, scripts/web.ts)", () => {
       expect(models[0].name).toBe("en-hi");
       const tiny = models.find((m) => m.name === "tiny-transformer");
       expect(tiny?.role).toBe("transformer");
-      expect(tiny?.files).toEqual(["best.json", readJson(dir).tensors]);
+      expect(tiny?.files).toEqual(["best.json", float16FileName(readJson(dir).tensors)]); // served in float16
       expect(models.indexOf(tiny as never)).toBe(models.length - 1);
       expect(JSON.stringify(models)).not.toContain(tmp); // no local paths reach the page
       const dup = join(tmp, "dup");

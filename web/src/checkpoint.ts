@@ -23,6 +23,8 @@ import {
   validateCheckpointMeta,
 } from "qkv";
 
+import { widenFloat16Safetensors } from "./float16.js";
+
 export { wordRuleOf } from "qkv";
 export type { VocabSizes };
 
@@ -96,7 +98,8 @@ async function fromCheckpoint<M extends TranslationModel, C extends VocabSizes>(
   }
   const file = json.tensors.replace(/\.safetensors$/, ".json");
   validateCheckpointMeta(json.meta, file);
-  const { tensors } = decodeSafetensors(bytes);
+  // float16 weights (as the site serves them, web/vite.config.ts) widened to float32 by table look-up first.
+  const { tensors } = decodeSafetensors(widenFloat16Safetensors(bytes));
   const model = modelFromCheckpoint(json.meta, tensors, file) as M;
   const { src, tgt } = tokenizersOfMeta(json.meta);
   return {
@@ -124,8 +127,8 @@ export function transformerFromCheckpoint(
   return fromCheckpoint(json, bytes, "transformer");
 }
 
-/** Fetches `<base>/<name>.json` and the tensor file it names. */
-async function fetchCheckpoint<C extends VocabSizes>(
+/** Fetches `<base>/<name>.json` and the tensor file it names (the bytes as served, not yet checked). */
+export async function fetchCheckpoint<C extends VocabSizes>(
   base: string,
   name: string,
 ): Promise<{ json: CheckpointJson<C>; bytes: Uint8Array }> {

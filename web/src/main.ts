@@ -15,18 +15,16 @@ import {
   type WordAxis,
 } from "qkv";
 import { renderBottleneck } from "./bottleneck.js";
-import { fetchSeq2Seq, fetchTransformer, type LoadedSeq2Seq, type LoadedTransformer } from "./checkpoint.js";
+import { type LoadedTransformer, transformerFromCheckpoint } from "./checkpoint.js";
 import { byId, el, fill } from "./dom.js";
 import {
   type AlignmentDoc,
   type AlignmentMap,
   checkPair,
   classicalMap,
-  forcedMap,
   goldLine,
   linksCaption,
   parseAlignmentDoc,
-  readingFor,
 } from "./forced.js";
 import { renderHeads } from "./heads.js";
 import { heatmap, strip } from "./heatmap.js";
@@ -71,6 +69,11 @@ interface ExplorerProbe {
   alignments: number;
   /** Whether the IBM Model 1 aligner was fetched (view 7 fetches it when first shown or used). */
   ibm1Fetched: boolean;
+  /** Whether view 7 is aligning a pair now (in the translation worker; the page shows "Aligning…"). */
+  aligning: boolean;
+  /** Milliseconds the worker spent on the last alignment, and each of its maps took to draw. */
+  alignWorkerMs?: number;
+  alignDrawMs?: number[];
   error?: string;
   run?: CrossRun;
 }
@@ -80,6 +83,7 @@ const probe: ExplorerProbe = {
   alignments: 0,
   ibm1Fetched: false,
   translating: false,
+  aligning: false,
 };
 (window as unknown as { __explorer: ExplorerProbe }).__explorer = probe;
 
@@ -111,49 +115,29 @@ interface PageState {
 }
 let page: PageState;
 
-/** The page's own copies of the models (view 7 forces them on a reference). */
-interface PageModels {
-  lstm: LoadedSeq2Seq;
-  /** The Transformer, when a checkpoint with meta.kind "transformer" is bundled, and its folder name. */
-  transformer: { loaded: LoadedTransformer; name: string } | null;
-}
-let pageModels: Promise<PageModels> | null = null;
-let pageTransformer: Promise<PageModels["transformer"]> | null = null;
+/** The page's own copy of the Transformer, when a checkpoint with meta.kind "transformer" is bundled, and its folder name. */
+type PageTransformer = { loaded: LoadedTransformer; name: string } | null;
+let pageTransformer: Promise<PageTransformer> | null = null;
 /** The page's Transformer once `loadPageTransformer` has it (views 3, 3b and 3c draw from it); null before or without one. */
 let transformerHere: LoadedTransformer | null = null;
 
 /**
- * The page's copy of the Transformer, loaded once, when first needed: views 3, 3b and 3c recompute one
- * head's q, k and v from its weights (`headVectors`) for the token ids the worker translated.
+ * The page's copy of the Transformer, loaded once: views 3, 3b and 3c recompute one head's q, k and v
+ * from its weights (`headVectors`) for the token ids the worker translated. Built from the files the
+ * translation worker fetched (`translator.transformerFiles`, hash checked again here): one download.
  */
-function loadPageTransformer(): Promise<PageModels["transformer"]> {
+function loadPageTransformer(translator: Translator): Promise<PageTransformer> {
   pageTransformer ??= (async () => {
     const info = MODELS.find((m) => m.role === "transformer");
     if (!info) return null;
     await initBackend();
-    const loaded = await fetchTransformer(`${BASE}${info.path}`);
+    const files = await translator.transformerFiles;
+    if (!files) throw new Error(`explorer: the translation worker did not load ${info.name}`);
+    const loaded = await transformerFromCheckpoint(files.json, files.bytes);
     transformerHere = loaded;
     return { loaded, name: info.name };
   })();
   return pageTransformer;
-}
-
-/**
- * The models on the page's main thread, loaded once, when first needed (view 7): views 1–5 translate
- * in the worker, so the page's start and its translations never wait for these (nor build them).
- */
-function loadPageModels(): Promise<PageModels> {
-  pageModels ??= (async () => {
-    await initBackend();
-    const lstmInfo = MODELS.find((m) => m.role === "lstm-attention");
-    if (!lstmInfo) throw new Error("explorer: no LSTM + attention model in this build");
-    const [lstm, transformer] = await Promise.all([
-      fetchSeq2Seq(`${BASE}${lstmInfo.path}`),
-      loadPageTransformer(),
-    ]);
-    return { lstm, transformer };
-  })();
-  return pageModels;
 }
 
 /** The LSTM's attention sums projected word embeddings (attentionValues "embeddings"), not encoder states. */
@@ -241,7 +225,7 @@ function layerHeadOf(s: AttentionStack): { layer: number; head: number } {
 }
 
 /**
- * Views 2, 3 and 3b show one layer and head: choosing it in any of them redraws all three (one part per
+ * Views 2, 3, 3b and 3c's repeated word show one layer and head: choosing it in any of them redraws them all (one part per
  * task for a long sentence; a newer choice or sentence stops the older redraw).
  */
 let layerHeadSeq = 0;
@@ -251,7 +235,7 @@ function setLayerHead(layer: number, head: number): void {
   const seq = ++layerHeadSeq;
   const id = page.translator.latest;
   void drawParts(
-    [renderSelf, renderDecoder, renderSteps, renderNeuronView],
+    [renderSelf, renderDecoder, renderSteps, renderNeuronView, renderPositionsView],
     () => seq === layerHeadSeq && id === page.translator.latest,
   );
 }
@@ -514,7 +498,10 @@ function renderNeuronView(): void {
 /** View 3c: the sinusoids added to the sentence's tokens. */
 function renderPositionsView(): void {
   const tokens = page.shown?.encoderSelf.pieces.queryTokens;
-  renderPositions(transformerHere && page.analysis?.inputs && tokens ? transformerHere : null, tokens ?? []);
+  renderPositions(transformerHere && page.analysis?.inputs && tokens ? transformerHere : null, tokens ?? [], {
+    layer: page.layer,
+    head: page.head,
+  });
 }
 
 // ---- view 5 context vectors ---------------------------------------------------------------------
@@ -581,7 +568,6 @@ async function fetchDoc(path: string, listed: boolean): Promise<AlignmentDoc | n
 const IBM1 = "aligners/ibm1-en-hi";
 
 interface AlignData {
-  models: PageModels;
   lstmDoc: AlignmentDoc | null;
   transformerDoc: AlignmentDoc | null;
   /** IBM Model 1 and its scores, or why it could not be loaded. */
@@ -589,7 +575,10 @@ interface AlignData {
 }
 let alignData: Promise<AlignData> | null = null;
 
-/** What view 7 needs beyond the page's models, fetched once, when the view is first shown or used. */
+/**
+ * What view 7 needs beyond the models (which the translation worker holds, and forces there), fetched
+ * once, when the view is first shown or used.
+ */
 function loadAlignData(): Promise<AlignData> {
   alignData ??= (async () => {
     const listed = (name: string) =>
@@ -612,7 +601,7 @@ function loadAlignData(): Promise<AlignData> {
       fetchDoc(`models/${page.lstmName}`, listed(page.lstmName)),
       page.transformerName ? fetchDoc(`models/${page.transformerName}`, listed(page.transformerName)) : null,
     ]);
-    return { models: await loadPageModels(), lstmDoc, transformerDoc, ibm1: await ibm1 };
+    return { lstmDoc, transformerDoc, ibm1: await ibm1 };
   })();
   return alignData;
 }
@@ -657,57 +646,114 @@ function clearAlignment(): void {
 
 let alignSeq = 0;
 
-/** Aligns the two inputs with the LSTM, the Transformer (forced) and IBM Model 1, and draws them. */
+/** View 7's "Aligning…" state: the section aria-busy, a line with the seconds so far, the maps dimmed. */
+let alignTimer: ReturnType<typeof setInterval> | undefined;
+function setAligning(on: boolean): void {
+  probe.aligning = on;
+  const state = byId("align-state");
+  const section = byId("alignment");
+  clearInterval(alignTimer);
+  for (const id of ["align-lstm-host", "align-transformer-host", "align-ibm1-host"]) {
+    byId(id).classList.toggle("stale", on);
+  }
+  if (!on) {
+    section.removeAttribute("aria-busy");
+    state.textContent = "";
+    state.hidden = true;
+    return;
+  }
+  section.setAttribute("aria-busy", "true");
+  state.hidden = false;
+  const t0 = performance.now();
+  const say = () => {
+    state.textContent = `Aligning… ${((performance.now() - t0) / 1000).toFixed(1)} s (both models forced in a Web Worker: the page stays usable)`;
+  };
+  say();
+  alignTimer = setInterval(say, 200);
+}
+
+/**
+ * Aligns the two inputs with the LSTM and the Transformer (forced, in the translation worker) and IBM
+ * Model 1 (here: a table look-up per word pair), and draws the three maps one per task.
+ */
 async function alignNow(): Promise<void> {
   const seq = ++alignSeq;
   const english = byId<HTMLInputElement>("align-en").value;
   const hindi = byId<HTMLInputElement>("align-hi").value;
   const err = byId("align-error");
+  const current = () => seq === alignSeq;
   err.textContent = "";
   try {
     checkPair(english, hindi);
   } catch (e) {
+    setAligning(false);
     clearAlignment();
     err.textContent = (e as Error).message;
     return;
   }
+  setAligning(true);
   let d: AlignData;
   try {
     d = await loadAlignData();
   } catch (e) {
-    err.textContent = (e as Error).message;
+    if (current()) {
+      setAligning(false);
+      err.textContent = (e as Error).message;
+    }
     return;
   }
-  if (seq !== alignSeq) return; // a newer request is on its way
-  try {
-    const lstmReading = readingFor(d.models.lstm, d.lstmDoc, `models/${page.lstmName}`);
-    const lstm = forcedMap(d.models.lstm, english, hindi, lstmReading.reading);
-    drawAlignment("align-lstm-host", "map-forced-lstm", lstm, linksCaption(lstmReading.reading));
-    byId("align-lstm-reading").textContent = `Reading ${lstmReading.from}.`;
-    byId("align-lstm-gold").textContent = goldLine(d.lstmDoc, `models/${page.lstmName}`);
-    const tr = d.models.transformer;
-    if (tr) {
-      const folder = `models/${tr.name}`;
-      const { reading, from } = readingFor(tr.loaded, d.transformerDoc, folder);
-      drawAlignment(
-        "align-transformer-host",
-        "map-forced-transformer",
-        forcedMap(tr.loaded, english, hindi, reading),
-        linksCaption(reading),
-      );
-      byId("align-transformer-reading").textContent = `Reading ${from}.`;
-      byId("align-transformer-gold").textContent = goldLine(d.transformerDoc, folder);
-    } else {
-      fill(
-        byId("align-transformer-host"),
-        el("p", { class: "note" }, "Needs a trained Transformer checkpoint, not bundled in this build."),
-      );
-      byId("align-transformer-gold").textContent = "";
-    }
-    if ("error" in d.ibm1) {
-      fill(byId("align-ibm1-host"), el("p", { class: "error" }, d.ibm1.error));
-      byId("align-ibm1-gold").textContent = "";
-    } else {
+  if (!current()) return; // a newer request is on its way
+  const out = await page.translator.align({
+    english,
+    hindi,
+    lstm: { doc: d.lstmDoc, folder: `models/${page.lstmName}` },
+    transformer: page.transformerName
+      ? { doc: d.transformerDoc, folder: `models/${page.transformerName}` }
+      : null,
+  });
+  if (!current() || out.kind === "superseded") return;
+  setAligning(false);
+  if (out.kind === "error") {
+    clearAlignment();
+    err.textContent = out.message;
+    return;
+  }
+  probe.alignWorkerMs = out.ms;
+  const drawMs: number[] = [];
+  const parts: (() => void)[] = [
+    () => {
+      drawAlignment("align-lstm-host", "map-forced-lstm", out.lstm.map, linksCaption(out.lstm.map.reading));
+      byId("align-lstm-reading").textContent = `Reading ${out.lstm.from}.`;
+      byId("align-lstm-gold").textContent = goldLine(d.lstmDoc, `models/${page.lstmName}`);
+    },
+    () => {
+      const tr = out.transformer;
+      if (tr && page.transformerName) {
+        drawAlignment(
+          "align-transformer-host",
+          "map-forced-transformer",
+          tr.map,
+          linksCaption(tr.map.reading),
+        );
+        byId("align-transformer-reading").textContent = `Reading ${tr.from}.`;
+        byId("align-transformer-gold").textContent = goldLine(
+          d.transformerDoc,
+          `models/${page.transformerName}`,
+        );
+      } else {
+        fill(
+          byId("align-transformer-host"),
+          el("p", { class: "note" }, "Needs a trained Transformer checkpoint, not bundled in this build."),
+        );
+        byId("align-transformer-gold").textContent = "";
+      }
+    },
+    () => {
+      if ("error" in d.ibm1) {
+        fill(byId("align-ibm1-host"), el("p", { class: "error" }, d.ibm1.error));
+        byId("align-ibm1-gold").textContent = "";
+        return;
+      }
       drawAlignment(
         "align-ibm1-host",
         "map-ibm1",
@@ -717,12 +763,24 @@ async function alignNow(): Promise<void> {
       byId("align-ibm1-info").textContent =
         `(${IBM1}/aligner.json, ${(d.ibm1.bytes / 2 ** 20).toFixed(2)} MiB, fetched when this view was first used)`;
       byId("align-ibm1-gold").textContent = goldLine(d.ibm1.doc, IBM1);
+    },
+  ];
+  try {
+    for (const part of parts) {
+      if (!current()) return;
+      const t0 = performance.now();
+      part();
+      drawMs.push(performance.now() - t0);
+      await nextTask();
     }
-    probe.alignments++;
   } catch (e) {
     clearAlignment();
     err.textContent = (e as Error).message;
+    return;
   }
+  if (!current()) return;
+  probe.alignDrawMs = drawMs;
+  probe.alignments++;
 }
 
 /** View 7: Align on submit; the lesson's pair aligned by itself when the view first scrolls into sight. */
@@ -869,7 +927,7 @@ const DRAW_IN_ONE_TASK = 24;
  */
 async function drawViews(current: () => boolean, steps: boolean): Promise<boolean> {
   if (steps && page.transformerName && !transformerHere) {
-    await loadPageTransformer();
+    await loadPageTransformer(page.translator);
     if (!current()) return false;
   }
   return drawParts(
@@ -949,22 +1007,22 @@ async function boot(): Promise<void> {
   const transformerInfo = find("transformer");
   const noneInfo = find("lstm-none");
   const abs = (path: string) => new URL(`${BASE}${path}`, location.href).href;
-  // The translation worker loads its own copies of the models, beside the page's (view 7 and the labels).
+  // The translation worker loads its own copies of the models (views 1–5 translate there, view 7 aligns there).
   const translator = new Translator({
     lstm: abs(lstmInfo.path),
     none: noneInfo && abs(noneInfo.path),
     transformer: transformerInfo && { url: abs(transformerInfo.path), name: transformerInfo.name },
   });
-  // The page's own kernels (views 3 and 7 compute here) start while the worker loads the models.
+  // The page's own kernels (views 3, 3b and 3c compute here) start while the worker loads the models.
   // Views 3, 3b and 3c compute on the page's own copy of the Transformer: it loads meanwhile, once.
-  if (transformerInfo) loadPageTransformer().catch(() => {}); // its failure is said when view 3 draws
+  if (transformerInfo) loadPageTransformer(translator).catch(() => {}); // its failure is said when view 3 draws
   const [, info] = await Promise.all([initBackend(), translator.ready]);
   renderWorkedExample();
   const tr = info.transformer;
   if (tr) {
     byId("transformer-info").textContent =
       `(${tr.name}: ${tr.encoderLayers}+${tr.decoderLayers} layers × ${tr.heads} heads, d = ${tr.dModel}; ` +
-      `${(tr.parameters / 1e6).toFixed(2)} M parameters, ${(tr.bytes / 2 ** 20).toFixed(1)} MiB)`;
+      `${(tr.parameters / 1e6).toFixed(2)} M parameters, ${(tr.bytes / 2 ** 20).toFixed(1)} MiB of float16 weights)`;
     probe.layered = tr.name;
   }
   page = {
@@ -1002,7 +1060,7 @@ async function boot(): Promise<void> {
       ". Rows: Hindi output words, columns: English input words.";
   }
   byId("lstm-info").textContent =
-    `(${(info.lstm.parameters / 1e6).toFixed(2)} M parameters, ${(info.lstm.bytes / 2 ** 20).toFixed(1)} MiB)`;
+    `(${(info.lstm.parameters / 1e6).toFixed(2)} M parameters, ${(info.lstm.bytes / 2 ** 20).toFixed(1)} MiB of float16 weights)`;
   const button = byId<HTMLButtonElement>("translate-button");
   byId("translate-form").addEventListener("submit", (ev) => {
     ev.preventDefault();

@@ -17,6 +17,8 @@ import {
   type NeuronKind,
   type NeuronSteps,
   neuronSteps,
+  REPEATED_SENTENCE,
+  repeatedWord,
   WORKED_EXAMPLE,
   workedExample,
 } from "./neuron.js";
@@ -410,11 +412,68 @@ export function renderWorkedExample(): void {
 }
 
 /**
+ * View 3c's demonstration: the encoder self-attention rows of the repeated word of REPEATED_SENTENCE
+ * (`repeatedWord`: the chosen layer's and head's W^Q, W^K, W^V on the embeddings without and with the
+ * sinusoids added), side by side; each row's numbers in its cells' `data-value`, the largest difference
+ * between the two rows in `data-diff`.
+ */
+function repeatedWordDemo(m: LoadedTransformer, layer: number, head: number): HTMLElement {
+  const r = repeatedWord(m, layer, head);
+  const word = r.tokens[r.first].replace(/^▁/, "");
+  // The sentence's tokens are whole words here: labelled as words with their positions, "the (0)".
+  const shown = (p: number) => `${r.tokens[p].replace(/^▁/, "")} (${p})`;
+  const rowLabels = [shown(r.first), shown(r.second)];
+  const colLabels = r.tokens.map((_, p) => shown(p));
+  const part = (rows: [number[], number[]], diff: number, testId: string, title: string) =>
+    el(
+      "div",
+      { class: "repeat-part", "data-testid": `${testId}-part`, "data-diff": String(diff) },
+      el("h3", {}, title),
+      heatmap(rows, { rowLabels, colLabels, testId, rowTitle: "query", colTitle: "key", digits: 4 }),
+      el(
+        "p",
+        { class: "note", "data-testid": `${testId}-diff` },
+        diff === 0
+          ? `The two "${word}" rows are identical (largest difference 0).`
+          : `The two "${word}" rows differ (largest difference ${diff.toFixed(3)}).`,
+      ),
+    );
+  return el(
+    "div",
+    { class: "repeat", "data-testid": "repeated-word" },
+    el(
+      "p",
+      {},
+      `What the positions do: "${REPEATED_SENTENCE}" has "${word}" twice (tokens ${r.first} and ${r.second}). ` +
+        `Its two rows of the encoder's self-attention, layer ${layer + 1}, head ${head + 1} (the layer and head chosen above), ` +
+        "computed with this head's own W^Q, W^K and W^V: on √d · E[token] alone, the two rows have the same query " +
+        `and the same keys, so they are the same; with PE(pos) added, each "${word}" carries where it is.`,
+    ),
+    el(
+      "div",
+      { class: "repeat-pair" },
+      part(r.without, r.diffWithout, "repeat-without", "without positions: √d · E[token]"),
+      part(
+        r.with,
+        r.diffWith,
+        "repeat-with",
+        "with positions: √d · E[token] + PE(pos) (what the model does)",
+      ),
+    ),
+  );
+}
+
+/**
  * View 3c: the sinusoidal positional encoding the Transformer adds to the sentence's tokens, as a map
  * (rows the tokens at positions 0 … S−1, columns the d dimensions): qkv's `sinusoidalEncoding`, the
- * table the model adds. A model with learned positions says so instead.
+ * table the model adds; then what adding it does to a repeated word's self-attention (`repeatedWordDemo`,
+ * at `layerHead`, the layer and head views 2, 3 and 3b show). A model with learned positions says so instead.
  */
-export function renderPositions(m: LoadedTransformer | null, tokens: readonly string[]): void {
+export function renderPositions(
+  m: LoadedTransformer | null,
+  tokens: readonly string[],
+  layerHead: { layer: number; head: number } = { layer: 0, head: 0 },
+): void {
   const host = byId("positions-host");
   if (!m) {
     fill(
@@ -447,5 +506,10 @@ export function renderPositions(m: LoadedTransformer | null, tokens: readonly st
       testId: "map-positions",
       caption: `PE(pos, ·) for d = ${d}, added to √d · E[token] before the first encoder layer (and likewise to the Hindi tokens before the decoder).`,
     }),
+    repeatedWordDemo(
+      m,
+      Math.min(layerHead.layer, c.numEncoderLayers - 1),
+      Math.min(layerHead.head, c.nhead - 1),
+    ),
   );
 }

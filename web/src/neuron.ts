@@ -13,6 +13,11 @@
  *                 come from qkv's `attend` (lesson.ts's threeSteps); the products and their sum in
  *                 float64 beside them, so a learner can add them up.
  *   WORKED_EXAMPLE  d_k = 4, three words, small integers: every number can be checked by hand.
+ *   repeatedWord  view 3c's demonstration: one head's encoder self-attention rows of a word that occurs
+ *                 twice ("the cat saw the dog"), computed with the model's own W^Q, W^K on the sentence's
+ *                 embeddings with and without the sinusoids added (`headVectors`' `positions`). Without
+ *                 them the two rows are the same (the same query against the same keys: attention alone
+ *                 cannot tell the two words apart); with them they differ.
  */
 import {
   add,
@@ -84,6 +89,7 @@ export function headVectors(
   kind: NeuronKind,
   layer: number,
   head: number,
+  { positions = true }: { positions?: boolean } = {},
 ): HeadVectors {
   const model = m.model;
   const c = model.config;
@@ -99,6 +105,9 @@ export function headVectors(
   const S = srcIds.length;
   const T = tgtIn.length;
   const pre = c.normFirst;
+  if (!positions && kind !== "encoder-self") {
+    throw new Error(`headVectors(${kind}): { positions: false } is for the encoder's self-attention only`);
+  }
   return noGrad(() => {
     const mask = paddingMask([S]);
     const heads = (mha: MultiheadAttention, xq: Tensor, xkv: Tensor, xv: Tensor, causal: boolean) => ({
@@ -114,7 +123,8 @@ export function headVectors(
     const enc = model.transformer.encoder;
     if (kind === "encoder-self") {
       const scaled = mul(model.srcEmbed.forward(srcIds, [1, S]), Math.sqrt(c.dModel));
-      let x = model.drop.forward(model.positions.forward(scaled, 0));
+      // Without positions (view 3c's demonstration): the embeddings alone enter the first layer.
+      let x = model.drop.forward(positions ? model.positions.forward(scaled, 0) : scaled);
       for (let l = 0; l < layer; l++) x = enc.layers.at(l).forward(x, { mask });
       const lay = enc.layers.at(layer);
       const a = pre ? lay.norm1.forward(x) : x;
@@ -234,4 +244,64 @@ export function workedExample(): NeuronSteps {
     x.query,
     false,
   );
+}
+
+/** View 3c's sentence: "the" twice. */
+export const REPEATED_SENTENCE = "the cat saw the dog";
+
+export interface RepeatedWord {
+  /** The sentence's tokens (the Transformer's pieces) and their ids. */
+  tokens: string[];
+  ids: number[];
+  /** The two positions of the first token that occurs twice. */
+  first: number;
+  second: number;
+  layer: number;
+  head: number;
+  /** Those two positions' weight rows (over every token of the sentence), without and with positions. */
+  without: [number[], number[]];
+  with: [number[], number[]];
+  /** max_j |row_first − row_second| without and with positions. */
+  diffWithout: number;
+  diffWith: number;
+}
+
+const maxDiff = (a: number[], b: number[]) => a.reduce((m, x, j) => Math.max(m, Math.abs(x - b[j])), 0);
+
+/**
+ * The encoder self-attention rows of `sentence`'s first repeated token for layer `layer`, head `head`,
+ * computed as the model computes them (`headVectors` → `neuronSteps`) on √d · E[token] + PE(pos) and on
+ * √d · E[token] alone. Throws naming the sentence when no token occurs twice.
+ */
+export function repeatedWord(
+  m: LoadedTransformer,
+  layer: number,
+  head: number,
+  sentence: string = REPEATED_SENTENCE,
+): RepeatedWord {
+  const tokens = m.srcTokenizer.tokenize(sentence);
+  const ids = Array.from(m.srcVocab.encode(tokens));
+  const second = ids.findIndex((id, i) => ids.indexOf(id) < i);
+  if (second < 0)
+    throw new Error(`repeatedWord: no token occurs twice in "${sentence}" (${tokens.join(" ")})`);
+  const first = ids.indexOf(ids[second]);
+  const inputs = { srcIds: ids, tgtIn: [] };
+  const rows = (positions: boolean): [number[], number[]] => {
+    const hv = headVectors(m, inputs, "encoder-self", layer, head, { positions });
+    return [neuronSteps(hv, first).weights, neuronSteps(hv, second).weights];
+  };
+  const without = rows(false);
+  const withPe = rows(true);
+  return {
+    tokens,
+    ids,
+    first,
+    second,
+    layer,
+    head,
+    without,
+    with: withPe,
+    diffWithout: maxDiff(...without),
+    diffWith: maxDiff(...withPe),
+  };
 }

@@ -14,6 +14,7 @@ import {
   Adam,
   type AttentionKind,
   data,
+  decodeLength,
   type EvalResult,
   evaluatePairs,
   greedyDecode,
@@ -283,7 +284,8 @@ export class ReversalRun {
     const ids = this.vocab.encode(this.probe.src);
     this.model.eval();
     const [h] = greedyDecode(this.model, ids, 1, ids.length, [ids.length], {
-      maxLength: this.config.maxLength * 2,
+      // The library's length rule (decode/limits.ts), as evaluatePairs uses for the test strings.
+      maxLength: decodeLength(ids.length, this.config.maxLength),
       eos: data.EOS,
     });
     return { output: this.vocab.decode(h.tokens), weights: h.alignment };
