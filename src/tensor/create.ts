@@ -1,7 +1,7 @@
 /** Tensor constructors: from nested arrays or flat data, constants, ranges and seeded random draws. */
 import { allocate } from "./meta.js";
 import { random, randomNormal } from "./random.js";
-import { fmt, type Shape, sizeOf } from "./shape.js";
+import { checkedSizeOf, fmt, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
 
 export interface TensorOptions {
@@ -70,15 +70,19 @@ export function scalar(v: number): Tensor {
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  return new Tensor(allocate(sizeOf(shape)).fill(value), shape, opts.requiresGrad ?? false);
+  return filled("full", shape, value, opts);
+}
+
+function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
+  return new Tensor(allocate(checkedSizeOf(op, shape)).fill(value), shape, opts.requiresGrad ?? false);
 }
 
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
 }
 
 export function zerosLike(t: Tensor): Tensor {
@@ -100,14 +104,14 @@ export function arange(start: number, end?: number, step = 1): Tensor {
 
 /** Uniform samples in [low, high) from the seeded generator (`manualSeed`). */
 export function rand(shape: Shape, low = 0, high = 1, opts: TensorOptions = {}): Tensor {
-  const out = allocate(sizeOf(shape));
+  const out = allocate(checkedSizeOf("rand", shape));
   for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * random();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }
 
 /** Normal samples N(mean, std²) from the seeded generator (`manualSeed`). */
 export function randn(shape: Shape, std = 1, mean = 0, opts: TensorOptions = {}): Tensor {
-  const out = allocate(sizeOf(shape));
+  const out = allocate(checkedSizeOf("randn", shape));
   for (let i = 0; i < out.length; i++) out[i] = mean + std * randomNormal();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }
