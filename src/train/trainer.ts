@@ -33,7 +33,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from "./checkpoint.js";
-import { validateCheckpointMetaHere } from "./load-model.js";
+import { validateCheckpointMetaHere, vocabSha256 } from "./load-model.js";
 import { createProgress } from "./progress.js";
 import { trainStep } from "./step.js";
 import { loadTask, type TaskData, type TaskOptions, type TokenPair, taskSpec } from "./tasks.js";
@@ -417,6 +417,7 @@ function saver(run: Run, lock: DirLock | null): Save {
       srcTokenizer: task.srcTokenizer.toJSON(),
       tgtTokenizer: task.tgtTokenizer.toJSON(),
       maxTargetLength: run.maxTargetLength,
+      vocabSha256: "",
       epoch,
       batchIndex,
       step: run.step,
@@ -426,6 +427,7 @@ function saver(run: Run, lock: DirLock | null): Save {
       best: run.best,
       trainOptions,
     };
+    meta.vocabSha256 = vocabSha256(meta);
     await saveCheckpoint(opts.outDir, name, {
       model: run.model.stateDict(),
       optimizer: name === "last" ? tensors : undefined,
