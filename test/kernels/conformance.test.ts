@@ -374,8 +374,8 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           for (let a = 0; a < o; a++) {
             for (let j = 0; j < n; j++) {
               for (let lane = 0; lane < inner; lane++) {
-                const isNaN = Number.isNaN(want[(a * n + j) * inner + lane]);
-                expect(isNaN, `oracle lane ${lane}`).toBe(lane < 4);
+                const nan = Number.isNaN(want[(a * n + j) * inner + lane]);
+                expect(nan, `oracle lane ${lane}`).toBe(lane < 4);
               }
             }
           }
