@@ -1,7 +1,7 @@
 /** Tensor constructors: from nested arrays or flat data, constants, ranges and seeded random draws. */
-import { allocate } from "./meta.js";
+import { allocate, isMetaDevice } from "./meta.js";
 import { random, randomNormal } from "./random.js";
-import { checkedSizeOf, fmt, type Shape, sizeOf } from "./shape.js";
+import { checkedSizeOf, checkShape, fmt, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
 
 export interface TensorOptions {
@@ -73,8 +73,20 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
   return filled("full", shape, value, opts);
 }
 
+/**
+ * Storage for a checked shape: refused, naming `op` and the shape, above MAX_TENSOR_ELEMENTS — except
+ * on the meta device, where nothing is allocated (a model too large for memory is measured there).
+ */
+function storage(op: string, shape: Shape): Float32Array {
+  if (isMetaDevice()) {
+    checkShape(op, shape);
+    return allocate(0);
+  }
+  return allocate(checkedSizeOf(op, shape));
+}
+
 function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
-  return new Tensor(allocate(checkedSizeOf(op, shape)).fill(value), shape, opts.requiresGrad ?? false);
+  return new Tensor(storage(op, shape).fill(value), shape, opts.requiresGrad ?? false);
 }
 
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
@@ -104,14 +116,14 @@ export function arange(start: number, end?: number, step = 1): Tensor {
 
 /** Uniform samples in [low, high) from the seeded generator (`manualSeed`). */
 export function rand(shape: Shape, low = 0, high = 1, opts: TensorOptions = {}): Tensor {
-  const out = allocate(checkedSizeOf("rand", shape));
+  const out = storage("rand", shape);
   for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * random();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }
 
 /** Normal samples N(mean, std²) from the seeded generator (`manualSeed`). */
 export function randn(shape: Shape, std = 1, mean = 0, opts: TensorOptions = {}): Tensor {
-  const out = allocate(checkedSizeOf("randn", shape));
+  const out = storage("randn", shape);
   for (let i = 0; i < out.length; i++) out[i] = mean + std * randomNormal();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { full, ones, rand, randn, Tensor, zeros } from "../../src/tensor/index.js";
+import { onMetaDevice } from "../../src/tensor/meta.js";
 import { MAX_TENSOR_ELEMENTS } from "../../src/tensor/shape.js";
 
 const make = {
@@ -52,6 +53,12 @@ describe("tensor creation: bad shapes", () => {
     expect(() => new Tensor(new Float32Array(1), {} as never)).toThrow(
       "tensor: shape must be an array of integers ≥ 0, got an object",
     );
+  });
+
+  it("on the meta device (no storage) a shape too large for memory is fine; a bad one is not", () => {
+    const t = onMetaDevice(() => zeros([400_000, 100_000]));
+    expect(t.shape).toEqual([400_000, 100_000]);
+    expect(() => onMetaDevice(() => randn([-1]))).toThrow("randn: invalid shape [-1]");
   });
 
   it("good shapes still work, empty ones included", () => {
