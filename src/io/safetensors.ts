@@ -44,6 +44,28 @@ export const MAX_HEADER_BYTES = 100_000_000;
  */
 export const MAX_TENSORS = 65_536;
 
+const DATA_OFFSETS = new TextEncoder().encode('"data_offsets"');
+
+/**
+ * Refuses a header listing more than MAX_TENSORS tensors before it is parsed: counts `"data_offsets"`
+ * in its bytes (each tensor entry has one), so 10⁶ entries cost a byte scan, not a JSON parse of them.
+ */
+export function checkHeaderEntries(header: Uint8Array, what = "readSafetensors"): void {
+  const p = DATA_OFFSETS;
+  let count = 0;
+  for (
+    let i = header.indexOf(p[0]);
+    i >= 0 && i <= header.length - p.length;
+    i = header.indexOf(p[0], i + 1)
+  ) {
+    let k = 1;
+    while (k < p.length && header[i + k] === p[k]) k++;
+    if (k === p.length && ++count > MAX_TENSORS) {
+      throw new Error(`${what}: header lists more than the limit of ${MAX_TENSORS} tensors`);
+    }
+  }
+}
+
 /** Floating-point dtypes: the only ones a model's parameters may be stored in. */
 export const FLOAT_DTYPES: readonly string[] = Object.freeze(["F64", "F32", "F16", "BF16"]);
 
@@ -128,6 +150,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (8 + headerLen > bytes.byteLength) {
     fail(`header length ${headerLen} runs past the end of the file (${bytes.byteLength} bytes)`);
   }
+  checkHeaderEntries(bytes.subarray(8, 8 + headerLen));
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));

@@ -3,9 +3,13 @@
  * 1.5 GB to load and failed with a 10.9 MB message. The entry count is capped (MAX_TENSORS) before any
  * tensor is built, and no message about a file's content is longer than about 1,000 characters.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeSafetensors, encodeSafetensors } from "../../src/io/index.js";
 import { MAX_TENSORS } from "../../src/io/safetensors.js";
+import { readSafetensorsBytes } from "../../src/io/safetensors-file.js";
 import { tensor } from "../../src/tensor/index.js";
 
 function fileOf(header: string, data = new Uint8Array(0)): Uint8Array {
@@ -32,9 +36,20 @@ describe("safetensors: bounded headers", () => {
     } catch (e) {
       msg = (e as Error).message;
     }
-    expect(msg).toBe(
-      `readSafetensors: header lists ${MAX_TENSORS + 1} entries, more than the limit of ${MAX_TENSORS} tensors`,
-    );
+    expect(msg).toBe(`readSafetensors: header lists more than the limit of ${MAX_TENSORS} tensors`);
+  });
+
+  it("a file of 10⁶ empty tensors is refused by the reader, from its header bytes (no JSON parse)", async () => {
+    const d = mkdtempSync(join(tmpdir(), "qkv-st-"));
+    try {
+      const f = join(d, "million.safetensors");
+      writeFileSync(f, emptyTensors(1_000_000));
+      await expect(readSafetensorsBytes(f)).rejects.toThrow(
+        `readSafetensors: header lists more than the limit of ${MAX_TENSORS} tensors (file ${f})`,
+      );
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it(`loads exactly ${MAX_TENSORS} tensors (and __metadata__ does not count)`, () => {
