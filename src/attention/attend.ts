@@ -43,6 +43,17 @@ function resolveScore(score: AttendOptions["score"]): Score {
   return score;
 }
 
+/**
+ * Checks a dropout probability on attention weights: a number in [0, 1), whether or not training
+ * (NaN or −1 must not pass unnoticed because dropout happens to be off, or the kernel is fused).
+ */
+export function checkAttentionDropout(op: string, p: number | undefined): void {
+  if (p === undefined) return;
+  if (typeof p !== "number" || !(p >= 0 && p < 1)) {
+    throw new Error(`${op}: dropout must be a probability in [0, 1), got ${String(p).slice(0, 40)}`);
+  }
+}
+
 /** Checks ranks and lengths, and names the argument that is wrong. */
 export function checkAttentionShapes(op: string, query: Tensor, keys: Tensor, values: Tensor): void {
   const shapes = `query ${fmt(query.shape)}, keys ${fmt(keys.shape)}, values ${fmt(values.shape)}`;
@@ -68,6 +79,7 @@ export function attend(
   opts: AttendOptions = {},
 ): AttentionResult {
   checkAttentionShapes("attend", query, keys, values);
+  checkAttentionDropout("attend", opts.dropout);
   const score = resolveScore(opts.score);
   // 1. score: e (…, T, S)
   let e = score.compute(query, keys);

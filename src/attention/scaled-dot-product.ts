@@ -16,7 +16,7 @@
  */
 import { repeatInterleave, type Tensor } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
-import { type AttentionResult, attend, checkAttentionShapes } from "./attend.js";
+import { type AttentionResult, attend, checkAttentionDropout, checkAttentionShapes } from "./attend.js";
 import { fusedAttention, fusedShapesOk, hasFusedAttention, prefersFusedAttention } from "./fused.js";
 import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
 import { scaledDot } from "./scores.js";
@@ -69,6 +69,7 @@ export function scaledDotProductAttention(
       v = repeatInterleave(value, hq / hk, -3);
     }
   }
+  checkAttentionDropout("scaledDotProductAttention", opts.dropout);
   const dropping = (opts.dropout ?? 0) > 0 && opts.training === true;
   const fused = opts.fused ?? prefersFusedAttention();
   // The fused kernel differentiates q, k and v, not the bias: a learned bias takes the three steps.

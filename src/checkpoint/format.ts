@@ -49,6 +49,11 @@ export type ModelCheckpointMeta = ModelSpec & {
   /** The tokenizers (word or BPE); absent before BPE existed: then word, from srcVocab / tgtVocab. */
   srcTokenizer?: TokenizerJSON;
   tgtTokenizer?: TokenizerJSON;
+  /**
+   * SHA-256 (hex) of the vocabularies and tokenizers as stored (`vocabChecksumText`): swapped or edited
+   * entries are refused on load. Older checkpoints lack it and load unchecked.
+   */
+  vocabSha256?: string;
   /** Longest training target (bounds decoding); older checkpoints lack it. */
   maxTargetLength?: number;
   /** The lr schedule's state (absent: constant lr). */
@@ -221,6 +226,20 @@ export function wordRuleOf(task: string): { split: TextSplit; lowercase: boolean
   return { split: "space", lowercase: false };
 }
 
+/**
+ * The text `meta.vocabSha256` is the SHA-256 of: the vocabularies and tokenizers as JSON, in a fixed
+ * order (`[srcVocab, tgtVocab, srcTokenizer, tgtTokenizer]`, null for a missing tokenizer). JSON read
+ * back and written again gives the same text, so the hash can be checked after a load.
+ */
+export function vocabChecksumText(meta: {
+  srcVocab: unknown;
+  tgtVocab: unknown;
+  srcTokenizer?: unknown;
+  tgtTokenizer?: unknown;
+}): string {
+  return JSON.stringify([meta.srcVocab, meta.tgtVocab, meta.srcTokenizer ?? null, meta.tgtTokenizer ?? null]);
+}
+
 /** Rebuilds the vocabularies stored in a checkpoint. */
 export function vocabsOf(meta: ModelCheckpointMeta): { srcVocab: Vocab; tgtVocab: Vocab } {
   return { srcVocab: new Vocab(meta.srcVocab), tgtVocab: new Vocab(meta.tgtVocab) };
@@ -243,6 +262,16 @@ export function tokenizersOf(meta: ModelCheckpointMeta): {
     if (t.size !== size) {
       throw new Error(
         `checkpoint: the ${side} tokenizer has ${t.size} ids but the model's ${side}VocabSize is ${size}`,
+      );
+    }
+    // The stored tokenizer and meta.<side>Vocab must agree id for id (the model was trained on both).
+    const tokens = meta[`${side}Vocab`];
+    const tokenizerTokens = t.vocab.toJSON().tokens;
+    const at = tokenizerTokens.findIndex((tok, i) => tok !== tokens[i]);
+    if (at >= 0) {
+      const show = (x: string | undefined) => JSON.stringify(x ?? "").slice(0, 60);
+      throw new Error(
+        `checkpoint: the ${side} tokenizer's vocabulary differs from meta.${side}Vocab at id ${at} (${show(tokenizerTokens[at])} vs ${show(tokens[at])})`,
       );
     }
     return t;

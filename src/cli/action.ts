@@ -4,10 +4,14 @@
  * action imports the implementation (src/cli/<command>-action.ts) when the command runs, so starting
  * `qkv translate` loads no training loop, PNG, font or ONNX code. Nothing here imports the library.
  */
+import { escapeControl } from "./terminal-text.js";
 
-/** Prints `qkv <cmd>: <message>` on stderr and exits with status 1. */
+/**
+ * Prints `qkv <cmd>: <message>` on stderr (control characters escaped: a message may echo user text)
+ * and exits with status 1.
+ */
 export function fail(cmd: string, e: unknown): never {
-  process.stderr.write(`qkv ${cmd}: ${(e as Error).message}\n`);
+  process.stderr.write(`qkv ${cmd}: ${escapeControl(String((e as Error)?.message ?? e))}\n`);
   process.exit(1);
 }
 

@@ -14,6 +14,7 @@ import { withAttendCommand } from "./attend.js";
 import { withBackendsCommand } from "./backends.js";
 import { withEvalCommand } from "./eval.js";
 import { withExportCommand } from "./export.js";
+import { escapeControl } from "./terminal-text.js";
 import { withTrainCommand } from "./train.js";
 import { withTranslateCommand } from "./translate.js";
 
@@ -22,7 +23,9 @@ program
   .name("qkv")
   .description("Attention from first principles: train, translate, evaluate and look at attention.")
   .version(VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander echoes bad arguments ("argument 'x' is invalid"): escaped, as every message that does.
+  .configureOutput({ outputError: (text, write) => write(escapeControl(text)) });
 
 withTrainCommand(program.command("train"));
 withTranslateCommand(program.command("translate"));

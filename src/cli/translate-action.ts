@@ -19,6 +19,7 @@ import {
 import { heatmapTerminal } from "../viz/terminal.js";
 import { chooseBackend, type Loaded, load, mapWidth, printJson } from "./common.js";
 import { type ShownMap, shownMap } from "./shown-map.js";
+import { escapeControl } from "./terminal-text.js";
 import { type Generation, generationOf } from "./translate-options.js";
 
 /**
@@ -191,7 +192,9 @@ export async function runTranslate(sentences: string[], o: OptionValues): Promis
     return;
   }
   for (const r of results) {
-    console.log(`${r.source}\n→ ${r.translation}`);
+    // On a terminal, the echoed source (and the translation) cannot carry escape sequences.
+    const shown = process.stdout.isTTY ? escapeControl : (t: string) => t;
+    console.log(`${shown(r.source)}\n→ ${shown(r.translation)}`);
     if (o.map && r.map) console.log(alignmentMap(r.map, color));
     console.log();
   }

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, readlink, rename, rm } from "node:fs/promises";
+import { type FileHandle, lstat, mkdir, open, readlink, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeFully } from "./chunked.js";
 
@@ -53,6 +53,64 @@ async function resolveLinks(path: string): Promise<{ path: string; st: Stats | n
   throw new Error(`cannot write ${path}: more than ${MAX_LINKS} symbolic links (a loop?)`);
 }
 
+/**
+ * Creates `dir` and the folders missing above it. Not `mkdir(dir, { recursive: true })`: Node 20's
+ * loops forever when a parent exists but refuses children with ENOENT (`/proc/x/y`).
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; ) {
+    try {
+      const st = await stat(d);
+      if (!st.isDirectory()) {
+        throw Object.assign(new Error(`${d} is not a folder`), { code: "ENOTDIR" });
+      }
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      missing.push(d);
+      const up = dirname(d);
+      if (up === d) break;
+      d = up;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+}
+
+/** Why a write failed, in words (the system's message names the temporary file, not the target). */
+function reason(e: unknown, dir: string): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case "EACCES":
+    case "EPERM":
+      return `permission denied (is the folder ${dir} writable?)`;
+    case "EROFS":
+      return `the folder ${dir} is on a read-only file system`;
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "disk quota exceeded";
+    case "ENOENT":
+      return `the folder ${dir} does not exist and cannot be created`;
+    case "ENOTDIR":
+      return `a part of the folder ${dir} is not a folder`;
+    default:
+      return err.message ?? String(e);
+  }
+}
+
+/** The error of a failed write, naming the file meant (`named`) and keeping the system's code. */
+function writeError(named: string, dir: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  return Object.assign(new Error(`cannot write ${named}: ${reason(e, dir)}`), code ? { code } : {});
+}
+
 /** Writes all of `data` at the handle's position, in calls of at most 1 GiB (src/io/chunked.ts). */
 async function writeAll(fh: FileHandle, data: Uint8Array | string): Promise<void> {
   await writeFully(fh, typeof data === "string" ? Buffer.from(data, "utf8") : data);
@@ -67,23 +125,34 @@ export async function openAtomicWriter(path: string): Promise<AtomicWriter> {
   const named = target === resolve(path) ? path : `${path} (→ ${target})`;
   if (st && (st.isCharacterDevice() || st.isFIFO())) {
     // In place, as `>` does: no temporary file, no rename, no fsync (a device may not support it).
-    const fh = await open(target, "w"); // a FIFO: waits for its reader
+    const fh = await open(target, "w").catch((e) => {
+      throw writeError(named, dirname(target), e);
+    }); // a FIFO: waits for its reader
     let closed = false;
     const close = async () => {
       if (closed) return;
       closed = true;
       await fh.close();
     };
-    return { target, inPlace: true, write: (d) => writeAll(fh, d), commit: close, abort: close };
+    const write = (d: Uint8Array | string) =>
+      writeAll(fh, d).catch((e) => {
+        throw writeError(named, dirname(target), e);
+      });
+    return { target, inPlace: true, write, commit: close, abort: close };
   }
   if (st && !st.isFile()) {
     const what = st.isDirectory() ? "a folder" : st.isSocket() ? "a socket" : "a block device";
     throw new Error(`cannot write ${named}: it is ${what}, not a file`);
   }
   const dir = dirname(target);
-  await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const fh = await open(tmp, "w");
+  let fh: FileHandle;
+  try {
+    await makeDirs(dir);
+    fh = await open(tmp, "w");
+  } catch (e) {
+    throw writeError(named, dir, e);
+  }
   let state: "open" | "closed" | "done" = "open";
   const abort = async () => {
     if (state === "done") return;
@@ -94,7 +163,12 @@ export async function openAtomicWriter(path: string): Promise<AtomicWriter> {
   return {
     target,
     inPlace: false,
-    write: (d) => writeAll(fh, d),
+    // A failed write (disk full) deletes the temporary file and names the file meant.
+    write: (d) =>
+      writeAll(fh, d).catch(async (e) => {
+        await abort();
+        throw writeError(named, dir, e);
+      }),
     async commit() {
       try {
         // A file replaced keeps its permissions (the temporary file has the default ones).
@@ -106,7 +180,7 @@ export async function openAtomicWriter(path: string): Promise<AtomicWriter> {
         state = "done";
       } catch (e) {
         await abort();
-        throw e;
+        throw writeError(named, dir, e);
       }
       try {
         const d = await open(dir, "r");

@@ -15,9 +15,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
-import { link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { link, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { makeDirs } from "./atomic.js";
 
 export const LOCK_FILE = ".lock";
 
@@ -118,7 +119,14 @@ const tmpName = (dir: string, what: string) =>
 /** Creates `path` with `content` only if it does not exist, never exposing a partly written file. */
 async function createWhole(dir: string, path: string, content: string): Promise<boolean> {
   const tmp = tmpName(dir, "new");
-  await writeFile(tmp, content, { flag: "wx" });
+  try {
+    await writeFile(tmp, content, { flag: "wx" });
+  } catch (e) {
+    // Disk full: the file was created but not written. Remove it and name the lock meant.
+    await unlink(tmp).catch(() => {});
+    const code = (e as NodeJS.ErrnoException).code;
+    throw Object.assign(new Error(`cannot create the lock ${path}: ${(e as Error).message}`), { code });
+  }
   try {
     await link(tmp, path);
     return true;
@@ -144,7 +152,9 @@ async function createWhole(dir: string, path: string, content: string): Promise<
  * process that holds it. `user` names the caller in messages (e.g. "train").
  */
 export async function lockDir(dir: string, user = "qkv"): Promise<DirLock> {
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir).catch((e) => {
+    throw new Error(`${user}: cannot create the folder ${dir}: ${(e as Error).message}`);
+  });
   const path = join(dir, LOCK_FILE);
   const me: LockInfo = {
     pid: process.pid,

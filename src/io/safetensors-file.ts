@@ -6,6 +6,7 @@ import type { Tensor } from "../tensor/index.js";
 import { writeFileAtomic } from "./atomic.js";
 import { IO_CHUNK_BYTES, readFully } from "./chunked.js";
 import {
+  checkHeaderEntries,
   decodeSafetensors,
   encodeSafetensors,
   MAX_HEADER_BYTES,
@@ -63,6 +64,11 @@ export async function readSafetensorsBytes(
     if (8 + headerLen > st.size)
       throw where(`header length ${headerLen} runs past the end of the file (${st.size} bytes)`);
     const headerBytes = await readExactly(headerLen, 8);
+    try {
+      checkHeaderEntries(headerBytes);
+    } catch (e) {
+      throw where((e as Error).message.replace(/^readSafetensors: /, ""));
+    }
     let dataLen = 0;
     try {
       const header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes)) as unknown;

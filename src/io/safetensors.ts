@@ -37,13 +37,56 @@ const hasOwn = (o: object, k: string) => Object.hasOwn(o, k);
 /** Largest header accepted (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * Most tensors in one file (a model and its optimizer state hold a few thousand at most). A header of
+ * 10⁶ empty tensors took 36 s and 1.5 GB to load and failed with a 10.9 MB message; it is refused
+ * before one tensor is built.
+ */
+export const MAX_TENSORS = 65_536;
+
+const DATA_OFFSETS = new TextEncoder().encode('"data_offsets"');
+
+/**
+ * Refuses a header listing more than MAX_TENSORS tensors before it is parsed: counts `"data_offsets"`
+ * in its bytes (each tensor entry has one), so 10⁶ entries cost a byte scan, not a JSON parse of them.
+ */
+export function checkHeaderEntries(header: Uint8Array, what = "readSafetensors"): void {
+  const p = DATA_OFFSETS;
+  let count = 0;
+  for (
+    let i = header.indexOf(p[0]);
+    i >= 0 && i <= header.length - p.length;
+    i = header.indexOf(p[0], i + 1)
+  ) {
+    let k = 1;
+    while (k < p.length && header[i + k] === p[k]) k++;
+    if (k === p.length && ++count > MAX_TENSORS) {
+      throw new Error(`${what}: header lists more than the limit of ${MAX_TENSORS} tensors`);
+    }
+  }
+}
+
+/** Floating-point dtypes: the only ones a model's parameters may be stored in. */
+export const FLOAT_DTYPES: readonly string[] = Object.freeze(["F64", "F32", "F16", "BF16"]);
+
 export interface SafetensorsFile {
   tensors: Record<string, Tensor>;
+  /** Each tensor's dtype in the file (the tensors themselves are float32). */
+  dtypes: Record<string, string>;
   metadata: Record<string, string>;
 }
 
+/** Longest message an error about a file's content has (a name or shape in it is cut). */
+const MAX_MESSAGE_CHARS = 1000;
+
 function fail(msg: string): never {
-  throw new Error(`readSafetensors: ${msg}`);
+  const m = msg.length > MAX_MESSAGE_CHARS ? `${msg.slice(0, MAX_MESSAGE_CHARS)}… (message cut)` : msg;
+  throw new Error(`readSafetensors: ${m}`);
+}
+
+/** A tensor name as messages print it: quoted, at most 100 characters. */
+function q(name: string): string {
+  return JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name);
 }
 
 function describe(v: unknown): string {
@@ -107,6 +150,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (8 + headerLen > bytes.byteLength) {
     fail(`header length ${headerLen} runs past the end of the file (${bytes.byteLength} bytes)`);
   }
+  checkHeaderEntries(bytes.subarray(8, 8 + headerLen));
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
@@ -118,9 +162,14 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const data = bytes.subarray(8 + headerLen);
   const tensors: Record<string, Tensor> = Object.create(null);
   const metadata: Record<string, string> = Object.create(null);
+  const dtypes: Record<string, string> = Object.create(null);
+  const entries = Object.keys(header as object).length - (hasOwn(header as object, "__metadata__") ? 1 : 0);
+  if (entries > MAX_TENSORS) {
+    fail(`header lists ${entries} entries, more than the limit of ${MAX_TENSORS} tensors`);
+  }
   const spans: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (RESERVED_NAMES.has(name)) fail(`the name ${JSON.stringify(name)} is not allowed as a tensor name`);
+    if (RESERVED_NAMES.has(name)) fail(`the name ${q(name)} is not allowed as a tensor name`);
     if (name === "__metadata__") {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
         fail(`__metadata__ must be an object mapping strings to strings, got ${describe(entry)}`);
@@ -133,14 +182,14 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== "object" || e === null || Array.isArray(e)) fail(`entry "${name}" is not an object`);
+    if (typeof e !== "object" || e === null || Array.isArray(e)) fail(`entry ${q(name)} is not an object`);
     if (typeof e.dtype !== "string" || !hasOwn(DTYPE_BYTES, e.dtype)) {
       fail(
-        `tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)} (one of ${Object.keys(DTYPE_BYTES).join(", ")})`,
+        `tensor ${q(name)} has unsupported dtype ${JSON.stringify(e.dtype)} (one of ${Object.keys(DTYPE_BYTES).join(", ")})`,
       );
     }
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
+      fail(`tensor ${q(name)} has an invalid shape ${JSON.stringify(e.shape)}`);
     }
     const offs = e.data_offsets;
     if (
@@ -149,12 +198,12 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       !offs.every((o) => Number.isSafeInteger(o) && o >= 0) ||
       offs[0] > offs[1]
     ) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offs)}`);
+      fail(`tensor ${q(name)} has invalid data_offsets ${JSON.stringify(offs)}`);
     }
     const [begin, end] = offs as [number, number];
     if (end > data.byteLength) {
       fail(
-        `tensor "${name}" data_offsets [${begin}, ${end}] run past the data section (${data.byteLength} bytes)`,
+        `tensor ${q(name)} data_offsets [${begin}, ${end}] run past the data section (${data.byteLength} bytes)`,
       );
     }
     const shape = e.shape as number[];
@@ -162,23 +211,24 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     const size = DTYPE_BYTES[e.dtype];
     if (end - begin !== count * size) {
       fail(
-        `tensor "${name}" (${e.dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes but data_offsets give ${end - begin}`,
+        `tensor ${q(name)} (${e.dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes but data_offsets give ${end - begin}`,
       );
     }
     spans.push([begin, end, name]);
+    dtypes[name] = e.dtype;
     tensors[name] = new Tensor(decodeValues(e.dtype, data.subarray(begin, end), count), shape);
   }
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let cursor = 0;
   for (const [begin, end, name] of spans) {
     if (begin < cursor)
-      fail(`tensor "${name}" overlaps the previous tensor (starts at ${begin} < ${cursor})`);
-    if (begin > cursor) fail(`gap in the data section before tensor "${name}" (bytes ${cursor}..${begin})`);
+      fail(`tensor ${q(name)} overlaps the previous tensor (starts at ${begin} < ${cursor})`);
+    if (begin > cursor) fail(`gap in the data section before tensor ${q(name)} (bytes ${cursor}..${begin})`);
     cursor = end;
   }
   if (cursor !== data.byteLength)
     fail(`data section has ${data.byteLength - cursor} trailing bytes not owned by any tensor`);
-  return { tensors, metadata };
+  return { tensors, dtypes, metadata };
 }
 
 /** Serialises float32 tensors (names sorted) with optional string metadata. */

@@ -335,7 +335,12 @@ export function checkWeights(spec: ModelSpec, weights: Record<string, Tensor>, f
     }
   }
   const extra = Object.keys(weights).filter((k) => !(k in want));
-  if (extra.length) throw new Error(`${head}: unexpected weights ${extra.map((k) => `"${k}"`).join(", ")}`);
+  if (extra.length) {
+    // At most 20 names (10⁶ unexpected names made a 10.9 MB message); the rest counted.
+    const shown = extra.slice(0, 20).map((k) => JSON.stringify(k.length > 100 ? `${k.slice(0, 100)}…` : k));
+    const more = extra.length > 20 ? ` and ${extra.length - 20} more` : "";
+    throw new Error(`${head}: unexpected weights ${shown.join(", ")}${more}`);
+  }
   kind.checkTensors?.(weights, spec.config as never, file);
 }
 

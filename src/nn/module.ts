@@ -45,6 +45,18 @@ function checkName(kind: string, name: string): void {
   }
 }
 
+/** Most keys an error lists (a state dict of 10⁶ names made a 10.9 MB message); the rest are counted. */
+const LISTED_KEYS = 20;
+
+function listKeys(keys: string[]): string {
+  const shown = keys
+    .slice(0, LISTED_KEYS)
+    .map((k) => JSON.stringify(k.length > 100 ? `${k.slice(0, 100)}…` : k));
+  return keys.length > LISTED_KEYS
+    ? `${shown.join(", ")} and ${keys.length - LISTED_KEYS} more`
+    : shown.join(", ");
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -374,6 +386,21 @@ export abstract class Module {
   ): LoadStateDictResult {
     const own = new Map(this.#stateEntries());
     const where = `${this.constructor.name}.loadStateDict`;
+    if (typeof dict !== "object" || dict === null || Array.isArray(dict)) {
+      const got = dict === null ? "null" : Array.isArray(dict) ? "an array" : typeof dict;
+      throw new Error(`${where}: the state dict must be an object mapping names to tensors, got ${got}`);
+    }
+    for (const [key, t] of Object.entries(dict)) {
+      const d = (t as { data?: unknown } | null)?.data;
+      if (
+        typeof t !== "object" ||
+        t === null ||
+        !Array.isArray(t.shape) ||
+        !(ArrayBuffer.isView(d) || Array.isArray(d))
+      ) {
+        throw new Error(`${where}: "${key.slice(0, 200)}" is not a tensor (no shape and data)`);
+      }
+    }
     const unexpectedKeys = Object.keys(dict).filter((k) => !own.has(k));
     const missingKeys = [...own.keys()].filter((k) => !(k in dict));
     for (const [key, dst] of own) {
@@ -392,10 +419,8 @@ export abstract class Module {
     }
     if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
       const parts: string[] = [];
-      if (missingKeys.length) parts.push(`missing keys: ${missingKeys.map((k) => `"${k}"`).join(", ")}`);
-      if (unexpectedKeys.length) {
-        parts.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}`);
-      }
+      if (missingKeys.length) parts.push(`missing keys: ${listKeys(missingKeys)}`);
+      if (unexpectedKeys.length) parts.push(`unexpected keys: ${listKeys(unexpectedKeys)}`);
       throw new Error(`${where}: ${parts.join("; ")}`);
     }
     noGrad(() => {

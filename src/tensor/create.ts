@@ -1,7 +1,7 @@
 /** Tensor constructors: from nested arrays or flat data, constants, ranges and seeded random draws. */
-import { allocate } from "./meta.js";
+import { allocate, isMetaDevice } from "./meta.js";
 import { random, randomNormal } from "./random.js";
-import { fmt, type Shape, sizeOf } from "./shape.js";
+import { checkedSizeOf, checkShape, fmt, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
 
 /** Options of the tensor constructors. */
@@ -72,17 +72,33 @@ export function scalar(v: number): Tensor {
 
 /** A tensor of `shape` filled with `value` (`torch.full`). */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  return new Tensor(allocate(sizeOf(shape)).fill(value), shape, opts.requiresGrad ?? false);
+  return filled("full", shape, value, opts);
+}
+
+/**
+ * Storage for a checked shape: refused, naming `op` and the shape, above MAX_TENSOR_ELEMENTS — except
+ * on the meta device, where nothing is allocated (a model too large for memory is measured there).
+ */
+function storage(op: string, shape: Shape): Float32Array {
+  if (isMetaDevice()) {
+    checkShape(op, shape);
+    return allocate(0);
+  }
+  return allocate(checkedSizeOf(op, shape));
+}
+
+function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
+  return new Tensor(storage(op, shape).fill(value), shape, opts.requiresGrad ?? false);
 }
 
 /** A tensor of `shape` filled with zeros (`torch.zeros`). */
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 /** A tensor of `shape` filled with ones (`torch.ones`). */
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
 }
 
 /** Zeros of `t`'s shape (`torch.zeros_like`). */
@@ -106,14 +122,14 @@ export function arange(start: number, end?: number, step = 1): Tensor {
 
 /** Uniform samples in [low, high) from the seeded generator (`manualSeed`). */
 export function rand(shape: Shape, low = 0, high = 1, opts: TensorOptions = {}): Tensor {
-  const out = allocate(sizeOf(shape));
+  const out = storage("rand", shape);
   for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * random();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }
 
 /** Normal samples N(mean, std²) from the seeded generator (`manualSeed`). */
 export function randn(shape: Shape, std = 1, mean = 0, opts: TensorOptions = {}): Tensor {
-  const out = allocate(sizeOf(shape));
+  const out = storage("randn", shape);
   for (let i = 0; i < out.length; i++) out[i] = mean + std * randomNormal();
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }

@@ -25,11 +25,41 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return true;
 }
 
-/** Checks a shape is a list of non-negative integers. */
+/**
+ * Most elements one tensor may hold: a Float32Array's limit in V8 (2³²). A larger shape is an error
+ * naming the op and the shape, not a bare RangeError from the allocation.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 32;
+
+/** Checks a shape is an array of non-negative integers (the message names the op and the shape). */
 export function checkShape(op: string, shape: Shape): void {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)}`);
+  if (!Array.isArray(shape)) {
+    const got = shape === null ? "null" : typeof shape === "object" ? "an object" : String(shape);
+    throw new Error(`${op}: shape must be an array of integers ≥ 0, got ${got.slice(0, 80)}`);
   }
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(
+        `${op}: invalid shape ${fmt(shape).slice(0, 200)} (dimension ${i} is ${String(d).slice(0, 40)}; each must be an integer ≥ 0)`,
+      );
+    }
+  }
+}
+
+/**
+ * The element count of a shape that storage is about to be allocated for: a checked shape with at
+ * most `MAX_TENSOR_ELEMENTS` elements (2⁶² elements is an error naming the op and shape).
+ */
+export function checkedSizeOf(op: string, shape: Shape): number {
+  checkShape(op, shape);
+  const n = sizeOf(shape);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new Error(
+      `${op}: shape ${fmt(shape)} has ${n} elements, more than a tensor can hold (${MAX_TENSOR_ELEMENTS})`,
+    );
+  }
+  return n;
 }
 
 /** Broadcast result shape of two shapes (NumPy/PyTorch rules), or a clear error. */

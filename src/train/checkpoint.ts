@@ -29,7 +29,12 @@ import { constants } from "node:fs";
 import { link, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
-import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  FLOAT_DTYPES,
+  type SafetensorsFile,
+} from "../io/safetensors.js";
 import { readSafetensorsBytes } from "../io/safetensors-file.js";
 import type { Tensor } from "../tensor/index.js";
 
@@ -244,11 +249,23 @@ function describe(v: unknown): string {
   return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v).slice(0, 80)}`;
 }
 
-/** Reads a JSON file with a size bound; only a regular file. `__proto__` keys are refused. */
+/**
+ * Reads a checkpoint JSON with a size bound; only a regular file, never a symbolic link (its weights
+ * are looked up beside it, so a `best.json` linking out of the folder would pair a foreign JSON with
+ * whatever weights sit here). `__proto__` keys are refused.
+ */
 async function readJsonBounded(fn: string, path: string): Promise<unknown> {
   let text: string;
   try {
-    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    let fh: Awaited<ReturnType<typeof open>>;
+    try {
+      fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ELOOP") {
+        throw new Error("it is a symbolic link; a checkpoint's JSON must be a plain file in its folder");
+      }
+      throw e;
+    }
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new Error(st.isDirectory() ? "it is a folder" : "not a regular file");
@@ -338,12 +355,20 @@ async function loadCheckpointOnce<Meta>(fn: string, jsonPath: string): Promise<C
       `${fn}: ${tensorPath} is corrupt or does not belong to ${jsonPath} (sha256 ${hash.slice(0, 12)}… ≠ ${json.sha256.slice(0, 12)}…)`,
     );
   }
-  let decoded: Record<string, Tensor>;
+  let file: SafetensorsFile;
   try {
-    decoded = decodeSafetensors(bytes).tensors;
+    file = decodeSafetensors(bytes);
   } catch (e) {
     throw new Error(`${fn}: ${tensorPath}: ${(e as Error).message}`);
   }
+  for (const [k, dtype] of Object.entries(file.dtypes)) {
+    if (!FLOAT_DTYPES.includes(dtype)) {
+      throw new Error(
+        `${fn}: ${tensorPath}: tensor ${JSON.stringify(k.slice(0, 100))} is stored as ${dtype}; a checkpoint's weights and optimizer state must be floating point (${FLOAT_DTYPES.join(", ")})`,
+      );
+    }
+  }
+  const decoded = file.tensors;
   const model: Record<string, Tensor> = Object.create(null);
   const optimizer: Record<string, Tensor> = Object.create(null);
   for (const [k, v] of Object.entries(decoded)) {

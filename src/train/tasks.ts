@@ -27,6 +27,7 @@ import {
 } from "../data/index.js";
 import { readParallel, readParallelTsv } from "../data/parallel.js";
 import { dataDir } from "../data/paths.js";
+import { MAX_TARGET_LENGTH } from "../decode/limits.js";
 import { FILES_TASK, type FilesTaskOptions } from "./own-data.js";
 import { checkOptions, type OptionRules } from "./validate.js";
 
@@ -186,14 +187,41 @@ function finish(name: string, parts: Parts, opts: TaskOptions, tok: TextTokenize
   };
 }
 
+/**
+ * Bounds of the synthetic tasks (each option is refused above its bound, naming it: 10⁹ pairs
+ * aborted V8 for want of heap, 2⁵³ − 1 gave a bare "Invalid array length"): pairs, symbols, the
+ * longest sequence (decoding's own bound, MAX_TARGET_LENGTH) and the tokens of all training pairs.
+ */
+export const SYNTHETIC_LIMITS = Object.freeze({
+  size: 10_000_000,
+  symbols: 100_000,
+  maxLength: MAX_TARGET_LENGTH,
+  tokens: 20_000_000,
+});
+
 function synthetic(kind: "reverse" | "copy", opts: TaskOptions): Parts {
   const rng = mulberry32(opts.seed ?? 1);
-  const symbols = Array.from({ length: opts.symbols ?? 30 }, (_, i) => `s${i}`);
+  const size = opts.syntheticSize ?? 20000;
+  const nSymbols = opts.symbols ?? 30;
   const hi = opts.maxLength ?? 60;
   const lo = opts.minLength ?? Math.min(5, hi);
+  const over = (what: string, v: number, limit: number) =>
+    new Error(`loadTask: ${kind}: ${what} is ${v}, more than the limit of ${limit}`);
+  if (size > SYNTHETIC_LIMITS.size)
+    throw over("syntheticSize (--synthetic-size)", size, SYNTHETIC_LIMITS.size);
+  if (nSymbols > SYNTHETIC_LIMITS.symbols)
+    throw over("symbols (--symbols)", nSymbols, SYNTHETIC_LIMITS.symbols);
+  if (hi > SYNTHETIC_LIMITS.maxLength) throw over("maxLength (--max-length)", hi, SYNTHETIC_LIMITS.maxLength);
   if (lo > hi) {
     throw new Error(`loadTask: ${kind}: minLength ${lo} is above maxLength (--max-length) ${hi}`);
   }
+  const tokens = Math.round((size * (lo + hi)) / 2);
+  if (tokens > SYNTHETIC_LIMITS.tokens) {
+    throw new Error(
+      `loadTask: ${kind}: ${size} pairs (--synthetic-size) of ${lo}–${hi} symbols (--min-length, --max-length) make ~${tokens} tokens, more than the limit of ${SYNTHETIC_LIMITS.tokens}; give fewer or shorter pairs`,
+    );
+  }
+  const symbols = Array.from({ length: nSymbols }, (_, i) => `s${i}`);
   const make = (n: number): TextPair[] =>
     Array.from({ length: n }, (_, i) => {
       // Lengths cycle evenly over [lo, hi] so every length is equally represented.
@@ -201,7 +229,7 @@ function synthetic(kind: "reverse" | "copy", opts: TaskOptions): Parts {
       const src = Array.from({ length: len }, () => symbols[Math.floor(rng() * symbols.length)]);
       return { src: src.join(" "), tgt: (kind === "reverse" ? [...src].reverse() : src).join(" ") };
     });
-  const train = make(opts.syntheticSize ?? 20000);
+  const train = make(size);
   shuffleInPlace(train, rng);
   return { train, valid: make(560), test: make(1120) };
 }

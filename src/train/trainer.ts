@@ -33,7 +33,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from "./checkpoint.js";
-import { validateCheckpointMetaHere } from "./load-model.js";
+import { validateCheckpointMetaHere, vocabSha256 } from "./load-model.js";
 import { createProgress } from "./progress.js";
 import { trainStep } from "./step.js";
 import { loadTask, type TaskData, type TaskOptions, type TokenPair, taskSpec } from "./tasks.js";
@@ -252,7 +252,9 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
   const onSigint = () => {
     stopRequested = true;
   };
+  // SIGTERM (kill, a container stopping, a job scheduler) stops like Ctrl-C: saves `last`, then ends.
   process.once("SIGINT", onSigint);
+  process.once("SIGTERM", onSigint);
   const result = (interrupted: boolean): TrainResult => ({
     model: run.model,
     task: run.task,
@@ -269,6 +271,7 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
     }
   } finally {
     process.removeListener("SIGINT", onSigint);
+    process.removeListener("SIGTERM", onSigint);
   }
   return result(false);
 }
@@ -335,6 +338,23 @@ function setUpRun(opts: TrainOptions): Run {
 /** Continues from `<outDir>/last.json`: weights, optimizer moments, schedule, position and RNG. */
 async function resumeRun(run: Run): Promise<void> {
   const { opts } = run;
+  if (
+    opts.outDir &&
+    !existsSync(join(opts.outDir, "last.json")) &&
+    existsSync(join(opts.outDir, "best.json"))
+  ) {
+    // Killed between the first `best` and the first `last` (DESIGN.md, "How a checkpoint save is
+    // atomic"): no position was saved yet, so the run starts from the beginning — the same seed replays
+    // the first epoch exactly and saves `best` again. `best` must be this run's (task, model, vocabulary).
+    const file = join(opts.outDir, "best.json");
+    checkResumable(run, await loadCheckpoint<CheckpointMeta>(opts.outDir, "best"), file, false);
+    if (!opts.quiet) {
+      process.stderr.write(
+        `resume: ${opts.outDir} holds best.json but no last.json yet (stopped before the first last save): starting from the beginning\n`,
+      );
+    }
+    return;
+  }
   if (!opts.outDir || !existsSync(join(opts.outDir, "last.json"))) {
     throw new Error(
       `train: --resume needs a checkpoint at ${opts.outDir ? join(opts.outDir, "last.json") : "(no --out)"}`,
@@ -365,11 +385,12 @@ async function resumeRun(run: Run): Promise<void> {
   setRngState(m.rngState);
 }
 
-/** Refuses a `last` checkpoint of another task, model, schedule or vocabulary than this run's. */
-function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: string): void {
+/**
+ * Refuses a checkpoint (`last`; `best` with `forResume` false: no training state) of another task, model, schedule or vocabulary than this run's. */
+function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: string, forResume = true): void {
   const { opts, task, modelMeta } = run;
   const m = ck.meta;
-  validateCheckpointMetaHere(m, file, { forResume: true });
+  validateCheckpointMetaHere(m, file, { forResume });
   if (m.task !== opts.task) throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
   if ((m.kind ?? "seq2seq") !== modelMeta.kind) {
     throw new Error(
@@ -417,6 +438,7 @@ function saver(run: Run, lock: DirLock | null): Save {
       srcTokenizer: task.srcTokenizer.toJSON(),
       tgtTokenizer: task.tgtTokenizer.toJSON(),
       maxTargetLength: run.maxTargetLength,
+      vocabSha256: "",
       epoch,
       batchIndex,
       step: run.step,
@@ -426,6 +448,7 @@ function saver(run: Run, lock: DirLock | null): Save {
       best: run.best,
       trainOptions,
     };
+    meta.vocabSha256 = vocabSha256(meta);
     await saveCheckpoint(opts.outDir, name, {
       model: run.model.stateDict(),
       optimizer: name === "last" ? tensors : undefined,

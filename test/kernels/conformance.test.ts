@@ -351,6 +351,37 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           }
         }
       });
+      it("strided softmax (inner > 1) propagates NaN too", () => {
+        const N = Number.NaN;
+        const I = Number.NEGATIVE_INFINITY;
+        // outer 2, n 5 along the softmax axis, inner 7 lanes (the strided path): lane 0 all NaN, lane
+        // 1 one NaN among numbers, lane 2 NaN among −∞, lane 3 NaN last, lane 4 all −∞ (masked: 0s),
+        // lanes 5–6 finite.
+        const [o, n, inner] = [2, 5, 7];
+        const x = uniform(o * n * inner);
+        for (let a = 0; a < o; a++) {
+          for (let j = 0; j < n; j++) {
+            const at = (lane: number) => (a * n + j) * inner + lane;
+            x[at(0)] = N;
+            if (j === 2) x[at(1)] = N;
+            x[at(2)] = j === 1 ? N : I;
+            if (j === n - 1) x[at(3)] = N;
+            x[at(4)] = I;
+          }
+        }
+        for (const log of [false, true]) {
+          const want = ref.softmax(x, o, n, inner, log);
+          for (let a = 0; a < o; a++) {
+            for (let j = 0; j < n; j++) {
+              for (let lane = 0; lane < inner; lane++) {
+                const nan = Number.isNaN(want[(a * n + j) * inner + lane]);
+                expect(nan, `oracle lane ${lane}`).toBe(lane < 4);
+              }
+            }
+          }
+          expectClose(`strided softmax NaN log=${log}`, w.softmax(x, o, n, inner, log), want);
+        }
+      });
       it("argmax (first index on ties)", () => {
         for (const [o, n, i] of views) {
           const x = Float32Array.from(uniform(o * n * i), (v) => Math.round(v * 3)); // many ties
@@ -442,39 +473,46 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
         // next to keys masked with −∞; the other rows of slices 0 and 2 stay finite.
         const bh = 3;
         const t = 5;
-        const s = 9;
-        const d = 4;
-        const dv = 3;
-        const q = uniform(bh * t * d);
-        const k = uniform(bh * s * d);
-        const v = uniform(bh * s * dv);
-        for (let c = 0; c < d; c++) q[(0 * t + 2) * d + c] = N;
-        k[(1 * s + 4) * d + 1] = N;
-        const bias = new Float32Array(bh * t * s);
-        for (let j = 0; j < s; j++) bias[2 * t * s + 3 * s + j] = j < 3 ? Number.NEGATIVE_INFINITY : 0;
-        bias[2 * t * s + 3 * s + 6] = N;
-        const p: FusedAttentionParams = {
-          bh,
-          t,
-          s,
-          d,
-          dv,
-          scale: 0.5,
-          causal: false,
-          bias: {
-            data: bias,
-            offsets: Int32Array.from({ length: bh }, (_, h) => h * t * s),
-            strides: [s, 1],
-          },
-        };
-        const fr = ref.attentionForward!(q, k, v, p);
-        const nanRows = [2, 5, 6, 7, 8, 9, 13]; // (slice · t + row) rows the oracle makes NaN
-        for (let row = 0; row < bh * t; row++) {
-          const out = fr.output.subarray(row * dv, (row + 1) * dv);
-          expect(out.every(Number.isNaN), `oracle row ${row}`).toBe(nanRows.includes(row));
+        // s 9: the row maximum's scalar tail sees the NaN; s 8: only its vector body does.
+        for (const s of [9, 8]) {
+          const d = 4;
+          const dv = 3;
+          const q = uniform(bh * t * d);
+          const k = uniform(bh * s * d);
+          const v = uniform(bh * s * dv);
+          for (let c = 0; c < d; c++) q[(0 * t + 2) * d + c] = N;
+          k[(1 * s + 4) * d + 1] = N;
+          const bias = new Float32Array(bh * t * s);
+          for (let j = 0; j < s; j++) bias[2 * t * s + 3 * s + j] = j < 3 ? Number.NEGATIVE_INFINITY : 0;
+          bias[2 * t * s + 3 * s + 6] = N;
+          const p: FusedAttentionParams = {
+            bh,
+            t,
+            s,
+            d,
+            dv,
+            scale: 0.5,
+            causal: false,
+            bias: {
+              data: bias,
+              offsets: Int32Array.from({ length: bh }, (_, h) => h * t * s),
+              strides: [s, 1],
+            },
+          };
+          const fr = ref.attentionForward!(q, k, v, p);
+          const nanRows = [2, 5, 6, 7, 8, 9, 13]; // (slice · t + row) rows the oracle makes NaN
+          for (let row = 0; row < bh * t; row++) {
+            const out = fr.output.subarray(row * dv, (row + 1) * dv);
+            expect(out.every(Number.isNaN), `oracle row ${row}`).toBe(nanRows.includes(row));
+          }
+          const fw = w.attentionForward!(q, k, v, p);
+          expectClose(`NaN attention output (s ${s})`, fw.output, fr.output);
+          // The saved log-sum-exp too (the backward recomputes the weights from it): NaN on the same rows.
+          for (let row = 0; row < bh * t; row++) {
+            expect(Number.isNaN(fr.lse[row]), `oracle lse row ${row}`).toBe(nanRows.includes(row));
+          }
+          expectClose(`NaN attention lse (s ${s})`, fw.lse, fr.lse);
         }
-        const fw = w.attentionForward!(q, k, v, p);
-        expectClose("NaN attention output", fw.output, fr.output);
       });
 
       interface Case {

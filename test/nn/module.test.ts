@@ -177,6 +177,40 @@ describe("state dicts", () => {
     expect(Array.from(m.head.weight.data).every((v) => v === 0)).toBe(true);
   });
 
+  it("refuses a state dict that is not an object of tensors, naming the module and the key", () => {
+    const m = new Linear(2, 2);
+    for (const [bad, got] of [
+      [null, "null"],
+      [undefined, "undefined"],
+      [[], "an array"],
+      ["w", "string"],
+    ] as const) {
+      expect(() => m.loadStateDict(bad as never)).toThrow(
+        `Linear.loadStateDict: the state dict must be an object mapping names to tensors, got ${got}`,
+      );
+    }
+    expect(() => m.loadStateDict({ weight: null, bias: zeros([2]) } as never)).toThrow(
+      'Linear.loadStateDict: "weight" is not a tensor (no shape and data)',
+    );
+  });
+
+  it("lists at most 20 unexpected keys and counts the rest (10⁶ names made a 10.9 MB message)", () => {
+    const m = new Linear(2, 2);
+    const sd: Record<string, Tensor> = m.stateDict();
+    const empty = zeros([0]);
+    for (let i = 0; i < 100_000; i++) sd[`extra.${i}`] = empty;
+    let msg = "";
+    try {
+      m.loadStateDict(sd);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(
+      /^Linear\.loadStateDict: unexpected keys: "extra\.0", "extra\.1", .*"extra\.19" and 99980 more$/,
+    );
+    expect(msg.length).toBeLessThan(500);
+  });
+
   it("a failed strict load changes nothing", () => {
     const m = new Linear(2, 2);
     const before = Array.from(m.weight.data);

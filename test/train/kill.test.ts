@@ -36,10 +36,9 @@ function runTraining(
     maxSteps?: number;
   },
 ): Promise<Run> {
-  // As a user would: resume when there is a `last`; start afresh over a lone `best` (a first run
-  // killed between its first best and last saves).
-  const resume = existsSync(join(dir, "last.json"));
-  const overwrite = !resume && existsSync(join(dir, "best.json"));
+  // As a user would: resume when there is a checkpoint — a lone `best` too (a first run killed
+  // between its first best and last saves starts from the beginning and keeps it).
+  const resume = existsSync(join(dir, "last.json")) || existsSync(join(dir, "best.json"));
   const args = [
     "--import",
     "tsx",
@@ -67,7 +66,6 @@ function runTraining(
     "--out",
     dir,
     ...(resume ? ["--resume"] : []),
-    ...(overwrite ? ["--overwrite"] : []),
     ...(opts.maxSteps ? ["--max-steps", String(opts.maxSteps)] : []),
   ];
   const child = spawn(process.execPath, args, {
@@ -137,7 +135,7 @@ describe("checkpoints survive SIGKILL", () => {
       expect(r.markers.filter((m) => m.startsWith("last"))).toEqual([]); // killed in its first save
       await checkFolder(fresh, `after kill at ${target}`);
       expect(existsSync(join(fresh, "best.json"))).toBe(target === "best json-renamed");
-      const again = await runTraining(fresh, { delayMs: 0, maxSteps: 5 }); // starts afresh (--overwrite)
+      const again = await runTraining(fresh, { delayMs: 0, maxSteps: 5 }); // from the beginning (--resume)
       expect(again.code, again.stderr).toBe(0);
       expect(await checkFolder(fresh, `rerun after kill at ${target}`)).toBe(5);
     }

@@ -127,7 +127,17 @@ describe("checkpoints with a BPE tokenizer", () => {
     expect(() => tokenizersOf({ ...meta, srcTokenizer: bpe.toJSON() })).toThrow(
       /the src tokenizer has \d+ ids but the model's srcVocabSize is/,
     );
+    // An edited tokenizer: refused by the checksum of the vocabularies and tokenizers (vocabSha256)…
     writeFileSync(file, JSON.stringify({ ...ck, meta: { ...meta, tgtTokenizer: { format: "qkv-bpe" } } }));
+    await expect(loadModel(out, "last")).rejects.toThrow(
+      /the vocabularies or tokenizers were changed after saving/,
+    );
+    // …and, in a checkpoint without one (older), by the tokenizer's own validation.
+    const { vocabSha256: _sum, ...unsummed } = meta;
+    writeFileSync(
+      file,
+      JSON.stringify({ ...ck, meta: { ...unsummed, tgtTokenizer: { format: "qkv-bpe" } } }),
+    );
     await expect(loadModel(out, "last").then((m) => tokenizersOf(m.meta))).rejects.toThrow(
       /BpeTokenizer\.fromJSON: version must be 1/,
     );

@@ -18,7 +18,7 @@
 // dims dp, dvp padded to multiples of 8 with zeros, tpad and spad to multiples of 4 (zero rows).
 // Kᵀ and Vᵀ are packed per key block: panel (h, kb) holds dp (dvp) rows of BC keys.
 
-import { argF, argI, argP, at, hpmax, hsum, imin, NEG_INF, nextTask, transpose4, vexpFast } from "./common";
+import { argF, argI, argP, at, hmax, hsum, imin, NEG_INF, nextTask, transpose4, vexpFast } from "./common";
 import { kern4x8 } from "./gemm";
 
 const BR = 64;
@@ -134,7 +134,8 @@ function scoreTile(q: usize, dp: i32, rows: i32, kt: usize, np: i32, sx: usize):
 
 /**
  * Turns raw dot products of row i (keys j0 … j0+ncols) into scores: scale·x + bias, and −∞ where
- * masked (causal j > i, or j ≥ s). Returns the row's maximum.
+ * masked (causal j > i, or j ≥ s). Returns the row's maximum — NaN if a score is NaN (f32x4.max, not
+ * pmax, which drops NaN: a row of NaN scores would look fully masked, output 0 and lse −∞).
  */
 function maskRow(srow: usize, ncols: i32, h: i32, i: i32, j0: i32, jn: i32): f32 {
   let limit = jn;
@@ -149,7 +150,7 @@ function maskRow(srow: usize, ncols: i32, h: i32, i: i32, j0: i32, jn: i32): f32
     for (; c + 4 <= limit; c += 4) {
       const y = f32x4.mul(v128.load(at(srow, c)), sv);
       v128.store(at(srow, c), y);
-      mv = f32x4.pmax(mv, y);
+      mv = f32x4.max(mv, y);
     }
     vEnd = c;
     for (; c < limit; c++) store<f32>(at(srow, c), load<f32>(at(srow, c)) * sc);
@@ -159,14 +160,14 @@ function maskRow(srow: usize, ncols: i32, h: i32, i: i32, j0: i32, jn: i32): f32
       for (; c + 4 <= limit; c += 4) {
         const y = f32x4.add(f32x4.mul(v128.load(at(srow, c)), sv), v128.load(at(brow, c)));
         v128.store(at(srow, c), y);
-        mv = f32x4.pmax(mv, y);
+        mv = f32x4.max(mv, y);
       }
     } else if (P.bss == 0) {
       const bv = f32x4.splat(load<f32>(brow));
       for (; c + 4 <= limit; c += 4) {
         const y = f32x4.add(f32x4.mul(v128.load(at(srow, c)), sv), bv);
         v128.store(at(srow, c), y);
-        mv = f32x4.pmax(mv, y);
+        mv = f32x4.max(mv, y);
       }
     }
     vEnd = c;
@@ -174,7 +175,7 @@ function maskRow(srow: usize, ncols: i32, h: i32, i: i32, j0: i32, jn: i32): f32
       store<f32>(at(srow, c), load<f32>(at(srow, c)) * sc + load<f32>(at(brow, c * P.bss)));
     }
   }
-  let m = hpmax(mv);
+  let m = hmax(mv);
   for (let t = vEnd; t < limit; t++) m = Mathf.max(m, load<f32>(at(srow, t)));
   for (; c < ncols; c++) store<f32>(at(srow, c), NEG_INF);
   return m;
@@ -266,7 +267,8 @@ function forwardTask(h: i32, i0: i32): void {
   }
   for (let r = 0; r < rows; r++) {
     const l = load<f32>(at(lrow, r));
-    if (l > 0) {
+    // l is NaN when a score was NaN: O and lse are NaN then, as in the reference (not "all masked").
+    if (l > 0 || isNaN(l)) {
       scaleRow(ob + <usize>r * ldo, dvp, 1 / l);
       store<f32>(at(lse, r), load<f32>(at(mrow, r)) + Mathf.log(l));
     } else {

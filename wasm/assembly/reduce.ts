@@ -155,7 +155,9 @@ function softmaxLanes(x: usize, out: usize, n: i32, inner: i32, w: i32, log: boo
     sum = f32x4.add(sum, e);
     if (!log) storeLanes(out + <usize>j * stride, e, w);
   }
-  const live = f32x4.gt(sum, f32x4.splat(0));
+  // A lane is dead (every entry −∞: zeros, log −∞) only when its sum is 0; a NaN sum is NaN, as in
+  // the reference (gt(sum, 0) is false for NaN and turned a NaN lane into zeros).
+  const live = f32x4.ne(sum, f32x4.splat(0));
   if (log) {
     const lse = f32x4.add(
       ms,
