@@ -68,6 +68,7 @@ function trainOptions(o: OptionValues, own: ReturnType<typeof ownDataTask>): Tra
     factor: o.factor,
     accumulate: o.accumulate,
     earlyStop: o.earlyStop,
+    keepLastEpochs: o.keepLastEpochs,
     epochs: o.epochs,
     batchSize: o.batchSize,
     lr: o.lr,

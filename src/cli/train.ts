@@ -89,6 +89,11 @@ function withModelOptions(cmd: Command): Command {
     .option("--clip <x>", "gradient-norm clip (0 = off)", num("--clip", ">=0"), 1)
     .option("--seed <n>", "random seed", int("--seed"), 1)
     .option("--out <dir>", "checkpoint folder (last and best); locked while training")
+    .option(
+      "--keep-last-epochs <n>",
+      "also keep the weights after each of the last n epochs (<out>/epoch-<k>.json), for qkv average --last",
+      int("--keep-last-epochs", 1),
+    )
     .option("--resume", "continue from <out>/last.json exactly")
     .option("--overwrite", "start afresh in an --out that holds checkpoints, replacing them");
 }

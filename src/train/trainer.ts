@@ -6,7 +6,7 @@
  * optimizer state, schedule state, RNG, batch position, early-stop counter); Ctrl-C saves the last
  * checkpoint and returns cleanly.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import { loadWeights, type ModelCheckpointMeta, type SchedulerMeta } from "../checkpoint/format.js";
@@ -80,6 +80,11 @@ export interface TrainOptions extends TrainNumbers {
   schedule?: ScheduleName;
   /** Folder for last/best checkpoints; none = no checkpoints. Locked while training. */
   outDir?: string;
+  /**
+   * Also keep the weights after each of the last N epochs, as checkpoints `epoch-<n>` (weights only,
+   * like `best`), for checkpoint averaging (`qkv average --last N`); older ones are deleted.
+   */
+  keepLastEpochs?: number;
   /** Continue from `<outDir>/last.json`; a given `lr` replaces the checkpoint's. */
   resume?: boolean;
   /** Start afresh in an `outDir` that holds checkpoints, deleting them (else that is an error). */
@@ -234,7 +239,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 async function prepareOutDir(dir: string, opts: TrainOptions): Promise<void> {
   await cleanCheckpointDir(dir);
   if (opts.resume) return;
-  const found = ["last", "best"].filter((n) => existsSync(join(dir, `${n}.json`)));
+  const found = [
+    ...["last", "best"].filter((n) => existsSync(join(dir, `${n}.json`))),
+    ...epochCheckpoints(dir).map((c) => c.name),
+  ];
   if (found.length === 0) return;
   if (!opts.overwrite) {
     throw new Error(
@@ -283,8 +291,26 @@ interface Run {
   best: { epoch: number; score: number };
 }
 
-/** Saves `last` (with the optimizer state, for --resume) or `best` (weights only) at a position. */
-type Save = (name: "last" | "best", epoch: number, batchIndex: number) => Promise<void>;
+/** Saves `last` (with the optimizer state, for --resume), or `best` / `epoch-<n>` (weights only) at a position. */
+type Save = (name: string, epoch: number, batchIndex: number) => Promise<void>;
+
+/** The name of the checkpoint kept after epoch `n` (`keepLastEpochs`). */
+export const epochCheckpointName = (n: number): string => `epoch-${n}`;
+
+/** `epoch-<n>` checkpoints in a folder, oldest first. */
+export function epochCheckpoints(dir: string): { name: string; epoch: number }[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return files
+    .map((f) => /^epoch-([1-9]\d*)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: `epoch-${m[1]}`, epoch: Number(m[1]) }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
 
 async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<TrainResult> {
   const run = setUpRun(opts);
@@ -683,6 +709,13 @@ async function endEpoch(run: Run, epoch: number, totals: EpochTotals, save: Save
   // replays this epoch and saves best again; the other order could leave last recording a best
   // that was never written.
   if (improved) await save("best", epoch + 1, 0);
+  const keep = opts.keepLastEpochs;
+  if (keep !== undefined && opts.outDir) {
+    await save(epochCheckpointName(epoch + 1), epoch + 1, 0);
+    for (const c of epochCheckpoints(opts.outDir)) {
+      if (c.epoch <= epoch + 1 - keep) await deleteCheckpoint(opts.outDir, c.name);
+    }
+  }
   await save("last", epoch + 1, 0);
   opts.onEpoch?.(summary);
   if (!opts.quiet) {

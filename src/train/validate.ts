@@ -107,6 +107,8 @@ export interface TrainNumbers {
   accumulate?: number;
   /** Stop after this many evaluations (epochs) without improvement of the validation metric. */
   earlyStop?: number;
+  /** Keep the weights of the last N epochs (`epoch-<n>` checkpoints). */
+  keepLastEpochs?: number;
 }
 
 /** The optimizers `train()` can run (`--optimizer`). */
@@ -133,6 +135,7 @@ const TRAIN_RULES: OptionRules<TrainNumbers> = {
   factor: ["--factor", "open-fraction"],
   accumulate: ["--accumulate", "int>=1"],
   earlyStop: ["--early-stop", "int>=1"],
+  keepLastEpochs: ["--keep-last-epochs", "int>=1"],
 };
 
 const SEQ2SEQ_RULES: OptionRules<NonNullable<TrainNumbers["model"]>> = {
