@@ -12,7 +12,8 @@
  * positions, at most 1,000 shift candidates tried per segment, the edit distance a beam of 25 around the
  * length-scaled diagonal. Preprocessing: trailing whitespace stripped, lowercased (unless
  * `caseSensitive`), TERCOM's normalisation (`normalized`, with CJK splitting under `asianSupport`) and
- * punctuation removal (`noPunct`) as sacreBLEU's TercomTokenizer; words are Python `str.split()`'s.
+ * punctuation removal (`noPunct`) as sacreBLEU's TercomTokenizer (applied twice to references, as
+ * sacreBLEU 2.6.0 does: it matters only with `normalized`); words are Python `str.split()`'s.
  * Empty references: the edits are the hypothesis' words and the length 0; a corpus with no reference
  * words scores 100 if anything needed editing, else 0.
  */
@@ -350,7 +351,9 @@ export function terSegmentStatistics(
   let best = INF;
   let lengths = 0;
   for (const ref of refs) {
-    const [edits, len] = translationEditRate(h, pySplit(tokenizeTercom(ref, o)));
+    // sacreBLEU tokenises a reference twice (`_cache_references`, then `_extract_reference_info`);
+    // TERCOM's normalisation is not idempotent ("Nima's," → "nima's ," → "nima 's ,"): done as it does.
+    const [edits, len] = translationEditRate(h, pySplit(tokenizeTercom(tokenizeTercom(ref, o), o)));
     lengths += len;
     if (edits < best) best = edits;
   }

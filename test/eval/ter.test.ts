@@ -1,13 +1,21 @@
 /**
  * TER against sacreBLEU's own tests: every case of test/test_ter.py (corpus TER within its EPSILON
  * 1e-3) and of test/test_tokenizer_ter.py (the TercomTokenizer options), transcribed from
- * github.com/mjpost/sacrebleu at commit f615c72 (v2.6.0); and the README's WMT17 en-de figure
- * (online-A.0: TER 69.0 at the printed precision, sacreBLEU 2.0.0, default options).
+ * github.com/mjpost/sacrebleu at commit f615c72 (v2.6.0); the README's WMT17 en-de figure
+ * (online-A.0: TER 69.0 at the printed precision, sacreBLEU 2.0.0, default options); and
+ * fixtures/ter-sacrebleu.json, written by fixtures/make_ter_fixtures.py running sacreBLEU 2.6.0's own
+ * TER code: all 16 WMT17 en-de systems (every option on two), 120 random multi-reference corpora.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { dataPath } from "../../src/data/paths.js";
-import { corpusTer, sentenceTer, tokenizeTercom, translationEditRate } from "../../src/eval/ter.js";
+import {
+  corpusTer,
+  sentenceTer,
+  type TerOptions,
+  tokenizeTercom,
+  translationEditRate,
+} from "../../src/eval/ter.js";
 import { requireDataset } from "../helpers/data.js";
 
 const HAS_WMT17 = requireDataset("sacrebleu-wmt17-en-de");
@@ -92,10 +100,59 @@ function readLines(path: string): string[] {
 
 describe.skipIf(!HAS_WMT17)("TER on WMT17 en-de (sacreBLEU README)", () => {
   it("online-A.0: 69.0 at sacreBLEU's printed precision", () => {
-    const dir = (f: string) => dataPath(`sacrebleu-wmt17-en-de/${f}`);
+    const dir = (f: string) => dataPath("sacrebleu-wmt17-en-de", f);
     const ref = readLines(dir("newstest2017-ende-ref.de"));
     const hyp = readLines(dir("newstest2017.online-A.0.en-de"));
     const s = corpusTer(hyp, [ref]);
     expect(s.score.toFixed(1)).toBe("69.0");
   }, 120_000);
+});
+
+interface FixtureCase {
+  opts: { normalized?: boolean; no_punct?: boolean; asian_support?: boolean; case_sensitive?: boolean };
+  score: number;
+  num_edits: number;
+  ref_length: number;
+}
+const FIXTURES = JSON.parse(
+  readFileSync(new URL("fixtures/ter-sacrebleu.json", import.meta.url), "utf8"),
+) as {
+  sacrebleu: string;
+  wmt17: (FixtureCase & { system: string })[];
+  random: (FixtureCase & { hyps: string[]; refs: string[][] })[];
+};
+const terOptions = (o: FixtureCase["opts"]): TerOptions => ({
+  normalized: o.normalized,
+  noPunct: o.no_punct,
+  asianSupport: o.asian_support,
+  caseSensitive: o.case_sensitive,
+});
+const expectSame = (got: ReturnType<typeof corpusTer>, want: FixtureCase, what: string) => {
+  expect(got.numEdits, what).toBe(want.num_edits);
+  expect(got.refLength, what).toBe(want.ref_length);
+  expect(got.score, what).toBe(want.score);
+};
+
+describe("TER equals sacreBLEU 2.6.0's own code (fixtures/ter-sacrebleu.json)", () => {
+  it("120 random corpora: several references, every option, edits, lengths and score exactly", () => {
+    expect(FIXTURES.sacrebleu).toBe("2.6.0");
+    expect(FIXTURES.random.length).toBe(120);
+    for (const [i, c] of FIXTURES.random.entries()) {
+      expectSame(corpusTer(c.hyps, c.refs, terOptions(c.opts)), c, `case ${i} ${JSON.stringify(c.opts)}`);
+    }
+  });
+
+  it.skipIf(!HAS_WMT17)(
+    "16 WMT17 en-de systems (each option on two): edits, lengths and score exactly",
+    () => {
+      const dir = (f: string) => dataPath("sacrebleu-wmt17-en-de", f);
+      const ref = readLines(dir("newstest2017-ende-ref.de"));
+      expect(new Set(FIXTURES.wmt17.map((c) => c.system)).size).toBe(16);
+      for (const c of FIXTURES.wmt17) {
+        const hyp = readLines(dir(`newstest2017.${c.system}.en-de`));
+        expectSame(corpusTer(hyp, [ref], terOptions(c.opts)), c, `${c.system} ${JSON.stringify(c.opts)}`);
+      }
+    },
+    300_000,
+  );
 });
