@@ -32,13 +32,23 @@ import {
 } from "../models/registry.js";
 import type { Tensor } from "../tensor/index.js";
 
-/** The learning-rate schedule's state, in `last` (exact --resume). */
-export interface SchedulerMeta {
-  kind: "noam";
-  warmup: number;
-  lastEpoch: number;
-  baseLrs: number[];
-}
+/**
+ * The learning-rate schedule's state, in `last` (exact --resume): Noam's and cosine's step counter and
+ * base lrs; plateau's counters (its best score, `null` before the first evaluation, as JSON has no −∞).
+ */
+export type SchedulerMeta =
+  | { kind: "noam"; warmup: number; lastEpoch: number; baseLrs: number[] }
+  | { kind: "cosine"; tMax: number; minLr: number; lastEpoch: number; baseLrs: number[] }
+  | {
+      kind: "plateau";
+      factor: number;
+      patience: number;
+      minLr: number;
+      best: number | null;
+      numBadEpochs: number;
+      cooldownCounter: number;
+      lastEpoch: number;
+    };
 
 /** What a checkpoint's `meta` says about its model: enough to rebuild it and its tokenizers. */
 export type ModelCheckpointMeta = ModelSpec & {
@@ -141,15 +151,29 @@ function validateVocabs(m: Record<string, unknown>, c: Record<string, unknown>, 
 
 function validateScheduler(sc: unknown, fail: FieldFail): void {
   if (sc === undefined) return;
-  if (
-    !isObject(sc) ||
-    sc.kind !== "noam" ||
-    !isInt(sc.warmup, 1) ||
-    !isInt(sc.lastEpoch, 0) ||
-    !Array.isArray(sc.baseLrs) ||
-    sc.baseLrs.some((x) => !(typeof x === "number" && x > 0))
-  ) {
-    fail("scheduler", '{ kind: "noam", warmup ≥ 1, lastEpoch ≥ 0, baseLrs: numbers > 0 }', sc);
+  const lrs = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "number" && x > 0);
+  const num = (v: unknown, min: number) => typeof v === "number" && Number.isFinite(v) && v >= min;
+  const ok =
+    isObject(sc) &&
+    (sc.kind === "noam"
+      ? isInt(sc.warmup, 1) && isInt(sc.lastEpoch, 0) && lrs(sc.baseLrs)
+      : sc.kind === "cosine"
+        ? isInt(sc.tMax, 1) && num(sc.minLr, 0) && isInt(sc.lastEpoch, 0) && lrs(sc.baseLrs)
+        : sc.kind === "plateau" &&
+          num(sc.factor, 0) &&
+          (sc.factor as number) < 1 &&
+          isInt(sc.patience, 0) &&
+          num(sc.minLr, 0) &&
+          (sc.best === null || (typeof sc.best === "number" && Number.isFinite(sc.best))) &&
+          isInt(sc.numBadEpochs, 0) &&
+          isInt(sc.cooldownCounter, 0) &&
+          isInt(sc.lastEpoch, 0));
+  if (!ok) {
+    fail(
+      "scheduler",
+      '{ kind: "noam", warmup ≥ 1, lastEpoch ≥ 0, baseLrs: numbers > 0 }, { kind: "cosine", tMax ≥ 1, minLr ≥ 0, lastEpoch, baseLrs } or { kind: "plateau", factor in [0, 1), patience ≥ 0, minLr ≥ 0, best, numBadEpochs, cooldownCounter, lastEpoch }',
+      sc,
+    );
   }
 }
 

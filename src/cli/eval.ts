@@ -41,7 +41,7 @@ export function withEvalCommand(cmd: Command): Command {
     .action(lazyAction("eval", async () => (await import("./eval-action.js")).runEval));
 }
 
-const METRICS = ["bleu", "chrf"] as const;
+const METRICS = ["bleu", "chrf", "ter"] as const;
 
 /** Adds --hyp/--ref and the scoring options to `qkv eval`. */
 function withScoreOptions(cmd: Command): Command {
@@ -53,12 +53,12 @@ function withScoreOptions(cmd: Command): Command {
     )
     .option(
       "--metrics <list>",
-      "with --hyp: metrics, comma-separated (bleu, chrf)",
+      "with --hyp: metrics, comma-separated (bleu, chrf, ter; default bleu,chrf)",
       (v: string) => {
         const list = v.split(",").map((s) => s.trim().toLowerCase());
         for (const m of list) {
           if (!(METRICS as readonly string[]).includes(m))
-            throw new InvalidArgumentError(`--metrics: unknown metric "${m}" (bleu, chrf)`);
+            throw new InvalidArgumentError(`--metrics: unknown metric "${m}" (bleu, chrf, ter)`);
         }
         return list;
       },
@@ -75,6 +75,13 @@ function withScoreOptions(cmd: Command): Command {
       "with --hyp: chrF word n-gram order (2 = chrF++)",
       int("--chrf-word-order", 0, 6),
       0,
+    )
+    .option("--ter-case-sensitive", "with --hyp: TER keeps case (default lowercased, as TERCOM)")
+    .option("--ter-normalized", "with --hyp: TER applies TERCOM's normalisation and punctuation tokenization")
+    .option("--ter-no-punct", "with --hyp: TER removes punctuation")
+    .option(
+      "--ter-asian-support",
+      "with --hyp: TER splits CJK characters (with --ter-normalized) / removes CJK punctuation",
     )
     .option("--width <n>", "with --hyp: decimals printed (default 1)", int("--width", 0, 16), 1);
 }

@@ -1,17 +1,29 @@
 /**
  * `qkv eval --hyp FILE --ref FILE…`: scores any system's output, as sacreBLEU's command line does
- * (`sacrebleu REF… -i HYP -m bleu chrf`), with its signature line. The scorers are src/eval's, which
+ * (`sacrebleu REF… -i HYP -m bleu chrf ter`), with its signature line. The scorers are src/eval's, which
  * give sacreBLEU 2.6.0's numbers exactly (test/eval). Files are read as sacreBLEU reads them: strict
  * UTF-8, one segment a line (LF, CRLF or CR), a byte-order mark kept as a character.
  *
  *     BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0+qkv.0.1.0 = 28.3 59.9/… (BP = …)
  *   chrF2|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0+qkv.0.1.0 = 57.7
+ *     TER|nrefs:1|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:2.6.0+qkv.0.1.0 = 62.0
  *
  * The version field says which sacreBLEU the numbers match and that qkv computed them.
  */
 import { readFileSync } from "node:fs";
-import { type BleuTokenizer, corpusBleu, corpusChrf, data, VERSION } from "../index.js";
+import {
+  type BleuTokenizer,
+  corpusBleu,
+  corpusChrf,
+  corpusTer,
+  data,
+  type TerOptions,
+  VERSION,
+} from "../index.js";
 import { checkAligned } from "../node.js";
+
+/** The metrics `--metrics` takes. */
+export type Metric = "bleu" | "chrf" | "ter";
 
 /** The sacreBLEU release whose numbers src/eval reproduces. */
 export const SACREBLEU_VERSION = "2.6.0";
@@ -19,8 +31,10 @@ export const SACREBLEU_VERSION = "2.6.0";
 export interface ScoreOptions {
   hyp: string;
   ref: string[];
-  metrics?: ("bleu" | "chrf")[];
+  metrics?: Metric[];
   tokenize?: BleuTokenizer;
+  /** TER's options (sacreBLEU's --ter-case-sensitive, --ter-normalized, --ter-no-punct, --ter-asian-support). */
+  ter?: TerOptions;
   lowercase?: boolean;
   /** chrF word n-gram order (2 = chrF++). */
   chrfWordOrder?: number;
@@ -113,6 +127,19 @@ export function scoreFiles(o: ScoreOptions): MetricResult[] {
         ],
         verbose,
       );
+    } else if (metric === "ter") {
+      const t = o.ter ?? {};
+      const s = corpusTer(hyp, refs, t);
+      const yn = (b: boolean | undefined) => (b ? "yes" : "no");
+      finish("TER", s.score, [
+        ["nrefs", nrefs],
+        ["case", t.caseSensitive ? "mixed" : "lc"],
+        ["tok", "tercom"],
+        ["norm", yn(t.normalized)],
+        ["punct", yn(!t.noPunct)],
+        ["asian", yn(t.asianSupport)],
+        ["version", version],
+      ]);
     } else {
       const nw = o.chrfWordOrder ?? 0;
       const s = corpusChrf(hyp, refs, { wordOrder: nw, lowercase: o.lowercase ?? false });
@@ -134,10 +161,14 @@ export function scoreFiles(o: ScoreOptions): MetricResult[] {
 export function runScoreFiles(o: {
   hyp?: string;
   ref?: string[];
-  metrics: ("bleu" | "chrf")[];
+  metrics: Metric[];
   tokenize: BleuTokenizer;
   lowercase?: boolean;
   chrfWordOrder: number;
+  terCaseSensitive?: boolean;
+  terNormalized?: boolean;
+  terNoPunct?: boolean;
+  terAsianSupport?: boolean;
   width: number;
   json?: boolean;
 }): void {
@@ -151,6 +182,12 @@ export function runScoreFiles(o: {
     lowercase: o.lowercase,
     chrfWordOrder: o.chrfWordOrder,
     width: o.width,
+    ter: {
+      caseSensitive: o.terCaseSensitive,
+      normalized: o.terNormalized,
+      noPunct: o.terNoPunct,
+      asianSupport: o.terAsianSupport,
+    },
   });
   if (o.json) {
     const docs = results.map((r) => r.json);

@@ -61,8 +61,17 @@ function trainOptions(o: OptionValues, own: ReturnType<typeof ownDataTask>): Tra
           ...(o.latentAlignment === true ? { latentAlignment: true } : {}),
         }
       : undefined,
-    schedule: o.schedule,
+    schedule: schedule(o),
     warmup: o.warmup,
+    optimizer: o.optimizer,
+    weightDecay: o.weightDecay,
+    momentum: o.momentum,
+    minLr: o.minLr,
+    patience: o.patience,
+    factor: o.factor,
+    accumulate: o.accumulate,
+    earlyStop: o.earlyStop,
+    keepLastEpochs: o.keepLastEpochs,
     epochs: o.epochs,
     batchSize: o.batchSize,
     lr: o.lr,
@@ -76,6 +85,16 @@ function trainOptions(o: OptionValues, own: ReturnType<typeof ownDataTask>): Tra
     validLimit: o.validLimit,
     quiet: o.quiet || o.json,
   };
+}
+
+/** `--scheduler`, or its former name `--schedule` (both: they must agree). */
+function schedule(o: OptionValues): TrainOptions["schedule"] {
+  if (o.scheduler !== undefined && o.schedule !== undefined && o.scheduler !== o.schedule) {
+    throw new Error(
+      `--scheduler ${o.scheduler} and --schedule ${o.schedule} disagree (--schedule is its former name)`,
+    );
+  }
+  return o.scheduler ?? o.schedule;
 }
 
 /** The `qkv train` action: trains, then prints the summary (or its JSON). */
@@ -107,6 +126,7 @@ export async function runTrain(o: OptionValues): Promise<void> {
     parameters: r.model.numParameters,
     steps: r.steps,
     interrupted: r.interrupted,
+    stoppedEarly: r.stoppedEarly,
     best: r.best,
     history: r.history,
     seconds: (Date.now() - t0) / 1000,
@@ -115,7 +135,7 @@ export async function runTrain(o: OptionValues): Promise<void> {
   if (o.json) printJson(result);
   else {
     console.log(
-      `${r.interrupted ? "interrupted — last checkpoint saved" : "done"}: ${r.steps} steps, best epoch ${r.best.epoch} (score ${r.best.score.toFixed(4)}), ${result.seconds.toFixed(1)} s on ${result.backend}`,
+      `${r.interrupted ? "interrupted — last checkpoint saved" : r.stoppedEarly ? "stopped early" : "done"}: ${r.steps} steps, best epoch ${r.best.epoch} (score ${r.best.score.toFixed(4)}), ${result.seconds.toFixed(1)} s on ${result.backend}`,
     );
     if (o.out) console.log(`checkpoints in ${o.out} (best.json, last.json)`);
   }

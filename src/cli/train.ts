@@ -8,6 +8,7 @@ import { type Command, Option } from "commander";
 import { ATTENTION_KINDS, ATTENTION_VALUES, DEFAULT_ATTENTION } from "../models/seq2seq/config.js";
 import { CROSS_ATTENTION_VALUES } from "../models/transformer/config.js";
 import { TASK_NAMES } from "../train/tasks.js";
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from "../train/validate.js";
 import { lazyAction } from "./action.js";
 import { backendOption, dataOption, int, jsonOption, num, threadsOption } from "./options.js";
 import { withOwnDataOptions } from "./own-data.js";
@@ -57,8 +58,29 @@ function withModelOptions(cmd: Command): Command {
     .option("--batch-size <n>", "batch size", int("--batch-size", 1), 64)
     .option(
       "--lr <x>",
-      "Adam learning rate (default 0.001; with --resume, the checkpoint's)",
+      "learning rate (default 0.001, sgd 0.1, noam's factor 1; with --resume, the checkpoint's)",
       num("--lr", ">0"),
+    )
+    .addOption(
+      new Option("--optimizer <name>", "optimizer (adamw: decoupled weight decay)").choices([
+        ...OPTIMIZER_NAMES,
+      ]),
+    )
+    .option(
+      "--weight-decay <x>",
+      "weight decay λ (adam, sgd: L2 on the gradient, default 0; adamw: decoupled, default 0.01)",
+      num("--weight-decay", ">=0"),
+    )
+    .option("--momentum <x>", "sgd: momentum μ (default 0)", num("--momentum", "[0,1)"))
+    .option(
+      "--accumulate <n>",
+      "micro-batches per optimizer step (gradient accumulation: n × --batch-size act as one batch)",
+      int("--accumulate", 1),
+    )
+    .option(
+      "--early-stop <n>",
+      "stop after n evaluations (epochs) in a row without improvement of the validation metric (exact match, or BLEU on text tasks)",
+      int("--early-stop", 1),
     )
     .option("--embed <n>", "embedding size", int("--embed", 1), 64)
     .option("--hidden <n>", "encoder hidden size per direction", int("--hidden", 1), 128)
@@ -72,6 +94,11 @@ function withModelOptions(cmd: Command): Command {
     .option("--clip <x>", "gradient-norm clip (0 = off)", num("--clip", ">=0"), 1)
     .option("--seed <n>", "random seed", int("--seed"), 1)
     .option("--out <dir>", "checkpoint folder (last and best); locked while training")
+    .option(
+      "--keep-last-epochs <n>",
+      "also keep the weights after each of the last n epochs (<out>/epoch-<k>.json), for qkv average --last",
+      int("--keep-last-epochs", 1),
+    )
     .option("--resume", "continue from <out>/last.json exactly")
     .option("--overwrite", "start afresh in an --out that holds checkpoints, replacing them");
 }
@@ -133,13 +160,27 @@ function withRunOptions(cmd: Command): Command {
     )
     .addOption(
       new Option(
-        "--schedule <kind>",
-        "learning rate: constant, or noam (warmup then 1/√step; --lr is its factor, default 1)",
-      )
-        .choices(["constant", "noam"])
-        .default("constant"),
+        "--scheduler <kind>",
+        "learning rate: constant; noam (warmup then 1/√step; --lr is its factor, default 1); cosine (from --lr to --min-lr over the run's steps); plateau (× --factor after --patience evaluations without improvement)",
+      ).choices([...SCHEDULE_NAMES]),
+    )
+    .addOption(
+      new Option("--schedule <kind>", "the former name of --scheduler")
+        .choices([...SCHEDULE_NAMES])
+        .hideHelp(),
     )
     .option("--warmup <n>", "noam: warmup steps (default 4000)", int("--warmup", 1))
+    .option(
+      "--min-lr <x>",
+      "cosine: the lr it ends at; plateau: the lowest lr (default 0)",
+      num("--min-lr", ">=0"),
+    )
+    .option(
+      "--patience <n>",
+      "plateau: evaluations without improvement before the lr is reduced (default 10)",
+      int("--patience", 0),
+    )
+    .option("--factor <x>", "plateau: lr multiplier on a plateau (default 0.1)", num("--factor", "(0,1)"))
     .addOption(threadsOption())
     .addOption(backendOption())
     .addOption(jsonOption())

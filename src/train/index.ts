@@ -12,6 +12,12 @@ export {
 export { type EvalOptions, type EvalResult, evaluatePairs } from "../eval/corpus.js";
 export type { TranslationModel } from "../models/registry.js";
 export {
+  type AverageResult,
+  averageCheckpoints,
+  type CheckpointRef,
+  lastEpochCheckpoints,
+} from "./average.js";
+export {
   type CheckpointData,
   cleanCheckpointDir,
   loadCheckpoint,

@@ -3,13 +3,16 @@
  * in-page training, `npm run bench:train`): teacher forcing over a padded batch, cross-entropy over
  * every output position ignoring padding (optional label smoothing), backward, gradient-norm clipping
  * of the optimizer's parameters, the optimizer's update, then the learning-rate schedule's step.
+ * `trainStepAccumulated` is the same step over several micro-batches (gradient accumulation): each
+ * micro-batch's mean loss L_i over its n_i target tokens is weighted by n_i / Σ n, so the summed
+ * gradient is that of one batch holding them all, L = Σ_i (n_i / Σ n) L_i = (1 / Σ n) Σ_tokens ℓ.
  * Runs anywhere (no Node built-ins).
  */
 import type { Batch } from "../data/batching.js";
 import { PAD } from "../data/vocab.js";
 import { crossEntropy } from "../nn/losses.js";
 import { clipGradNorm } from "../nn/optim/clip-grad.js";
-import { reshape, type Tensor } from "../tensor/index.js";
+import { mul, reshape, type Tensor } from "../tensor/index.js";
 
 /** What a step needs of a model: the teacher-forced forward pass (Seq2Seq and TransformerModel have it). */
 export interface TeacherForced {
@@ -58,16 +61,46 @@ export function trainStep(
   model: TeacherForced,
   optimizer: StepOptimizer,
   batch: TrainBatch,
+  options: TrainStepOptions = {},
+): number {
+  return trainStepAccumulated(model, optimizer, [batch], options);
+}
+
+/** Target tokens a batch's loss averages over (the non-padding entries of `tgtOut`). */
+export function lossTokens(batch: Pick<Batch, "tgtOut">): number {
+  let n = 0;
+  for (const id of batch.tgtOut) if (id !== PAD) n++;
+  return n;
+}
+
+/**
+ * One optimizer step over the micro-batches `batches` (gradient accumulation): gradients of each
+ * micro-batch's loss, weighted by its share of the target tokens, summed; then clipping, the update and
+ * the schedule's step, once. Returns the mean loss over all their tokens (what one batch holding them
+ * all would return, up to float rounding).
+ */
+export function trainStepAccumulated(
+  model: TeacherForced,
+  optimizer: StepOptimizer,
+  batches: readonly TrainBatch[],
   { labelSmoothing = 0, clip = 1, scheduler = null }: TrainStepOptions = {},
 ): number {
-  const b = batch;
+  if (batches.length === 0) throw new Error("trainStepAccumulated: no micro-batches (batches is empty)");
+  const tokens = batches.map(lossTokens);
+  const total = tokens.reduce((a, b) => a + b, 0);
   optimizer.zeroGrad();
-  const { logits } = model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);
-  const loss = crossEntropy(reshape(logits, [b.B * b.T, logits.shape[2]]), b.tgtOut, {
-    ignoreIndex: PAD,
-    labelSmoothing,
+  let lossSum = 0;
+  batches.forEach((b, i) => {
+    const { logits } = model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);
+    const loss = crossEntropy(reshape(logits, [b.B * b.T, logits.shape[2]]), b.tgtOut, {
+      ignoreIndex: PAD,
+      labelSmoothing,
+    });
+    // One batch: its own mean (weight 1), as before accumulation existed.
+    const weight = batches.length === 1 ? 1 : total > 0 ? tokens[i] / total : 0;
+    (weight === 1 ? loss : mul(loss, weight)).backward();
+    lossSum += weight * loss.item();
   });
-  loss.backward();
   if (clip !== 0) {
     clipGradNorm(
       optimizer.paramGroups.flatMap((g) => g.params),
@@ -76,5 +109,5 @@ export function trainStep(
   }
   optimizer.step();
   scheduler?.step();
-  return loss.item();
+  return lossSum;
 }

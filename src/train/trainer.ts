@@ -1,10 +1,12 @@
 /**
  * The training loop for the seq2seq models: teacher forcing, cross-entropy (ignore padding, optional
- * label smoothing), Adam, gradient-norm clipping; validation every epoch; checkpoints (last and best)
- * written atomically; `resume` continues exactly (weights, optimizer moments, RNG, batch position);
- * Ctrl-C saves the last checkpoint and returns cleanly.
+ * label smoothing), Adam / AdamW / SGD, gradient-norm clipping, optional gradient accumulation over
+ * micro-batches; a constant, Noam, cosine or plateau learning rate; validation every epoch, optional
+ * early stopping; checkpoints (last and best) written atomically; `resume` continues exactly (weights,
+ * optimizer state, schedule state, RNG, batch position, early-stop counter); Ctrl-C saves the last
+ * checkpoint and returns cleanly.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import { loadWeights, type ModelCheckpointMeta, type SchedulerMeta } from "../checkpoint/format.js";
@@ -22,9 +24,9 @@ import {
 } from "../models/registry.js";
 import { type AttentionKind, DEFAULT_ATTENTION, type Seq2SeqConfig } from "../models/seq2seq/index.js";
 import type { TransformerModelConfig } from "../models/transformer/index.js";
-import { Adam } from "../nn/index.js";
-import { NoamLR } from "../nn/optim/lr-scheduler.js";
-import type { OptimizerStateDict } from "../nn/optim/optimizer.js";
+import { Adam, AdamW, SGD } from "../nn/index.js";
+import { CosineAnnealingLR, type LRScheduler, NoamLR, ReduceLROnPlateau } from "../nn/optim/lr-scheduler.js";
+import type { BaseHyper, Optimizer, OptimizerStateDict } from "../nn/optim/optimizer.js";
 import { getRngState, manualSeed, setRngState, type Tensor, tensor } from "../tensor/index.js";
 import {
   type CheckpointData,
@@ -35,9 +37,15 @@ import {
 } from "./checkpoint.js";
 import { validateCheckpointMetaHere, vocabSha256 } from "./load-model.js";
 import { createProgress } from "./progress.js";
-import { trainStep } from "./step.js";
+import { trainStepAccumulated } from "./step.js";
 import { loadTask, type TaskData, type TaskOptions, type TokenPair, taskSpec } from "./tasks.js";
-import { type TrainNumbers, validateTrainOptions } from "./validate.js";
+import {
+  type OptimizerName,
+  type ScheduleName,
+  type TrainNumbers,
+  validateOptimization,
+  validateTrainOptions,
+} from "./validate.js";
 
 export {
   modelTitle,
@@ -57,13 +65,26 @@ export interface TrainOptions extends TrainNumbers {
   /** The Transformer's configuration (arch "transformer"); vocabulary sizes come from the task. */
   transformer?: Omit<TransformerModelConfig, "srcVocabSize" | "tgtVocabSize">;
   /**
-   * "constant" (default): Adam at `lr`; "noam": `NoamLR` (Vaswani et al. 2017, eq. 3) with `warmup`
-   * steps (default 4000) and d = the Transformer's dModel (seq2seq: the peak is `lr` at step `warmup`):
-   * `lr` is then the factor η₀ (default 1, the paper's), stepped after every optimizer step.
+   * "adam" (default), "adamw" (decoupled weight decay, default λ 0.01) or "sgd" (`momentum`, default
+   * 0); `weightDecay` λ for each (adam, sgd: L2 added to the gradient, default 0).
    */
-  schedule?: "constant" | "noam";
+  optimizer?: OptimizerName;
+  /**
+   * "constant" (default): the optimizer at `lr`; "noam": `NoamLR` (Vaswani et al. 2017, eq. 3) with
+   * `warmup` steps (default 4000) and d = the Transformer's dModel (seq2seq: the peak is `lr` at step
+   * `warmup`): `lr` is then the factor η₀ (default 1, the paper's), stepped after every optimizer step;
+   * "cosine": `CosineAnnealingLR` from `lr` to `minLr` over every optimizer step of the run (epochs ×
+   * steps per epoch), stepped after each; "plateau": `ReduceLROnPlateau` on the task's validation
+   * metric (mode max), `factor` and `patience`, stepped after each evaluation.
+   */
+  schedule?: ScheduleName;
   /** Folder for last/best checkpoints; none = no checkpoints. Locked while training. */
   outDir?: string;
+  /**
+   * Also keep the weights after each of the last N epochs, as checkpoints `epoch-<n>` (weights only,
+   * like `best`), for checkpoint averaging (`qkv average --last N`); older ones are deleted.
+   */
+  keepLastEpochs?: number;
   /** Continue from `<outDir>/last.json`; a given `lr` replaces the checkpoint's. */
   resume?: boolean;
   /** Start afresh in an `outDir` that holds checkpoints, deleting them (else that is an error). */
@@ -80,6 +101,8 @@ export interface EpochSummary {
   seconds: number;
   tokensPerSec: number;
   valid: { exactMatch: number; tokenAccuracy: number; bleu: number };
+  /** The learning rate after the epoch (and after plateau's reduction, if any). */
+  lr: number;
 }
 
 export interface TrainResult {
@@ -88,6 +111,8 @@ export interface TrainResult {
   history: EpochSummary[];
   best: { epoch: number; score: number };
   interrupted: boolean;
+  /** Stopped by `earlyStop`: that many evaluations in a row without improvement. */
+  stoppedEarly: boolean;
   steps: number;
 }
 
@@ -113,6 +138,14 @@ export interface CheckpointMetaBase {
   };
   history: EpochSummary[];
   best: { epoch: number; score: number };
+  /** The optimizer whose state `optimizer` holds (absent: adam, as before the choice existed). */
+  optimizerKind?: OptimizerName;
+  /** Micro-batches per optimizer step (absent: 1). Saves happen between steps, so `batchIndex` starts a group. */
+  accumulate?: number;
+  /** Evaluations in a row without improvement of the validation metric (early stopping; absent: 0). */
+  evalsWithoutImprovement?: number;
+  /** Saved mid-epoch: the epoch's loss so far (sum of step losses, steps, target tokens), so a resumed epoch reports the same mean. */
+  epochLoss?: { sum: number; count: number; tokens: number };
   trainOptions: Omit<TrainOptions, "onEpoch" | "quiet">;
 }
 
@@ -191,6 +224,7 @@ function modelMetaOf(opts: TrainOptions, task: TaskData): CheckpointModelMeta {
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateTrainOptions(opts);
+  validateOptimization(opts);
   if (opts.resume && opts.overwrite) throw new Error("train: --resume and --overwrite exclude each other");
   const lock = opts.outDir ? await lockDir(opts.outDir, "train") : null;
   try {
@@ -205,7 +239,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 async function prepareOutDir(dir: string, opts: TrainOptions): Promise<void> {
   await cleanCheckpointDir(dir);
   if (opts.resume) return;
-  const found = ["last", "best"].filter((n) => existsSync(join(dir, `${n}.json`)));
+  const found = [
+    ...["last", "best"].filter((n) => existsSync(join(dir, `${n}.json`))),
+    ...epochCheckpoints(dir).map((c) => c.name),
+  ];
   if (found.length === 0) return;
   if (!opts.overwrite) {
     throw new Error(
@@ -226,9 +263,22 @@ interface Run {
   task: TaskData;
   modelMeta: CheckpointModelMeta;
   model: TranslationModel;
-  optimizer: Adam;
-  scheduler: NoamLR | null;
+  optimizerKind: OptimizerName;
+  // biome-ignore lint/suspicious/noExplicitAny: any optimizer's state type
+  optimizer: Optimizer<BaseHyper, any>;
+  /** The schedule stepped after every optimizer step (noam, cosine); null otherwise. */
+  scheduler: LRScheduler | null;
+  /** The schedule stepped after every evaluation (plateau); null otherwise. */
+  plateau: ReduceLROnPlateau | null;
   warmup: number;
+  /** cosine: its length in optimizer steps (T_max) and the lr it ends at. */
+  cosine: { tMax: number; minLr: number };
+  /** Micro-batches per optimizer step. */
+  accumulate: number;
+  /** Evaluations in a row without improvement (early stopping). */
+  evalsWithoutImprovement: number;
+  /** The current epoch's loss so far (saved in a mid-epoch `last`). */
+  epochLoss: { sum: number; count: number; tokens: number };
   examples: Example[];
   /** Longest training target (bounds decoding). */
   maxTargetLength: number;
@@ -241,8 +291,26 @@ interface Run {
   best: { epoch: number; score: number };
 }
 
-/** Saves `last` (with the optimizer state, for --resume) or `best` (weights only) at a position. */
-type Save = (name: "last" | "best", epoch: number, batchIndex: number) => Promise<void>;
+/** Saves `last` (with the optimizer state, for --resume), or `best` / `epoch-<n>` (weights only) at a position. */
+type Save = (name: string, epoch: number, batchIndex: number) => Promise<void>;
+
+/** The name of the checkpoint kept after epoch `n` (`keepLastEpochs`). */
+export const epochCheckpointName = (n: number): string => `epoch-${n}`;
+
+/** `epoch-<n>` checkpoints in a folder, oldest first. */
+export function epochCheckpoints(dir: string): { name: string; epoch: number }[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return files
+    .map((f) => /^epoch-([1-9]\d*)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: `epoch-${m[1]}`, epoch: Number(m[1]) }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
 
 async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<TrainResult> {
   const run = setUpRun(opts);
@@ -255,25 +323,51 @@ async function trainLocked(opts: TrainOptions, lock: DirLock | null): Promise<Tr
   // SIGTERM (kill, a container stopping, a job scheduler) stops like Ctrl-C: saves `last`, then ends.
   process.once("SIGINT", onSigint);
   process.once("SIGTERM", onSigint);
-  const result = (interrupted: boolean): TrainResult => ({
+  const result = (interrupted: boolean, stoppedEarly = false): TrainResult => ({
     model: run.model,
     task: run.task,
     history: run.history,
     best: run.best,
     interrupted,
+    stoppedEarly,
     steps: run.step,
   });
   try {
+    if (earlyStopped(run)) return result(false, true); // a resumed run that had already stopped
     for (let epoch = run.start.epoch; epoch < run.epochs; epoch++) {
       const totals = await trainEpoch(run, epoch, () => stopRequested, save);
       if (!totals) return result(stopRequested);
       await endEpoch(run, epoch, totals, save);
+      if (epoch + 1 < run.epochs && earlyStopped(run)) return result(false, true);
     }
   } finally {
     process.removeListener("SIGINT", onSigint);
     process.removeListener("SIGTERM", onSigint);
   }
   return result(false);
+}
+
+/** True (and says so, unless quiet) when `earlyStop` evaluations in a row brought no improvement. */
+function earlyStopped(run: Run): boolean {
+  const n = run.opts.earlyStop;
+  if (n === undefined || run.evalsWithoutImprovement < n) return false;
+  if (!run.opts.quiet) {
+    const metric = taskSpec(run.opts.task).metric;
+    process.stderr.write(
+      `early stop: validation ${metric} has not improved for ${run.evalsWithoutImprovement} evaluation(s) ` +
+        `(--early-stop ${n}); best ${run.best.score.toFixed(4)} at epoch ${run.best.epoch}\n`,
+    );
+  }
+  return true;
+}
+
+/** The optimizer `opts` asks for over `model`'s parameters (defaults: adam; lr 1e-3, sgd 0.1, noam factor 1). */
+function makeOptimizer(opts: TrainOptions, model: TranslationModel): Run["optimizer"] {
+  const kind = opts.optimizer ?? "adam";
+  const lr = opts.lr ?? (opts.schedule === "noam" ? 1 : kind === "sgd" ? 0.1 : 1e-3);
+  const hyper = { lr, ...(opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : {}) };
+  if (kind === "sgd") return new SGD(model.parameters(), { ...hyper, momentum: opts.momentum ?? 0 });
+  return kind === "adamw" ? new AdamW(model.parameters(), hyper) : new Adam(model.parameters(), hyper);
 }
 
 /** Seeds the generator, loads the task and builds the model, optimizer and schedule (in that order). */
@@ -290,37 +384,47 @@ function setUpRun(opts: TrainOptions): Run {
       `train: arch (--arch) must be "seq2seq" or "transformer", got ${JSON.stringify(opts.arch)}`,
     );
   }
-  if (opts.schedule !== undefined && opts.schedule !== "constant" && opts.schedule !== "noam") {
-    throw new Error(
-      `train: schedule (--schedule) must be "constant" or "noam", got ${JSON.stringify(opts.schedule)}`,
-    );
-  }
   const modelMeta = modelMetaOf(opts, task);
   const model: TranslationModel = buildModel(modelMeta);
-  const noam = opts.schedule === "noam";
-  const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? (noam ? 1 : 1e-3) });
+  const optimizer = makeOptimizer(opts, model);
   const warmup = opts.warmup ?? 4000;
-  const scheduler = noam
-    ? new NoamLR(optimizer, {
-        warmupSteps: warmup,
-        dModel: modelKind(modelMeta.kind).scheduleWidth(modelMeta.config as never),
-      })
-    : null;
   const examples = task.train.map(
     (p): Example => ({ src: task.srcVocab.encode(p.src), tgt: task.tgtVocab.encode(p.tgt) }),
   );
+  const epochs = opts.epochs ?? 10;
+  const batchSize = opts.batchSize ?? 64;
+  const accumulate = opts.accumulate ?? 1;
+  // makeBatches cuts ⌈n / B⌉ batches; each optimizer step takes `accumulate` of them (the last fewer).
+  const stepsPerEpoch = Math.ceil(Math.ceil(examples.length / batchSize) / accumulate);
+  const cosine = { tMax: Math.max(1, epochs * stepsPerEpoch), minLr: opts.minLr ?? 0 };
+  let scheduler: LRScheduler | null = null;
+  if (opts.schedule === "noam") {
+    scheduler = new NoamLR(optimizer, {
+      warmupSteps: warmup,
+      dModel: modelKind(modelMeta.kind).scheduleWidth(modelMeta.config as never),
+    });
+  } else if (opts.schedule === "cosine") {
+    scheduler = new CosineAnnealingLR(optimizer, { tMax: cosine.tMax, etaMin: cosine.minLr });
+  }
+  const plateau = opts.schedule === "plateau" ? makePlateau(run0Plateau(opts), optimizer) : null;
   return {
     opts,
     seed,
-    epochs: opts.epochs ?? 10,
-    batchSize: opts.batchSize ?? 64,
+    epochs,
+    batchSize,
     taskOptions,
     task,
     modelMeta,
     model,
+    optimizerKind: opts.optimizer ?? "adam",
     optimizer,
     scheduler,
+    plateau,
     warmup,
+    cosine,
+    accumulate,
+    evalsWithoutImprovement: 0,
+    epochLoss: { sum: 0, count: 0, tokens: 0 },
     examples,
     // Bounds decoding (2·it + 10 steps); stored capped, as a checkpoint holding more is refused.
     maxTargetLength: Math.min(
@@ -333,6 +437,18 @@ function setUpRun(opts: TrainOptions): Run {
     history: [],
     best: { epoch: -1, score: Number.NEGATIVE_INFINITY },
   };
+}
+
+/** Plateau's options: the run's, each defaulting as `torch.optim.lr_scheduler.ReduceLROnPlateau`'s. */
+type PlateauOptions = { factor: number; patience: number; minLr: number };
+
+function run0Plateau(opts: TrainOptions): PlateauOptions {
+  return { factor: opts.factor ?? 0.1, patience: opts.patience ?? 10, minLr: opts.minLr ?? 0 };
+}
+
+/** ReduceLROnPlateau on the task's validation metric (higher is better). */
+function makePlateau(p: PlateauOptions, optimizer: Run["optimizer"]): ReduceLROnPlateau {
+  return new ReduceLROnPlateau(optimizer, { mode: "max", ...p });
 }
 
 /** Continues from `<outDir>/last.json`: weights, optimizer moments, schedule, position and RNG. */
@@ -367,15 +483,44 @@ async function resumeRun(run: Run): Promise<void> {
   loadWeights(run.model, ck.model, file);
   run.optimizer.loadStateDict(unpackOptimizer(ck.optimizer ?? {}, m.optimizer));
   // A learning rate given on resume replaces the checkpoint's (and is what last.json records).
-  if (run.scheduler && m.scheduler) {
-    // The schedule continues where it stopped; a given --lr replaces its factor.
-    const baseLrs =
-      opts.lr !== undefined ? m.scheduler.baseLrs.map(() => opts.lr as number) : m.scheduler.baseLrs;
-    run.scheduler.loadStateDict({ lastEpoch: m.scheduler.lastEpoch, baseLrs });
+  const sc = m.scheduler;
+  if (sc?.kind === "cosine") {
+    // Its length and floor are the run's (a resumed run with other --epochs keeps the first run's curve).
+    run.cosine = { tMax: sc.tMax, minLr: sc.minLr };
+    run.scheduler = new CosineAnnealingLR(run.optimizer, { tMax: sc.tMax, etaMin: sc.minLr });
+  }
+  if (run.scheduler && sc && sc.kind !== "plateau") {
+    // The schedule continues where it stopped; a given --lr replaces its factor (base lr).
+    const baseLrs = opts.lr !== undefined ? sc.baseLrs.map(() => opts.lr as number) : sc.baseLrs;
+    run.scheduler.loadStateDict({ lastEpoch: sc.lastEpoch, baseLrs });
   } else if (opts.lr !== undefined && run.optimizer.lrs.some((lr) => lr !== opts.lr)) {
     if (!opts.quiet)
       process.stderr.write(`resume: learning rate ${run.optimizer.lrs[0]} → ${opts.lr} (--lr)\n`);
     run.optimizer.setLr(opts.lr);
+  }
+  if (sc?.kind === "plateau") {
+    // Counters from the checkpoint; factor, patience and min lr too unless given again.
+    const { factor, patience, minLr } = sc;
+    run.plateau = makePlateau(
+      { factor: opts.factor ?? factor, patience: opts.patience ?? patience, minLr: opts.minLr ?? minLr },
+      run.optimizer,
+    );
+    run.plateau.loadStateDict({
+      best: sc.best ?? Number.NEGATIVE_INFINITY,
+      numBadEpochs: sc.numBadEpochs,
+      cooldownCounter: sc.cooldownCounter,
+      lastEpoch: sc.lastEpoch,
+    });
+  }
+  run.evalsWithoutImprovement = m.evalsWithoutImprovement ?? 0;
+  const el = m.epochLoss;
+  if (el !== undefined) {
+    if (![el?.sum, el?.count, el?.tokens].every((x) => typeof x === "number" && Number.isFinite(x))) {
+      throw new Error(
+        `checkpoint ${file}: meta.epochLoss must be { sum, count, tokens } numbers, got ${JSON.stringify(el)}`,
+      );
+    }
+    run.epochLoss = { sum: el.sum, count: el.count, tokens: el.tokens };
   }
   run.start = { epoch: m.epoch, batch: m.batchIndex };
   run.step = m.step;
@@ -391,6 +536,15 @@ function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: stri
   const { opts, task, modelMeta } = run;
   const m = ck.meta;
   validateCheckpointMetaHere(m, file, { forResume });
+  for (const k of ["optimizerKind", "accumulate", "evalsWithoutImprovement"] as const) {
+    const v = m[k];
+    const ok =
+      v === undefined ||
+      (k === "optimizerKind"
+        ? ["adam", "adamw", "sgd"].includes(v as string)
+        : Number.isSafeInteger(v) && (v as number) >= (k === "accumulate" ? 1 : 0));
+    if (!ok) throw new Error(`checkpoint ${file}: meta.${k} is not valid, got ${JSON.stringify(v)}`);
+  }
   if (m.task !== opts.task) throw new Error(`train: checkpoint is for task "${m.task}", not "${opts.task}"`);
   if ((m.kind ?? "seq2seq") !== modelMeta.kind) {
     throw new Error(
@@ -400,6 +554,16 @@ function checkResumable(run: Run, ck: CheckpointData<CheckpointMeta>, file: stri
   if ((m.scheduler?.kind ?? "constant") !== (opts.schedule ?? "constant")) {
     throw new Error(
       `train: --resume: the run being resumed used --schedule ${m.scheduler?.kind ?? "constant"}, not ${opts.schedule ?? "constant"}`,
+    );
+  }
+  if ((m.optimizerKind ?? "adam") !== run.optimizerKind) {
+    throw new Error(
+      `train: --resume: the run being resumed used --optimizer ${m.optimizerKind ?? "adam"}, not ${run.optimizerKind} (its state would not fit)`,
+    );
+  }
+  if ((m.accumulate ?? 1) !== run.accumulate) {
+    throw new Error(
+      `train: --resume: the run being resumed used --accumulate ${m.accumulate ?? 1}, not ${run.accumulate} (give the same for an exact resume)`,
     );
   }
   const sameTokenizers = (["srcTokenizer", "tgtTokenizer"] as const).every(
@@ -425,13 +589,10 @@ function saver(run: Run, lock: DirLock | null): Save {
     lock?.check();
     const { tensors, json } = packOptimizer(run.optimizer.stateDict());
     const { onEpoch: _o, quiet: _q, ...trainOptions } = opts;
-    const sd = run.scheduler?.stateDict();
     const meta: CheckpointMeta = {
       ...run.modelMeta,
       task: opts.task,
-      scheduler: sd
-        ? { kind: "noam", warmup: run.warmup, lastEpoch: sd.lastEpoch, baseLrs: sd.baseLrs }
-        : undefined,
+      scheduler: schedulerMeta(run),
       taskOptions: run.taskOptions,
       srcVocab: task.srcVocab.toJSON().tokens,
       tgtVocab: task.tgtVocab.toJSON().tokens,
@@ -446,6 +607,10 @@ function saver(run: Run, lock: DirLock | null): Save {
       optimizer: json,
       history: run.history,
       best: run.best,
+      ...(run.optimizerKind !== "adam" ? { optimizerKind: run.optimizerKind } : {}),
+      ...(run.accumulate !== 1 ? { accumulate: run.accumulate } : {}),
+      ...(opts.earlyStop !== undefined ? { evalsWithoutImprovement: run.evalsWithoutImprovement } : {}),
+      ...(batchIndex > 0 ? { epochLoss: { ...run.epochLoss } } : {}),
       trainOptions,
     };
     meta.vocabSha256 = vocabSha256(meta);
@@ -455,6 +620,22 @@ function saver(run: Run, lock: DirLock | null): Save {
       meta: name === "last" ? meta : { ...meta, optimizer: { paramGroups: [], scalars: {} } },
     });
   };
+}
+
+/** The schedule's state for `last` (absent: constant lr, as before schedules existed). */
+function schedulerMeta(run: Run): SchedulerMeta | undefined {
+  const kind = run.opts.schedule ?? "constant";
+  if (kind === "plateau" && run.plateau) {
+    const { best, numBadEpochs, cooldownCounter, lastEpoch } = run.plateau.stateDict();
+    const { factor, patience, minLr } = run.plateau.options;
+    // JSON has no -Infinity: "no evaluation yet" is null.
+    const b = Number.isFinite(best) ? best : null;
+    return { kind, factor, patience, minLr, best: b, numBadEpochs, cooldownCounter, lastEpoch };
+  }
+  const sd = run.scheduler?.stateDict();
+  if (!sd) return undefined;
+  if (kind === "cosine") return { kind, ...run.cosine, lastEpoch: sd.lastEpoch, baseLrs: sd.baseLrs };
+  return { kind: "noam", warmup: run.warmup, lastEpoch: sd.lastEpoch, baseLrs: sd.baseLrs };
 }
 
 /** What one epoch's steps add up to. */
@@ -484,19 +665,29 @@ async function trainEpoch(
   });
   const progress = createProgress(`epoch ${epoch + 1}/${run.epochs}`, batches.length, { quiet: opts.quiet });
   const t0 = Date.now();
-  const totals: EpochTotals = { lossSum: 0, lossCount: 0, tokens: 0, seconds: 0 };
+  const resumed = epoch === run.start.epoch && run.start.batch > 0 ? run.epochLoss : null;
+  const totals: EpochTotals = {
+    lossSum: resumed?.sum ?? 0,
+    lossCount: resumed?.count ?? 0,
+    tokens: resumed?.tokens ?? 0,
+    seconds: 0,
+  };
   const stepOptions = { labelSmoothing: opts.labelSmoothing ?? 0, clip: opts.clip ?? 1, scheduler };
   model.train();
-  for (let bi = epoch === run.start.epoch ? run.start.batch : 0; bi < batches.length; bi++) {
-    const b = batches[bi];
-    const lv = trainStep(model, optimizer, b, stepOptions);
+  // Each optimizer step takes `accumulate` consecutive batches (the epoch's last step what is left);
+  // saves happen between steps only, so a resumed position always starts a group.
+  for (let bi = epoch === run.start.epoch ? run.start.batch : 0; bi < batches.length; ) {
+    const group = batches.slice(bi, bi + run.accumulate);
+    const lv = trainStepAccumulated(model, optimizer, group, stepOptions);
+    bi += group.length;
     run.step++;
     if (!Number.isFinite(lv)) throw new Error(`train: loss became ${lv} at step ${run.step} (lower --lr?)`);
     totals.lossSum += lv;
     totals.lossCount++;
-    totals.tokens += b.tgtLengths.reduce((p, x) => p + x, 0);
+    for (const b of group) totals.tokens += b.tgtLengths.reduce((p, x) => p + x, 0);
+    run.epochLoss = { sum: totals.lossSum, count: totals.lossCount, tokens: totals.tokens };
     const secs = (Date.now() - t0) / 1000;
-    progress.update(bi + 1, {
+    progress.update(bi, {
       loss: totals.lossSum / totals.lossCount,
       tokensPerSec: totals.tokens / Math.max(secs, 1e-3),
     });
@@ -504,7 +695,7 @@ async function trainEpoch(
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (stop() || (opts.maxSteps !== undefined && run.step >= opts.maxSteps)) {
       progress.stop();
-      await save("last", epoch, bi + 1);
+      await save("last", epoch, bi);
       return null;
     }
   }
@@ -528,15 +719,26 @@ async function endEpoch(run: Run, epoch: number, totals: EpochTotals, save: Save
     seconds,
     tokensPerSec: totals.tokens / Math.max(seconds, 1e-3),
     valid: { exactMatch: v.exactMatch, tokenAccuracy: v.tokenAccuracy, bleu: v.bleu },
+    lr: 0,
   };
-  run.history = [...run.history, summary];
   const score = scoreOf(opts.task, summary.valid);
   const improved = score > run.best.score;
   if (improved) run.best = { epoch: epoch + 1, score };
+  run.evalsWithoutImprovement = improved ? 0 : run.evalsWithoutImprovement + 1;
+  run.plateau?.step(score); // the lr for the next epoch (saved below with the optimizer's state)
+  summary.lr = run.optimizer.lrs[0];
+  run.history = [...run.history, summary];
   // best before last: a kill between the two leaves last at the previous position, so --resume
   // replays this epoch and saves best again; the other order could leave last recording a best
   // that was never written.
   if (improved) await save("best", epoch + 1, 0);
+  const keep = opts.keepLastEpochs;
+  if (keep !== undefined && opts.outDir) {
+    await save(epochCheckpointName(epoch + 1), epoch + 1, 0);
+    for (const c of epochCheckpoints(opts.outDir)) {
+      if (c.epoch <= epoch + 1 - keep) await deleteCheckpoint(opts.outDir, c.name);
+    }
+  }
   await save("last", epoch + 1, 0);
   opts.onEpoch?.(summary);
   if (!opts.quiet) {

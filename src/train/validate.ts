@@ -14,7 +14,9 @@ export type OptionRule =
   | "number>0"
   | "number>=0"
   /** [0, 1) */
-  | "fraction";
+  | "fraction"
+  /** (0, 1) */
+  | "open-fraction";
 
 const RULE_TEXT: Record<OptionRule, string> = {
   "int>=0": "an integer ≥ 0",
@@ -22,6 +24,7 @@ const RULE_TEXT: Record<OptionRule, string> = {
   "number>0": "a number > 0",
   "number>=0": "a number ≥ 0",
   fraction: "a number in [0, 1)",
+  "open-fraction": "a number in (0, 1)",
 };
 
 /** True when `v` follows `rule`. */
@@ -38,6 +41,8 @@ export function followsRule(v: unknown, rule: OptionRule): boolean {
       return v >= 0;
     case "fraction":
       return v >= 0 && v < 1;
+    case "open-fraction":
+      return v > 0 && v < 1;
   }
 }
 
@@ -88,7 +93,31 @@ export interface TrainNumbers {
     "dModel" | "nhead" | "numEncoderLayers" | "numDecoderLayers" | "dimFeedforward" | "dropout"
   >;
   warmup?: number;
+  /** Weight decay λ of the optimizer (adam, sgd: L2 added to the gradient; adamw: decoupled). */
+  weightDecay?: number;
+  /** SGD's momentum μ (sgd only). */
+  momentum?: number;
+  /** cosine: the lr it ends at (η_min); plateau: the lowest lr it reduces to (default 0). */
+  minLr?: number;
+  /** plateau: evaluations without improvement tolerated before the lr is reduced (default 10). */
+  patience?: number;
+  /** plateau: what the lr is multiplied by on a plateau (default 0.1). */
+  factor?: number;
+  /** Micro-batches whose gradients make one optimizer step (default 1). */
+  accumulate?: number;
+  /** Stop after this many evaluations (epochs) without improvement of the validation metric. */
+  earlyStop?: number;
+  /** Keep the weights of the last N epochs (`epoch-<n>` checkpoints). */
+  keepLastEpochs?: number;
 }
+
+/** The optimizers `train()` can run (`--optimizer`). */
+export const OPTIMIZER_NAMES = ["adam", "adamw", "sgd"] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** The learning-rate schedules `train()` can run (`--scheduler`). */
+export const SCHEDULE_NAMES = ["constant", "noam", "cosine", "plateau"] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 const TRAIN_RULES: OptionRules<TrainNumbers> = {
   epochs: ["--epochs", "int>=1"],
@@ -99,6 +128,14 @@ const TRAIN_RULES: OptionRules<TrainNumbers> = {
   seed: ["--seed", "int>=0"],
   maxSteps: ["--max-steps", "int>=1"],
   validLimit: ["--valid-limit", "int>=1"],
+  weightDecay: ["--weight-decay", "number>=0"],
+  momentum: ["--momentum", "fraction"],
+  minLr: ["--min-lr", "number>=0"],
+  patience: ["--patience", "int>=0"],
+  factor: ["--factor", "open-fraction"],
+  accumulate: ["--accumulate", "int>=1"],
+  earlyStop: ["--early-stop", "int>=1"],
+  keepLastEpochs: ["--keep-last-epochs", "int>=1"],
 };
 
 const SEQ2SEQ_RULES: OptionRules<NonNullable<TrainNumbers["model"]>> = {
@@ -134,4 +171,47 @@ export function validateTrainOptions(o: TrainNumbers): void {
     }
   }
   checkOption(fn, "warmup", "--warmup", o.warmup, "int>=1");
+}
+
+/**
+ * The choice of optimizer and schedule and the options that belong to one of them: a name outside the
+ * lists, `momentum` without sgd, `minLr` without cosine or plateau, `patience` / `factor` without
+ * plateau are refused (they would be silently ignored), as is a cosine `minLr` at or above the lr.
+ */
+export function validateOptimization(
+  o: TrainNumbers & { optimizer?: string; schedule?: string },
+  fn = "train",
+): void {
+  const list = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(", ");
+  if (o.optimizer !== undefined && !OPTIMIZER_NAMES.includes(o.optimizer as OptimizerName)) {
+    throw new Error(
+      `${fn}: optimizer (--optimizer) must be one of ${list(OPTIMIZER_NAMES)}, got ${JSON.stringify(o.optimizer)}`,
+    );
+  }
+  if (o.schedule !== undefined && !SCHEDULE_NAMES.includes(o.schedule as ScheduleName)) {
+    throw new Error(
+      `${fn}: schedule (--scheduler) must be one of ${list(SCHEDULE_NAMES)}, got ${JSON.stringify(o.schedule)}`,
+    );
+  }
+  const optimizer = o.optimizer ?? "adam";
+  const schedule = o.schedule ?? "constant";
+  if (o.momentum !== undefined && optimizer !== "sgd") {
+    throw new Error(`${fn}: momentum (--momentum) is for --optimizer sgd, not ${optimizer}`);
+  }
+  if (o.minLr !== undefined && schedule !== "cosine" && schedule !== "plateau") {
+    throw new Error(`${fn}: minLr (--min-lr) is for --scheduler cosine or plateau, not ${schedule}`);
+  }
+  for (const [k, flag] of [
+    ["patience", "--patience"],
+    ["factor", "--factor"],
+  ] as const) {
+    if (o[k] !== undefined && schedule !== "plateau") {
+      throw new Error(`${fn}: ${k} (${flag}) is for --scheduler plateau, not ${schedule}`);
+    }
+  }
+  if (schedule === "cosine" && o.minLr !== undefined && o.lr !== undefined && o.minLr >= o.lr) {
+    throw new Error(
+      `${fn}: minLr (--min-lr) ${o.minLr} must be below lr (--lr) ${o.lr} for the cosine schedule`,
+    );
+  }
 }

@@ -20,7 +20,7 @@ const qkv = (args: string[], env: Record<string, string> = {}) =>
     env: { ...process.env, ...env },
   });
 
-const COMMANDS = ["train", "translate", "eval", "attend", "align", "export", "backends"];
+const COMMANDS = ["train", "translate", "eval", "attend", "align", "export", "average", "backends"];
 
 describe("qkv --json", () => {
   it("every command declares --json", () => {
