@@ -9,6 +9,7 @@ import { evaluatePairs, lineChartSvg, setNumThreads } from "../index.js";
 import { loadTask, modelTitle, type TaskData, vocabsOf, writeFileAtomic } from "../node.js";
 import { chooseBackend, type Loaded, load, printJson } from "./common.js";
 import { runScoreFiles } from "./score-files.js";
+import { generationOf } from "./translate-options.js";
 
 /** The task's data for the checkpoint, checked to give the checkpoint's BPE merges back. */
 function taskOf(m: Loaded, dataDir: string | undefined): TaskData {
@@ -70,6 +71,7 @@ export async function runEval(o: OptionValues): Promise<void> {
     return;
   }
   if (o.model === undefined) throw new Error("give --model DIR (a checkpoint), or --hyp FILE --ref FILE…");
+  const g = generationOf(o); // the decoding controls' combinations, before anything loads
   await chooseBackend(o.backend);
   const m = await load(o.model, o.checkpoint);
   const task = taskOf(m, o.data);
@@ -83,6 +85,11 @@ export async function runEval(o: OptionValues): Promise<void> {
   const maxTargetLength = m.meta.maxTargetLength ?? Math.max(...task.train.map((p) => p.tgt.length));
   const r = evaluatePairs(m.model, pairs, srcVocab, tgtVocab, {
     beamSize: o.beam,
+    sample: g.sample,
+    repetitionPenalty: g.repetitionPenalty,
+    noRepeatNgram: g.noRepeatNgram,
+    lengthPenalty: g.lengthPenalty,
+    coveragePenalty: g.coveragePenalty,
     maxTargetLength,
     words: m.words,
     detokenize: m.detokenize,

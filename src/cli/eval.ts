@@ -17,10 +17,12 @@ import {
   modelOption,
   threadsOption,
 } from "./options.js";
+import { withDecodingControls } from "./translate-options.js";
 
 /** Declares `qkv eval` on `cmd`. */
 export function withEvalCommand(cmd: Command): Command {
-  return withScoreOptions(cmd) // --hyp/--ref: below; src/cli/score-files.ts scores
+  // --hyp/--ref: below (src/cli/score-files.ts scores); --sample, penalties: translate-options.ts
+  return withDecodingControls(withScoreOptions(cmd))
     .description(
       "evaluate a checkpoint on its task's valid or test part, or score --hyp FILE against --ref FILE…",
     )

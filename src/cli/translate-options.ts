@@ -38,8 +38,18 @@ const lengthPenaltyArg = (v: string): LengthPenalty => {
   return n;
 };
 
-/** Adds the generation flags to `cmd`. */
+/** Adds the generation flags to `cmd`: the decoding controls, --replace-unk and --ensemble (translate). */
 export function withGenerationOptions(cmd: Command): Command {
+  return withDecodingControls(cmd)
+    .option("--replace-unk", "replace each output <unk> by the source word attended most at its step")
+    .option(
+      "--ensemble <dirs...>",
+      "decode with --model and these checkpoint folders (up to the next flag) together: mean of probabilities",
+    );
+}
+
+/** Adds the decoding controls (sampling, penalties: `qkv translate` and `qkv eval`) to `cmd`. */
+export function withDecodingControls(cmd: Command): Command {
   return cmd
     .option(
       "--sample",
@@ -80,11 +90,6 @@ export function withGenerationOptions(cmd: Command): Command {
       new Option("--coverage-penalty <beta>", "beam: GNMT coverage penalty β ≥ 0 (default 0)").argParser(
         num("--coverage-penalty", ">=0"),
       ),
-    )
-    .option("--replace-unk", "replace each output <unk> by the source word attended most at its step")
-    .option(
-      "--ensemble <dirs...>",
-      "decode with --model and these checkpoint folders (up to the next flag) together: mean of probabilities",
     );
 }
 

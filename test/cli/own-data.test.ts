@@ -87,6 +87,20 @@ describe("qkv on your own aligned files", () => {
     expect(e.bleu).toBeCloseTo(r2.best.score, 6);
   });
 
+  it("eval --sample: seeded (the same seed, the same scores), not greedy; sampling flags need --sample", () => {
+    const args = ["eval", "--model", model, "--split", "valid", "--json"];
+    const sampled = ["--sample", "--temperature", "4", "--seed", "5"];
+    const greedy = JSON.parse(qkv(...args).stdout);
+    const a = qkv(...args, ...sampled);
+    const b = qkv(...args, ...sampled);
+    expect(a.status, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout).bleu).toBe(JSON.parse(b.stdout).bleu);
+    expect(JSON.parse(a.stdout).bleu).toBeLessThan(greedy.bleu); // τ = 4 flattens the distribution
+    const bad = qkv(...args, "--top-k", "2");
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("--top-k needs --sample");
+  });
+
   it("translate --input --output: one line out per line in, n-best lists with scores, three formats", () => {
     const input = file("input.en", ["red cat", "", "big blue house", "small dog"]);
     const text = join(dir, "out", "input.hi"); // a missing folder is created
