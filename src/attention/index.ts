@@ -25,6 +25,7 @@ export {
   fromTorchKeyPaddingMask,
   maskFromAllowed,
   paddingMask,
+  slidingWindowMask,
 } from "./masks.js";
 export {
   type MultiHeadAttentionArgs,
