@@ -59,7 +59,13 @@ const trained = (t: NonNullable<ReturnType<typeof trainInfo>>) => {
 const f2 = (x: number | undefined) => (x === undefined ? "—" : x.toFixed(2));
 
 const rows: string[] = [];
-for (const name of ["std-lstm-bpe", "std-transformer-bpe", "std-lstm-word", "std-transformer-word"]) {
+for (const name of [
+  "std-lstm-bpe",
+  "std-transformer-bpe",
+  "std-transformer-rope-bpe",
+  "std-lstm-word",
+  "std-transformer-word",
+]) {
   const t = trainInfo(name);
   if (!t) continue;
   const cells = [name];

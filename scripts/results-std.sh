@@ -104,6 +104,7 @@ case $stage in
     wait ;;
   train-bpe-lstm) run std-lstm-bpe "${COMMON[@]}" "${LSTM[@]}" --tokenizer bpe --vocab-size 2000 ;;
   train-bpe-transformer) run std-transformer-bpe "${COMMON[@]}" "${TRANSFORMER[@]}" --tokenizer bpe --vocab-size 2000 ;;
+  train-bpe-transformer-rope) run std-transformer-rope-bpe "${COMMON[@]}" "${TRANSFORMER[@]}" --tokenizer bpe --vocab-size 2000 --positions rope ;;
   more-bpe-lstm) more std-lstm-bpe "${COMMON[@]}" "${LSTM[@]}" --tokenizer bpe --vocab-size 2000 ;;
   more-bpe-transformer) more std-transformer-bpe "${COMMON[@]}" "${TRANSFORMER[@]}" --tokenizer bpe --vocab-size 2000 ;;
   train-word)

@@ -41,6 +41,7 @@ export {
   fromTorchKeyPaddingMask,
   maskFromAllowed,
   paddingMask,
+  slidingWindowMask,
 } from "./masks.js";
 export {
   type MultiHeadAttentionArgs,

@@ -235,3 +235,38 @@ export function fromTorchAttnMask(mask: Tensor, dtype: "bool" | "float"): Attent
   if (dtype === "bool") return fromTorchBoolMask(mask);
   return AttentionMask.of({ kind: "torchAttn", bias: mask });
 }
+
+/**
+ * Sliding-window attention (Beltagy et al. 2020, "Longformer"; Mistral 7B, Jiang et al. 2023): query i,
+ * at absolute position p_i = offset + i, sees only the keys j within `window` positions of it,
+ *   causal:  p_i − window < j ≤ p_i   (a decoder: the last `window` positions, itself included)
+ *   band:    |p_i − j| < window       (an encoder: a symmetric band of 2·window − 1 positions)
+ * Keys are at positions 0 … S − 1 and the queries, by default, are the last T of them (offset = S − T),
+ * as in incremental decoding where the keys include the cached past. Shape (T, S).
+ */
+export function slidingWindowMask(
+  window: number,
+  queryLength: number,
+  keyLength: number,
+  { causal = true, offset = keyLength - queryLength }: { causal?: boolean; offset?: number } = {},
+): AttentionMask {
+  const T = queryLength;
+  const S = keyLength;
+  if (!Number.isInteger(window) || window < 1) {
+    throw new Error(`slidingWindowMask: window must be an integer ≥ 1, got ${window}`);
+  }
+  if (!Number.isInteger(T) || !Number.isInteger(S) || T < 0 || S < 0 || !Number.isInteger(offset)) {
+    throw new Error(
+      `slidingWindowMask: queryLength (${T}), keyLength (${S}) and offset (${offset}) must be integers ≥ 0`,
+    );
+  }
+  const bias = new Float32Array(T * S);
+  for (let i = 0; i < T; i++) {
+    const p = offset + i;
+    for (let j = 0; j < S; j++) {
+      const inside = causal ? j <= p && j > p - window : Math.abs(p - j) < window;
+      if (!inside) bias[i * S + j] = NEG_INF;
+    }
+  }
+  return AttentionMask.of({ kind: "bias", bias: tensor(bias, [T, S]) });
+}

@@ -14,7 +14,15 @@
  *
  * Positions: `rotary` rotates queries and keys per head (RoPE, rotary.ts) at absolute positions
  * P, P+1, … where P is the length of `pastKey`; ALiBi and other position biases enter as masks
- * (`attnMask: alibiMask(…)`, alibi.ts).
+ * (`attnMask: alibiMask(…)`, alibi.ts), or, with `alibi: true`, are built here for the queries at
+ * positions P … P+T−1 over keys 0 … P+T−1 (so a cached step gets the bias at its absolute position).
+ * `window` (sliding-window attention, masks.ts `slidingWindowMask`) likewise: query P + i sees keys
+ * j with P + i − window < j ≤ P + i (`windowCausal`, default) or |P + i − j| < window (a band).
+ *
+ * Grouped-query attention (Ainslie et al. 2023; `numKvHeads` = Hk dividing H, 1 = multi-query,
+ * Shazeer 2019): the key and value projections have Hk·dH rows instead of E, so inProjWeight is
+ * ((H + 2Hk)·dH, E) and inProjBias ((H + 2Hk)·dH); query head h reads kv head ⌊h·Hk/H⌋ (torch SDPA's
+ * `enable_gqa`), and the keys and values returned (what a KV cache keeps) are (B, Hk, P+S, dH).
  *
  * Shapes (declared once): B batch, T target (query) length, S source (key) length, P past length,
  * E embedDim, H numHeads, dH = E/H head size. Inputs are (T, B, E) by default, (B, T, E) with
@@ -34,7 +42,8 @@ import {
   unsqueeze,
 } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
-import { type AttentionMask, causalMask, combineMasks } from "./masks.js";
+import { alibiMask } from "./alibi.js";
+import { type AttentionMask, causalMask, combineMasks, slidingWindowMask } from "./masks.js";
 import type { RotaryEmbedding } from "./rotary.js";
 import { scaledDotProductAttention } from "./scaled-dot-product.js";
 
@@ -84,6 +93,14 @@ export interface MultiHeadAttentionArgs extends MultiHeadWeights, MultiHeadForwa
   rotary?: RotaryEmbedding | null;
   /** Passed to scaledDotProductAttention (default: the backend's preference). */
   fused?: boolean;
+  /** Hk, the key/value heads (grouped-query attention; default numHeads). */
+  numKvHeads?: number;
+  /** ALiBi biases −m_h·|i − j| at absolute positions (self-attention; alibi.ts). */
+  alibi?: boolean;
+  /** Sliding window: each query sees only keys within `window` positions (null: all). */
+  window?: number | null;
+  /** The window's shape: causal (default, i − window < j ≤ i) or a symmetric band (|i − j| < window). */
+  windowCausal?: boolean;
 }
 
 /** What `MultiheadAttention.forward` returns: the output and the weights (null with `needWeights: false`). */
@@ -128,6 +145,12 @@ export function multiHeadAttentionForward(
     );
   }
   const dH = E / H;
+  const Hk = args.numKvHeads ?? H;
+  if (!Number.isInteger(Hk) || Hk <= 0 || H % Hk !== 0) {
+    throw new Error(`${op}: numKvHeads (${Hk}) must be a positive divisor of numHeads (${H})`);
+  }
+  /** Rows of the key (and value) projection: Hk·dH (= E without grouped-query attention). */
+  const Ek = Hk * dH;
   const unbatched = query.rank === 2;
   const rank = unbatched ? 2 : 3;
   const shapes = `query ${fmt(query.shape)}, key ${key ? fmt(key.shape) : "null"}, value ${value ? fmt(value.shape) : "null"}`;
@@ -142,29 +165,35 @@ export function multiHeadAttentionForward(
   const packed = args.inProjWeight ?? null;
   const separate = [args.qProjWeight, args.kProjWeight, args.vProjWeight];
   if (packed) {
-    if (!sameDims(packed, [3 * E, E])) {
-      throw new Error(`${op}: inProjWeight must be ${fmt([3 * E, E])}, got ${fmt(packed.shape)}`);
+    if (!sameDims(packed, [E + 2 * Ek, E])) {
+      throw new Error(
+        `${op}: inProjWeight must be ${fmt([E + 2 * Ek, E])} (numHeads ${H}, numKvHeads ${Hk}), got ${fmt(packed.shape)}`,
+      );
     }
   } else if (separate[0] && separate[1] && separate[2]) {
     const [wq, wk, wv] = separate;
-    if (wq.rank !== 2 || wk.rank !== 2 || wv.rank !== 2 || wq.shape[0] !== E || wk.shape[0] !== E) {
+    if (wq.rank !== 2 || wk.rank !== 2 || wv.rank !== 2 || wq.shape[0] !== E || wk.shape[0] !== Ek) {
       throw new Error(
-        `${op}: q/k/v projection weights must be (E, ·) with E = ${E}, got ${fmt(wq.shape)}, ${fmt(wk.shape)}, ${fmt(wv.shape)}`,
+        `${op}: q/k/v projection weights must be (E, ·), (Hk·dH, ·), (Hk·dH, ·) with E = ${E}, Hk·dH = ${Ek}, got ${fmt(wq.shape)}, ${fmt(wk.shape)}, ${fmt(wv.shape)}`,
       );
     }
-    if (wq.shape[1] !== E || wv.shape[0] !== E) {
-      throw new Error(`${op}: qProjWeight must be (E, E) and vProjWeight (E, vdim), E = ${E}`);
+    if (wq.shape[1] !== E || wv.shape[0] !== Ek) {
+      throw new Error(
+        `${op}: qProjWeight must be (E, E) and vProjWeight (Hk·dH, vdim), E = ${E}, Hk·dH = ${Ek}`,
+      );
     }
   } else {
     throw new Error(`${op}: give inProjWeight, or all of qProjWeight, kProjWeight and vProjWeight`);
   }
   const b = args.inProjBias ?? null;
-  if (b && !sameDims(b, [3 * E])) {
-    throw new Error(`${op}: inProjBias must be ${fmt([3 * E])}, got ${fmt(b.shape)}`);
+  if (b && !sameDims(b, [E + 2 * Ek])) {
+    throw new Error(`${op}: inProjBias must be ${fmt([E + 2 * Ek])}, got ${fmt(b.shape)}`);
   }
-  /** W and b of projection i (0: query, 1: key, 2: value). */
-  const weightOf = (i: number): Tensor => (packed ? slice(packed, 0, i * E, (i + 1) * E) : separate[i]!);
-  const biasOf = (i: number): Tensor | null => (b ? slice(b, 0, i * E, (i + 1) * E) : null);
+  /** Rows [start, end) of projection i (0: query, 1: key, 2: value) in the packed weight and bias. */
+  const rows = (i: number): [number, number] => (i === 0 ? [0, E] : [E + (i - 1) * Ek, E + i * Ek]);
+  /** W and b of projection i. */
+  const weightOf = (i: number): Tensor => (packed ? slice(packed, 0, ...rows(i)) : separate[i]!);
+  const biasOf = (i: number): Tensor | null => (b ? slice(b, 0, ...rows(i)) : null);
   const inDim = (i: number): number => (packed ? E : separate[i]!.shape[1]);
 
   // To batch first: (B, T, E) / (B, S, ·).
@@ -173,7 +202,7 @@ export function multiHeadAttentionForward(
   const q0 = toBatchFirst(query);
   const [B, T] = q0.shape;
   // (B, L, E) → (B, L, H, dH) → (B, H, L, dH)
-  const heads = (x: Tensor) => permute(reshape(x, [B, x.shape[1], H, dH]), [0, 2, 1, 3]);
+  const heads = (x: Tensor, n = H) => permute(reshape(x, [B, x.shape[1], n, dH]), [0, 2, 1, 3]);
   const past = args.pastKey ?? null;
   const P = past ? past.shape[2] : 0;
   let q = heads(linear(q0, weightOf(0), biasOf(0)));
@@ -182,9 +211,9 @@ export function multiHeadAttentionForward(
   if (args.staticKey || args.staticValue) {
     const sk = args.staticKey;
     const sv = args.staticValue;
-    if (!sk || !sv || sk.rank !== 4 || sv.rank !== 4 || sk.shape[0] !== B || sk.shape[1] !== H) {
+    if (!sk || !sv || sk.rank !== 4 || sv.rank !== 4 || sk.shape[0] !== B || sk.shape[1] !== Hk) {
       throw new Error(
-        `${op}: staticKey and staticValue must both be (B, H, S, dH) = (${B}, ${H}, S, ${dH}), got ${sk ? fmt(sk.shape) : "null"} and ${sv ? fmt(sv.shape) : "null"}`,
+        `${op}: staticKey and staticValue must both be (B, Hk, S, dH) = (${B}, ${Hk}, S, ${dH}), got ${sk ? fmt(sk.shape) : "null"} and ${sv ? fmt(sv.shape) : "null"}`,
       );
     }
     if (past) throw new Error(`${op}: pastKey and staticKey exclude each other`);
@@ -202,12 +231,12 @@ export function multiHeadAttentionForward(
     if (k0.shape[0] !== B || v0.shape[0] !== B || v0.shape[1] !== k0.shape[1]) {
       throw new Error(`${op}: batch sizes or key/value lengths disagree: ${shapes}`);
     }
-    k = heads(linear(k0, weightOf(1), biasOf(1)));
-    v = heads(linear(v0, weightOf(2), biasOf(2)));
+    k = heads(linear(k0, weightOf(1), biasOf(1)), Hk);
+    v = heads(linear(v0, weightOf(2), biasOf(2)), Hk);
     if (args.rotary) k = args.rotary.apply(k, P);
     if (past || args.pastValue) {
       const pv = args.pastValue;
-      const want = [B, H, P, dH];
+      const want = [B, Hk, P, dH];
       if (!past || !pv || !sameDims(past, want) || !sameDims(pv, want)) {
         throw new Error(
           `${op}: pastKey and pastValue must both be ${fmt(want)}, got ${past ? fmt(past.shape) : "null"} and ${pv ? fmt(pv.shape) : "null"}`,
@@ -220,7 +249,17 @@ export function multiHeadAttentionForward(
   if (args.rotary) q = args.rotary.apply(q, P);
   // Causal: query i sits at position P + i, so it sees keys j ≤ P + i (all of them when T = 1).
   const shifted = args.isCausal && P > 0 && T > 1 ? causalMask(P) : null;
-  const mask = combineMasks(args.keyPaddingMask, args.attnMask, shifted);
+  // Position masks at absolute positions: queries P … P+T−1 (the last T of the S keys).
+  const S = k.shape[2];
+  const win = args.window ?? null;
+  if (win !== null && (!Number.isInteger(win) || win < 1)) {
+    throw new Error(`${op}: window must be an integer ≥ 1 or null, got ${win}`);
+  }
+  const positional = combineMasks(
+    args.alibi ? alibiMask(H, T, S) : null,
+    win !== null ? slidingWindowMask(win, T, S, { causal: args.windowCausal ?? true }) : null,
+  );
+  const mask = combineMasks(args.keyPaddingMask, args.attnMask, shifted, positional);
   const r = scaledDotProductAttention(q, k, v, {
     mask,
     causal: args.isCausal === true && P === 0,

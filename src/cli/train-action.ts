@@ -11,6 +11,7 @@ import {
   type AttentionValues,
   type CrossAttentionValues,
   getBackend,
+  type PositionKind,
   setNumThreads,
 } from "../index.js";
 import { type TrainOptions, train } from "../node.js";
@@ -59,6 +60,9 @@ function trainOptions(o: OptionValues, own: ReturnType<typeof ownDataTask>): Tra
             ? { crossAttentionValues: o.crossAttentionValues as CrossAttentionValues }
             : {}),
           ...(o.latentAlignment === true ? { latentAlignment: true } : {}),
+          ...(o.positions !== undefined ? { positions: o.positions as PositionKind } : {}),
+          ...(o.kvHeads !== undefined ? { kvHeads: o.kvHeads } : {}),
+          ...(o.window !== undefined ? { window: o.window } : {}),
         }
       : undefined,
     schedule: schedule(o),
@@ -102,6 +106,13 @@ export async function runTrain(o: OptionValues): Promise<void> {
   await chooseBackend(o.backend);
   if (o.threads !== undefined) await setNumThreads(o.threads);
   const transformer = o.arch === "transformer";
+  for (const [flag, v] of [
+    ["--positions", o.positions],
+    ["--kv-heads", o.kvHeads],
+    ["--window", o.window],
+  ] as const) {
+    if (v !== undefined && !transformer) throw new Error(`${flag} is for --arch transformer`);
+  }
   if (o.crossAttentionValues !== undefined && !transformer) {
     throw new Error("--cross-attention-values is for --arch transformer (seq2seq: --attention-values)");
   }

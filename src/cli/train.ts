@@ -6,7 +6,7 @@
  */
 import { type Command, Option } from "commander";
 import { ATTENTION_KINDS, ATTENTION_VALUES, DEFAULT_ATTENTION } from "../models/seq2seq/config.js";
-import { CROSS_ATTENTION_VALUES } from "../models/transformer/config.js";
+import { CROSS_ATTENTION_VALUES, POSITION_KINDS } from "../models/transformer/config.js";
 import { TASK_NAMES } from "../train/tasks.js";
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from "../train/validate.js";
 import { lazyAction } from "./action.js";
@@ -152,6 +152,22 @@ function withRunOptions(cmd: Command): Command {
       new Option("--activation <fn>", "transformer: feed-forward activation").choices(["relu", "gelu"]),
     )
     .option("--norm-first", "transformer: pre-norm layers (default post-norm, as the paper)")
+    .addOption(
+      new Option(
+        "--positions <kind>",
+        "transformer: positions added to the embeddings (sinusoidal, default; learned) or inside each self-attention (rope, alibi)",
+      ).choices([...POSITION_KINDS]),
+    )
+    .option(
+      "--kv-heads <n>",
+      "transformer: key/value heads, a divisor of --heads (grouped-query attention; 1 = multi-query; default --heads)",
+      int("--kv-heads", 1),
+    )
+    .option(
+      "--window <n>",
+      "transformer: sliding-window self-attention (decoder: the last n positions; encoder: |i − j| < n; default none)",
+      int("--window", 1),
+    )
     .addOption(
       new Option(
         "--cross-attention-values <kind>",

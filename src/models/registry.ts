@@ -25,6 +25,7 @@ import { ATTENTION_KINDS, ATTENTION_VALUES, resolveConfig, type Seq2SeqConfig } 
 import { Seq2Seq } from "./seq2seq/model.js";
 import {
   CROSS_ATTENTION_VALUES,
+  POSITION_KINDS,
   resolveTransformerConfig,
   type TransformerModelConfig,
 } from "./transformer/config.js";
@@ -149,7 +150,7 @@ const TRANSFORMER: ModelKind<TransformerModelConfig, TransformerModel> = {
       ["normFirst", "tieOutput", "latentAlignment"],
       {
         activation: ["relu", "gelu"],
-        positions: ["sinusoidal", "learned"],
+        positions: POSITION_KINDS,
         crossAttentionValues: CROSS_ATTENTION_VALUES,
       },
       true,
@@ -160,6 +161,16 @@ const TRANSFORMER: ModelKind<TransformerModelConfig, TransformerModel> = {
     const d = (c.dModel as number | undefined) ?? defaults.dModel;
     const h = (c.nhead as number | undefined) ?? defaults.nhead;
     if (d % h !== 0) fail("config.nhead", `a divisor of config.dModel (${d})`, h);
+    if (c.kvHeads !== undefined && (!isInt1(c.kvHeads) || h % (c.kvHeads as number) !== 0))
+      fail("config.kvHeads", `a divisor of config.nhead (${h})`, c.kvHeads);
+    if (c.window !== undefined && c.window !== null && !isInt1(c.window))
+      fail("config.window", "an integer ≥ 1 or null", c.window);
+    if (c.positions === "rope" && (d / h) % 2 !== 0)
+      fail(
+        "config.nhead",
+        `a divisor of config.dModel (${d}) leaving an even head size (positions "rope")`,
+        h,
+      );
   },
   build: (config) => new TransformerModel(config),
   owns: (m): m is TransformerModel => m instanceof TransformerModel,
@@ -169,7 +180,12 @@ const TRANSFORMER: ModelKind<TransformerModelConfig, TransformerModel> = {
   },
   describe(config) {
     const r = resolveTransformerConfig(config);
-    return `transformer dModel ${r.dModel}, ${r.numEncoderLayers}+${r.numDecoderLayers} layers, ff ${r.dimFeedforward}`;
+    const extra = [
+      r.positions !== "sinusoidal" ? `positions ${r.positions}` : "",
+      r.kvHeads !== r.nhead ? `kvHeads ${r.kvHeads}` : "",
+      r.window !== null ? `window ${r.window}` : "",
+    ].filter((x) => x);
+    return `transformer dModel ${r.dModel}, ${r.numEncoderLayers}+${r.numDecoderLayers} layers, ff ${r.dimFeedforward}${extra.map((x) => `, ${x}`).join("")}`;
   },
   sizes(config) {
     return TRANSFORMER.describe(config);

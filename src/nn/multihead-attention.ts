@@ -13,6 +13,11 @@
  * `isCausal`), a "static" cache holds the projected keys and values of a fixed memory, computed on the
  * first call and reused.
  *
+ * Grouped-query attention (`kvHeads` = Hk dividing H; 1 = multi-query): the key and value projections
+ * have Hk·dH rows, so `in_proj_weight` is ((H + 2Hk)·dH, E) (W^Q, W^K, W^V stacked, as with Hk = H) and a
+ * cache holds (B, Hk, L, dH). `alibi` and `window` are position masks built at the queries' absolute
+ * positions on every call (multi-head.ts), so a cached step sees what the full forward's row sees.
+ *
  * Shapes: B batch, T target (query) length, S source (key) length, E embedDim, H numHeads, dH = E/H.
  * Inputs (T, B, E) by default, (B, T, E) with `batchFirst`, or unbatched (T, E). Weights (B, T, S)
  * averaged over heads, or (B, H, T, S) per head.
@@ -45,6 +50,14 @@ export interface MultiHeadAttentionConfig {
   dropout?: number;
   /** Rotary position embedding on every head's queries and keys (RoPE; default none). */
   rotary?: RotaryEmbedding | null;
+  /** Key/value heads Hk (grouped-query attention; a divisor of numHeads; default numHeads). */
+  kvHeads?: number;
+  /** ALiBi position biases on the scores (default false). */
+  alibi?: boolean;
+  /** Sliding-window attention: each query sees keys within `window` positions (default null: all). */
+  window?: number | null;
+  /** The window is causal (default true: i − window < j ≤ i) or a symmetric band (|i − j| < window). */
+  windowCausal?: boolean;
 }
 
 /** Options of `MultiheadAttention.forward`. */
@@ -72,13 +85,30 @@ export class MultiheadAttention extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly rotary: RotaryEmbedding | null;
+  readonly kvHeads: number;
+  readonly alibi: boolean;
+  readonly window: number | null;
+  readonly windowCausal: boolean;
   readonly outProj: Linear;
 
   constructor(config: MultiHeadAttentionConfig) {
     super();
     // PyTorch's add_bias_kv and add_zero_attn are refused rather than ignored.
     checkOptions("MultiheadAttention", config, {
-      supported: ["embedDim", "numHeads", "kdim", "vdim", "bias", "batchFirst", "dropout", "rotary"],
+      supported: [
+        "embedDim",
+        "numHeads",
+        "kdim",
+        "vdim",
+        "bias",
+        "batchFirst",
+        "dropout",
+        "rotary",
+        "kvHeads",
+        "alibi",
+        "window",
+        "windowCausal",
+      ],
       unsupported: { addBiasKv: false, addZeroAttn: false },
     });
     const { embedDim: E, numHeads: H } = config;
@@ -98,17 +128,29 @@ export class MultiheadAttention extends Module {
         `MultiheadAttention: rotary.dim (${this.rotary.dim}) must equal the head size ${this.headDim}`,
       );
     }
+    const Hk = config.kvHeads ?? H;
+    if (!Number.isInteger(Hk) || Hk <= 0 || H % Hk !== 0) {
+      throw new Error(`MultiheadAttention: kvHeads (${Hk}) must be a positive divisor of numHeads (${H})`);
+    }
+    this.kvHeads = Hk;
+    this.alibi = config.alibi ?? false;
+    this.window = config.window ?? null;
+    this.windowCausal = config.windowCausal ?? true;
+    if (this.window !== null && (!Number.isInteger(this.window) || this.window < 1)) {
+      throw new Error(`MultiheadAttention: window must be an integer ≥ 1 or null, got ${this.window}`);
+    }
+    const Ek = Hk * this.headDim;
     const bias = config.bias ?? true;
     // PyTorch's _reset_parameters: xavier_uniform_ on the (3E, E) or separate projection weights,
     // zero input bias; out_proj is a Linear (U(±1/√E)) whose bias is then zeroed.
     if (this.sameEmbedDim) {
-      this.registerParameter("in_proj_weight", xavierUniform([3 * E, E]));
+      this.registerParameter("in_proj_weight", xavierUniform([E + 2 * Ek, E]));
     } else {
       this.registerParameter("q_proj_weight", xavierUniform([E, E]));
-      this.registerParameter("k_proj_weight", xavierUniform([E, this.kdim]));
-      this.registerParameter("v_proj_weight", xavierUniform([E, this.vdim]));
+      this.registerParameter("k_proj_weight", xavierUniform([Ek, this.kdim]));
+      this.registerParameter("v_proj_weight", xavierUniform([Ek, this.vdim]));
     }
-    if (bias) this.registerParameter("in_proj_bias", zeros([3 * E]));
+    if (bias) this.registerParameter("in_proj_bias", zeros([E + 2 * Ek]));
     this.outProj = this.registerModule(
       "out_proj",
       Linear.fromTensors(
@@ -142,6 +184,10 @@ export class MultiheadAttention extends Module {
       dropout: this.dropout,
       training: this.training,
       rotary: this.rotary,
+      numKvHeads: this.kvHeads,
+      alibi: this.alibi,
+      window: this.window,
+      windowCausal: this.windowCausal,
       inProjWeight: this.maybeParam("in_proj_weight") ?? null,
       qProjWeight: this.maybeParam("q_proj_weight") ?? null,
       kProjWeight: this.maybeParam("k_proj_weight") ?? null,

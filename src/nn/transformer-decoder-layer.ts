@@ -31,6 +31,7 @@ import {
   feedForward,
   type ResolvedTransformerLayerConfig,
   resolveLayerConfig,
+  selfAttentionConfig,
   type TransformerLayerConfig,
 } from "./transformer-encoder-layer.js";
 
@@ -95,15 +96,18 @@ export class TransformerDecoderLayer extends Module {
     super();
     const c = resolveLayerConfig("TransformerDecoderLayer", config);
     this.config = c;
-    const mha = () =>
+    // Self-attention: positions and window (causal); cross-attention: kvHeads only.
+    this.selfAttn = this.registerModule("self_attn", new MultiheadAttention(selfAttentionConfig(c)));
+    this.multiheadAttn = this.registerModule(
+      "multihead_attn",
       new MultiheadAttention({
         embedDim: c.dModel,
         numHeads: c.nhead,
         dropout: c.dropout,
         batchFirst: c.batchFirst,
-      });
-    this.selfAttn = this.registerModule("self_attn", mha());
-    this.multiheadAttn = this.registerModule("multihead_attn", mha());
+        kvHeads: c.kvHeads,
+      }),
+    );
     this.linear1 = this.registerModule("linear1", new Linear(c.dModel, c.dimFeedforward));
     this.dropout = this.registerModule("dropout", new Dropout(c.dropout));
     this.linear2 = this.registerModule("linear2", new Linear(c.dimFeedforward, c.dModel));

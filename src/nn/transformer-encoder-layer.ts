@@ -15,13 +15,14 @@
  * Shapes: x (S, B, E), or (B, S, E) with `batchFirst`, or unbatched (S, E); E = dModel.
  */
 import type { AttentionMask } from "../attention/masks.js";
+import { RotaryEmbedding } from "../attention/rotary.js";
 import { add, gelu, relu, type Tensor } from "../tensor/index.js";
 import { fmt } from "../tensor/shape.js";
 import { Dropout } from "./dropout.js";
 import { LayerNorm } from "./layer-norm.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
-import { MultiheadAttention } from "./multihead-attention.js";
+import { type MultiHeadAttentionConfig, MultiheadAttention } from "./multihead-attention.js";
 import { checkOptions } from "./options.js";
 
 /** The options every Transformer layer takes (PyTorch's names, camel-cased, and defaults). */
@@ -42,6 +43,20 @@ export interface TransformerLayerConfig {
   batchFirst?: boolean;
   /** Layer norm before each sub-layer instead of after the residual (default false). */
   normFirst?: boolean;
+  /**
+   * Key/value heads of every attention, self and cross (grouped-query attention; a divisor of nhead;
+   * default nhead, 1 = multi-query). in_proj_weight is then ((nhead + 2·kvHeads)·dH, E).
+   */
+  kvHeads?: number;
+  /** RoPE on the self-attention's queries and keys, per head (dH = dModel/nhead even; default false). */
+  rotary?: boolean;
+  /** ALiBi biases on the self-attention scores (default false). */
+  alibi?: boolean;
+  /**
+   * Sliding-window self-attention (default null: none): in a decoder layer query i sees keys
+   * i − window < j ≤ i (causal, Mistral), in an encoder layer |i − j| < window (a symmetric band).
+   */
+  window?: number | null;
 }
 
 export type ResolvedTransformerLayerConfig = Required<TransformerLayerConfig>;
@@ -62,6 +77,10 @@ export function resolveLayerConfig(op: string, c: TransformerLayerConfig): Resol
       "norm",
       "numEncoderLayers",
       "numDecoderLayers",
+      "kvHeads",
+      "rotary",
+      "alibi",
+      "window",
     ],
     unsupported: { bias: true, customEncoder: null, customDecoder: null },
   });
@@ -74,6 +93,10 @@ export function resolveLayerConfig(op: string, c: TransformerLayerConfig): Resol
     layerNormEps: c.layerNormEps ?? 1e-5,
     batchFirst: c.batchFirst ?? false,
     normFirst: c.normFirst ?? false,
+    kvHeads: c.kvHeads ?? c.nhead,
+    rotary: c.rotary ?? false,
+    alibi: c.alibi ?? false,
+    window: c.window ?? null,
   };
   const positive = (name: string, v: number) => {
     if (!Number.isInteger(v) || v <= 0)
@@ -91,7 +114,35 @@ export function resolveLayerConfig(op: string, c: TransformerLayerConfig): Resol
     throw new Error(`${op}: activation must be "relu" or "gelu", got "${String(r.activation)}"`);
   }
   if (!(r.layerNormEps > 0)) throw new Error(`${op}: layerNormEps must be positive, got ${r.layerNormEps}`);
+  if (!Number.isInteger(r.kvHeads) || r.kvHeads <= 0 || r.nhead % r.kvHeads !== 0) {
+    throw new Error(`${op}: kvHeads must be a positive divisor of nhead (${r.nhead}), got ${r.kvHeads}`);
+  }
+  if (r.rotary && (r.dModel / r.nhead) % 2 !== 0) {
+    throw new Error(
+      `${op}: rotary needs an even head size, got dModel/nhead = ${r.dModel}/${r.nhead} = ${r.dModel / r.nhead}`,
+    );
+  }
+  if (r.window !== null && (!Number.isInteger(r.window) || r.window < 1)) {
+    throw new Error(`${op}: window must be an integer ≥ 1 or null, got ${r.window}`);
+  }
   return r;
+}
+
+/**
+ * The self-attention of a layer of config `c`: positions (RoPE, ALiBi), window and kvHeads; a decoder's
+ * cross-attention takes kvHeads only (source and target positions are not on one axis).
+ */
+export function selfAttentionConfig(c: ResolvedTransformerLayerConfig): MultiHeadAttentionConfig {
+  return {
+    embedDim: c.dModel,
+    numHeads: c.nhead,
+    dropout: c.dropout,
+    batchFirst: c.batchFirst,
+    kvHeads: c.kvHeads,
+    rotary: c.rotary ? new RotaryEmbedding(c.dModel / c.nhead) : null,
+    alibi: c.alibi,
+    window: c.window,
+  };
 }
 
 /** Checks that x is (…, dModel) of rank 2 or 3. */
@@ -141,12 +192,7 @@ export class TransformerEncoderLayer extends Module {
     // Registration order = PyTorch's, so namedParameters() lists the same names in the same order.
     this.selfAttn = this.registerModule(
       "self_attn",
-      new MultiheadAttention({
-        embedDim: c.dModel,
-        numHeads: c.nhead,
-        dropout: c.dropout,
-        batchFirst: c.batchFirst,
-      }),
+      new MultiheadAttention({ ...selfAttentionConfig(c), windowCausal: false }),
     );
     this.linear1 = this.registerModule("linear1", new Linear(c.dModel, c.dimFeedforward));
     this.dropout = this.registerModule("dropout", new Dropout(c.dropout));

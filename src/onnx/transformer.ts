@@ -4,6 +4,7 @@
  *
  *   encoder: src (B, S) int64, srcLengths (B) int64
  *              → memory (B, S, d), memory_key_l, memory_value_l (B, H, S, dH)
+ * (with kvHeads, every key and value tensor has kvHeads heads instead of H)
  *   decoder: tgt (N, T) int64, memory, srcLengths → logits (N, V), weights (N, S)
  *   step:    prev (N) int64, srcLengths, memory_key_l, memory_value_l, past_key_l, past_value_l (N, H, P, dH)
  *              → logits (N, V), weights (N, S), present_key_l, present_value_l (N, H, P + 1, dH)
@@ -48,6 +49,19 @@ export async function exportTransformerOnnx(model: TransformerModel): Promise<Tr
   if (c.latentAlignment) {
     throw new Error(
       "exportTransformerOnnx: latentAlignment is not exported yet (the decoder graph would need the source embeddings as an input)",
+    );
+  }
+  // RoPE's rotation tables, ALiBi's biases and the window are built in JS at the traced lengths (no
+  // lowering computes them in the graph yet), so a graph traced with them would be wrong at other
+  // lengths: refused. Grouped-query attention (kvHeads) is a Gather of kv heads, exported.
+  if (c.positions === "rope" || c.positions === "alibi") {
+    throw new Error(
+      `exportTransformerOnnx: positions "${c.positions}" is not exported yet (its ${c.positions === "rope" ? "rotation tables" : "biases"} are not lowered to ONNX; sinusoidal and learned positions are)`,
+    );
+  }
+  if (c.window !== null) {
+    throw new Error(
+      `exportTransformerOnnx: window (${c.window}) is not exported yet (the sliding-window mask is not lowered to ONNX)`,
     );
   }
   const B = 2;

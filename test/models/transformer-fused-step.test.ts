@@ -316,6 +316,23 @@ describe("fused steps equal the layers' steps", () => {
     const odd = model();
     (odd.config as unknown as Record<string, unknown>).someNewOption = "on";
     expect(noGrad(() => fusedWeights(odd))).toBeNull();
+    // Positions inside the attention, grouped-query attention and a window take the layers too.
+    for (const extra of [
+      { positions: "rope" },
+      { positions: "alibi" },
+      { kvHeads: 1 },
+      { window: 3 },
+    ] as const) {
+      const other = model(extra);
+      other.eval();
+      expect(
+        noGrad(() => fusedWeights(other)),
+        JSON.stringify(extra),
+      ).toBeNull();
+      expect(
+        noGrad(() => other.step(other.encode(src, 2, 6, srcLengths), [2, 2]).state.fused),
+      ).toBeUndefined();
+    }
     // A fused state stepped with gradients on leaves the fused path with the same numbers.
     const f = noGrad(() => m.step(s, [2, 2]).state);
     const g = m.step(f, [3, 4]);

@@ -4,7 +4,8 @@
  * source, target and past sizes other than the traced ones (an empty past included) against
  * `TransformerModel.encode` / `memoryCache` / `decodeAll` / `step`, and greedy loops driven by
  * onnxruntime (as a server would, with either decoder) give `greedyDecode`'s tokens, with every
- * step's logits within 1e-4 of our KV-cache step's. Both position kinds (the sinusoidal table is computed in the graph), both
+ * step's logits within 1e-4 of our KV-cache step's. Both exported position kinds (the sinusoidal table is
+ * computed in the graph), grouped-query attention (a multi-query variant), both
  * norm placements, both activations, tied and untied output.
  */
 import * as ort from "onnxruntime-node";
@@ -42,6 +43,7 @@ const variants: [string, Omit<TransformerModelConfig, "srcVocabSize" | "tgtVocab
     "learned positions, pre-norm, gelu, untied output",
     { positions: "learned", maxLength: 24, normFirst: true, activation: "gelu", tieOutput: false },
   ],
+  ["grouped-query attention (kvHeads 1 of 2: multi-query), pre-norm", { kvHeads: 1, normFirst: true }],
 ];
 
 function model(extra: (typeof variants)[number][1], seed: number): TransformerModel {
@@ -67,6 +69,7 @@ describe("ONNX export: Transformer encoder, decoder and step graphs", () => {
       const m = model(extra, 5 + vi);
       const { encoder, decoder, step, signature } = await exportTransformerOnnx(m);
       expect(m.training).toBe(false);
+      const Hk = m.config.kvHeads; // the heads of every key and value tensor
       const kv = (what: string) => [0, 1].flatMap((l) => [`${what}_key_${l}`, `${what}_value_${l}`]);
       expect(signature).toEqual({
         encoder: { inputs: ["src", "srcLengths"], outputs: ["memory", ...kv("memory")] },
@@ -88,8 +91,8 @@ describe("ONNX export: Transformer encoder, decoder and step graphs", () => {
       expect(dims(step)).toEqual([
         ["batch"],
         ["batch"],
-        ...[0, 1, 2, 3].map(() => ["batch", 2, "source", 4]),
-        ...[0, 1, 2, 3].map(() => ["batch", 2, "past", 4]),
+        ...[0, 1, 2, 3].map(() => ["batch", Hk, "source", 4]),
+        ...[0, 1, 2, 3].map(() => ["batch", Hk, "past", 4]),
       ]);
       const [enc, dec, stp] = await Promise.all([session(encoder), session(decoder), session(step)]);
       for (const [B, S, T] of [
@@ -143,7 +146,7 @@ describe("ONNX export: Transformer encoder, decoder and step graphs", () => {
           expect(maxDiff(t as Tensor, e[name], `${name} at B=${B}, S=${S}`)).toBeLessThan(TOL);
         });
         const past = state.cache.layers.flatMap((l) =>
-          [l.self.key, l.self.value].map((x) => x ?? tensor(new Float32Array(0), [B, 2, 0, 4])),
+          [l.self.key, l.self.value].map((x) => x ?? tensor(new Float32Array(0), [B, Hk, 0, 4])),
         );
         const os = await run(stp, step, [last, lengths, ...(memoryKV as Tensor[]), ...past]);
         const sat = `${name} step at B=${B}, S=${S}, P=${T - 1}`;
@@ -239,5 +242,17 @@ describe("ONNX export: Transformer encoder, decoder and step graphs", () => {
   it("refuses learned positions too short to trace", async () => {
     const m = model({ positions: "learned", maxLength: 3 }, 1);
     await expect(exportTransformerOnnx(m)).rejects.toThrow(/learned positions need maxLength ≥ 4/);
+  });
+
+  it("refuses rope, alibi and window, naming the config field", async () => {
+    await expect(exportTransformerOnnx(model({ positions: "rope" }, 1))).rejects.toThrow(
+      /positions "rope" is not exported yet/,
+    );
+    await expect(exportTransformerOnnx(model({ positions: "alibi" }, 1))).rejects.toThrow(
+      /positions "alibi" is not exported yet/,
+    );
+    await expect(exportTransformerOnnx(model({ window: 3 }, 1))).rejects.toThrow(
+      /window \(3\) is not exported yet/,
+    );
   });
 });

@@ -1,6 +1,13 @@
 /** Typed configuration of the Transformer translation model, with defaults (models know nothing of training). */
 
-export type PositionKind = "sinusoidal" | "learned";
+/**
+ * Where positions enter: added to the embeddings ("sinusoidal", Vaswani et al. §3.5; "learned"), or
+ * inside every self-attention ("rope": queries and keys rotated per head, Su et al. 2021; "alibi":
+ * −m_h·|i − j| on the scores, Press et al. 2022), with nothing added to the embeddings. The decoder's
+ * cross-attention has no positions in either case (source and target positions are not one axis).
+ */
+export type PositionKind = "sinusoidal" | "learned" | "rope" | "alibi";
+export const POSITION_KINDS: readonly PositionKind[] = ["sinusoidal", "learned", "rope", "alibi"];
 
 export interface TransformerModelConfig {
   srcVocabSize: number;
@@ -21,8 +28,22 @@ export interface TransformerModelConfig {
   /** Pre-norm layers (default false: the paper's post-norm). */
   normFirst?: boolean;
   layerNormEps?: number;
-  /** Sinusoidal (default) or learned positional encodings. */
+  /** Sinusoidal (default), learned, rotary (RoPE) or ALiBi positions (PositionKind). */
   positions?: PositionKind;
+  /**
+   * Key/value heads of every attention (grouped-query attention, Ainslie et al. 2023; a divisor of
+   * nhead; default nhead; 1 = multi-query, Shazeer 2019): query head h reads kv head ⌊h·kvHeads/nhead⌋
+   * (torch SDPA's enable_gqa), the K and V projections have kvHeads·d_head rows, and the KV cache holds
+   * kvHeads heads.
+   */
+  kvHeads?: number;
+  /**
+   * Sliding-window self-attention (default null: none). Decoder (causal, Mistral-style): query i sees
+   * keys i − window < j ≤ i, the last `window` positions itself included. Encoder (bidirectional): a
+   * symmetric band |i − j| < window, so each source position sees window − 1 on either side. The
+   * cross-attention sees the whole source.
+   */
+  window?: number | null;
   /** Longest sequence with learned positions (default 256). */
   maxLength?: number;
   /** Output projection tied to the target embedding (Press & Wolf 2017; default true). */
@@ -66,8 +87,27 @@ export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTra
   }
   const dModel = c.dModel ?? 64;
   const positions = c.positions ?? "sinusoidal";
-  if (positions !== "sinusoidal" && positions !== "learned") {
-    throw new Error(`${op}: positions must be "sinusoidal" or "learned", got "${String(positions)}"`);
+  if (!POSITION_KINDS.includes(positions)) {
+    throw new Error(
+      `${op}: positions must be one of ${POSITION_KINDS.map((k) => `"${k}"`).join(", ")}, got "${String(positions)}"`,
+    );
+  }
+  const nhead = c.nhead ?? 4;
+  if (!Number.isInteger(dModel) || dModel < 1 || !Number.isInteger(nhead) || nhead < 1 || dModel % nhead) {
+    throw new Error(`${op}: dModel (${dModel}) must be a positive multiple of nhead (${nhead})`);
+  }
+  const kvHeads = c.kvHeads ?? nhead;
+  if (!Number.isInteger(kvHeads) || kvHeads < 1 || nhead % kvHeads !== 0) {
+    throw new Error(`${op}: kvHeads must be a positive divisor of nhead (${nhead}), got ${kvHeads}`);
+  }
+  if (positions === "rope" && (dModel / nhead) % 2 !== 0) {
+    throw new Error(
+      `${op}: positions "rope" needs an even head size, got dModel/nhead = ${dModel}/${nhead} = ${dModel / nhead}`,
+    );
+  }
+  const window = c.window ?? null;
+  if (window !== null && (!Number.isInteger(window) || window < 1)) {
+    throw new Error(`${op}: window must be an integer ≥ 1 or null, got ${window}`);
   }
   const maxLength = c.maxLength ?? 256;
   if (!Number.isInteger(maxLength) || maxLength <= 0) {
@@ -86,7 +126,7 @@ export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTra
     srcVocabSize: c.srcVocabSize,
     tgtVocabSize: c.tgtVocabSize,
     dModel,
-    nhead: c.nhead ?? 4,
+    nhead,
     numEncoderLayers: c.numEncoderLayers ?? 2,
     numDecoderLayers: c.numDecoderLayers ?? 2,
     dimFeedforward: c.dimFeedforward ?? 4 * dModel,
@@ -95,6 +135,8 @@ export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTra
     normFirst: c.normFirst ?? false,
     layerNormEps: c.layerNormEps ?? 1e-5,
     positions,
+    kvHeads,
+    window,
     maxLength,
     tieOutput: c.tieOutput ?? true,
     crossAttentionValues,

@@ -34,6 +34,7 @@ import {
 } from "../../kernels/reference/transformer-layers.js";
 import { backend } from "../../kernels/registry.js";
 import type { LayerNorm } from "../../nn/layer-norm.js";
+import { LearnedPositionalEncoding } from "../../nn/learned-positional-encoding.js";
 import type { MultiheadAttention } from "../../nn/multihead-attention.js";
 import { SinusoidalPositionalEncoding, sinusoidalEncoding } from "../../nn/sinusoidal-positional-encoding.js";
 import { TransformerDecoderCache } from "../../nn/transformer-decoder.js";
@@ -208,6 +209,8 @@ const KNOWN_OPTIONS: Record<string, readonly unknown[] | null> = {
   tieOutput: null,
   crossAttentionValues: ["memory"],
   latentAlignment: null,
+  kvHeads: null, // only = nhead (plain multi-head attention): optionsSupported
+  window: [null, undefined],
 };
 
 /** What the fused step reads from a model: every decoder layer's weights, the final norm, the output. */
@@ -227,7 +230,8 @@ function optionsSupported(model: TransformerModel): boolean {
       if (v !== undefined && v !== null && v !== false) return false; // an option this file does not know
     } else if (allowed !== null && !allowed.includes(v)) return false;
   }
-  return true;
+  // Grouped-query attention (fewer K/V heads than query heads) takes the modules.
+  return model.config.kvHeads === undefined || model.config.kvHeads === model.config.nhead;
 }
 
 /** The tensors' arrays, or null when one is missing. */
@@ -398,9 +402,9 @@ export function embedStep(
   const table = model.tgtEmbed.weight.data;
   let pe: Float32Array;
   if (model.positions instanceof SinusoidalPositionalEncoding) pe = sinusoidalRow(d, position);
-  else if (position < model.config.maxLength)
+  else if (model.positions instanceof LearnedPositionalEncoding && position < model.config.maxLength)
     pe = model.positions.weight.data.subarray(position * d, (position + 1) * d);
-  else return null;
+  else return null; // positions inside the attention (rope, alibi) are not fused (optionsSupported)
   const scale = Math.fround(Math.sqrt(d));
   const x = new Float32Array(prev.length * d);
   for (let n = 0; n < prev.length; n++) {

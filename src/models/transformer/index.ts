@@ -2,6 +2,7 @@
 export {
   CROSS_ATTENTION_VALUES,
   type CrossAttentionValues,
+  POSITION_KINDS,
   type PositionKind,
   type ResolvedTransformerModelConfig,
   resolveTransformerConfig,
@@ -9,6 +10,7 @@ export {
 } from "./config.js";
 export { TransformerDecoderGraph, TransformerEncoderGraph, TransformerStepGraph } from "./graphs.js";
 export {
+  InAttentionPositions,
   type TransformerForwardResult,
   TransformerModel,
   type TransformerState,

@@ -5,7 +5,11 @@
  *   y = dropout(√d_model · E_tgt[tgtIn] + PE), h = Decoder(y, memory, causal, paddingMask(srcLengths))
  *   p(y_t | y_<t, x) = softmax(W_out h_t + b),  W_out = E_tgt when tied (§3.4; Press & Wolf 2017).
  * Embeddings start at N(0, 1/d_model) (so √d_model · E has unit scale) with row 0 (padding) at zero;
- * positions are sinusoidal (§3.5) or learned.
+ * positions are sinusoidal (§3.5) or learned, added to the embeddings, or act inside each
+ * self-attention (config.positions "rope" / "alibi": nothing is added, `positions` is the identity).
+ * kvHeads (grouped-query attention) and window (sliding-window self-attention) go to every layer; the
+ * KV cache then holds kvHeads heads, and a cached step builds its RoPE rotation, ALiBi bias and window
+ * at its absolute position, so incremental decoding gives the full forward's numbers.
  *
  * Cross-attention values (`crossAttentionValues`): with "memory" (default) each decoder layer's
  * cross-attention takes keys and values from the memory M, as in the paper. With "embeddings" the keys
@@ -142,6 +146,16 @@ export interface TransformerForwardResult {
 }
 
 /**
+ * Positions that act inside the self-attention (RoPE, ALiBi): nothing is added to the embeddings, so
+ * the embedding step's positional encoding is the identity (no parameters, nothing in the state dict).
+ */
+export class InAttentionPositions {
+  forward(x: Tensor, _offset = 0): Tensor {
+    return x;
+  }
+}
+
+/**
  * The Transformer translation model: embeddings, positions, the `Transformer` layers and the output
  * projection (tied to the target embedding by default); `forward(src, srcLengths, tgtIn, B, S, T)` gives logits.
  */
@@ -149,7 +163,7 @@ export class TransformerModel extends Module {
   readonly config: ResolvedTransformerModelConfig;
   readonly srcEmbed: Embedding;
   readonly tgtEmbed: Embedding;
-  readonly positions: SinusoidalPositionalEncoding | LearnedPositionalEncoding;
+  readonly positions: SinusoidalPositionalEncoding | LearnedPositionalEncoding | InAttentionPositions;
   readonly transformer: Transformer;
   readonly out: Linear;
   readonly drop: Dropout;
@@ -180,12 +194,15 @@ export class TransformerModel extends Module {
     };
     this.srcEmbed = this.registerModule("src_embed", embed(c.srcVocabSize));
     this.tgtEmbed = this.registerModule("tgt_embed", embed(c.tgtVocabSize));
-    this.positions = this.registerModule(
-      "pos_embed",
-      c.positions === "learned"
-        ? new LearnedPositionalEncoding(c.maxLength, d, { batchFirst: true })
-        : new SinusoidalPositionalEncoding(d, { batchFirst: true }),
-    );
+    this.positions =
+      c.positions === "rope" || c.positions === "alibi"
+        ? new InAttentionPositions()
+        : this.registerModule(
+            "pos_embed",
+            c.positions === "learned"
+              ? new LearnedPositionalEncoding(c.maxLength, d, { batchFirst: true })
+              : new SinusoidalPositionalEncoding(d, { batchFirst: true }),
+          );
     this.transformer = this.registerModule(
       "transformer",
       new Transformer({
@@ -199,6 +216,10 @@ export class TransformerModel extends Module {
         normFirst: c.normFirst,
         layerNormEps: c.layerNormEps,
         batchFirst: true,
+        kvHeads: c.kvHeads,
+        rotary: c.positions === "rope",
+        alibi: c.positions === "alibi",
+        window: c.window,
       }),
     );
     this.out = this.registerModule("out", new Linear(d, c.tgtVocabSize));
