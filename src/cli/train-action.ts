@@ -43,7 +43,7 @@ function trainOptions(o: OptionValues, own: ReturnType<typeof ownDataTask>): Tra
       attentionValues: o.attentionValues as AttentionValues,
       ...(o.bridge === false ? { bridge: false } : {}),
       ...(o.latentAlignment === true ? { latentAlignment: true } : {}),
-      ...(o.window !== undefined ? { attentionWindow: o.window } : {}),
+      ...(o.window !== undefined && !transformer ? { attentionWindow: o.window } : {}),
     },
     arch: o.arch,
     transformer: transformer
@@ -109,20 +109,21 @@ export async function runTrain(o: OptionValues): Promise<void> {
   for (const [flag, v] of [
     ["--positions", o.positions],
     ["--kv-heads", o.kvHeads],
-    ["--window", o.window],
   ] as const) {
     if (v !== undefined && !transformer) throw new Error(`${flag} is for --arch transformer`);
   }
   if (o.crossAttentionValues !== undefined && !transformer) {
     throw new Error("--cross-attention-values is for --arch transformer (seq2seq: --attention-values)");
   }
+  // --window: the Transformer's sliding window, or the half-width of a seq2seq attention with a window.
   if (
     o.window !== undefined &&
-    (transformer || !ATTENTION_KIND_SPECS[o.attention as AttentionKind]?.usesWindow)
+    !transformer &&
+    !ATTENTION_KIND_SPECS[o.attention as AttentionKind]?.usesWindow
   ) {
     const local = ATTENTION_KINDS.filter((k) => ATTENTION_KIND_SPECS[k].usesWindow).join(", ");
     throw new Error(
-      `--window is for a seq2seq --attention with a window (${local}), not ${transformer ? "--arch transformer" : o.attention}`,
+      `--window is for --arch transformer (a sliding window) or a seq2seq --attention with a window (${local}), not ${o.attention}`,
     );
   }
   const t0 = Date.now();

@@ -33,11 +33,6 @@ function withModelOptions(cmd: Command): Command {
     .addOption(
       new Option("--attention <kind>", "attention").choices([...ATTENTION_KINDS]).default(DEFAULT_ATTENTION),
     )
-    .option(
-      "--window <D>",
-      "seq2seq local-m / local-p: the window's half-width D, positions p_t − D … p_t + D (default 10)",
-      int("--window", 1),
-    )
     .addOption(
       new Option(
         "--attention-values <kind>",
@@ -165,7 +160,8 @@ function withRunOptions(cmd: Command): Command {
     )
     .option(
       "--window <n>",
-      "transformer: sliding-window self-attention (decoder: the last n positions; encoder: |i − j| < n; default none)",
+      "transformer: sliding-window self-attention (decoder: the last n positions; encoder: |i − j| < n; default none); " +
+        "seq2seq local-m / local-p: the window's half-width D, positions p_t − D … p_t + D (default 10)",
       int("--window", 1),
     )
     .addOption(

@@ -5,7 +5,12 @@
  * registry's (models/registry.ts); what a checkpoint must hold is checkpoint/format.ts's.
  */
 import type { Seq2SeqConfig } from "../models/seq2seq/config.js";
-import { resolveTransformerConfig, type TransformerModelConfig } from "../models/transformer/config.js";
+import {
+  DEFAULT_D_MODEL,
+  DEFAULT_NHEAD,
+  resolveTransformerConfig,
+  type TransformerModelConfig,
+} from "../models/transformer/config.js";
 
 /** The rule an option's value must follow. */
 export type OptionRule =
@@ -163,12 +168,14 @@ export function validateTrainOptions(o: TrainNumbers): void {
   checkOptions(fn, t, TRANSFORMER_RULES, "transformer.");
   if (t) {
     // The sizes the model will have: its own defaults filled in (models/transformer/config.ts).
-    const { dModel, nhead } = resolveTransformerConfig({ srcVocabSize: 4, tgtVocabSize: 4, ...t });
+    const dModel = t.dModel ?? DEFAULT_D_MODEL;
+    const nhead = t.nhead ?? DEFAULT_NHEAD;
     if (dModel % nhead !== 0) {
       throw new Error(
         `${fn}: transformer.dModel (--d-model) ${dModel} must be a multiple of transformer.nhead (--heads) ${nhead}`,
       );
     }
+    resolveTransformerConfig({ srcVocabSize: 4, tgtVocabSize: 4, ...t }); // the model's own checks
   }
   checkOption(fn, "warmup", "--warmup", o.warmup, "int>=1");
 }

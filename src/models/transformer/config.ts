@@ -79,20 +79,24 @@ export const CROSS_ATTENTION_VALUES: readonly CrossAttentionValues[] = ["memory"
 
 export type ResolvedTransformerModelConfig = Required<TransformerModelConfig>;
 
+/** The default d_model and number of heads (what `resolveTransformerConfig` fills in). */
+export const DEFAULT_D_MODEL = 64;
+export const DEFAULT_NHEAD = 4;
+
 export function resolveTransformerConfig(c: TransformerModelConfig): ResolvedTransformerModelConfig {
   const op = "TransformerModel";
   for (const k of ["srcVocabSize", "tgtVocabSize"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 4)
       throw new Error(`${op}: ${k} must be an integer ≥ 4, got ${c[k]}`);
   }
-  const dModel = c.dModel ?? 64;
+  const dModel = c.dModel ?? DEFAULT_D_MODEL;
   const positions = c.positions ?? "sinusoidal";
   if (!POSITION_KINDS.includes(positions)) {
     throw new Error(
       `${op}: positions must be one of ${POSITION_KINDS.map((k) => `"${k}"`).join(", ")}, got "${String(positions)}"`,
     );
   }
-  const nhead = c.nhead ?? 4;
+  const nhead = c.nhead ?? DEFAULT_NHEAD;
   if (!Number.isInteger(dModel) || dModel < 1 || !Number.isInteger(nhead) || nhead < 1 || dModel % nhead) {
     throw new Error(`${op}: dModel (${dModel}) must be a positive multiple of nhead (${nhead})`);
   }
