@@ -4,7 +4,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   // The explorer's modules (web/src) import the package by name; tests run them on the sources.
   resolve: {
-    alias: [{ find: /^qkv$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }],
+    alias: [
+      { find: /^qkv$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      { find: /^qkv\/align$/, replacement: fileURLToPath(new URL("./src/align/index.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -8,7 +8,7 @@
  * ONNX export (protobufjs) is `qkv/onnx`, PNG pictures (fontkit and the embedded fonts) `qkv/png`, the
  * self-contained HTML report (which bundles the Devanagari font) `qkv/html`.
  */
-export * from "./align/index.js";
+export * from "./align/root.js"; // the classical aligners: qkv/align
 export * from "./attention/index.js";
 export * from "./checkpoint/format.js";
 export * as data from "./data/index.js";
@@ -20,7 +20,7 @@ export {
   type EvalResult,
   evaluatePairs,
 } from "./eval/corpus.js";
-export * from "./eval/index.js";
+export * from "./eval/root.js"; // TER: qkv/eval
 export * from "./io/index.js";
 export type { Backend, BackendCapabilities } from "./kernels/contract.js";
 export {

@@ -222,7 +222,12 @@ function qkvModels(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
-  resolve: { alias: [{ find: /^qkv$/, replacement: join(root, "src/index.ts") }] },
+  resolve: {
+    alias: [
+      { find: /^qkv$/, replacement: join(root, "src/index.ts") },
+      { find: /^qkv\/align$/, replacement: join(root, "src/align/index.ts") },
+    ],
+  },
   plugins: [qkvModels()],
   // Cross-origin isolation (SharedArrayBuffer) in `vite dev` and `vite preview` too.
   server: { headers: ISOLATION_HEADERS, host: "127.0.0.1" },

@@ -1,5 +1,7 @@
 /**
- * qkv align: word alignment — words ↔ model pieces, forced alignment read off a model's attention.
+ * qkv/align: word alignment — words ↔ model pieces, forced alignment read off a model's attention, and
+ * the classical aligners (IBM Models 1 and 2, fast_align) beside it. The package root re-exports all
+ * but the classical aligners (root.ts).
  */
 
 export { type AlignmentDoc, parseAlignmentDoc } from "./alignment-doc.js";

@@ -35,6 +35,7 @@ import { type AttentionResult, attend } from "./attend.js";
 import type { AttentionMask } from "./masks.js";
 import { additiveProjected } from "./scores.js";
 
+/** The coverage attention's parameters: the additive score's W, U, v and the coverage weight V. */
 export interface CoverageParams {
   /** W (A, Dq): applied to the decoder state s_{i−1}. */
   wQuery: Tensor;

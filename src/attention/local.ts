@@ -116,6 +116,7 @@ export function gaussianFactor(positions: Tensor, S: number, D: number): Tensor 
   return exp(mul(mul(d, d), -1 / (2 * sigma * sigma)));
 }
 
+/** Options of `localAttention`: its score, the aligned positions p_t, the window's half-width D and the Gaussian. */
 export interface LocalAttentionOptions {
   /** The score (Luong dot / general / concat), on the keys given. */
   score: Score;

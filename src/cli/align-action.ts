@@ -25,6 +25,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { trainClassicalAligner } from "../align/index.js";
 import * as qkv from "../index.js";
 import {
   type AlignmentScores,
@@ -41,7 +42,6 @@ import {
   readingName,
   resolveReading,
   type Symmetrization,
-  trainClassicalAligner,
   whitespaceWords,
   withSymmetrizations,
 } from "../index.js";

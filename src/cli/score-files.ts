@@ -11,15 +11,8 @@
  * The version field says which sacreBLEU the numbers match and that qkv computed them.
  */
 import { readFileSync } from "node:fs";
-import {
-  type BleuTokenizer,
-  corpusBleu,
-  corpusChrf,
-  corpusTer,
-  data,
-  type TerOptions,
-  VERSION,
-} from "../index.js";
+import { corpusTer, type TerOptions } from "../eval/index.js";
+import { type BleuTokenizer, corpusBleu, corpusChrf, data, VERSION } from "../index.js";
 import { checkAligned } from "../node.js";
 
 /** The metrics `--metrics` takes. */

@@ -12,6 +12,7 @@
 import { logSoftmax, mean, stack, type Tensor, tensor } from "../tensor/index.js";
 import type { StepDecoder, StepOutput } from "./search.js";
 
+/** An ensemble's decoding state: each member model's own state, in the members' order. */
 export type EnsembleState = unknown[];
 
 export class EnsembleDecoder implements StepDecoder<EnsembleState> {

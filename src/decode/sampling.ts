@@ -16,6 +16,7 @@
  */
 import { createRng } from "../tensor/index.js";
 
+/** How to sample a token: temperature, then top-k, then top-p, from a seeded generator. */
 export interface SamplingOptions {
   /** τ > 0 (default 1: the model's distribution). */
   temperature?: number;

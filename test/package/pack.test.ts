@@ -478,7 +478,7 @@ describe.skipIf(!npmAvailable)("npm package (pack, offline install, run)", () =>
     expect(hindi).toMatch(/^[\u0900-\u097F\s।,.?!]+$/u); // Devanagari only
     expect(hindi.replace(/[^\u0900-\u097F]/gu, "").length).toBeGreaterThan(4);
     const help = run("npx", ["--no", "qkv", "translate", "--help"], packed.app);
-    expect(help).toMatch(/bundled model's name: en-hi\s+\(English → Hindi/);
+    expect(help).toMatch(/bundled model's name:\s+en-hi\s+\(English\s+→\s+Hindi/); // help wraps at any space
     const unknown = spawnSync("npx", ["--no", "qkv", "translate", "--model", "fr-en", "x"], {
       cwd: packed.app,
       env: childEnv(),

@@ -21,7 +21,6 @@ import {
   type AlignModel,
   type AlignmentDoc,
   type AlignReading,
-  type ClassicalAligner,
   type data,
   forcedAlign,
   pharaoh,
@@ -29,6 +28,7 @@ import {
   resolveReading,
   whitespaceWords,
 } from "qkv";
+import type { ClassicalAligner } from "qkv/align";
 import { charCount, MAX_CHARS } from "./input.js";
 
 /** The gold set whose scores the page shows, and how it says so. */

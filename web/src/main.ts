@@ -5,15 +5,8 @@
 import "@fontsource/noto-sans-devanagari/400.css";
 import "./style.css";
 import { MODELS } from "virtual:qkv-models";
-import {
-  type ClassicalAligner,
-  classicalAlignerFromJSON,
-  getBackend,
-  getThreadSupport,
-  initBackend,
-  VERSION,
-  type WordAxis,
-} from "qkv";
+import { getBackend, getThreadSupport, initBackend, VERSION, type WordAxis } from "qkv";
+import { type ClassicalAligner, classicalAlignerFromJSON } from "qkv/align";
 import { renderBottleneck } from "./bottleneck.js";
 import { type LoadedTransformer, transformerFromCheckpoint } from "./checkpoint.js";
 import { byId, el, fill } from "./dom.js";

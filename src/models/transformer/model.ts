@@ -150,6 +150,7 @@ export interface TransformerForwardResult {
  * the embedding step's positional encoding is the identity (no parameters, nothing in the state dict).
  */
 export class InAttentionPositions {
+  /** Returns `x` unchanged (the positions act in the attention). */
   forward(x: Tensor, _offset = 0): Tensor {
     return x;
   }
