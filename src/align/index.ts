@@ -4,7 +4,6 @@
  * but the classical aligners (root.ts).
  */
 
-export { type AlignmentDoc, parseAlignmentDoc } from "./alignment-doc.js";
 export {
   CLASSICAL_METHODS,
   type ClassicalAligner,
@@ -16,7 +15,6 @@ export {
   classicalAlignerFromJSON,
   trainClassicalAligner,
 } from "./classical.js";
-export { alignmentWords, lexicalForm, type ParallelCorpus } from "./corpus.js";
 export {
   diagonalFeature,
   FAST_ALIGN_DEFAULTS,
@@ -24,7 +22,6 @@ export {
   type FastAlignOptions,
   trainFastAlign,
 } from "./fast-align.js";
-export * from "./forced.js";
 export {
   FLOOR_PROB,
   IbmModel1,
@@ -43,16 +40,4 @@ export {
   type IbmModel2Options,
   trainIbmModel2,
 } from "./ibm-model2.js";
-export {
-  formatPharaoh,
-  type PharaohGold,
-  type PharaohLineOptions,
-  parsePharaoh,
-  parsePharaohGold,
-  parsePharaohLine,
-  readPharaoh,
-  readPharaohGold,
-  writePharaoh,
-} from "./pharaoh.js";
-export { bidirectionalLinks, SYMMETRIZATIONS, type Symmetrization, symmetrize } from "./symmetrize.js";
-export * from "./words.js";
+export * from "./root.js";
