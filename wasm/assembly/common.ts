@@ -127,3 +127,27 @@ export const POS_INF: f32 = Infinity;
   v128.store(dst + 2 * ds, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
   v128.store(dst + 3 * ds, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
+
+/**
+ * tanh on four lanes (Cephes tanhf, about 2 ulp): for |x| ≥ 0.625, 1 − 2/(e^(2|x|) + 1) with the sign
+ * of x; below, x + x³·P(x²). ±∞ → ±1, NaN stays NaN.
+ */
+@inline export function vtanh(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const z = vexp(f32x4.add(a, a));
+  let big = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(z, f32x4.splat(1))));
+  big = v128.or(big, v128.and(x, i32x4.splat(0x80000000))); // the sign of x
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, x2), x), x);
+  return v128.bitselect(big, small, f32x4.ge(a, f32x4.splat(0.625)));
+}
+
+/** σ(x) = 1 / (1 + e^(−x)) on four lanes (the unary sigmoid kernel's formula). */
+@inline export function vsigmoid(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), vexp(f32x4.neg(x))));
+}

@@ -1,6 +1,6 @@
 // Element-wise kernels: unary ops and broadcasting binary ops, with SIMD fast paths for
 // same-shape (vector ⊕ vector) and scalar (vector ⊕ scalar) runs.
-import { argI, argP, at, imin, sexp, vexp } from "./common";
+import { argI, argP, at, imin, sexp, vexp, vsigmoid, vtanh } from "./common";
 
 // Unary op codes (order of UnaryOp in src/kernels/wasm/runtime.ts).
 export const U_NEG = 0;
@@ -41,7 +41,9 @@ export const B_GE = 9;
     case U_EXP:
       return vexp(x);
     case U_SIGMOID:
-      return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), vexp(f32x4.neg(x))));
+      return vsigmoid(x);
+    case U_TANH:
+      return vtanh(x);
     case U_RELU:
       return f32x4.max(x, f32x4.splat(0));
     case U_SQRT:
@@ -84,8 +86,6 @@ function serf(x: f32): f32 {
       return serf(x);
     case U_LOG:
       return Mathf.log(x);
-    case U_TANH:
-      return Mathf.tanh(x);
     case U_EXP:
       return sexp(x);
     default:
@@ -95,7 +95,7 @@ function serf(x: f32): f32 {
 
 @inline function unaryLoop(op: i32, x: usize, out: usize, start: i32, end: i32): void {
   let i = start;
-  if (op != U_LOG && op != U_TANH && op != U_ERF) {
+  if (op != U_LOG && op != U_ERF) {
     for (; i + 4 <= end; i += 4) v128.store(at(out, i), vunary(op, v128.load(at(x, i))));
   }
   for (; i < end; i++) store<f32>(at(out, i), sunary(op, load<f32>(at(x, i))));

@@ -7,6 +7,7 @@ export { ATTN_SCRATCH, attnBackwardKV, attnBackwardQ, attnForward, attnPack } fr
 export { binary, unary } from "./elementwise";
 export { MATMUL_SCRATCH, matmul } from "./gemm";
 export { concat, indexAdd, indexSelect, permute } from "./layout";
+export { lstmCell, lstmCellBackward } from "./lstm";
 export { argmax, reduce, softmax } from "./reduce";
 
 /** First byte of linear memory free for the JavaScript arena. */

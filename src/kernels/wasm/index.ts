@@ -413,6 +413,44 @@ function attentionOn(rt: WasmRuntime): AttentionKernels {
   };
 }
 
+type LstmKernels = Required<Pick<Backend, "lstmCell" | "lstmCellBackward">>;
+
+/** The fused LSTM cell (wasm/assembly/lstm.ts); one thread (a step's B·H is small). */
+function lstmOn(rt: WasmRuntime): LstmKernels {
+  return {
+    lstmCell(gates, c, batch, hidden) {
+      const n = batch * hidden;
+      if (n === 0) return { hc: new Float32Array(0), act: new Float32Array(0) };
+      rt.reset();
+      const pg = rt.alloc(4 * n * 4);
+      const pc = rt.alloc(n * 4);
+      const phc = rt.alloc(2 * n * 4);
+      const pa = rt.alloc(5 * n * 4);
+      rt.put(pg, gates);
+      rt.put(pc, c);
+      rt.setArgs([pg, pc, phc, pa, batch, hidden]);
+      rt.run("lstmCell", 1);
+      return { hc: rt.take(phc, 2 * n), act: rt.take(pa, 5 * n) };
+    },
+    lstmCellBackward(act, c, dhc, batch, hidden) {
+      const n = batch * hidden;
+      if (n === 0) return { dGates: new Float32Array(0), dc: new Float32Array(0) };
+      rt.reset();
+      const pa = rt.alloc(5 * n * 4);
+      const pc = rt.alloc(n * 4);
+      const pd = rt.alloc(2 * n * 4);
+      const pg = rt.alloc(4 * n * 4);
+      const pdc = rt.alloc(n * 4);
+      rt.put(pa, act);
+      rt.put(pc, c);
+      rt.put(pd, dhc);
+      rt.setArgs([pa, pc, pd, pg, pdc, batch, hidden]);
+      rt.run("lstmCellBackward", 1);
+      return { dGates: rt.take(pg, 4 * n), dc: rt.take(pdc, n) };
+    },
+  };
+}
+
 /** Builds the backend on a runtime. */
 export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
   return {
@@ -423,6 +461,7 @@ export function wasmBackendOn(rt: WasmRuntime): WasmBackend {
     ...arithmeticOn(rt),
     ...layoutOn(rt),
     ...attentionOn(rt),
+    ...lstmOn(rt),
   };
 }
 

@@ -28,6 +28,8 @@ export const JOBS = [
   "attnForward",
   "attnBackwardKV",
   "attnBackwardQ",
+  "lstmCell",
+  "lstmCellBackward",
 ] as const;
 export type Job = (typeof JOBS)[number];
 
