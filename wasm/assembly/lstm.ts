@@ -6,7 +6,15 @@
 import { argI, argP, at, imin, vsigmoid, vtanh } from "./common";
 
 /** Four lanes of the forward for batch row b, units j … j+3. */
-@inline function cellLanes(gates: usize, c: usize, hc: usize, act: usize, b: i32, j: i32, H: i32): void {
+@inline function cellLanes(
+  gates: usize,
+  c: usize,
+  hc: usize,
+  act: usize,
+  b: i32,
+  j: i32,
+  H: i32,
+): void {
   const gr = b * 4 * H;
   const vi = vsigmoid(v128.load(at(gates, gr + j)));
   const vf = vsigmoid(v128.load(at(gates, gr + H + j)));
@@ -62,8 +70,19 @@ export function lstmCell(args: usize, tid: i32, nt: i32): void {
 }
 
 @inline function backLanes(
-  dg: usize, dc: usize, b: i32, j: i32, H: i32,
-  i: v128, f: v128, g: v128, o: v128, tc: v128, dh: v128, dcIn: v128, cPrev: v128,
+  dg: usize,
+  dc: usize,
+  b: i32,
+  j: i32,
+  H: i32,
+  i: v128,
+  f: v128,
+  g: v128,
+  o: v128,
+  tc: v128,
+  dh: v128,
+  dcIn: v128,
+  cPrev: v128,
 ): void {
   const one = f32x4.splat(1);
   const dcn = f32x4.add(dcIn, f32x4.mul(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc))));
@@ -91,10 +110,21 @@ export function lstmCellBackward(args: usize, tid: i32, nt: i32): void {
     const dr = b * 2 * H;
     let j = 0;
     for (; j + 4 <= H; j += 4) {
-      backLanes(dg, dc, b, j, H,
-        v128.load(at(act, ar + j)), v128.load(at(act, ar + H + j)), v128.load(at(act, ar + 2 * H + j)),
-        v128.load(at(act, ar + 3 * H + j)), v128.load(at(act, ar + 4 * H + j)),
-        v128.load(at(dhc, dr + j)), v128.load(at(dhc, dr + H + j)), v128.load(at(c, b * H + j)));
+      backLanes(
+        dg,
+        dc,
+        b,
+        j,
+        H,
+        v128.load(at(act, ar + j)),
+        v128.load(at(act, ar + H + j)),
+        v128.load(at(act, ar + 2 * H + j)),
+        v128.load(at(act, ar + 3 * H + j)),
+        v128.load(at(act, ar + 4 * H + j)),
+        v128.load(at(dhc, dr + j)),
+        v128.load(at(dhc, dr + H + j)),
+        v128.load(at(c, b * H + j)),
+      );
     }
     // The tail: the same lane arithmetic on splatted scalars, one unit at a time.
     for (; j < H; j++) {
@@ -105,12 +135,30 @@ export function lstmCellBackward(args: usize, tid: i32, nt: i32): void {
       const o = splatAt(act, ar + 3 * H + j);
       const tc = splatAt(act, ar + 4 * H + j);
       const dh = splatAt(dhc, dr + j);
-      const dcn = f32x4.add(splatAt(dhc, dr + H + j), f32x4.mul(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+      const dcn = f32x4.add(
+        splatAt(dhc, dr + H + j),
+        f32x4.mul(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc))),
+      );
       const gr = b * 4 * H;
-      store<f32>(at(dg, gr + j), f32x4.extract_lane(f32x4.mul(f32x4.mul(f32x4.mul(dcn, g), i), f32x4.sub(one, i)), 0));
-      store<f32>(at(dg, gr + H + j), f32x4.extract_lane(f32x4.mul(f32x4.mul(f32x4.mul(dcn, splatAt(c, b * H + j)), f), f32x4.sub(one, f)), 0));
-      store<f32>(at(dg, gr + 2 * H + j), f32x4.extract_lane(f32x4.mul(f32x4.mul(dcn, i), f32x4.sub(one, f32x4.mul(g, g))), 0));
-      store<f32>(at(dg, gr + 3 * H + j), f32x4.extract_lane(f32x4.mul(f32x4.mul(f32x4.mul(dh, tc), o), f32x4.sub(one, o)), 0));
+      store<f32>(
+        at(dg, gr + j),
+        f32x4.extract_lane(f32x4.mul(f32x4.mul(f32x4.mul(dcn, g), i), f32x4.sub(one, i)), 0),
+      );
+      store<f32>(
+        at(dg, gr + H + j),
+        f32x4.extract_lane(
+          f32x4.mul(f32x4.mul(f32x4.mul(dcn, splatAt(c, b * H + j)), f), f32x4.sub(one, f)),
+          0,
+        ),
+      );
+      store<f32>(
+        at(dg, gr + 2 * H + j),
+        f32x4.extract_lane(f32x4.mul(f32x4.mul(dcn, i), f32x4.sub(one, f32x4.mul(g, g))), 0),
+      );
+      store<f32>(
+        at(dg, gr + 3 * H + j),
+        f32x4.extract_lane(f32x4.mul(f32x4.mul(f32x4.mul(dh, tc), o), f32x4.sub(one, o)), 0),
+      );
       store<f32>(at(dc, b * H + j), f32x4.extract_lane(f32x4.mul(dcn, f), 0));
     }
   }
