@@ -354,65 +354,31 @@ napi_value IndexAdd(napi_env env, napi_callback_info info) {
 }
 
 // ---- fused LSTM cell ----------------------------------------------------------------------------
-// One step's element-wise part (src/kernels/contract.ts, LstmCellResult): each activation and product
-// rounded to float32 as the unfused ops store them, transcendentals in double.
-inline float sigm(float x) {
-  const double d = x;
-  return (float)(d >= 0 ? 1.0 / (1.0 + std::exp(-d)) : std::exp(d) / (1.0 + std::exp(d)));
-}
-
+// One step's element-wise part (src/kernels/contract.ts, LstmCellResult), SIMD on instruction set `isa`
+// (kernels.inc lstm_cell / lstm_cell_backward): σ and tanh in single precision (≤ 2 ulp).
 napi_value LstmCell(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const float* gates = a.arr<float>(0);
-  const float* c = a.arr<float>(1);
-  float* hc = a.arr<float>(2);
-  float* act = a.arr<float>(3);
-  const int B = a.i32(4), H = a.i32(5);
-  if (!a.ok) return nullptr;
-  for (long b = 0; b < B; b++) {
-    const float* gr = gates + b * 4 * H;
-    float* ar = act + b * 5 * H;
-    for (int j = 0; j < H; j++) {
-      const float i = sigm(gr[j]), f = sigm(gr[H + j]), g = (float)std::tanh((double)gr[2 * H + j]);
-      const float o = sigm(gr[3 * H + j]);
-      const volatile float fc = f * c[b * H + j];  // two roundings, as mul, mul, add (no fma)
-      const volatile float ig = i * g;
-      const float cn = fc + ig;
-      const float tc = (float)std::tanh((double)cn);
-      hc[b * 2 * H + j] = o * tc;
-      hc[b * 2 * H + H + j] = cn;
-      ar[j] = i, ar[H + j] = f, ar[2 * H + j] = g, ar[3 * H + j] = o, ar[4 * H + j] = tc;
-    }
-  }
-  return ret(env, 1);
-}
-
-//   dc' = dhc_c + dh ⊙ o ⊙ (1 − tanh²c');  d(pre i) = dc'⊙g⊙i(1−i), d(pre f) = dc'⊙c⊙f(1−f),
-//   d(pre g) = dc'⊙i⊙(1−g²), d(pre o) = dh⊙tanh c'⊙o(1−o);  dc = dc'⊙f.
-napi_value LstmCellBackward(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  const float* act = a.arr<float>(0);
-  const float* c = a.arr<float>(1);
-  const float* dhc = a.arr<float>(2);
-  float* dg = a.arr<float>(3);
-  float* dc = a.arr<float>(4);
+  const Kernels* K = a.isa(0);
+  const float* gates = a.arr<float>(1);
+  const float* c = a.arr<float>(2);
+  float* hc = a.arr<float>(3);
+  float* act = a.arr<float>(4);
   const int B = a.i32(5), H = a.i32(6);
   if (!a.ok) return nullptr;
-  for (long b = 0; b < B; b++) {
-    const float* ar = act + b * 5 * H;
-    float* gr = dg + b * 4 * H;
-    for (int j = 0; j < H; j++) {
-      const float i = ar[j], f = ar[H + j], g = ar[2 * H + j], o = ar[3 * H + j], tc = ar[4 * H + j];
-      const float dh = dhc[b * 2 * H + j];
-      const float dcn = dhc[b * 2 * H + H + j] + dh * o * (1.0f - tc * tc);
-      gr[j] = dcn * g * i * (1.0f - i);
-      gr[H + j] = dcn * c[b * H + j] * f * (1.0f - f);
-      gr[2 * H + j] = dcn * i * (1.0f - g * g);
-      gr[3 * H + j] = dh * tc * o * (1.0f - o);
-      dc[b * H + j] = dcn * f;
-    }
-  }
-  return ret(env, 1);
+  return ret(env, K->lstm_cell(gates, c, hc, act, B, H));
+}
+
+napi_value LstmCellBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  const float* act = a.arr<float>(1);
+  const float* c = a.arr<float>(2);
+  const float* dhc = a.arr<float>(3);
+  float* dg = a.arr<float>(4);
+  float* dc = a.arr<float>(5);
+  const int B = a.i32(6), H = a.i32(7);
+  if (!a.ok) return nullptr;
+  return ret(env, K->lstm_cell_backward(act, c, dhc, dg, dc, B, H));
 }
 
 // ---- per-ISA kernels ---------------------------------------------------------------------------

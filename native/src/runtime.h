@@ -68,6 +68,9 @@ struct Kernels {
   int (*decoder_layer_step)(const DecoderStepArgs& a);
   /** One encoder layer over n rows of s positions (the DecoderStepArgs without cache or cross fields). */
   int (*encoder_layer)(const DecoderStepArgs& a);
+  /** The fused LSTM cell's element-wise step, forward and backward (src/kernels/contract.ts). */
+  int (*lstm_cell)(const float* gates, const float* c, float* hc, float* act, int B, int H);
+  int (*lstm_cell_backward)(const float* act, const float* c, const float* dhc, float* dg, float* dc, int B, int H);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

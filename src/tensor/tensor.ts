@@ -31,6 +31,14 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * into += from, element by element (float32 sums: each double sum of two floats rounds to the float
+ * sum). Gradient accumulation only: a loop here beats a kernel call's copies for arrays this size.
+ */
+function addInto(into: Float32Array, from: Float32Array): void {
+  for (let i = 0; i < into.length; i++) into[i] += from[i];
+}
+
 /** Nested arrays of numbers, as `tensor()` and `toArray()` read and write them. */
 export type NestedArray = number | NestedArray[];
 
@@ -161,12 +169,18 @@ export class Tensor {
       }
     }
     const grads = new Map<Tensor, Tensor>([[this, seed]]);
+    // Sums made here (a tensor's second gradient and on), which nothing else holds: later gradients
+    // of the same tensor are added into them in place, rather than a new array per addition (a
+    // decoder's memory gets one or two per output step). A sum leaves the set when its tensor's
+    // backward runs, since that may hand it on, shared, to several parents.
+    const ownSums = new Set<Tensor>();
     noGrad(() => {
       for (let k = order.length - 1; k >= 0; k--) {
         const t = order[k];
         const g = grads.get(t);
         if (!g) continue;
         grads.delete(t);
+        ownSums.delete(g);
         // A fresh buffer per leaf: ops may hand the same gradient tensor (or a view of its data) to
         // several parents, and optimizers must be free to change one leaf's .grad in place.
         if (t.node === null || t.retains) {
@@ -178,7 +192,14 @@ export class Tensor {
           const gi = pg[i];
           if (!p.requiresGrad || !gi) return;
           const prev = grads.get(p);
-          grads.set(p, prev ? ops.add(prev, gi) : gi);
+          if (!prev) grads.set(p, gi);
+          else if (ownSums.has(prev) && sameShape(prev.shape, gi.shape) && gi.data.length === prev.data.length) {
+            addInto(prev.data, gi.data);
+          } else {
+            const sum = ops.add(prev, gi);
+            if (sum !== prev && sum !== gi) ownSums.add(sum);
+            grads.set(p, sum);
+          }
         });
       }
     });

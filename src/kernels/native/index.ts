@@ -152,6 +152,7 @@ interface Addon {
     ...weights: Float32Array[]
   ): number;
   lstmCell(
+    isa: number,
     gates: Float32Array,
     c: Float32Array,
     hc: Float32Array,
@@ -160,6 +161,7 @@ interface Addon {
     H: number,
   ): number;
   lstmCellBackward(
+    isa: number,
     act: Float32Array,
     c: Float32Array,
     dhc: Float32Array,
@@ -567,14 +569,14 @@ function fusedOn(addon: Addon, ix: number, count: Count): FusedKernels {
     lstmCell(gates, c, batch, hidden) {
       const hc = new Float32Array(batch * 2 * hidden);
       const act = new Float32Array(batch * 5 * hidden);
-      if (hc.length > 0) count("lstmCell", addon.lstmCell(gates, c, hc, act, batch, hidden));
+      if (hc.length > 0) count("lstmCell", addon.lstmCell(ix, gates, c, hc, act, batch, hidden));
       return { hc, act };
     },
     lstmCellBackward(act, c, dhc, batch, hidden) {
       const dGates = new Float32Array(batch * 4 * hidden);
       const dc = new Float32Array(batch * hidden);
       if (dc.length > 0)
-        count("lstmCellBackward", addon.lstmCellBackward(act, c, dhc, dGates, dc, batch, hidden));
+        count("lstmCellBackward", addon.lstmCellBackward(ix, act, c, dhc, dGates, dc, batch, hidden));
       return { dGates, dc };
     },
     attentionForward(q, k, v, p) {
