@@ -70,8 +70,8 @@ export interface FusedAttentionParams {
  * Fused LSTM cell (optional): the element-wise part of one step, in one kernel. From pre-activation
  * gates (B, 4H) in PyTorch's order i, f, g, o and the previous cell c (B, H):
  *   c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g),   h' = σ(o) ⊙ tanh(c')
- * `hc` is (B, 2, H) = [h'; c'] per batch row, `act` (B, 5H) = [σ(i), σ(f), tanh(g), σ(o), tanh(c')]
- * (kept for the backward).
+ * `hc` is (2, B, H): h' (B, H), then c' (B, H); `act` (B, 5H) = [σ(i), σ(f), tanh(g), σ(o), tanh(c')]
+ * (kept for the backward). The backward's `dhc` has hc's layout.
  */
 export interface LstmCellResult {
   hc: Float32Array;

@@ -20,6 +20,7 @@ import {
   squeeze,
   Tensor,
   tanh,
+  unbind,
   unsqueeze,
   zeros,
 } from "../tensor/index.js";
@@ -44,11 +45,12 @@ export function lstmPointwise(gates: Tensor, c: Tensor, hiddenSize: number): LST
   const be = backend();
   if (be.lstmCell && be.lstmCellBackward) {
     const r = be.lstmCell(gates.data, c.data, B, H);
-    const hc = record(new Tensor(r.hc, [B, 2, H]), "lstmCell", [gates, c], (g) => {
+    const hc = record(new Tensor(r.hc, [2, B, H]), "lstmCell", [gates, c], (g) => {
       const d = be.lstmCellBackward!(r.act, c.data, g.data, B, H);
       return [new Tensor(d.dGates, [B, 4 * H]), new Tensor(d.dc, [B, H])];
     });
-    return { h: reshape(slice(hc, 1, 0, 1), [B, H]), c: reshape(slice(hc, 1, 1, 2), [B, H]) };
+    const [h, cNext] = unbind(hc); // two views: no copies either way
+    return { h, c: cNext };
   }
   const g4 = reshape(gates, [B, 4, H]); // (B, 4H) → (B, 4, H): each gate a contiguous row
   const gate = (k: number) => reshape(slice(g4, 1, k, k + 1), [B, H]);

@@ -14,6 +14,7 @@ import { argI, argP, at, imin, vsigmoid, vtanh } from "./common";
   b: i32,
   j: i32,
   H: i32,
+  B: i32,
 ): void {
   const gr = b * 4 * H;
   const vi = vsigmoid(v128.load(at(gates, gr + j)));
@@ -22,8 +23,8 @@ import { argI, argP, at, imin, vsigmoid, vtanh } from "./common";
   const vo = vsigmoid(v128.load(at(gates, gr + 3 * H + j)));
   const cn = f32x4.add(f32x4.mul(vf, v128.load(at(c, b * H + j))), f32x4.mul(vi, vg));
   const tc = vtanh(cn);
-  v128.store(at(hc, b * 2 * H + j), f32x4.mul(vo, tc));
-  v128.store(at(hc, b * 2 * H + H + j), cn);
+  v128.store(at(hc, b * H + j), f32x4.mul(vo, tc));
+  v128.store(at(hc, (B + b) * H + j), cn);
   const ar = b * 5 * H;
   v128.store(at(act, ar + j), vi);
   v128.store(at(act, ar + H + j), vf);
@@ -48,7 +49,7 @@ export function lstmCell(args: usize, tid: i32, nt: i32): void {
   const end = imin(B, (tid + 1) * share);
   for (let b = tid * share; b < end; b++) {
     let j = 0;
-    for (; j + 4 <= H; j += 4) cellLanes(gates, c, hc, act, b, j, H);
+    for (; j + 4 <= H; j += 4) cellLanes(gates, c, hc, act, b, j, H, B);
     for (; j < H; j++) {
       const gr = b * 4 * H;
       const i = vsigmoid(splatAt(gates, gr + j));
@@ -57,8 +58,8 @@ export function lstmCell(args: usize, tid: i32, nt: i32): void {
       const o = vsigmoid(splatAt(gates, gr + 3 * H + j));
       const cn = f32x4.add(f32x4.mul(f, splatAt(c, b * H + j)), f32x4.mul(i, g));
       const tc = vtanh(cn);
-      store<f32>(at(hc, b * 2 * H + j), f32x4.extract_lane(f32x4.mul(o, tc), 0));
-      store<f32>(at(hc, b * 2 * H + H + j), f32x4.extract_lane(cn, 0));
+      store<f32>(at(hc, b * H + j), f32x4.extract_lane(f32x4.mul(o, tc), 0));
+      store<f32>(at(hc, (B + b) * H + j), f32x4.extract_lane(cn, 0));
       const ar = b * 5 * H;
       store<f32>(at(act, ar + j), f32x4.extract_lane(i, 0));
       store<f32>(at(act, ar + H + j), f32x4.extract_lane(f, 0));
@@ -107,7 +108,8 @@ export function lstmCellBackward(args: usize, tid: i32, nt: i32): void {
   const end = imin(B, (tid + 1) * share);
   for (let b = tid * share; b < end; b++) {
     const ar = b * 5 * H;
-    const dr = b * 2 * H;
+    const dr = b * H;
+    const dcr = (B + b) * H;
     let j = 0;
     for (; j + 4 <= H; j += 4) {
       backLanes(
@@ -122,7 +124,7 @@ export function lstmCellBackward(args: usize, tid: i32, nt: i32): void {
         v128.load(at(act, ar + 3 * H + j)),
         v128.load(at(act, ar + 4 * H + j)),
         v128.load(at(dhc, dr + j)),
-        v128.load(at(dhc, dr + H + j)),
+        v128.load(at(dhc, dcr + j)),
         v128.load(at(c, b * H + j)),
       );
     }
@@ -136,7 +138,7 @@ export function lstmCellBackward(args: usize, tid: i32, nt: i32): void {
       const tc = splatAt(act, ar + 4 * H + j);
       const dh = splatAt(dhc, dr + j);
       const dcn = f32x4.add(
-        splatAt(dhc, dr + H + j),
+        splatAt(dhc, dcr + j),
         f32x4.mul(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc))),
       );
       const gr = b * 4 * H;
