@@ -193,7 +193,11 @@ export class Tensor {
           if (!p.requiresGrad || !gi) return;
           const prev = grads.get(p);
           if (!prev) grads.set(p, gi);
-          else if (ownSums.has(prev) && sameShape(prev.shape, gi.shape) && gi.data.length === prev.data.length) {
+          else if (
+            ownSums.has(prev) &&
+            sameShape(prev.shape, gi.shape) &&
+            gi.data.length === prev.data.length
+          ) {
             addInto(prev.data, gi.data);
           } else {
             const sum = ops.add(prev, gi);
