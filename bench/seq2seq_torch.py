@@ -135,7 +135,10 @@ def fingerprint(batches):
 
 
 # ---------------------------------------------------------------- model: src/models/seq2seq/model.ts
-def build_model(torch, src_vocab, tgt_vocab, E=64, H=128, dropout=0.1):
+def build_model(torch, src_vocab, tgt_vocab, E=64, H=128, dropout=0.1, attention="luong-general"):
+    """luong-general (e = sᵀ W h) or luong-dot (e = sᵀ h: no attn_w, the keys are the memory itself)."""
+    if attention not in ("luong-general", "luong-dot"):
+        raise ValueError(f"build_model: attention must be luong-general or luong-dot, got {attention}")
     nn, F = torch.nn, torch.nn.functional
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -153,16 +156,20 @@ def build_model(torch, src_vocab, tgt_vocab, E=64, H=128, dropout=0.1):
             self.combine = nn.Linear(Dh + Hd, Hd, bias=False)
             self.out = nn.Linear(Hd, tgt_vocab)
             self.dropout = nn.Dropout(dropout)
-            bound = 1 / Dh**0.5
-            self.attn_w = nn.Parameter(torch.empty(Hd, Dh).uniform_(-bound, bound))
+            if attention == "luong-general":
+                bound = 1 / Dh**0.5
+                self.attn_w = nn.Parameter(torch.empty(Hd, Dh).uniform_(-bound, bound))
 
         def forward(self, src, src_len, tgt_in):
             B, S = src.shape
             T = tgt_in.shape[1]
             emb = self.dropout(self.src_embed(src))
-            packed = pack_padded_sequence(emb, src_len, batch_first=True, enforce_sorted=False)
-            out, (h, c) = self.encoder(packed)
-            memory, _ = pad_packed_sequence(out, batch_first=True, total_length=S)  # (B, S, Dh)
+            if bool((src_len == S).all()):  # no padding: the plain call (what a user writes then)
+                memory, (h, c) = self.encoder(emb)
+            else:
+                packed = pack_padded_sequence(emb, src_len, batch_first=True, enforce_sorted=False)
+                out, (h, c) = self.encoder(packed)
+                memory, _ = pad_packed_sequence(out, batch_first=True, total_length=S)  # (B, S, Dh)
             h = torch.tanh(self.bridge_h(h.transpose(0, 1).reshape(B, Dh)))
             c = self.bridge_c(c.transpose(0, 1).reshape(B, Dh))
             feed = torch.zeros(B, Hd)
@@ -172,7 +179,8 @@ def build_model(torch, src_vocab, tgt_vocab, E=64, H=128, dropout=0.1):
             for t in range(T):
                 e = self.dropout(self.tgt_embed(tgt_in[:, t]))
                 h, c = self.decoder(torch.cat([e, feed], 1), (h, c))
-                wk = F.linear(memory, self.attn_w)  # (B, S, Hd) = k Wᵀ, per step as in qkv
+                # (B, S, Hd) = k Wᵀ, per step as in qkv; luong-dot scores the memory itself
+                wk = F.linear(memory, self.attn_w) if attention == "luong-general" else memory
                 scores = torch.bmm(h.unsqueeze(1), wk.transpose(1, 2)) + bias  # (B, 1, S)
                 weights = torch.softmax(scores, -1)
                 context = torch.bmm(weights, memory).squeeze(1)  # (B, Dh)
