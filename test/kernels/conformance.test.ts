@@ -195,6 +195,11 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
         [1, 70, 300, 9], // k > 256: two k slices
         [1, 5, 7, 300], // n > 256: two column blocks
         [1, 130, 33, 260], // m > 64: several row blocks
+        [5, 1, 37, 19], // one row: the thin path (dots, or rows of B)
+        [3, 2, 70, 600], // two rows, n > 512: two column blocks of the thin path
+        [4, 29, 1, 33], // depth 1: an outer product
+        [2, 17, 2, 530], // depth 2, n > 512
+        [1, 1, 300, 700], // a batch-1 linear layer (thin, possibly threaded)
       ];
       for (const [batch, m, k, n] of shapes) {
         for (const [transA, transB] of [

@@ -32,19 +32,27 @@ export function clipGradNorm(
   } else {
     // The norm of the per-parameter norms, (Σ_p ‖g_p‖ᵖ)^(1/p), as PyTorch (NaN propagates).
     let acc = 0;
-    for (const p of withGrad) for (const v of p.grad!.data) acc += Math.abs(v) ** normType;
-    total = acc ** (1 / normType);
+    for (const p of withGrad) {
+      const d = p.grad!.data;
+      if (normType === 2) for (let i = 0; i < d.length; i++) acc += d[i] * d[i];
+      else for (let i = 0; i < d.length; i++) acc += Math.abs(d[i]) ** normType;
+    }
+    total = normType === 2 ? Math.sqrt(acc) : acc ** (1 / normType);
   }
   if (errorIfNonfinite && !Number.isFinite(total)) {
     throw new Error(`clipGradNorm: the total norm of order ${normType} is ${total}`);
   }
   const coef = Math.min(1, maxNorm / (total + 1e-6));
-  for (const p of withGrad) {
-    const g = p.grad!;
-    p.grad = new Tensor(
-      g.data.map((v) => v * coef),
-      g.shape,
-    );
+  // Scaling by 1 changes nothing (PyTorch multiplies by the clamped 1.0): keep the gradients then.
+  // Otherwise new arrays: a gradient array may be shared (add's backward hands one to both parents).
+  if (!(coef === 1)) {
+    for (const p of withGrad) {
+      const g = p.grad!;
+      const d = g.data;
+      const out = new Float32Array(d.length);
+      for (let i = 0; i < d.length; i++) out[i] = d[i] * coef;
+      p.grad = new Tensor(out, g.shape);
+    }
   }
   return total;
 }

@@ -27,9 +27,12 @@ export function unbind(x: Tensor): Tensor[] {
   );
   if (!(isTracing() || (isGradEnabled() && x.requiresGrad))) return rows;
   let buffer: Float32Array | null = null;
+  // Rows whose gradient has been written in this pass: the first is copied in, later ones added.
+  let written: Uint8Array | null = null;
   const hub = record(new Tensor(x.data, x.shape), "unbind", [x], () => {
     const g = buffer ?? new Float32Array(x.size);
     buffer = null;
+    written = null;
     return [new Tensor(g, x.shape)];
   });
   const placeholder = new Tensor(new Float32Array(1), []);
@@ -40,9 +43,12 @@ export function unbind(x: Tensor): Tensor[] {
       [hub],
       (g) => {
         buffer ??= new Float32Array(x.size);
+        written ??= new Uint8Array(n);
         const off = i * inner;
         const gd = g.data;
-        for (let j = 0; j < inner; j++) buffer[off + j] += gd[j];
+        if (written[i] === 0 && gd.length === inner) buffer.set(gd, off);
+        else for (let j = 0; j < inner; j++) buffer[off + j] += gd[j];
+        written[i] = 1;
         return [placeholder];
       },
       { index: i },
