@@ -68,7 +68,10 @@ export function concatRows(
     let off = o * total * inner;
     for (let p = 0; p < parts.length; p++) {
       const len = sizes[p] * inner;
-      if (len > 0) out.set(parts[p].subarray(o * len, (o + 1) * len), off);
+      const src = parts[p];
+      // Short rows by hand: a subarray view per row costs more than the copy (and feeds the GC).
+      if (len >= 128) out.set(src.subarray(o * len, (o + 1) * len), off);
+      else for (let j = 0, s = o * len; j < len; j++) out[off + j] = src[s + j];
       off += len;
     }
   }
