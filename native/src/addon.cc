@@ -393,9 +393,11 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   const int* aoff = a.arr<int>(10);
   const int* boff = a.arr<int>(11);
   const bool par = a.flag(12);
+  // Optional argument 13: accumulate into C (C += op(A)·op(B)); absent means overwrite.
+  const bool acc = a.n > 13 ? a.flag(13) : false;
   if (!a.ok) return nullptr;
   std::lock_guard<std::mutex> lk(callMutex);
-  return ret(env, K->matmul(A, B, C, batch, m, k, n, ta, tb, aoff, boff, par));
+  return ret(env, K->matmul(A, B, C, batch, m, k, n, ta, tb, aoff, boff, par, acc));
 }
 
 napi_value Softmax(napi_env env, napi_callback_info info) {

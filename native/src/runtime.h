@@ -57,8 +57,9 @@ struct DecoderStepArgs {
 
 struct Kernels {
   const char* name;
+  // acc: C += op(A)·op(B) instead of C = op(A)·op(B).
   int (*matmul)(const float* A, const float* B, float* C, int batch, int m, int k, int n, bool ta, bool tb,
-                const int* aoff, const int* boff, bool par);
+                const int* aoff, const int* boff, bool par, bool acc);
   int (*softmax)(const float* x, float* out, int outer, int n, int inner, bool log, bool par);
   int (*attn_forward)(const AttnArgs& a, const float* q, const float* k, const float* v, float* o, float* lse,
                       bool par);

@@ -128,6 +128,11 @@ export interface Backend {
   ): Float32Array;
   /** Batched matrix products C = op(A) op(B) with the offsets and transposes in `p`. */
   matmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array;
+  /**
+   * Optional: into += op(A) op(B) in place (`into` holds batch · m · n values): a gradient summed
+   * over time steps without a temporary product per step.
+   */
+  matmulAccumulate?(a: Float32Array, b: Float32Array, p: MatmulParams, into: Float32Array): void;
   /** Reduces along the middle axis of (outer, n, inner) → (outer, inner). */
   reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number): Float32Array;
   /**
@@ -190,6 +195,11 @@ export interface Backend {
   decoderLayerStep?(x: Float32Array, p: DecoderLayerStepParams): void;
   /** Optional fused Transformer encoder layer (see EncoderLayerParams), in place on x (rows × S × dModel). */
   encoderLayer?(x: Float32Array, p: EncoderLayerParams): void;
+  /**
+   * Optional: into += from, element by element, in place (arrays of one length; gradient sums). Where
+   * absent, or for short arrays, autograd adds with a loop of its own.
+   */
+  addInto?(into: Float32Array, from: Float32Array): void;
   /** Optional fused LSTM cell forward (see LstmCellResult); a backend has both LSTM kernels or neither. */
   lstmCell?(gates: Float32Array, c: Float32Array, batch: number, hidden: number): LstmCellResult;
   /** Optional fused LSTM cell backward: from the forward's `act`, c and the gradient of `hc`. */

@@ -103,7 +103,12 @@ export type GradNodeOf<O extends OpName> = {
   op: O;
   parents: Tensor[];
   /** Maps dL/d(output) to dL/d(parent) for each parent (null where no gradient flows). */
-  backward: (grad: Tensor) => (Tensor | null)[];
+  /**
+   * The parents' gradients from this output's. `sums[i]`, when given, is a gradient sum of parent i
+   * that autograd owns (nothing else holds it): the op may add parent i's gradient into it in place
+   * and return null there instead of a new tensor.
+   */
+  backward: (grad: Tensor, sums?: readonly (Tensor | null)[]) => (Tensor | null)[];
 } & NodeAttrsField<O>;
 
 /** The op's arguments other than its tensor inputs (axes, shapes, flags), read by exporters: present

@@ -6,6 +6,7 @@
  * public ops, once for all backends). `backward()` walks the graph in reverse topological order and
  * accumulates `.grad` on leaf tensors (those created by the user with `requiresGrad: true`).
  */
+import { backend } from "../kernels/registry.js";
 import { isMetaDevice } from "./meta.js";
 import type { AttrArgs, CompositeOpName, GradNode, OpAttrs, OpName } from "./op-names.js";
 import * as ops from "./ops/index.js";
@@ -31,12 +32,18 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Arrays at least this long are summed by the backend's `addInto` kernel where it has one. */
+const KERNEL_ADD_INTO = 4096;
+
 /**
  * into += from, element by element (float32 sums: each double sum of two floats rounds to the float
- * sum). Gradient accumulation only: a loop here beats a kernel call's copies for arrays this size.
+ * sum). Gradient accumulation only: the backend's in-place kernel for long arrays (a weight's
+ * gradient from every time step), a loop for short ones, where a call costs more than the sum.
  */
 function addInto(into: Float32Array, from: Float32Array): void {
-  for (let i = 0; i < into.length; i++) into[i] += from[i];
+  const kernel = into.length >= KERNEL_ADD_INTO ? backend().addInto : undefined;
+  if (kernel) kernel.call(backend(), into, from);
+  else for (let i = 0; i < into.length; i++) into[i] += from[i];
 }
 
 /** Nested arrays of numbers, as `tensor()` and `toArray()` read and write them. */
@@ -187,7 +194,13 @@ export class Tensor {
           t.grad = t.grad ? ops.add(t.grad, g) : new Tensor(Float32Array.from(g.data), t.shape);
         }
         if (t.node === null) continue;
-        const pg = t.node.backward(g);
+        // The parents' gradient sums that are ours to add into (an op may add into them itself).
+        let sums: (Tensor | null)[] | undefined;
+        for (let i = 0; i < t.node.parents.length; i++) {
+          const prev = grads.get(t.node.parents[i]);
+          if (prev && ownSums.has(prev)) (sums ??= new Array(t.node.parents.length).fill(null))[i] = prev;
+        }
+        const pg = t.node.backward(g, sums);
         t.node.parents.forEach((p, i) => {
           const gi = pg[i];
           if (!p.requiresGrad || !gi) return;

@@ -254,6 +254,105 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           expectClose("matmul", w.matmul(a, b, small), ref.matmul(a, b, small)),
         );
       });
+      it("matmulAccumulate adds the product into its target, every layout (where the backend has it)", () => {
+        const acc = w.matmulAccumulate?.bind(w);
+        if (!acc) return; // optional kernel: this backend adds gradients another way
+        for (const [m, k, n] of [
+          [1, 37, 19], // thin
+          [29, 1, 33], // depth 1
+          [37, 45, 29],
+          [70, 300, 9], // k > 256: the second depth slice adds too
+        ]) {
+          for (const [transA, transB] of [
+            [false, false],
+            [true, false],
+            [false, true],
+            [true, true],
+          ]) {
+            const a = uniform(m * k, -0.5, 0.5);
+            const b = uniform(k * n, -0.5, 0.5);
+            const start = uniform(m * n, -1, 1);
+            const p: MatmulParams = {
+              batch: 1,
+              m,
+              k,
+              n,
+              transA,
+              transB,
+              aOffsets: new Int32Array(1),
+              bOffsets: new Int32Array(1),
+            };
+            const into = Float32Array.from(start);
+            acc(a, b, p, into);
+            const product = ref.matmul(a, b, p);
+            expectClose(
+              `matmulAccumulate (${m}, ${k}, ${n}) ${transA} ${transB}`,
+              into,
+              start.map((v, i) => v + product[i]),
+            );
+          }
+        }
+        expect(() =>
+          acc(
+            new Float32Array(4),
+            new Float32Array(4),
+            {
+              batch: 1,
+              m: 2,
+              k: 2,
+              n: 2,
+              transA: false,
+              transB: false,
+              aOffsets: new Int32Array(1),
+              bOffsets: new Int32Array(1),
+            },
+            new Float32Array(3),
+          ),
+        ).toThrow(/matmulAccumulate: into has 3 elements/);
+      });
+      it("a row's product does not depend on how many rows share the call (bit for bit)", () => {
+        // Greedy decoding drops finished rows: the rows that stay must keep their numbers.
+        for (const [k, n] of [
+          [37, 19],
+          [200, 70],
+          [1, 33],
+        ]) {
+          for (const transB of [false, true]) {
+            const rows = 13;
+            const a = uniform(rows * k, -1, 1);
+            const b = uniform(k * n, -1, 1);
+            const p = (m: number): MatmulParams => ({
+              batch: 1,
+              m,
+              k,
+              n,
+              transA: false,
+              transB,
+              aOffsets: new Int32Array(1),
+              bOffsets: new Int32Array(1),
+            });
+            const all = w.matmul(a, b, p(rows));
+            for (const m of [1, 2, 3, 7]) {
+              const some = w.matmul(a.subarray(0, m * k), b, p(m));
+              expect([...some], `(m ${m}, k ${k}, n ${n}, transB ${transB})`).toEqual([
+                ...all.subarray(0, m * n),
+              ]);
+            }
+          }
+        }
+      });
+      it("addInto adds in place (where the backend has it)", () => {
+        const add = w.addInto?.bind(w);
+        if (!add) return;
+        const into = uniform(10_001, -1, 1);
+        const from = uniform(10_001, -1, 1);
+        const want = into.map((v, i) => v + from[i]);
+        add(into, from);
+        expectClose("addInto", into, want, 0);
+        expect(() => add(new Float32Array(3), new Float32Array(4))).toThrow(
+          /addInto: into has 3 elements, from 4/,
+        );
+      });
       it("k = 0 gives zeros, empty outputs are empty", () => {
         const p: MatmulParams = {
           batch: 1,

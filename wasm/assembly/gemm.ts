@@ -153,11 +153,72 @@ function packB(b: usize, k: i32, n: i32, transB: bool, k0: i32, kc: i32, j0: i32
   }
 }
 
+/** Columns per task of the thin product (its op(B) block, k ≤ KC rows of it, fits the scratch). */
+const THIN_NC = NB;
+
+/**
+ * Thin products (m ≤ 2 rows — a decoder step's query against its keys, a batch-1 linear layer — or a
+ * depth k ≤ 2, an outer product), k ≤ KC: no packing, direct rows c_i = Σ_p a_ip b_p over op(B)'s
+ * rows (B's own rows, or gathered into the scratch when transB). Each element is summed as the
+ * micro-kernels sum it (from zero, p = 0 … k − 1, c + a·b), so a row's result does not depend on the
+ * path or on how many other rows share the call (greedy decoding drops finished rows and must keep
+ * the others' numbers). A task is (batch, THIN_NC columns). Same args as `matmul`.
+ */
+function matmulThin(args: usize, tid: i32): void {
+  const batch = argI(args, 1);
+  const m = argI(args, 2);
+  const k = argI(args, 3);
+  const n = argI(args, 4);
+  const transA = argI(args, 5) != 0;
+  const transB = argI(args, 6) != 0;
+  const A = argP(args, 7);
+  const B = argP(args, 8);
+  const C = argP(args, 9);
+  const aOff = argP(args, 10);
+  const bOff = argP(args, 11);
+  const scratch = argP(args, 12) + <usize>tid * argP(args, 13);
+  const ars: usize = transA ? 4 : (<usize>k) << 2;
+  const acs: usize = transA ? (<usize>m) << 2 : 4;
+  const nb = (n + THIN_NC - 1) / THIN_NC;
+  const tasks = batch * nb;
+  for (let task = nextTask(args); task < tasks; task = nextTask(args)) {
+    const bt = task / nb;
+    const j0 = (task - bt * nb) * THIN_NC;
+    const w = imin(n, j0 + THIN_NC) - j0;
+    const a = at(A, load<i32>(at(aOff, bt)));
+    const b = at(B, load<i32>(at(bOff, bt)));
+    const c = C + ((<usize>bt * <usize>m * <usize>n) << 2);
+    if (transB)
+      for (let p = 0; p < k; p++)
+        for (let j = 0; j < w; j++) store<f32>(at(scratch, p * w + j), load<f32>(at(b, (j0 + j) * k + p)));
+    for (let i = 0; i < m; i++) {
+      const ci = at(c, i * n + j0);
+      memory.fill(ci, 0, (<usize>w) << 2);
+      for (let p = 0; p < k; p++) {
+        const x = load<f32>(a + <usize>i * ars + <usize>p * acs);
+        const bp = transB ? at(scratch, p * w) : at(b, p * n + j0);
+        const xv = f32x4.splat(x);
+        let j = 0;
+        for (; j + 4 <= w; j += 4)
+          v128.store(at(ci, j), f32x4.add(v128.load(at(ci, j)), f32x4.mul(xv, v128.load(at(bp, j)))));
+        for (; j < w; j++) store<f32>(at(ci, j), load<f32>(at(ci, j)) + x * load<f32>(at(bp, j)));
+      }
+    }
+  }
+}
+
 /**
  * C[bt] = op(A[bt]) · op(B[bt]). args: [counter, batch, m, k, n, transA, transB, A, B, C, aOffsets,
  * bOffsets, scratch, scratchStride]. Offsets are i32 element offsets per batch entry.
  */
 export function matmul(args: usize, tid: i32, nt: i32): void {
+  // Thin products take the direct path (k ≤ KC: op(B)'s gathered block fits the scratch).
+  const mm = argI(args, 2);
+  const kk = argI(args, 3);
+  if ((mm <= 2 || kk <= 2) && kk <= KC) {
+    matmulThin(args, tid);
+    return;
+  }
   const batch = argI(args, 1);
   const m = argI(args, 2);
   const k = argI(args, 3);

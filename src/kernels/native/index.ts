@@ -94,6 +94,8 @@ interface Addon {
     aOffsets: Int32Array,
     bOffsets: Int32Array,
     par: boolean,
+    /** C += op(A) op(B) instead of C = … (optional; absent: overwrite). */
+    accumulate?: boolean,
   ): number;
   softmax(
     isa: number,
@@ -365,7 +367,10 @@ export function nativeStatus(): NativeStatus {
 /** Counts a call that ran on `threads` threads. */
 type Count = (job: string, threads: number) => void;
 
-type ArithmeticKernels = Pick<Backend, "unary" | "binary" | "matmul" | "reduce" | "softmax" | "argmax">;
+type ArithmeticKernels = Pick<
+  Backend,
+  "unary" | "binary" | "matmul" | "matmulAccumulate" | "reduce" | "softmax" | "argmax" | "addInto"
+>;
 type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
 type FusedKernels = Required<
   Pick<Backend, "attentionForward" | "attentionBackward" | "lstmCell" | "lstmCellBackward">
@@ -395,6 +400,14 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       count("binary", addon.binary(BINARY[op], a, b, out, meta, par));
       return out;
     },
+    addInto(into, from) {
+      if (into.length !== from.length)
+        throw new Error(`addInto: into has ${into.length} elements, from ${from.length}`);
+      if (into.length === 0) return;
+      // The binary kernel with its output aliasing its first input (same index read, then written).
+      const meta = Int32Array.of(1, into.length, 1, 1);
+      count("addInto", addon.binary(BINARY.add, into, from, into, meta, into.length >= PAR_ELEMENTWISE));
+    },
     matmul(a, b, p: MatmulParams) {
       const { batch, m, k, n } = p;
       const out = new Float32Array(batch * m * n);
@@ -405,6 +418,19 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
         addon.matmul(ix, a, b, out, batch, m, k, n, p.transA, p.transB, p.aOffsets, p.bOffsets, par),
       );
       return out;
+    },
+    matmulAccumulate(a, b, p: MatmulParams, into) {
+      const { batch, m, k, n } = p;
+      if (into.length !== batch * m * n)
+        throw new Error(
+          `matmulAccumulate: into has ${into.length} elements, the product (${batch}, ${m}, ${n}) ${batch * m * n}`,
+        );
+      if (into.length === 0 || k === 0) return;
+      const par = batch * m * n * k >= PAR_MATMUL;
+      count(
+        "matmul",
+        addon.matmul(ix, a, b, into, batch, m, k, n, p.transA, p.transB, p.aOffsets, p.bOffsets, par, true),
+      );
     },
     reduce(op, x, outer, n, inner) {
       const size = outer * inner;

@@ -63,15 +63,55 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
     out,
     "matmul",
     [a, b],
-    (g) => {
+    (g, sums) => {
       let da: Tensor | null = null;
       let db: Tensor | null = null;
-      if (a.requiresGrad) da = transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB);
-      if (b.requiresGrad) db = transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false);
+      if (a.requiresGrad) {
+        da = transA ? matmulInto(b, g, transB, true, sums?.[0]) : matmulInto(g, b, false, !transB, sums?.[0]);
+      }
+      if (b.requiresGrad) {
+        db = transB ? matmulInto(g, a, true, transA, sums?.[1]) : matmulInto(a, g, !transA, false, sums?.[1]);
+      }
       return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];
     },
     { transA, transB },
   );
+}
+
+/**
+ * A gradient product op(A)·op(B): added in place into `sum` (autograd's own gradient sum of that
+ * operand, of the product's exact shape) when the backend can, returning null; else a new tensor.
+ */
+function matmulInto(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+  sum: Tensor | null | undefined,
+): Tensor | null {
+  const kernel = sum ? backend().matmulAccumulate : undefined;
+  if (sum && kernel && a.rank === 2 && b.rank === 2) {
+    const m = transA ? a.shape[1] : a.shape[0];
+    const k = transA ? a.shape[0] : a.shape[1];
+    const n = transB ? b.shape[0] : b.shape[1];
+    if (
+      k === (transB ? b.shape[1] : b.shape[0]) &&
+      sum.rank === 2 &&
+      sum.shape[0] === m &&
+      sum.shape[1] === n
+    ) {
+      const zero = new Int32Array(1);
+      kernel.call(
+        backend(),
+        a.data,
+        b.data,
+        { batch: 1, m, k, n, transA, transB, aOffsets: zero, bOffsets: zero },
+        sum.data,
+      );
+      return null;
+    }
+  }
+  return matmulT(a, b, transA, transB);
 }
 
 /** `torch.matmul`: 1-D operands are promoted to a row (left) or column (right) and squeezed back. */
