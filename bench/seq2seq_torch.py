@@ -13,7 +13,7 @@ One training step as src/train/trainer.ts: zero_grad, teacher-forced forward, cr
 (ignore_index 0, mean), backward, clip_grad_norm_(1), Adam(lr 1e-3) step, loss.item().
 
 The per-step computation mirrors qkv's op for op: the general score e = sᵀ W h projects the keys
-inside every decoder step (qkv's luongAttention(s_t, memory) computes k Wᵀ per call), the padding mask
+once per sentence (k′ = W h, as qkv's encode does; luong-dot scores the memory itself), the padding mask
 is an additive bias, h̃ = tanh(W_c [c; s]) without bias. The encoder uses pack_padded_sequence (the
 PyTorch idiom for `lengths`; qkv runs all S steps and carries the state over padding).
 
@@ -175,12 +175,12 @@ def build_model(torch, src_vocab, tgt_vocab, E=64, H=128, dropout=0.1, attention
             feed = torch.zeros(B, Hd)
             valid = torch.arange(S).unsqueeze(0) < src_len.unsqueeze(1)
             bias = torch.zeros(B, 1, S).masked_fill(~valid.unsqueeze(1), float("-inf"))
+            # The keys' half of the score, k′ = W h, once per sentence (as qkv's encode does).
+            wk = F.linear(memory, self.attn_w) if attention == "luong-general" else memory  # (B, S, Hd)
             logits = []
             for t in range(T):
                 e = self.dropout(self.tgt_embed(tgt_in[:, t]))
                 h, c = self.decoder(torch.cat([e, feed], 1), (h, c))
-                # (B, S, Hd) = k Wᵀ, per step as in qkv; luong-dot scores the memory itself
-                wk = F.linear(memory, self.attn_w) if attention == "luong-general" else memory
                 scores = torch.bmm(h.unsqueeze(1), wk.transpose(1, 2)) + bias  # (B, 1, S)
                 weights = torch.softmax(scores, -1)
                 context = torch.bmm(weights, memory).squeeze(1)  # (B, Dh)

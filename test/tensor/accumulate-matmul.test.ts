@@ -70,4 +70,20 @@ describeOnEveryBackend("gradient sums over many matmuls", () => {
     }
     close(w.grad, want);
   });
+  it("a batched operand (N, S, D) used at six steps as attention's values: dM = Σ_t W_tᵀ C_t per batch entry", () => {
+    const [N, S, D] = [3, 4, 5];
+    const mem = tensor(mat(N * S, D, 3), [N, S, D], { requiresGrad: true });
+    const ws = Array.from({ length: T }, (_, t) => mat(N, S, 110 + t));
+    const cs = Array.from({ length: T }, (_, t) => mat(N, D, 130 + t));
+    let loss = sum(mul(mem, tensor(mat(N * S, D, 150), [N, S, D])));
+    for (let t = 0; t < T; t++)
+      loss = loss.add(sum(mul(matmul(tensor(ws[t], [N, 1, S]), mem), tensor(cs[t], [N, 1, D]))));
+    loss.backward();
+    const want = mat(N * S, D, 150);
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < N; b++)
+        for (let s = 0; s < S; s++)
+          for (let d = 0; d < D; d++) want[(b * S + s) * D + d] += ws[t][b * S + s] * cs[t][b * D + d];
+    close(mem.grad, want);
+  });
 });

@@ -80,7 +80,8 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
 
 /**
  * A gradient product op(A)·op(B): added in place into `sum` (autograd's own gradient sum of that
- * operand, of the product's exact shape) when the backend can, returning null; else a new tensor.
+ * operand, of the product's exact shape: same batch dimensions, nothing broadcast) when the backend
+ * can, returning null; else a new tensor.
  */
 function matmulInto(
   a: Tensor,
@@ -90,22 +91,30 @@ function matmulInto(
   sum: Tensor | null | undefined,
 ): Tensor | null {
   const kernel = sum ? backend().matmulAccumulate : undefined;
-  if (sum && kernel && a.rank === 2 && b.rank === 2) {
-    const m = transA ? a.shape[1] : a.shape[0];
-    const k = transA ? a.shape[0] : a.shape[1];
-    const n = transB ? b.shape[0] : b.shape[1];
-    if (
-      k === (transB ? b.shape[1] : b.shape[0]) &&
-      sum.rank === 2 &&
-      sum.shape[0] === m &&
-      sum.shape[1] === n
-    ) {
-      const zero = new Int32Array(1);
+  if (sum && kernel && a.rank === b.rank && sum.rank === a.rank) {
+    const r = a.rank;
+    const m = transA ? a.shape[r - 1] : a.shape[r - 2];
+    const k = transA ? a.shape[r - 2] : a.shape[r - 1];
+    const n = transB ? b.shape[r - 2] : b.shape[r - 1];
+    let same =
+      k === (transB ? b.shape[r - 1] : b.shape[r - 2]) && sum.shape[r - 2] === m && sum.shape[r - 1] === n;
+    let batch = 1;
+    for (let d = 0; d < r - 2 && same; d++) {
+      same = a.shape[d] === b.shape[d] && a.shape[d] === sum.shape[d];
+      batch *= a.shape[d];
+    }
+    if (same) {
+      const aOffsets = new Int32Array(batch);
+      const bOffsets = new Int32Array(batch);
+      for (let i = 0; i < batch; i++) {
+        aOffsets[i] = i * m * k;
+        bOffsets[i] = i * k * n;
+      }
       kernel.call(
         backend(),
         a.data,
         b.data,
-        { batch: 1, m, k, n, transA, transB, aOffsets: zero, bOffsets: zero },
+        { batch, m, k, n, transA, transB, aOffsets, bOffsets },
         sum.data,
       );
       return null;
