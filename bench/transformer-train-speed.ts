@@ -3,7 +3,7 @@
  * `npm run train:en-hi`'s options), timed on qkv's native and wasm backends and on PyTorch, 1 thread
  * each, each in its own process, interleaved rounds (issue 19).
  *
- *   npm run bench:train-transformer [-- --warmup 3 --steps 12 --rounds 3 --check 2
+ *   npm run bench:train-transformer [-- --warmup 3 --steps 20 --rounds 3 --check 2
  *                                       --extra-train runs/freedict-eng-hin.tsv --no-write]
  *
  * The recipe: task tatoeba-hin-std, BPE 2,000 ids per side, plus the FreeDict word pairs
@@ -31,7 +31,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Batch } from "../src/data/index.js";
 import { makeBatches } from "../src/data/index.js";
@@ -69,7 +69,7 @@ function intOpt(name: string, dflt: number, min: number): number {
   return v;
 }
 const warmup = intOpt("warmup", 3, 1);
-const steps = intOpt("steps", 12, 1);
+const steps = intOpt("steps", 20, 1);
 const rounds = intOpt("rounds", 3, 1);
 const check = intOpt("check", 2, 1);
 const write = !argv.includes("--no-write");
@@ -356,8 +356,10 @@ async function parent(): Promise<void> {
     roundLoads.push(fmtLoad());
   }
   const base = results["qkv native"]!.checkLosses;
-  const relText = (s: System, i: number) =>
-    (Math.abs(results[s]!.checkLosses[i] - base[i]) / Math.abs(base[i])).toExponential(1);
+  const relText = (s: System, i: number) => {
+    const rel = Math.abs(results[s]!.checkLosses[i] - base[i]) / Math.abs(base[i]);
+    return rel === 0 ? "equal" : rel.toExponential(1);
+  };
   const torchMs = median(times.PyTorch);
   const torchTotal = median(totals.PyTorch);
   const torchCpu = median(cpuTotals.PyTorch);
@@ -370,10 +372,21 @@ async function parent(): Promise<void> {
   });
   const loadEnd = fmtLoad();
   const torch = results.PyTorch!;
+  const ratio = {
+    median: median(times["qkv native"]) / torchMs,
+    total: median(totals["qkv native"]) / torchTotal,
+    cpu: median(cpuTotals["qkv native"]) / torchCpu,
+  };
+  const env = process.env.QKV_NATIVE_ADDON
+    ? `QKV_NATIVE_ADDON=${relative(ROOT, process.env.QKV_NATIVE_ADDON)} `
+    : "";
+  const command = `${env}npm run bench:train-transformer${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
+  const worst = Math.max(ratio.median, ratio.total, ratio.cpu);
+  const verdict = `Goal ≤ 1.0× PyTorch's time (stretch 0.8×), qkv native on 1 thread: **${worst <= 0.8 ? "stretch met" : worst <= 1 ? "met" : "not met"}** — ${ratio.median.toFixed(2)}× by the median step, ${ratio.total.toFixed(2)}× by the sum of the timed steps, ${ratio.cpu.toFixed(2)}× by CPU time.`;
   const section = `${BEGIN}
 ## The bundled Transformer recipe's training step (issue 19)
 
-\`npm run bench:train-transformer\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average before ${loadStart}, after ${loadEnd} (after each round: ${roundLoads.join(" / ")}).
+\`${command}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average before ${loadStart}, after ${loadEnd} (after each round: ${roundLoads.join(" / ")}).
 One training step of pretrained/en-hi-transformer's recipe (its best.json config: d_model 128, 4 heads, FFN
 512, 2 + 2 pre-norm layers, dropout 0.2, the latent alignment layer, output tied to the target embedding;
 freshly initialised after manualSeed(1)), on the trainer's first ${warmup + steps} batches of epoch 0 (task tatoeba-hin-std,
@@ -394,6 +407,8 @@ time counts every thread of the process (V8's GC helpers included) and is less m
 | system (1 thread) | ms per step, median of rounds | rounds' range | ÷ PyTorch | ms for the ${steps} timed steps | ÷ PyTorch | CPU ms, ${steps} steps | ÷ PyTorch | check: first loss | check: loss after one update |
 |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|
 ${rows.join("\n")}
+
+${verdict}
 ${END}`;
   console.log(section);
   if (write) {

@@ -3,7 +3,7 @@
 
   /usr/bin/python3 bench/transformer_torch.py --batches tmp/transformer-batches.json \
       --weights tmp/transformer-init.safetensors --config tmp/transformer-config.json \
-      --threads 1 --warmup 3 --steps 12 --check 2
+      --threads 1 --warmup 3 --steps 20 --check 2
 
 The model is scripts/qkv_torch.py's `TransformerModel` (torch.nn.Transformer, batch_first, qkv's
 state-dict names) plus the latent alignment layer of src/models/transformer/model.ts (`latent`),
@@ -62,7 +62,7 @@ def main():
     ap.add_argument("--config", required=True)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--check", type=int, default=2)
     args = ap.parse_args()
 
