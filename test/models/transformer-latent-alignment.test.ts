@@ -3,11 +3,26 @@
  * per-position predictions from the source embeddings, p(y_t) = Σ_j a_tj softmax(W_out tanh(W_c [x_j; h_t])).
  */
 import { describe, expect, it } from "vitest";
-import { paddingMask } from "../../src/attention/masks.js";
+import { attend } from "../../src/attention/attend.js";
+import { mixPositions } from "../../src/attention/latent-alignment.js";
+import { causalMask, paddingMask } from "../../src/attention/masks.js";
+import { scaledDot } from "../../src/attention/scores.js";
 import { checkWeights, parameterCount } from "../../src/models/registry.js";
 import { TransformerModel } from "../../src/models/transformer/index.js";
+import { crossEntropy } from "../../src/nn/index.js";
 import { exportTransformerOnnx } from "../../src/onnx/transformer.js";
-import { manualSeed, mul, noGrad, reshape, slice, type Tensor } from "../../src/tensor/index.js";
+import {
+  broadcastTo,
+  concat,
+  manualSeed,
+  mul,
+  noGrad,
+  reshape,
+  slice,
+  type Tensor,
+  tanh,
+  unsqueeze,
+} from "../../src/tensor/index.js";
 
 const src = [5, 6, 7, 8, 9, 10, 0, 0];
 const lengths = [4, 2];
@@ -99,6 +114,53 @@ describe("TransformerModel latentAlignment", () => {
         for (let v = 0; v < 9; v++) expect(Math.exp(r.logits.data[b * 9 + v])).toBeCloseTo(want[v], 5);
       }
     });
+  });
+
+  it("training: loss and every gradient are those of W_c applied to the concatenation [x_j; h_t]", () => {
+    // The model applies W_c = [W_x | W_h] as W_x x_j + W_h h_t (no (B, T, S, 2d) concatenation); this is
+    // the layer written as the formula reads, on the model's own parameters.
+    const m = build().train(); // dropout 0: both passes see the same numbers
+    const [B, S, T, d] = [2, 4, 3, 16];
+    const tgtOut = [4, 5, 3, 6, 3, 0];
+    const lossOf = (logits: Tensor) => crossEntropy(reshape(logits, [B * T, 9]), tgtOut, { ignoreIndex: 0 });
+    const gradsOf = (run: () => Tensor) => {
+      m.zeroGrad();
+      const loss = run();
+      loss.backward();
+      return {
+        loss: loss.item(),
+        grads: m.namedParameters().map(([name, p]) => [name, Float32Array.from(p.grad!.data)] as const),
+      };
+    };
+    const model = gradsOf(() => lossOf(m.forward(src, lengths, tgtIn, B, S, T).logits));
+    const formula = gradsOf(() => {
+      const st = m.encode(src, B, S, lengths);
+      const y = m.positions.forward(mul(m.tgtEmbed.forward(tgtIn, [B, T]), 4), 0);
+      const mask = paddingMask(lengths);
+      const h = m.transformer.decoder.forward(y, st.memory, { tgtMask: causalMask(), memoryMask: mask });
+      const words = st.memoryValues!;
+      const { weights } = attend(m.alignQ!.forward(h), m.alignK!.forward(st.memory), words, {
+        score: scaledDot(),
+        mask,
+      });
+      const x = broadcastTo(unsqueeze(words, 1), [B, T, S, d]);
+      const q = broadcastTo(unsqueeze(h, 2), [B, T, S, d]);
+      const hj = tanh(m.alignCombine!.forward(concat([x, q], 3)));
+      return lossOf(mixPositions(weights, m.out.forward(hj)).logits);
+    });
+    expect(Math.abs(model.loss - formula.loss)).toBeLessThan(1e-6 * Math.abs(formula.loss));
+    expect(model.grads.map(([n]) => n)).toEqual(formula.grads.map(([n]) => n));
+    let checked = 0;
+    model.grads.forEach(([name, g], i) => {
+      const want = formula.grads[i][1];
+      const scale = Math.max(...want.map(Math.abs));
+      if (name.startsWith("align_combine") || name.startsWith("out")) expect(scale).toBeGreaterThan(0);
+      for (let k = 0; k < g.length; k++) {
+        expect(Math.abs(g[k] - want[k]), `${name}[${k}]`).toBeLessThanOrEqual(1e-5 * scale + 1e-9);
+      }
+      checked++;
+    });
+    expect(checked).toBe(m.parameters().length);
   });
 
   it("is refused by the ONNX exporter and checked in the config", async () => {

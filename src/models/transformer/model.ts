@@ -50,9 +50,9 @@ import { SinusoidalPositionalEncoding } from "../../nn/sinusoidal-positional-enc
 import { Transformer } from "../../nn/transformer.js";
 import type { TransformerDecoderCache } from "../../nn/transformer-decoder.js";
 import {
-  broadcastTo,
-  concat,
+  add,
   indexSelect,
+  linear,
   mean,
   mul,
   noGrad,
@@ -245,15 +245,18 @@ export class TransformerModel extends Module {
     words: Tensor,
     mask: AttentionMask,
   ): { logits: Tensor; weights: Tensor; positionProbs: Tensor } {
-    const [B, T, d] = h.shape;
-    const S = memory.shape[1];
+    const d = h.shape[2];
     const { weights } = attend(this.alignQ!.forward(h), this.alignK!.forward(memory), words, {
       score: scaledDot(),
       mask,
     });
-    const x = broadcastTo(unsqueeze(words, 1), [B, T, S, d]);
-    const q = broadcastTo(unsqueeze(h, 2), [B, T, S, d]);
-    const hj = this.drop.forward(tanh(this.alignCombine!.forward(concat([x, q], 3)))); // (B, T, S, d)
+    // W_c [x_j; h_t] = W_x x_j + W_h h_t with W_c = [W_x | W_h]: each half projects its own rows once,
+    // (B, S, d) and (B, T, d), and one broadcast add makes (B, T, S, d) — never the (B, T, S, 2d)
+    // concatenation and its (B·T·S, 2d) product (the same sum, split in two; float rounding aside).
+    const wc = this.alignCombine!.weight; // (d, 2d)
+    const xw = linear(words, slice(wc, 1, 0, d)); // (B, S, d)
+    const hw = linear(h, slice(wc, 1, d, 2 * d)); // (B, T, d)
+    const hj = this.drop.forward(tanh(add(unsqueeze(xw, 1), unsqueeze(hw, 2)))); // (B, T, S, d)
     return { ...mixPositions(weights, this.out.forward(hj)), weights }; // (B, T, V), (B, T, S, V)
   }
 
