@@ -412,6 +412,19 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   return ret(env, K->softmax(x, out, outer, n, inner, log, par));
 }
 
+napi_value SoftmaxBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  const float* y = a.arr<float>(1);
+  const float* g = a.arr<float>(2);
+  float* dx = a.arr<float>(3);
+  const int outer = a.i32(4), n = a.i32(5), inner = a.i32(6);
+  const bool log = a.flag(7), par = a.flag(8);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->softmax_backward(y, g, dx, outer, n, inner, log, par));
+}
+
 // dims = [bh, t, s, d, dv, causal, biasStrideT, biasStrideS]; then scale, bias | null, offsets | null.
 bool attnArgs(Args& a, size_t at, AttnArgs& p) {
   const int* dims = a.arr<int>(at);
@@ -623,6 +636,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"indexAdd", nullptr, IndexAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxBackward", nullptr, SoftmaxBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmCell", nullptr, LstmCell, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmCellBackward", nullptr, LstmCellBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnForward", nullptr, AttnForward, nullptr, nullptr, nullptr, napi_default, nullptr},

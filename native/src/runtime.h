@@ -72,6 +72,9 @@ struct Kernels {
   /** The fused LSTM cell's element-wise step, forward and backward (src/kernels/contract.ts). */
   int (*lstm_cell)(const float* gates, const float* c, float* hc, float* act, int B, int H);
   int (*lstm_cell_backward)(const float* act, const float* c, const float* dhc, float* dg, float* dc, int B, int H);
+  /** Softmax / log-softmax backward from the forward's output (src/kernels/contract.ts). */
+  int (*softmax_backward)(const float* y, const float* g, float* dx, int outer, int n, int inner, bool log,
+                          bool par);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

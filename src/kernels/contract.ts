@@ -140,6 +140,18 @@ export interface Backend {
    * (every key masked) yields zeros for softmax and -∞ for log-softmax — never NaN.
    */
   softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array;
+  /**
+   * Optional: the gradient of softmax (log false: dx = y ⊙ (g − Σ g ⊙ y)) or log-softmax (log true:
+   * dx = g − exp(y) ⊙ Σ g) along the middle axis, from the forward's output y and the gradient g.
+   */
+  softmaxBackward?(
+    y: Float32Array,
+    g: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    log: boolean,
+  ): Float32Array;
   /** Index of the maximum along the middle axis (first one on ties). */
   argmax(x: Float32Array, outer: number, n: number, inner: number): Int32Array;
   /** Transposes axes: out[perm-indexed] = x. */

@@ -399,7 +399,8 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
       });
       it("softmax and log-softmax, with masked (−∞) entries and fully masked lanes", () => {
         for (const log of [false, true]) {
-          for (const [o, n, i] of views) {
+          // [7, 2001, 1]: rows long enough for the fast backends' single-precision exp path
+          for (const [o, n, i] of [...views, [7, 2001, 1] as const]) {
             const x = uniform(o * n * i, -8, 8);
             for (let k = 0; k < x.length; k += 3) x[k] = -Infinity;
             expectClose(
@@ -430,6 +431,38 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
             w.softmax(big, 128, 1000, 1, false),
             ref.softmax(big, 128, 1000, 1, false),
           ),
+        );
+      });
+      it("softmaxBackward equals the composed gradient, masked lanes included (where the backend has it)", () => {
+        const k = w.softmaxBackward?.bind(w);
+        if (!k) return; // optional: autograd composes it from mul, sum and sub
+        for (const log of [false, true]) {
+          for (const [o, n, i] of [...views, [7, 2001, 1] as const]) {
+            const x = uniform(o * n * i, -8, 8);
+            for (let j = 0; j < x.length; j += 5) x[j] = -Infinity;
+            const y = ref.softmax(x, o, n, i, log);
+            const g = uniform(y.length, -1, 1);
+            // dx = y (g − Σ g y), or g − exp(y) Σ g, the sums along the middle axis in double.
+            const want = new Float32Array(y.length);
+            for (let a = 0; a < o; a++)
+              for (let c = 0; c < i; c++) {
+                let s = 0;
+                for (let b = 0; b < n; b++) {
+                  const at = (a * n + b) * i + c;
+                  s += log ? g[at] : g[at] * y[at];
+                }
+                for (let b = 0; b < n; b++) {
+                  const at = (a * n + b) * i + c;
+                  want[at] = log ? g[at] - Math.exp(y[at]) * s : y[at] * (g[at] - s);
+                }
+              }
+            const got = k(y, g, o, n, i, log);
+            expect(got.some(Number.isNaN), `NaN ${[o, n, i]} log=${log}`).toBe(false);
+            expectClose(`softmaxBackward ${[o, n, i]} log=${log}`, got, want);
+          }
+        }
+        expect(() => k(new Float32Array(4), new Float32Array(3), 1, 4, 1, false)).toThrow(
+          /softmaxBackward: y has 4 elements, g 3/,
         );
       });
       it("softmax propagates NaN: a row with a NaN is NaN, not a fully masked row of zeros", () => {

@@ -97,6 +97,17 @@ interface Addon {
     /** C += op(A) op(B) instead of C = … (optional; absent: overwrite). */
     accumulate?: boolean,
   ): number;
+  softmaxBackward(
+    isa: number,
+    y: Float32Array,
+    g: Float32Array,
+    dx: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    log: boolean,
+    par: boolean,
+  ): number;
   softmax(
     isa: number,
     x: Float32Array,
@@ -369,7 +380,15 @@ type Count = (job: string, threads: number) => void;
 
 type ArithmeticKernels = Pick<
   Backend,
-  "unary" | "binary" | "matmul" | "matmulAccumulate" | "reduce" | "softmax" | "argmax" | "addInto"
+  | "unary"
+  | "binary"
+  | "matmul"
+  | "matmulAccumulate"
+  | "reduce"
+  | "softmax"
+  | "softmaxBackward"
+  | "argmax"
+  | "addInto"
 >;
 type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
 type FusedKernels = Required<
@@ -438,6 +457,19 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       const out = new Float32Array(size);
       count("reduce", addon.reduce(REDUCE[op], x, out, outer, n, inner, x.length >= PAR_ELEMENTWISE));
       return out;
+    },
+    softmaxBackward(y, g, outer, n, inner, log) {
+      if (y.length !== g.length || y.length !== outer * n * inner)
+        throw new Error(
+          `softmaxBackward: y has ${y.length} elements, g ${g.length}, (outer, n, inner) (${outer}, ${n}, ${inner}) needs ${outer * n * inner}`,
+        );
+      const dx = new Float32Array(y.length);
+      if (y.length === 0) return dx;
+      count(
+        "softmaxBackward",
+        addon.softmaxBackward(ix, y, g, dx, outer, n, inner, log, y.length >= PAR_TRANSCENDENTAL),
+      );
+      return dx;
     },
     softmax(x, outer, n, inner, log) {
       const out = new Float32Array(x.length);

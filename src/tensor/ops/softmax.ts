@@ -15,7 +15,17 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("softmax", axis, x.rank);
   const { outer, n, inner } = splitAtAxis(x.shape, a);
   const y = new Tensor(backend().softmax(x.data, outer, n, inner, false), x.shape);
-  return record(y, "softmax", [x], (g) => [mul(y, sub(g, sum(mul(g, y), a, true)))], { axis: a });
+  return record(
+    y,
+    "softmax",
+    [x],
+    (g) => {
+      const k = backend().softmaxBackward;
+      if (!k) return [mul(y, sub(g, sum(mul(g, y), a, true)))];
+      return [new Tensor(k.call(backend(), y.data, g.data, outer, n, inner, false), x.shape)];
+    },
+    { axis: a },
+  );
 }
 
 /**
@@ -25,5 +35,15 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("logSoftmax", axis, x.rank);
   const { outer, n, inner } = splitAtAxis(x.shape, a);
   const y = new Tensor(backend().softmax(x.data, outer, n, inner, true), x.shape);
-  return record(y, "logSoftmax", [x], (g) => [sub(g, mul(exp(y), sum(g, a, true)))], { axis: a });
+  return record(
+    y,
+    "logSoftmax",
+    [x],
+    (g) => {
+      const k = backend().softmaxBackward;
+      if (!k) return [sub(g, mul(exp(y), sum(g, a, true)))];
+      return [new Tensor(k.call(backend(), y.data, g.data, outer, n, inner, true), x.shape)];
+    },
+    { axis: a },
+  );
 }
