@@ -19,6 +19,26 @@ export function random(): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
+/**
+ * A dropout mask of n entries from the global generator: 0 where a draw u < p, else `keep` — the
+ * same draws, in the same order, as n calls of `random()` (u < p is compared as the 32-bit integer
+ * u·2³² < p·2³², which is exact), with the generator's state kept in a local for the loop.
+ */
+export function dropoutMask(n: number, p: number, keep: number): Float32Array {
+  const mask = new Float32Array(n);
+  const threshold = p * 4294967296;
+  let s = state;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    mask[i] = (t ^ (t >>> 14)) >>> 0 < threshold ? 0 : keep;
+  }
+  state = s;
+  return mask;
+}
+
 /** A standard normal sample. */
 export function randomNormal(): number {
   let u = 0;

@@ -81,6 +81,20 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
         const stepSize = lr / (1 - beta1 ** st.step);
         const bc2Sqrt = Math.sqrt(1 - beta2 ** st.step);
         const decay = this.decoupled ? 1 - lr * weightDecay : 1;
+        if (!maximize && !vMax && weightDecay === 0) {
+          // The common case without the options' branches: the same arithmetic, term for term.
+          const c1 = 1 - beta1;
+          const c2 = 1 - beta2;
+          for (let i = 0; i < w.length; i++) {
+            const g = grad[i];
+            const mi = beta1 * m[i] + c1 * g;
+            m[i] = mi;
+            const vi = beta2 * v[i] + c2 * g * g;
+            v[i] = vi;
+            w[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
+          }
+          continue;
+        }
         for (let i = 0; i < w.length; i++) {
           let g = maximize ? -grad[i] : grad[i];
           if (this.decoupled) w[i] *= decay;
