@@ -179,9 +179,13 @@ interface Row {
   error?: string;
 }
 
-function runProcess(cmd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function runProcess(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolvePromise) => {
-    const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     p.stdout.on("data", (d) => {
@@ -246,7 +250,10 @@ async function runTorch(threads: number, torchSteps: number): Promise<Row> {
     "--data",
     dataDir(),
   );
-  const r = await runProcess(PYTHON, args);
+  // OpenBLAS keeps a pool of its own beside torch's threads: held to the same count (an unset
+  // OPENBLAS_NUM_THREADS lets a "1 thread" run multiply on every core).
+  const t = String(threads);
+  const r = await runProcess(PYTHON, args, { ...process.env, OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t });
   try {
     row.result = parseResult(r.out, r.err, r.code, true);
     row.detail = `torch ${row.result.torch}`;
@@ -433,10 +440,12 @@ ${notes.length ? `\n${notes.map((n) => `**Note:** ${n}`).join("\n\n")}\n` : ""}
   per step (first ${stepsRef}: ${f(mean(used.slice(warmup, warmup + stepsRef).map(tokensOf)), 0)}); the whole epoch averages
   ${f(epochTokensPerStep, 0)} tokens and T = ${epochMeanT.toFixed(1)} per step, so the projection is only as
   representative as these few batches.
-- Same computation op for op: PyTorch projects the keys W h inside every decoder step, as qkv's
-  \`luongAttention(s_t, memory)\` does, and adds the padding mask as a bias. Its encoder uses
-  \`pack_padded_sequence\` (the PyTorch idiom for lengths); qkv runs all S steps and carries the state
-  over padding. Each qkv configuration runs in a fresh child process.
+- Same computation op for op: PyTorch projects the keys k′ = W h once per sentence, as qkv's encode
+  does, and adds the padding mask as a bias. Its encoder uses \`pack_padded_sequence\` (the PyTorch
+  idiom for lengths) when a batch has padding and the plain call when it has none; qkv runs all S
+  steps and carries the state over padding. PyTorch runs with OMP_NUM_THREADS and
+  OPENBLAS_NUM_THREADS set to its thread count (OpenBLAS's own pool would otherwise use every core).
+  Each qkv configuration runs in a fresh child process.
 - PyTorch build: ${torchInfo ? `torch ${torchInfo.torch}; ${torchInfo.blas}` : "n/a"}.${
     torchInfo?.gemm_gflops !== undefined
       ? ` A 512 × 512 × 512 float32 matmul runs at ${torchInfo.gemm_gflops} GFLOP/s on ${torchInfo.threads} thread(s) in this build.`
