@@ -208,8 +208,9 @@ export interface Backend {
   /** Optional fused Transformer encoder layer (see EncoderLayerParams), in place on x (rows × S × dModel). */
   encoderLayer?(x: Float32Array, p: EncoderLayerParams): void;
   /**
-   * Optional: into += from, element by element, in place (arrays of one length; gradient sums). Where
-   * absent, or for short arrays, autograd adds with a loop of its own.
+   * Optional: into += from in place, `from` repeated along `into` (its length divides into's: a
+   * bias added to every row; equal lengths: a gradient sum). Where absent, or for short arrays,
+   * callers add with a loop of their own.
    */
   addInto?(into: Float32Array, from: Float32Array): void;
   /** Optional fused LSTM cell forward (see LstmCellResult); a backend has both LSTM kernels or neither. */

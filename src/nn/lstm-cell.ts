@@ -11,6 +11,7 @@
 import { backend } from "../kernels/registry.js";
 import {
   add,
+  isTracing,
   linear,
   mul,
   record,
@@ -24,6 +25,7 @@ import {
   unsqueeze,
   zeros,
 } from "../tensor/index.js";
+import { addLinear } from "../tensor/ops/matmul.js";
 import { fmt } from "../tensor/shape.js";
 import { uniform } from "./init.js";
 import { Module } from "./module.js";
@@ -139,10 +141,17 @@ export class LSTMCell extends Module {
       h = zeros([B, H]);
       c = zeros([B, H]);
     }
-    const gates = add(
-      linear(x2, this.param("weight_ih"), this.maybeParam("bias_ih")),
-      linear(h, this.param("weight_hh"), this.maybeParam("bias_hh")),
-    );
+    // gates = (W_ih x + b_ih + b_hh) + W_hh h: the recurrent product added into the input part.
+    // While tracing (ONNX export), the two linear maps and their sum, as exported before.
+    const bIH = this.maybeParam("bias_ih");
+    const bHH = this.maybeParam("bias_hh");
+    const gates = isTracing()
+      ? add(linear(x2, this.param("weight_ih"), bIH), linear(h, this.param("weight_hh"), bHH))
+      : addLinear(
+          linear(x2, this.param("weight_ih"), bIH && bHH ? add(bIH, bHH) : null),
+          h,
+          this.param("weight_hh"),
+        );
     const next = lstmPointwise(gates, c, H);
     return unbatched ? { h: squeeze(next.h, 0), c: squeeze(next.c, 0) } : next;
   }

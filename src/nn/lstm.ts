@@ -42,6 +42,7 @@ import {
   unsqueeze,
   zeros,
 } from "../tensor/index.js";
+import { addLinear } from "../tensor/ops/matmul.js";
 import { fmt } from "../tensor/shape.js";
 import { type LSTMState, lstmPointwise, rnnParam } from "./lstm-cell.js";
 import { Module } from "./module.js";
@@ -224,7 +225,7 @@ export class LSTM extends Module {
     const outputs = new Array<Tensor>(T);
     for (let n = 0; n < T; n++) {
       const t = dir === 0 ? n : T - 1 - n;
-      const gates = add(steps[t], linear(h, wHH)); // (B, 4H): W_ih x_t + b (precomputed) + W_hh h_{t−1}
+      const gates = addLinear(steps[t], h, wHH); // (B, 4H): W_ih x_t + b (precomputed) + W_hh h_{t−1}
       const next = lstmPointwise(gates, c, H);
       const m = masks?.[t];
       if (m) {

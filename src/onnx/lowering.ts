@@ -211,6 +211,7 @@ export const LOWERINGS: LoweringTable = {
   sinusoidalEncoding: (g, n, i) => g.f(lowerSinusoidalEncoding(g, n, i)),
   lstm: lowerLstm,
   lstmCell: null,
+  addLinear: null, // never traced: `addLinear` composes add and matmul while tracing
 };
 
 /** Emits node #i through its lowering; an op without one is an error naming it. */

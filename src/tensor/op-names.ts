@@ -31,6 +31,8 @@ export interface ReduceAttrs {
 /** The attributes of each op (undefined: the op records none; `| undefined`: it may record none). */
 export interface OpAttrs {
   add: undefined;
+  /** base + x Wᵀ (tensor/ops/matmul.ts `addLinear`; never recorded while tracing: composed then). */
+  addLinear: undefined;
   sub: undefined;
   mul: undefined;
   div: undefined;

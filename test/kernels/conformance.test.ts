@@ -349,9 +349,15 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
         const want = into.map((v, i) => v + from[i]);
         add(into, from);
         expectClose("addInto", into, want, 0);
+        const rows = uniform(7 * 300, -1, 1);
+        const bias = uniform(300, -1, 1);
+        const wantRows = rows.map((v, i) => v + bias[i % 300]);
+        add(rows, bias);
+        expectClose("addInto rows", rows, wantRows, 0);
         expect(() => add(new Float32Array(3), new Float32Array(4))).toThrow(
           /addInto: into has 3 elements, from 4/,
         );
+        expect(() => add(new Float32Array(10), new Float32Array(4))).toThrow(/its length must divide/);
       });
       it("k = 0 gives zeros, empty outputs are empty", () => {
         const p: MatmulParams = {

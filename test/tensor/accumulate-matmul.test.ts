@@ -5,7 +5,8 @@
  * dL/dW = Σ_t C_tᵀ X_t + D Yᵀ, and for L' = Σ_t sum(C_t ⊙ (X_t W_x)) with W_x used on the right too.
  */
 import { expect, it } from "vitest";
-import { linear, matmul, mul, sum, type Tensor, tensor } from "../../src/tensor/index.js";
+import { add, linear, matmul, mul, sum, type Tensor, tensor } from "../../src/tensor/index.js";
+import { addLinear } from "../../src/tensor/ops/matmul.js";
 import { describeOnEveryBackend } from "../helpers/on-backend.js";
 
 /** A deterministic (r, c) matrix of small values. */
@@ -85,5 +86,37 @@ describeOnEveryBackend("gradient sums over many matmuls", () => {
         for (let s = 0; s < S; s++)
           for (let d = 0; d < D; d++) want[(b * S + s) * D + d] += ws[t][b * S + s] * cs[t][b * D + d];
     close(mem.grad, want);
+  });
+  it("addLinear(base, x, W) = base + x Wᵀ, values and every gradient as the composed ops, W reused at six steps", () => {
+    const [N, In, Out] = [4, 5, 7];
+    const run = (fused: boolean) => {
+      const w = tensor(mat(Out, In, 5), [Out, In], { requiresGrad: true });
+      const base = tensor(mat(N, Out, 6), [N, Out], { requiresGrad: true });
+      let h = tensor(mat(N, In, 7), [N, In], { requiresGrad: true });
+      const h0 = h;
+      let loss: Tensor | null = null;
+      const outs: number[] = [];
+      for (let t = 0; t < T; t++) {
+        const y = fused ? addLinear(base, h, w) : add(base, linear(h, w));
+        outs.push(...y.data);
+        const term = sum(mul(y, tensor(mat(N, Out, 200 + t), [N, Out])));
+        loss = loss ? loss.add(term) : term;
+        h = mul(h, 0.9);
+      }
+      loss!.backward();
+      return { outs, w: [...w.grad!.data], base: [...base.grad!.data], h: [...h0.grad!.data] };
+    };
+    const fused = run(true);
+    const composed = run(false);
+    close(tensor(fused.outs, [fused.outs.length]), composed.outs);
+    close(tensor(fused.w, [fused.w.length]), composed.w);
+    close(tensor(fused.base, [fused.base.length]), composed.base);
+    close(tensor(fused.h, [fused.h.length]), composed.h);
+    expect(() =>
+      addLinear(tensor(mat(2, 3, 1), [2, 3]), tensor(mat(2, 4, 1), [2, 4]), tensor(mat(3, 5, 1), [3, 5])),
+    ).toThrow(/addLinear: input \[2, 4\] does not match weight \[3, 5\]/);
+    expect(() =>
+      addLinear(tensor(mat(2, 4, 1), [2, 4]), tensor(mat(2, 5, 1), [2, 5]), tensor(mat(3, 5, 1), [3, 5])),
+    ).toThrow(/addLinear: base \[2, 4\] must be \(2, 3\)/);
   });
 });

@@ -420,11 +420,15 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       return out;
     },
     addInto(into, from) {
-      if (into.length !== from.length)
-        throw new Error(`addInto: into has ${into.length} elements, from ${from.length}`);
+      if (from.length === 0 ? into.length !== 0 : into.length % from.length !== 0)
+        throw new Error(
+          `addInto: into has ${into.length} elements, from ${from.length} (its length must divide into's)`,
+        );
       if (into.length === 0) return;
-      // The binary kernel with its output aliasing its first input (same index read, then written).
-      const meta = Int32Array.of(1, into.length, 1, 1);
+      // The binary kernel with its output aliasing its first input (same index read, then written):
+      // (rows, n) + (n) broadcast over the rows.
+      const n = from.length;
+      const meta = Int32Array.of(2, into.length / n, n, n, 1, 0, 1);
       count("addInto", addon.binary(BINARY.add, into, from, into, meta, into.length >= PAR_ELEMENTWISE));
     },
     matmul(a, b, p: MatmulParams) {

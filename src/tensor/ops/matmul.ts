@@ -6,7 +6,7 @@
 import type { MatmulParams } from "../../kernels/contract.js";
 import { backend } from "../../kernels/registry.js";
 import { broadcastShapes, fmt, sizeOf, stridesOf } from "../shape.js";
-import { composite, record, Tensor } from "../tensor.js";
+import { composite, isTracing, record, Tensor } from "../tensor.js";
 import { add, sumTo } from "./elementwise.js";
 import { reshape } from "./layout.js";
 
@@ -152,7 +152,68 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     const lead = x.shape.slice(0, -1);
     const x2 = reshape(x, [lead.reduce((p, d) => p * d, 1), weight.shape[1]]);
     let y = matmulT(x2, weight, false, true);
-    if (bias) y = add(y, bias);
+    if (bias) y = addBiasInPlace(y, bias);
     return reshape(y, [...lead, weight.shape[0]]);
   });
+}
+
+/** Rows at least this long (in all) take the backend's `addInto` for a bias. */
+const KERNEL_BIAS = 4096;
+
+/** rows += bias, `bias` repeated over the rows of `data` (its length divides data's). */
+function addRowsInto(data: Float32Array, bias: Float32Array): void {
+  const kernel = data.length >= KERNEL_BIAS ? backend().addInto : undefined;
+  if (kernel) {
+    kernel.call(backend(), data, bias);
+    return;
+  }
+  const n = bias.length;
+  for (let o = 0; o < data.length; o += n) for (let j = 0; j < n; j++) data[o + j] += bias[j];
+}
+
+/**
+ * y + b for a product y that nothing else holds (just made by `matmulT`): the bias is added into
+ * y's own array (no second (N, out) array), recorded as `add` (dy = g, db = Σ_rows g). Its parent y's
+ * backward (a matmul's) never reads y's values, so changing them in place is safe.
+ */
+function addBiasInPlace(y: Tensor, bias: Tensor): Tensor {
+  addRowsInto(y.data, bias.data);
+  return record(new Tensor(y.data, y.shape), "add", [y, bias], (g) => [g, sumTo(g, bias.shape)]);
+}
+
+/**
+ * base + x Wᵀ (as `torch.addmm(base, x, W.T)`), W of shape (out, in): an RNN cell's gates, the
+ * input part precomputed, plus the recurrent product. With the backend's `matmulAccumulate` the
+ * product is added into a copy of base (one array, no temporary product); else composed.
+ * Gradients: dbase = g, dx = g W, dW = gᵀ x (added into W's gradient sum in place where it has one).
+ */
+export function addLinear(base: Tensor, x: Tensor, weight: Tensor): Tensor {
+  if (weight.rank !== 2 || x.rank !== 2 || x.shape[1] !== weight.shape[1]) {
+    throw new Error(
+      `addLinear: input ${fmt(x.shape)} does not match weight ${fmt(weight.shape)} (expected (N, ${weight.shape[1]}))`,
+    );
+  }
+  if (base.rank !== 2 || base.shape[0] !== x.shape[0] || base.shape[1] !== weight.shape[0]) {
+    throw new Error(
+      `addLinear: base ${fmt(base.shape)} must be (${x.shape[0]}, ${weight.shape[0]}) for input ${fmt(x.shape)} and weight ${fmt(weight.shape)}`,
+    );
+  }
+  const kernel = backend().matmulAccumulate;
+  if (!kernel || isTracing()) return add(base, matmulT(x, weight, false, true));
+  const [m, k] = x.shape;
+  const n = weight.shape[0];
+  const out = Float32Array.from(base.data);
+  const zero = new Int32Array(1);
+  kernel.call(
+    backend(),
+    x.data,
+    weight.data,
+    { batch: 1, m, k, n, transA: false, transB: true, aOffsets: zero, bOffsets: zero },
+    out,
+  );
+  return record(new Tensor(out, [m, n]), "addLinear", [base, x, weight], (g, sums) => [
+    g,
+    x.requiresGrad ? matmulT(g, weight, false, false) : null,
+    weight.requiresGrad ? matmulInto(g, x, true, false, sums?.[2]) : null,
+  ]);
 }
