@@ -151,6 +151,7 @@ export class LSTMCell extends Module {
           linear(x2, this.param("weight_ih"), bIH && bHH ? add(bIH, bHH) : null),
           h,
           this.param("weight_hh"),
+          { reuseBase: true }, // the input part was made just for this sum
         );
     const next = lstmPointwise(gates, c, H);
     return unbatched ? { h: squeeze(next.h, 0), c: squeeze(next.c, 0) } : next;

@@ -225,7 +225,9 @@ export class LSTM extends Module {
     const outputs = new Array<Tensor>(T);
     for (let n = 0; n < T; n++) {
       const t = dir === 0 ? n : T - 1 - n;
-      const gates = addLinear(steps[t], h, wHH); // (B, 4H): W_ih x_t + b (precomputed) + W_hh h_{t−1}
+      // (B, 4H): W_ih x_t + b (precomputed) + W_hh h_{t−1}, added into step t's row of the input
+      // projection (read by nothing else: the projection's and unbind's backward never read values).
+      const gates = addLinear(steps[t], h, wHH, { reuseBase: true });
       const next = lstmPointwise(gates, c, H);
       const m = masks?.[t];
       if (m) {

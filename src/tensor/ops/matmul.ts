@@ -187,7 +187,20 @@ function addBiasInPlace(y: Tensor, bias: Tensor): Tensor {
  * product is added into a copy of base (one array, no temporary product); else composed.
  * Gradients: dbase = g, dx = g W, dW = gᵀ x (added into W's gradient sum in place where it has one).
  */
-export function addLinear(base: Tensor, x: Tensor, weight: Tensor): Tensor {
+export function addLinear(
+  base: Tensor,
+  x: Tensor,
+  weight: Tensor,
+  {
+    reuseBase = false,
+  }: {
+    /**
+     * Add into base's own array instead of a copy: only for a base nothing reads again (a product
+     * just made for this sum, whose own backward never reads its values: an LSTM step's input part).
+     */
+    reuseBase?: boolean;
+  } = {},
+): Tensor {
   if (weight.rank !== 2 || x.rank !== 2 || x.shape[1] !== weight.shape[1]) {
     throw new Error(
       `addLinear: input ${fmt(x.shape)} does not match weight ${fmt(weight.shape)} (expected (N, ${weight.shape[1]}))`,
@@ -202,7 +215,7 @@ export function addLinear(base: Tensor, x: Tensor, weight: Tensor): Tensor {
   if (!kernel || isTracing()) return add(base, matmulT(x, weight, false, true));
   const [m, k] = x.shape;
   const n = weight.shape[0];
-  const out = Float32Array.from(base.data);
+  const out = reuseBase ? base.data : Float32Array.from(base.data);
   const zero = new Int32Array(1);
   kernel.call(
     backend(),
