@@ -424,6 +424,64 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   return ret(env, K->softmax(x, out, outer, n, inner, log, par));
 }
 
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  size_t nw = 0, ng = 0, nm = 0, nv = 0;
+  float* w = a.arr<float>(1, &nw);
+  const float* g = a.arr<float>(2, &ng);
+  float* m = a.arr<float>(3, &nm);
+  float* v = a.arr<float>(4, &nv);
+  const float stepSize = (float)a.num(5), beta1 = (float)a.num(6), beta2 = (float)a.num(7);
+  const float bc2 = (float)a.num(8), eps = (float)a.num(9);
+  if (!a.ok) return nullptr;
+  if (ng != nw || nm != nw || nv != nw) {
+    napi_throw_range_error(env, nullptr, "qkv_native adamStep: w, g, m and v must have one length");
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->adam_step(w, g, m, v, (long)nw, stepSize, beta1, beta2, bc2, eps));
+}
+
+// The global generator's dropout mask (src/tensor/random.ts dropoutMask): mulberry32 from `state`,
+// out[i] = 0 where the i-th draw u (a uint32) < threshold (= p·2³²), else keep. Returns the new state.
+napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  float* out = a.arr<float>(0, &n);
+  const double stateIn = a.num(1), threshold = a.num(2);
+  const float keep = (float)a.num(3);
+  if (!a.ok) return nullptr;
+  const uint32_t s0 = (uint32_t)stateIn;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t t = s0 + (uint32_t)(i + 1) * 0x6D2B79F5u;
+    t = (t ^ (t >> 15)) * (t | 1u);
+    t ^= t + (t ^ (t >> 7)) * (t | 61u);
+    const uint32_t u = t ^ (t >> 14);
+    out[i] = (double)u < threshold ? 0.0f : keep;
+  }
+  napi_value r;
+  napi_create_uint32(env, s0 + (uint32_t)n * 0x6D2B79F5u, &r);
+  return r;
+}
+
+// Σ x² in double (eight independent accumulators), for clip-grad-norm.
+napi_value SumOfSquares(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  const float* x = a.arr<float>(0, &n);
+  if (!a.ok) return nullptr;
+  double s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) s8[l] += (double)x[i + l] * x[i + l];
+  double s = ((s8[0] + s8[1]) + (s8[2] + s8[3])) + ((s8[4] + s8[5]) + (s8[6] + s8[7]));
+  for (; i < n; i++) s += (double)x[i] * x[i];
+  napi_value r;
+  napi_create_double(env, s, &r);
+  return r;
+}
+
 napi_value SoftmaxBackward(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const Kernels* K = a.isa(0);
@@ -649,6 +707,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxBackward", nullptr, SoftmaxBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmCell", nullptr, LstmCell, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmCellBackward", nullptr, LstmCellBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnForward", nullptr, AttnForward, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -75,6 +75,9 @@ struct Kernels {
   /** Softmax / log-softmax backward from the forward's output (src/kernels/contract.ts). */
   int (*softmax_backward)(const float* y, const float* g, float* dx, int outer, int n, int inner, bool log,
                           bool par);
+  /** One Adam update in place (src/nn/optim/adam.ts). */
+  int (*adam_step)(float* w, const float* g, float* m, float* v, long n, float stepSize, float beta1, float beta2,
+                   float bc2, float eps);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

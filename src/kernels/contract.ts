@@ -213,6 +213,30 @@ export interface Backend {
    * callers add with a loop of their own.
    */
   addInto?(into: Float32Array, from: Float32Array): void;
+  /**
+   * Optional: one Adam update in place over a parameter w, its gradient g and moments m, v, in single
+   * precision as torch.optim.Adam: m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²;
+   * w += −stepSize · m / (√v / bc2 + ε).
+   */
+  adamStep?(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    bc2: number,
+    eps: number,
+  ): void;
+  /**
+   * Optional: a dropout mask from mulberry32 state `state` (the global generator's, tensor/random.ts):
+   * out[i] = 0 where the i-th draw u < threshold (u a uint32, threshold = p·2³²), else keep; returns
+   * the generator's new state. The same draws as the generator's own loop.
+   */
+  dropoutMask?(out: Float32Array, state: number, threshold: number, keep: number): number;
+  /** Optional: Σ x², summed in double (gradient-norm clipping). */
+  sumOfSquares?(x: Float32Array): number;
   /** Optional fused LSTM cell forward (see LstmCellResult); a backend has both LSTM kernels or neither. */
   lstmCell?(gates: Float32Array, c: Float32Array, batch: number, hidden: number): LstmCellResult;
   /** Optional fused LSTM cell backward: from the forward's `act`, c and the gradient of `hc`. */

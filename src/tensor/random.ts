@@ -3,7 +3,12 @@
  * Generator: mulberry32 (32-bit state); normals by Box–Muller.
  */
 
+import { backend } from "../kernels/registry.js";
+
 let state = 0x2545f491;
+
+/** Masks at least this long are drawn by the backend's `dropoutMask` kernel where it has one. */
+const KERNEL_MASK = 1024;
 
 /** Sets the global seed (like `torch.manual_seed`). */
 export function manualSeed(seed: number): void {
@@ -27,6 +32,11 @@ export function random(): number {
 export function dropoutMask(n: number, p: number, keep: number): Float32Array {
   const mask = new Float32Array(n);
   const threshold = p * 4294967296;
+  const kernel = n >= KERNEL_MASK ? backend().dropoutMask : undefined;
+  if (kernel) {
+    state = kernel.call(backend(), mask, state, threshold, keep) >>> 0;
+    return mask;
+  }
   let s = state;
   for (let i = 0; i < n; i++) {
     s = (s + 0x6d2b79f5) >>> 0;

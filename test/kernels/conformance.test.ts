@@ -359,6 +359,58 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
         );
         expect(() => add(new Float32Array(10), new Float32Array(4))).toThrow(/its length must divide/);
       });
+      it("adamStep: torch.optim.Adam's single-precision update (where the backend has it)", () => {
+        const k = w.adamStep?.bind(w);
+        if (!k) return;
+        const n = 5003;
+        const wt = uniform(n, -1, 1);
+        const g = uniform(n, -0.1, 0.1);
+        const m = uniform(n, -0.01, 0.01);
+        const v = uniform(n, 0, 0.001);
+        const [stepSize, b1, b2, bc2, eps] = [
+          0.01 / (1 - 0.9 ** 3),
+          0.9,
+          0.999,
+          Math.sqrt(1 - 0.999 ** 3),
+          1e-8,
+        ];
+        const f = Math.fround;
+        // The update in float32, op for op (torch: mul_/add_, mul_/addcmul_, sqrt/div/add_, addcdiv_).
+        const want = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+        for (let i = 0; i < n; i++) {
+          const mi = f(f(m[i] * f(b1)) + f(g[i] * f(1 - f(b1))));
+          const vi = f(f(v[i] * f(b2)) + f(f(g[i] * g[i]) * f(1 - f(b2))));
+          want.m[i] = mi;
+          want.v[i] = vi;
+          want.w[i] = f(wt[i] + f(f(-stepSize) * f(mi / f(f(f(Math.sqrt(vi)) / f(bc2)) + f(eps)))));
+        }
+        k(wt, g, m, v, stepSize, b1, b2, bc2, eps);
+        expectClose("adam m", m, want.m, 1e-7);
+        expectClose("adam v", v, want.v, 1e-7);
+        expectClose("adam w", wt, want.w, 1e-6);
+        expect(() =>
+          k(
+            new Float32Array(3),
+            new Float32Array(2),
+            new Float32Array(3),
+            new Float32Array(3),
+            1,
+            0.9,
+            0.99,
+            1,
+            1e-8,
+          ),
+        ).toThrow(/adamStep: w has 3 elements, g 2/);
+      });
+      it("sumOfSquares sums x² in double (where the backend has it)", () => {
+        const k = w.sumOfSquares?.bind(w);
+        if (!k) return;
+        const x = uniform(10_007, -2, 2);
+        let want = 0;
+        for (const v of x) want += v * v;
+        expect(Math.abs(k(x) - want)).toBeLessThan(1e-9 * want);
+        expect(k(new Float32Array(0))).toBe(0);
+      });
       it("k = 0 gives zeros, empty outputs are empty", () => {
         const p: MatmulParams = {
           batch: 1,

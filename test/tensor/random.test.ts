@@ -1,13 +1,15 @@
 /**
  * The global generator's dropout masks: `dropoutMask` draws what n calls of `random()` draw, in the
  * same order, and leaves the generator where they would (so a seeded run's masks and every later
- * draw are the same whichever way the mask is made).
+ * draw are the same whichever way the mask is made, in JavaScript or by a backend's kernel).
  */
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { dropout, manualSeed, random, tensor } from "../../src/tensor/index.js";
 import { dropoutMask } from "../../src/tensor/random.js";
+import { describeOnEveryBackend } from "../helpers/on-backend.js";
 
-describe("dropoutMask", () => {
+// On every backend: a backend's dropoutMask kernel (long masks) must draw what the generator draws.
+describeOnEveryBackend("dropoutMask", () => {
   for (const p of [0.1, 0.5, 0.9]) {
     it(`p = ${p}: the mask random() < p would give, and the same next draw`, () => {
       const n = 10_007;

@@ -97,6 +97,20 @@ interface Addon {
     /** C += op(A) op(B) instead of C = … (optional; absent: overwrite). */
     accumulate?: boolean,
   ): number;
+  adamStep(
+    isa: number,
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    bc2: number,
+    eps: number,
+  ): number;
+  dropoutMask(out: Float32Array, state: number, threshold: number, keep: number): number;
+  sumOfSquares(x: Float32Array): number;
   softmaxBackward(
     isa: number,
     y: Float32Array,
@@ -389,6 +403,9 @@ type ArithmeticKernels = Pick<
   | "softmaxBackward"
   | "argmax"
   | "addInto"
+  | "adamStep"
+  | "dropoutMask"
+  | "sumOfSquares"
 >;
 type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
 type FusedKernels = Required<
@@ -461,6 +478,22 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       const out = new Float32Array(size);
       count("reduce", addon.reduce(REDUCE[op], x, out, outer, n, inner, x.length >= PAR_ELEMENTWISE));
       return out;
+    },
+    adamStep(w, g, m, v, stepSize, beta1, beta2, bc2, eps) {
+      if (g.length !== w.length || m.length !== w.length || v.length !== w.length)
+        throw new Error(
+          `adamStep: w has ${w.length} elements, g ${g.length}, m ${m.length}, v ${v.length} (one length)`,
+        );
+      if (w.length === 0) return;
+      count("adamStep", addon.adamStep(ix, w, g, m, v, stepSize, beta1, beta2, bc2, eps));
+    },
+    dropoutMask(out, state, threshold, keep) {
+      count("dropoutMask", 1);
+      return addon.dropoutMask(out, state >>> 0, threshold, keep);
+    },
+    sumOfSquares(x) {
+      count("sumOfSquares", 1);
+      return x.length === 0 ? 0 : addon.sumOfSquares(x);
     },
     softmaxBackward(y, g, outer, n, inner, log) {
       if (y.length !== g.length || y.length !== outer * n * inner)

@@ -6,6 +6,7 @@
  *   v̂ ← max(v̂, v) with AMSGrad (Reddi et al. 2018), else v̂ = v
  *   θ ← θ − (η / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
  */
+import { backend } from "../../kernels/registry.js";
 import type { Tensor } from "../../tensor/index.js";
 import { type BaseHyper, Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -81,6 +82,12 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
         const stepSize = lr / (1 - beta1 ** st.step);
         const bc2Sqrt = Math.sqrt(1 - beta2 ** st.step);
         const decay = this.decoupled ? 1 - lr * weightDecay : 1;
+        const kernel = w.length >= 1024 ? backend().adamStep : undefined;
+        if (kernel && !maximize && !vMax && weightDecay === 0) {
+          // The backend's single-precision update (torch.optim.Adam's arithmetic, op for op).
+          kernel.call(backend(), w, grad, m, v, stepSize, beta1, beta2, bc2Sqrt, eps);
+          continue;
+        }
         if (!maximize && !vMax && weightDecay === 0) {
           // The common case without the options' branches: the same arithmetic, term for term.
           const c1 = 1 - beta1;

@@ -6,6 +6,7 @@
  * Parameters without a gradient are skipped. The gradients are replaced by scaled copies (a `.grad`
  * tensor may be shared with other tensors, so it is never scaled in place).
  */
+import { backend } from "../../kernels/registry.js";
 import { Tensor } from "../../tensor/index.js";
 
 /** Options of `clipGradNorm`. */
@@ -34,7 +35,9 @@ export function clipGradNorm(
     let acc = 0;
     for (const p of withGrad) {
       const d = p.grad!.data;
-      if (normType === 2) for (let i = 0; i < d.length; i++) acc += d[i] * d[i];
+      const kernel = normType === 2 && d.length >= 1024 ? backend().sumOfSquares : undefined;
+      if (kernel) acc += kernel.call(backend(), d);
+      else if (normType === 2) for (let i = 0; i < d.length; i++) acc += d[i] * d[i];
       else for (let i = 0; i < d.length; i++) acc += Math.abs(d[i]) ** normType;
     }
     total = normType === 2 ? Math.sqrt(acc) : acc ** (1 / normType);
