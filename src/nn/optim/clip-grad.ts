@@ -7,7 +7,7 @@
  * tensor may be shared with other tensors, so it is never scaled in place).
  */
 import { backend } from "../../kernels/registry.js";
-import { Tensor } from "../../tensor/index.js";
+import { mul, noGrad, Tensor } from "../../tensor/index.js";
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
@@ -49,13 +49,7 @@ export function clipGradNorm(
   // Scaling by 1 changes nothing (PyTorch multiplies by the clamped 1.0): keep the gradients then.
   // Otherwise new arrays: a gradient array may be shared (add's backward hands one to both parents).
   if (!(coef === 1)) {
-    for (const p of withGrad) {
-      const g = p.grad!;
-      const d = g.data;
-      const out = new Float32Array(d.length);
-      for (let i = 0; i < d.length; i++) out[i] = d[i] * coef;
-      p.grad = new Tensor(out, g.shape);
-    }
+    for (const p of withGrad) p.grad = noGrad(() => mul(p.grad!, coef));
   }
   return total;
 }
