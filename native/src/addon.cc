@@ -465,6 +465,22 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// out = x · coef, each product in double rounded once to float (as JavaScript's own loop computes it).
+napi_value Scale(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0, no = 0;
+  const float* x = a.arr<float>(0, &n);
+  float* out = a.arr<float>(1, &no);
+  const double coef = a.num(2);
+  if (!a.ok) return nullptr;
+  if (no != n) {
+    napi_throw_range_error(env, nullptr, "qkv_native scale: x and out must have one length");
+    return nullptr;
+  }
+  for (size_t i = 0; i < n; i++) out[i] = (float)((double)x[i] * coef);
+  return ret(env, 1);
+}
+
 // Σ x² in double (eight independent accumulators), for clip-grad-norm.
 napi_value SumOfSquares(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -710,6 +726,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmCell", nullptr, LstmCell, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmCellBackward", nullptr, LstmCellBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnForward", nullptr, AttnForward, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -402,6 +402,13 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           ),
         ).toThrow(/adamStep: w has 3 elements, g 2/);
       });
+      it("scale: x · coef rounded once from double, as a JavaScript loop (where the backend has it)", () => {
+        const k = w.scale?.bind(w);
+        if (!k) return;
+        const x = uniform(5001, -3, 3);
+        const coef = 0.123456789012345;
+        expect([...k(x, coef)]).toEqual([...Float32Array.from(x, (v) => v * coef)]);
+      });
       it("sumOfSquares sums x² in double (where the backend has it)", () => {
         const k = w.sumOfSquares?.bind(w);
         if (!k) return;

@@ -111,6 +111,7 @@ interface Addon {
   ): number;
   dropoutMask(out: Float32Array, state: number, threshold: number, keep: number): number;
   sumOfSquares(x: Float32Array): number;
+  scale(x: Float32Array, out: Float32Array, coef: number): number;
   softmaxBackward(
     isa: number,
     y: Float32Array,
@@ -406,6 +407,7 @@ type ArithmeticKernels = Pick<
   | "adamStep"
   | "dropoutMask"
   | "sumOfSquares"
+  | "scale"
 >;
 type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
 type FusedKernels = Required<
@@ -490,6 +492,11 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
     dropoutMask(out, state, threshold, keep) {
       count("dropoutMask", 1);
       return addon.dropoutMask(out, state >>> 0, threshold, keep);
+    },
+    scale(x, coef) {
+      const out = new Float32Array(x.length);
+      if (x.length > 0) count("scale", addon.scale(x, out, coef));
+      return out;
     },
     sumOfSquares(x) {
       count("sumOfSquares", 1);

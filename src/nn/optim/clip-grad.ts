@@ -7,7 +7,7 @@
  * tensor may be shared with other tensors, so it is never scaled in place).
  */
 import { backend } from "../../kernels/registry.js";
-import { mul, noGrad, Tensor } from "../../tensor/index.js";
+import { Tensor } from "../../tensor/index.js";
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
@@ -49,7 +49,18 @@ export function clipGradNorm(
   // Scaling by 1 changes nothing (PyTorch multiplies by the clamped 1.0): keep the gradients then.
   // Otherwise new arrays: a gradient array may be shared (add's backward hands one to both parents).
   if (!(coef === 1)) {
-    for (const p of withGrad) p.grad = noGrad(() => mul(p.grad!, coef));
+    for (const p of withGrad) {
+      const g = p.grad!;
+      const d = g.data;
+      const kernel = d.length >= 1024 ? backend().scale : undefined;
+      let out: Float32Array;
+      if (kernel) out = kernel.call(backend(), d, coef);
+      else {
+        out = new Float32Array(d.length);
+        for (let i = 0; i < d.length; i++) out[i] = d[i] * coef;
+      }
+      p.grad = new Tensor(out, g.shape);
+    }
   }
   return total;
 }
