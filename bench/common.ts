@@ -97,6 +97,7 @@ export const SYSTEMS = [
   "tfjs-cpu",
   "tfjs-wasm",
   "onnxruntime",
+  "onnxruntime-1t",
   "pytorch",
   "plain-js-2w",
 ] as const;

@@ -29,7 +29,8 @@ interface Ort {
 const ORT = "onnxruntime-node";
 export const ORT_THREADS = 2;
 
-export function onnxruntime(): BenchSystem {
+/** onnxruntime-node with `threads` intra-op threads (the full run's row: ORT_THREADS; 1: the 1-thread row). */
+export function onnxruntime(threads = ORT_THREADS): BenchSystem {
   let ort: Ort | null = null;
 
   async function load(): Promise<ProbeResult> {
@@ -41,7 +42,7 @@ export function onnxruntime(): BenchSystem {
     return {
       available: true,
       version: await packageVersion(ORT),
-      notes: [`intra-op threads ${ORT_THREADS}`],
+      notes: [`intra-op threads ${threads}`],
     };
   }
 
@@ -56,7 +57,7 @@ export function onnxruntime(): BenchSystem {
       const model = attentionModel(w.shape);
       const session = await ort.InferenceSession.create(model, {
         executionProviders: ["cpu"],
-        intraOpNumThreads: ORT_THREADS,
+        intraOpNumThreads: threads,
         interOpNumThreads: 1,
         executionMode: "sequential",
         graphOptimizationLevel: "all",

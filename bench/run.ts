@@ -78,6 +78,8 @@ function label(s: SystemName, probe: ProbeResult): string {
       return `tfjs-wasm${probe.notes?.includes("SIMD on") ? " (SIMD)" : ""}`;
     case "onnxruntime":
       return "onnxruntime-node";
+    case "onnxruntime-1t":
+      return "onnxruntime-node, 1 thread";
     case "pytorch":
       return "PyTorch";
     case "plain-js-2w":
@@ -88,8 +90,8 @@ function label(s: SystemName, probe: ProbeResult): string {
 /** Which workloads a system can run at all (the rest are shown as n/a without starting a process). */
 function applies(s: SystemName, w: Workload): string | null {
   if (w.kind === "forward-backward" && !isQkv(s)) return "n/a (qkv only)";
-  if (w.kind === "mha-train" && (s === "onnxruntime" || s === "plain-js-2w")) {
-    return s === "onnxruntime" ? "n/a (inference-only runtime)" : "n/a (forward-only baseline)";
+  if (w.kind === "mha-train" && (s === "onnxruntime" || s === "onnxruntime-1t" || s === "plain-js-2w")) {
+    return s === "plain-js-2w" ? "n/a (forward-only baseline)" : "n/a (inference-only runtime)";
   }
   return null;
 }

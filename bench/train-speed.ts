@@ -121,14 +121,16 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 async function child(spec: string): Promise<void> {
   const [backendName, threadsStr] = spec.split(":");
   const threads = Number(threadsStr ?? 1);
-  if (backendName === "wasm" || backendName === "native") {
-    const kernels: Record<string, unknown> = await import("../src/kernels/index.js");
-    const setBackend = kernels.setBackend as (name: string) => Promise<void>;
-    const setNumThreads = kernels.setNumThreads as (n: number) => Promise<void>;
-    await setBackend(backendName);
-    await setNumThreads(threads);
-  } else if (backendName !== "reference") {
+  if (backendName !== "wasm" && backendName !== "native" && backendName !== "reference")
     throw new Error(`unknown backend ${backendName}`);
+  // Every backend set explicitly: left unset, the process would take the default (native where the
+  // addon loads), and the "reference" row would time native.
+  const kernels: Record<string, unknown> = await import("../src/kernels/index.js");
+  const setBackend = kernels.setBackend as (name: string) => Promise<void>;
+  await setBackend(backendName);
+  if (backendName !== "reference") {
+    const setNumThreads = kernels.setNumThreads as (n: number) => Promise<void>;
+    await setNumThreads(threads);
   }
   const n = backendName === "reference" ? stepsRef : steps;
   const { batches, trainPairs, srcVocab, tgtVocab } = loadBatches();

@@ -36,6 +36,7 @@ const FACTORIES: Partial<Record<SystemName, () => BenchSystem>> = {
   "tfjs-cpu": tfjsCpu,
   "tfjs-wasm": tfjsWasm,
   onnxruntime,
+  "onnxruntime-1t": () => onnxruntime(1),
   "plain-js-2w": plainJs,
 };
 
