@@ -424,42 +424,6 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   return ret(env, K->softmax(x, out, outer, n, inner, log, par));
 }
 
-// layerNorm(isa, x, w | null, b | null, y, xhat, rstd, rows, D, eps)
-napi_value LayerNorm(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  const Kernels* K = a.isa(0);
-  const float* x = a.arr<float>(1);
-  const float* w = a.isNull(2) ? nullptr : a.arr<float>(2);
-  const float* b = a.isNull(3) ? nullptr : a.arr<float>(3);
-  float* y = a.arr<float>(4);
-  float* xhat = a.arr<float>(5);
-  float* rstd = a.arr<float>(6);
-  const long rows = (long)a.num(7);
-  const int D = a.i32(8);
-  const float eps = (float)a.num(9);
-  if (!a.ok) return nullptr;
-  std::lock_guard<std::mutex> lk(callMutex);
-  return ret(env, K->layer_norm(x, w, b, y, xhat, rstd, rows, D, eps));
-}
-
-// layerNormBackward(isa, g, xhat, rstd, w | null, dx | null, dw | null, db | null, rows, D)
-napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  const Kernels* K = a.isa(0);
-  const float* g = a.arr<float>(1);
-  const float* xhat = a.arr<float>(2);
-  const float* rstd = a.arr<float>(3);
-  const float* w = a.isNull(4) ? nullptr : a.arr<float>(4);
-  float* dx = a.isNull(5) ? nullptr : a.arr<float>(5);
-  float* dw = a.isNull(6) ? nullptr : a.arr<float>(6);
-  float* db = a.isNull(7) ? nullptr : a.arr<float>(7);
-  const long rows = (long)a.num(8);
-  const int D = a.i32(9);
-  if (!a.ok) return nullptr;
-  std::lock_guard<std::mutex> lk(callMutex);
-  return ret(env, K->layer_norm_backward(g, xhat, rstd, w, dx, dw, db, rows, D));
-}
-
 napi_value AdamStep(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const Kernels* K = a.isa(0);
@@ -760,8 +724,6 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxBackward", nullptr, SoftmaxBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -78,11 +78,6 @@ struct Kernels {
   /** One Adam update in place (src/nn/optim/adam.ts). */
   int (*adam_step)(float* w, const float* g, float* m, float* v, long n, float stepSize, float beta1, float beta2,
                    float bc2, float eps);
-  /** Layer norm forward and backward (src/kernels/contract.ts layerNorm, layerNormBackward). */
-  int (*layer_norm)(const float* x, const float* w, const float* b, float* y, float* xhat, float* rstd, long rows,
-                    int D, float eps);
-  int (*layer_norm_backward)(const float* g, const float* xhat, const float* rstd, const float* w, float* dx,
-                             float* dw, float* db, long rows, int D);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

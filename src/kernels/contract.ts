@@ -240,32 +240,6 @@ export interface Backend {
    * JavaScript loop over a Float32Array gives: gradient-norm clipping's scale, bit for bit).
    */
   scale?(x: Float32Array, coef: number): Float32Array;
-  /**
-   * Optional layer norm over `rows` rows of D values (nn/layer-norm.ts): μ, σ² in double,
-   * x̂ = (x − μ)/√(σ² + ε), y = x̂ ⊙ γ + β (γ, β may be null); returns y, x̂ and 1/√(σ² + ε) per row.
-   * A backend has both layer-norm kernels or neither.
-   */
-  layerNorm?(
-    x: Float32Array,
-    weight: Float32Array | null,
-    bias: Float32Array | null,
-    rows: number,
-    D: number,
-    eps: number,
-  ): { y: Float32Array; xhat: Float32Array; rstd: Float32Array };
-  /**
-   * Optional layer-norm backward from the forward's x̂ and 1/σ: dx = r(ĝ − mean ĝ − x̂ mean(ĝ x̂)),
-   * ĝ = g ⊙ γ; dγ = Σ_rows g ⊙ x̂; dβ = Σ_rows g. Each output only when asked for (else null).
-   */
-  layerNormBackward?(
-    g: Float32Array,
-    xhat: Float32Array,
-    rstd: Float32Array,
-    weight: Float32Array | null,
-    rows: number,
-    D: number,
-    want: { dx: boolean; dWeight: boolean; dBias: boolean },
-  ): { dx: Float32Array | null; dWeight: Float32Array | null; dBias: Float32Array | null };
   /** Optional: Σ x², summed in double (gradient-norm clipping). */
   sumOfSquares?(x: Float32Array): number;
   /** Optional fused LSTM cell forward (see LstmCellResult); a backend has both LSTM kernels or neither. */

@@ -6,8 +6,6 @@
  * shape normalizedShape (β left out with `bias: false`, as PyTorch ≥ 2.1). Statistics are per
  * example, so training and evaluation behave the same.
  */
-
-import { backend } from "../kernels/registry.js";
 import {
   add,
   div,
@@ -50,19 +48,8 @@ export function layerNorm(
       `layerNorm: input ${fmt(x.shape)} does not end in normalizedShape ${fmt(normalizedShape)}`,
     );
   }
-  for (const [name, t] of [
-    ["weight", weight],
-    ["bias", bias],
-  ] as const) {
-    if (t && (t.rank !== k || t.shape.some((d, i) => d !== normalizedShape[i])))
-      throw new Error(
-        `layerNorm: ${name} ${fmt(t.shape)} does not match normalizedShape ${fmt(normalizedShape)}`,
-      );
-  }
-  // One op where the backend has layer-norm kernels (not while tracing: the ONNX graph is the
-  // equation op by op, as exported before); else the equation with the tensor ops.
-  const fused = isTracing() ? null : layerNormFused(x, normalizedShape, weight, bias, eps);
-  if (fused) return fused;
+  if (!isTracing()) return layerNormFused(x, normalizedShape, weight, bias, eps);
+  // While tracing (ONNX export): the equation op by op, the graph exported before.
   const axes = normalizedShape.map((_, i) => x.rank - k + i);
   const centred = sub(x, mean(x, axes, true)); // x − μ
   const variance = mean(square(centred), axes, true); // σ²
@@ -73,11 +60,10 @@ export function layerNorm(
 }
 
 /**
- * The same map as one recorded op on the backend's layer-norm kernels (null where it has none): per
- * row of D = Π normalizedShape values, μ and σ² in double, x̂ = (x − μ)·r with r = 1/√(σ² + ε),
- * y = x̂ ⊙ γ + β; x̂ and r are kept for the backward:
+ * The same map as one recorded op: per row of D = Π normalizedShape values, μ and σ² in double (two
+ * passes), x̂ = (x − μ)·r with r = 1/√(σ² + ε), y = x̂ ⊙ γ + β; x̂ and r are kept for the backward:
  *   dβ = Σ_rows g,  dγ = Σ_rows g ⊙ x̂,  dx = r · (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)),  ĝ = g ⊙ γ.
- * Two kernel calls instead of the composed ops' dozen and their broadcast sums.
+ * One array forward and three back, instead of the composed ops' dozen and their broadcast sums.
  */
 function layerNormFused(
   x: Tensor,
@@ -85,28 +71,77 @@ function layerNormFused(
   weight: Tensor | null,
   bias: Tensor | null,
   eps: number,
-): Tensor | null {
-  const be = backend();
-  const forward = be.layerNorm;
-  const backwardK = be.layerNormBackward;
-  if (!forward || !backwardK) return null;
+): Tensor {
   const D = normalizedShape.reduce((p, d) => p * d, 1);
+  for (const [name, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
+    if (t && t.size !== D)
+      throw new Error(
+        `layerNorm: ${name} ${fmt(t.shape)} does not match normalizedShape ${fmt(normalizedShape)}`,
+      );
+  }
   const rows = D === 0 ? 0 : x.size / D;
-  const { y, xhat, rstd } = forward.call(be, x.data, weight?.data ?? null, bias?.data ?? null, rows, D, eps);
+  const xd = x.data;
+  const xhat = new Float32Array(x.size);
+  const rstd = new Float64Array(rows);
+  const out = new Float32Array(x.size);
+  const w = weight?.data;
+  const b = bias?.data;
+  for (let r = 0; r < rows; r++) {
+    const o = r * D;
+    let mu = 0;
+    for (let j = 0; j < D; j++) mu += xd[o + j];
+    mu /= D;
+    let v = 0;
+    for (let j = 0; j < D; j++) {
+      const c = xd[o + j] - mu;
+      v += c * c;
+    }
+    const rs = 1 / Math.sqrt(v / D + eps);
+    rstd[r] = rs;
+    for (let j = 0; j < D; j++) {
+      const h = (xd[o + j] - mu) * rs;
+      xhat[o + j] = h;
+      out[o + j] = (w ? h * w[j] : h) + (b ? b[j] : 0);
+    }
+  }
   const parents = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(
-    new Tensor(y, x.shape),
+    new Tensor(out, x.shape),
     "layerNorm",
     parents,
     (g) => {
-      const r = backwardK.call(backend(), g.data, xhat, rstd, weight?.data ?? null, rows, D, {
-        dx: x.requiresGrad,
-        dWeight: weight?.requiresGrad ?? false,
-        dBias: bias?.requiresGrad ?? false,
-      });
-      const grads: (Tensor | null)[] = [r.dx && new Tensor(r.dx, x.shape)];
-      if (weight) grads.push(r.dWeight && new Tensor(r.dWeight, weight.shape));
-      if (bias) grads.push(r.dBias && new Tensor(r.dBias, bias.shape));
+      const gd = g.data;
+      const dx = x.requiresGrad ? new Float32Array(x.size) : null;
+      const dw = weight?.requiresGrad ? new Float64Array(D) : null;
+      const db = bias?.requiresGrad ? new Float64Array(D) : null;
+      for (let r = 0; r < rows; r++) {
+        const o = r * D;
+        let sg = 0;
+        let sgx = 0;
+        for (let j = 0; j < D; j++) {
+          const gi = gd[o + j];
+          const h = xhat[o + j];
+          if (dw) dw[j] += gi * h;
+          if (db) db[j] += gi;
+          const gh = w ? gi * w[j] : gi;
+          sg += gh;
+          sgx += gh * h;
+        }
+        if (!dx) continue;
+        const rs = rstd[r];
+        const mg = sg / D;
+        const mgx = sgx / D;
+        for (let j = 0; j < D; j++) {
+          const gh = w ? gd[o + j] * w[j] : gd[o + j];
+          dx[o + j] = rs * (gh - mg - xhat[o + j] * mgx);
+        }
+      }
+      const grads: (Tensor | null)[] = [dx && new Tensor(dx, x.shape)];
+      if (weight) grads.push(dw && new Tensor(Float32Array.from(dw), weight.shape));
+      if (bias) grads.push(db && new Tensor(Float32Array.from(db), bias.shape));
       return grads;
     },
     { normalizedShape: [...normalizedShape], eps },

@@ -111,30 +111,6 @@ interface Addon {
   ): number;
   dropoutMask(out: Float32Array, state: number, threshold: number, keep: number): number;
   sumOfSquares(x: Float32Array): number;
-  layerNorm(
-    isa: number,
-    x: Float32Array,
-    w: Float32Array | null,
-    b: Float32Array | null,
-    y: Float32Array,
-    xhat: Float32Array,
-    rstd: Float32Array,
-    rows: number,
-    D: number,
-    eps: number,
-  ): number;
-  layerNormBackward(
-    isa: number,
-    g: Float32Array,
-    xhat: Float32Array,
-    rstd: Float32Array,
-    w: Float32Array | null,
-    dx: Float32Array | null,
-    dw: Float32Array | null,
-    db: Float32Array | null,
-    rows: number,
-    D: number,
-  ): number;
   scale(x: Float32Array, out: Float32Array, coef: number): number;
   softmaxBackward(
     isa: number,
@@ -432,8 +408,6 @@ type ArithmeticKernels = Pick<
   | "dropoutMask"
   | "sumOfSquares"
   | "scale"
-  | "layerNorm"
-  | "layerNormBackward"
 >;
 type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
 type FusedKernels = Required<
@@ -523,37 +497,6 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       const out = new Float32Array(x.length);
       if (x.length > 0) count("scale", addon.scale(x, out, coef));
       return out;
-    },
-    layerNorm(x, weight, bias, rows, D, eps) {
-      if (x.length !== rows * D || (weight && weight.length !== D) || (bias && bias.length !== D))
-        throw new Error(
-          `layerNorm: x has ${x.length} elements for ${rows} rows of ${D}; weight ${weight?.length ?? "none"}, bias ${bias?.length ?? "none"}`,
-        );
-      const y = new Float32Array(x.length);
-      const xhat = new Float32Array(x.length);
-      const rstd = new Float32Array(rows);
-      if (x.length > 0) count("layerNorm", addon.layerNorm(ix, x, weight, bias, y, xhat, rstd, rows, D, eps));
-      return { y, xhat, rstd };
-    },
-    layerNormBackward(g, xhat, rstd, weight, rows, D, want) {
-      if (
-        g.length !== rows * D ||
-        xhat.length !== g.length ||
-        rstd.length !== rows ||
-        (weight && weight.length !== D)
-      )
-        throw new Error(
-          `layerNormBackward: g has ${g.length} elements, x̂ ${xhat.length}, 1/σ ${rstd.length}, for ${rows} rows of ${D}`,
-        );
-      const dx = want.dx ? new Float32Array(g.length) : null;
-      const dWeight = want.dWeight ? new Float32Array(D) : null;
-      const dBias = want.dBias ? new Float32Array(D) : null;
-      if (g.length > 0)
-        count(
-          "layerNormBackward",
-          addon.layerNormBackward(ix, g, xhat, rstd, weight, dx, dWeight, dBias, rows, D),
-        );
-      return { dx, dWeight, dBias };
     },
     sumOfSquares(x) {
       count("sumOfSquares", 1);
