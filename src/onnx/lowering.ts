@@ -212,7 +212,6 @@ export const LOWERINGS: LoweringTable = {
   lstm: lowerLstm,
   lstmCell: null,
   addLinear: null, // never traced: `addLinear` composes add and matmul while tracing
-  layerNorm: null, // never traced: `layerNorm` composes its equation while tracing
 };
 
 /** Emits node #i through its lowering; an op without one is an error naming it. */

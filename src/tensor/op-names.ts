@@ -33,8 +33,6 @@ export interface OpAttrs {
   add: undefined;
   /** base + x Wᵀ (tensor/ops/matmul.ts `addLinear`; never recorded while tracing: composed then). */
   addLinear: undefined;
-  /** nn/layer-norm.ts's fused layer norm (never recorded while tracing: composed then). */
-  layerNorm: { normalizedShape: number[]; eps: number };
   sub: undefined;
   mul: undefined;
   div: undefined;
