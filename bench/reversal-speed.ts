@@ -15,12 +15,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Batch } from "../src/data/index.js";
 import { DEFAULT_REVERSAL, ReversalRun } from "../web/src/reversal.js";
+import { intOption, writeSection } from "./script-helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -30,12 +31,7 @@ const BEGIN = "<!-- reversal:begin (written by `npm run bench:reversal`, bench/r
 const END = "<!-- reversal:end -->";
 const MARKER = "@@RESULT ";
 const argv = process.argv.slice(2);
-function intOpt(name: string, dflt: number, min: number): number {
-  const i = argv.indexOf(`--${name}`);
-  const v = Number(i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt);
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got ${v}`);
-  return v;
-}
+const intOpt = (name: string, dflt: number, min: number) => intOption(argv, name, dflt, min);
 const warmup = intOpt("warmup", 10, 1);
 const steps = intOpt("steps", 40, 1);
 const rounds = intOpt("rounds", 3, 1);
@@ -230,14 +226,7 @@ ${rows.join("\n")}
 ${END}`;
   console.log(section);
   if (write) {
-    const doc = readFileSync(DOC, "utf8");
-    const a = doc.indexOf(BEGIN);
-    const b = doc.indexOf(END);
-    const next =
-      a >= 0 && b > a
-        ? doc.slice(0, a) + section + doc.slice(b + END.length)
-        : `${doc.trimEnd()}\n\n${section}\n`;
-    writeFileSync(DOC, next);
+    writeSection(DOC, BEGIN, END, section);
     console.log(`wrote ${DOC}`);
   }
 }

@@ -31,6 +31,7 @@ import { Adam } from "../src/nn/index.js";
 import { manualSeed } from "../src/tensor/index.js";
 import { trainStep } from "../src/train/step.js";
 import { loadTask } from "../src/train/tasks.js";
+import { intOption, stringOption } from "./script-helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -50,15 +51,8 @@ const MODEL: Omit<Seq2SeqConfig, "srcVocabSize" | "tgtVocabSize"> = {
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
-function opt(name: string, dflt: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-}
-function intOpt(name: string, dflt: number, min: number): number {
-  const v = Number(opt(name, String(dflt)));
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got ${v}`);
-  return v;
-}
+const opt = (name: string, dflt: string) => stringOption(argv, name, dflt);
+const intOpt = (name: string, dflt: number, min: number) => intOption(argv, name, dflt, min);
 const warmup = intOpt("warmup", 1, 0);
 const steps = intOpt("steps", 8, 1);
 const stepsRef = intOpt("steps-ref", 3, 1);

@@ -42,6 +42,7 @@ import { NoamLR } from "../src/nn/optim/lr-scheduler.js";
 import { manualSeed } from "../src/tensor/index.js";
 import { type TrainBatch, trainStep } from "../src/train/step.js";
 import { loadTask } from "../src/train/tasks.js";
+import { intOption, stringOption, writeSection } from "./script-helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -59,15 +60,8 @@ const RECIPE_FILE = join(ROOT, "tmp", "transformer-config.json");
 const RECIPE = { seed: 1, batchSize: 32, labelSmoothing: 0.1, clip: 1, lr: 0.34, warmup: 400 } as const;
 
 const argv = process.argv.slice(2);
-function opt(name: string, dflt: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-}
-function intOpt(name: string, dflt: number, min: number): number {
-  const v = Number(opt(name, String(dflt)));
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got ${v}`);
-  return v;
-}
+const opt = (name: string, dflt: string) => stringOption(argv, name, dflt);
+const intOpt = (name: string, dflt: number, min: number) => intOption(argv, name, dflt, min);
 const warmup = intOpt("warmup", 3, 1);
 const steps = intOpt("steps", 20, 1);
 const rounds = intOpt("rounds", 3, 1);
@@ -412,14 +406,7 @@ ${verdict}
 ${END}`;
   console.log(section);
   if (write) {
-    const doc = readFileSync(DOC, "utf8");
-    const a = doc.indexOf(BEGIN);
-    const b = doc.indexOf(END);
-    const next =
-      a >= 0 && b > a
-        ? doc.slice(0, a) + section + doc.slice(b + END.length)
-        : `${doc.trimEnd()}\n\n${section}\n`;
-    writeFileSync(DOC, next);
+    writeSection(DOC, BEGIN, END, section);
     console.log(`wrote ${DOC}`);
   }
 }

@@ -25,9 +25,9 @@ export function random(): number {
 }
 
 /**
- * A dropout mask of n entries from the global generator: 0 where a draw u < p, else `keep` — the
- * same draws, in the same order, as n calls of `random()` (u < p is compared as the 32-bit integer
- * u·2³² < p·2³², which is exact), with the generator's state kept in a local for the loop.
+ * A dropout mask of n entries from the global generator: 0 where a draw u < p, else `keep` — n
+ * calls of `random()`, or the backend's kernel for long masks: the same draws in the same order
+ * (it compares the 32-bit integer u·2³² < p·2³², which is exact).
  */
 export function dropoutMask(n: number, p: number, keep: number): Float32Array {
   const mask = new Float32Array(n);
@@ -37,15 +37,7 @@ export function dropoutMask(n: number, p: number, keep: number): Float32Array {
     state = kernel.call(backend(), mask, state, threshold, keep) >>> 0;
     return mask;
   }
-  let s = state;
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    mask[i] = (t ^ (t >>> 14)) >>> 0 < threshold ? 0 : keep;
-  }
-  state = s;
+  for (let i = 0; i < n; i++) mask[i] = random() < p ? 0 : keep;
   return mask;
 }
 

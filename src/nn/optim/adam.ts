@@ -88,20 +88,6 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
           kernel.call(backend(), w, grad, m, v, stepSize, beta1, beta2, bc2Sqrt, eps);
           continue;
         }
-        if (!maximize && !vMax && weightDecay === 0) {
-          // The common case without the options' branches: the same arithmetic, term for term.
-          const c1 = 1 - beta1;
-          const c2 = 1 - beta2;
-          for (let i = 0; i < w.length; i++) {
-            const g = grad[i];
-            const mi = beta1 * m[i] + c1 * g;
-            m[i] = mi;
-            const vi = beta2 * v[i] + c2 * g * g;
-            v[i] = vi;
-            w[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
-          }
-          continue;
-        }
         for (let i = 0; i < w.length; i++) {
           let g = maximize ? -grad[i] : grad[i];
           if (this.decoupled) w[i] *= decay;

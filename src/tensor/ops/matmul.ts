@@ -201,14 +201,16 @@ export function addLinear(
     reuseBase?: boolean;
   } = {},
 ): Tensor {
-  if (weight.rank !== 2 || x.rank !== 2 || x.shape[1] !== weight.shape[1]) {
+  if (
+    weight.rank !== 2 ||
+    x.rank !== 2 ||
+    x.shape[1] !== weight.shape[1] ||
+    base.rank !== 2 ||
+    base.shape[0] !== x.shape[0] ||
+    base.shape[1] !== weight.shape[0]
+  ) {
     throw new Error(
-      `addLinear: input ${fmt(x.shape)} does not match weight ${fmt(weight.shape)} (expected (N, ${weight.shape[1]}))`,
-    );
-  }
-  if (base.rank !== 2 || base.shape[0] !== x.shape[0] || base.shape[1] !== weight.shape[0]) {
-    throw new Error(
-      `addLinear: base ${fmt(base.shape)} must be (${x.shape[0]}, ${weight.shape[0]}) for input ${fmt(x.shape)} and weight ${fmt(weight.shape)}`,
+      `addLinear: base ${fmt(base.shape)} + input ${fmt(x.shape)} · weight ${fmt(weight.shape)}ᵀ do not fit (need (N, out) + (N, in) · (out, in)ᵀ)`,
     );
   }
   const kernel = backend().matmulAccumulate;
