@@ -21,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Batch } from "../src/data/index.js";
 import { DEFAULT_REVERSAL, ReversalRun } from "../web/src/reversal.js";
-import { intOption, writeSection } from "./script-helpers.js";
+import { intOption, runPythonJson, writeSection } from "./script-helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -105,34 +105,24 @@ function runQkv(backend: string): Result {
 }
 
 function runTorch(batchesFile: string, weightsFile: string): Result {
-  const p = spawnSync(
+  const x = runPythonJson(
     PYTHON,
-    [
-      join(HERE, "reversal_torch.py"),
-      "--batches",
-      batchesFile,
-      "--weights",
-      weightsFile,
-      "--threads",
-      "1",
+    join(HERE, "reversal_torch.py"),
+    ["--batches", batchesFile, "--weights", weightsFile, "--threads", "1"].concat([
       "--warmup",
       String(warmup),
       "--steps",
       String(steps),
-    ],
-    { cwd: ROOT, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" } },
+    ]),
+    ROOT,
   );
-  const line = p.stdout.trim().split("\n").pop() ?? "";
-  if (p.status !== 0 || !line.startsWith("{"))
-    throw new Error(`PyTorch (${PYTHON}): exit ${p.status}: ${p.stderr.trim().slice(-800)}`);
-  const x = JSON.parse(line);
   return {
-    median: x.median_ms,
-    firstLoss: x.first_loss,
-    losses: x.losses,
-    blas: x.blas,
-    torch: x.torch,
-    gemmGflops: x.gemm_gflops,
+    median: x.median_ms as number,
+    firstLoss: x.first_loss as number,
+    losses: x.losses as number[],
+    blas: x.blas as string,
+    torch: x.torch as string,
+    gemmGflops: x.gemm_gflops as number,
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * What the bench scripts (train-speed, reversal-speed, transformer-train-speed) share: their
- * `--name value` options and the section of a document each rewrites between its two markers.
+ * `--name value` options, the section of a document each rewrites between its two markers, and running
+ * a PyTorch twin on one thread.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
 /** The value after `--name` in argv, or `dflt`. */
@@ -30,4 +32,27 @@ export function writeSection(file: string, begin: string, end: string, section: 
       ? doc.slice(0, a) + section + doc.slice(b + end.length)
       : `${doc.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, next);
+}
+
+/**
+ * Runs a Python twin (`python script args…`) on one thread — torch's and OpenBLAS's pools held to 1
+ * (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS) — and returns the JSON object its last stdout line holds;
+ * a failed run is an error with the end of its stderr.
+ */
+export function runPythonJson(
+  python: string,
+  script: string,
+  args: string[],
+  cwd: string,
+): Record<string, unknown> {
+  const p = spawnSync(python, [script, ...args], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
+  });
+  const line = p.stdout.trim().split("\n").pop() ?? "";
+  if (p.status !== 0 || !line.startsWith("{"))
+    throw new Error(`PyTorch (${python}): exit ${p.status}: ${p.stderr.trim().slice(-800)}`);
+  return JSON.parse(line) as Record<string, unknown>;
 }

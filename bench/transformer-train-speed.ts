@@ -42,7 +42,7 @@ import { NoamLR } from "../src/nn/optim/lr-scheduler.js";
 import { manualSeed } from "../src/tensor/index.js";
 import { type TrainBatch, trainStep } from "../src/train/step.js";
 import { loadTask } from "../src/train/tasks.js";
-import { intOption, stringOption, writeSection } from "./script-helpers.js";
+import { intOption, runPythonJson, stringOption, writeSection } from "./script-helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -204,36 +204,19 @@ function runQkv(backend: string): Result {
 }
 
 function runTorch(): Result {
-  const p = spawnSync(
+  const x = runPythonJson(
     PYTHON,
-    [
-      join(HERE, "transformer_torch.py"),
-      "--batches",
-      BATCHES_FILE,
-      "--weights",
-      WEIGHTS_FILE,
-      "--config",
-      RECIPE_FILE,
-      "--threads",
-      "1",
+    join(HERE, "transformer_torch.py"),
+    ["--batches", BATCHES_FILE, "--weights", WEIGHTS_FILE, "--config", RECIPE_FILE, "--threads", "1"].concat([
       "--warmup",
       String(warmup),
       "--steps",
       String(steps),
       "--check",
       String(check),
-    ],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-      maxBuffer: 64 << 20,
-      env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
-    },
-  );
-  const line = p.stdout.trim().split("\n").pop() ?? "";
-  if (p.status !== 0 || !line.startsWith("{"))
-    throw new Error(`PyTorch (${PYTHON}): exit ${p.status}: ${p.stderr.trim().slice(-800)}`);
-  const x = JSON.parse(line);
+    ]),
+    ROOT,
+  ) as Record<string, never>;
   return {
     median: x.median_ms,
     total: x.total_ms,
