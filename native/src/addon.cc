@@ -736,6 +736,12 @@ napi_value Init(napi_env env, napi_value exports) {
       {"encoderLayer", nullptr, EncoderLayer, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  // The interface's version: src/kernels/native/index.ts refuses an addon built from other sources
+  // (an argument added or changed meaning, as matmul's accumulate flag did, would be misread silently).
+  // Raise it with every change to a function's arguments or meaning, here and there.
+  napi_value abi;
+  napi_create_int32(env, 2, &abi);
+  napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }
 

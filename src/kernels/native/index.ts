@@ -80,6 +80,8 @@ interface Addon {
     inner: number,
     idx: Int32Array,
   ): number;
+  /** The interface's version (absent before it had one). */
+  abi?: number;
   matmul(
     isa: number,
     a: Float32Array,
@@ -312,17 +314,24 @@ function requireAddon(n: NodeParts): Addon {
     : rel.startsWith("prebuilds")
       ? "prebuilt"
       : "source build";
+  let a: Addon;
   try {
-    const a = req(file) as Addon;
-    addonFile = { file: rel, origin };
-    return a;
+    a = req(file) as Addon;
   } catch (e) {
     const first = (e as Error).message.split("\n")[0];
     const log = join(root, "build", "native-build.log");
     const built = n.fs.existsSync(log) ? `; ${n.fs.readFileSync(log, "utf8").trim().split("\n").at(-1)}` : "";
     throw new Error(`native backend: the ${origin} ${rel} did not load (${first})${built}; run ${REBUILD}`);
   }
+  // Built from other sources: its arguments may mean other things (native/src/addon.cc, Init).
+  if (a.abi !== NATIVE_ABI)
+    throw new Error(`native backend: ${rel} is interface ${a.abi}, not ${NATIVE_ABI}; run ${REBUILD}`);
+  addonFile = { file: rel, origin };
+  return a;
 }
+
+/** The addon interface this code speaks (native/src/addon.cc sets `abi`). */
+const NATIVE_ABI = 2;
 
 /** Runs `load` once and remembers the addon, or the error, and the status. */
 function settle(load: () => Addon): Addon {

@@ -40,7 +40,7 @@ export function clipGradNorm(
       else if (normType === 2) for (let i = 0; i < d.length; i++) acc += d[i] * d[i];
       else for (let i = 0; i < d.length; i++) acc += Math.abs(d[i]) ** normType;
     }
-    total = normType === 2 ? Math.sqrt(acc) : acc ** (1 / normType);
+    total = acc ** (1 / normType);
   }
   if (errorIfNonfinite && !Number.isFinite(total)) {
     throw new Error(`clipGradNorm: the total norm of order ${normType} is ${total}`);

@@ -209,9 +209,7 @@ export function addLinear(
     base.shape[0] !== x.shape[0] ||
     base.shape[1] !== weight.shape[0]
   ) {
-    throw new Error(
-      `addLinear: base ${fmt(base.shape)} + input ${fmt(x.shape)} · weight ${fmt(weight.shape)}ᵀ do not fit (need (N, out) + (N, in) · (out, in)ᵀ)`,
-    );
+    throw new Error(`addLinear: ${fmt(base.shape)} + ${fmt(x.shape)}·${fmt(weight.shape)}ᵀ do not fit`);
   }
   const kernel = backend().matmulAccumulate;
   if (!kernel || isTracing()) return add(base, matmulT(x, weight, false, true));
