@@ -21,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Batch } from "../src/data/index.js";
 import { DEFAULT_REVERSAL, ReversalRun } from "../web/src/reversal.js";
-import { intOption, runPythonJson, writeSection } from "./script-helpers.js";
+import { intOption, runPythonJson, writeBatchesJson, writeSection } from "./script-helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -132,20 +132,7 @@ async function parent(): Promise<void> {
   mkdirSync(join(ROOT, "tmp"), { recursive: true });
   const batchesFile = join(ROOT, "tmp", "reversal-batches.json");
   const weightsFile = join(ROOT, "tmp", "reversal-weights.json");
-  writeFileSync(
-    batchesFile,
-    JSON.stringify(
-      batches.map((b) => ({
-        B: b.B,
-        S: b.S,
-        T: b.T,
-        src: [...b.src],
-        srcLengths: [...b.srcLengths],
-        tgtIn: [...b.tgtIn],
-        tgtOut: [...b.tgtOut],
-      })),
-    ),
-  );
+  writeBatchesJson(batchesFile, batches);
   const init = new ReversalRun("luong-dot", DEFAULT_REVERSAL).model.stateDict();
   writeFileSync(
     weightsFile,

@@ -4,7 +4,9 @@
  * a PyTorch twin on one thread.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Batch } from "../src/data/index.js";
 
 /** The value after `--name` in argv, or `dflt`. */
 export function stringOption(argv: readonly string[], name: string, dflt: string): string {
@@ -55,4 +57,23 @@ export function runPythonJson(
   if (p.status !== 0 || !line.startsWith("{"))
     throw new Error(`PyTorch (${python}): exit ${p.status}: ${p.stderr.trim().slice(-800)}`);
   return JSON.parse(line) as Record<string, unknown>;
+}
+
+/** The batches as JSON for a Python twin (B, S, T and the id arrays as numbers; the folder is made). */
+export function writeBatchesJson(file: string, batches: readonly Batch[]): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    JSON.stringify(
+      batches.map((b) => ({
+        B: b.B,
+        S: b.S,
+        T: b.T,
+        src: [...b.src],
+        srcLengths: [...b.srcLengths],
+        tgtIn: [...b.tgtIn],
+        tgtOut: [...b.tgtOut],
+      })),
+    ),
+  );
 }

@@ -42,7 +42,7 @@ import { NoamLR } from "../src/nn/optim/lr-scheduler.js";
 import { manualSeed } from "../src/tensor/index.js";
 import { type TrainBatch, trainStep } from "../src/train/step.js";
 import { loadTask } from "../src/train/tasks.js";
-import { intOption, runPythonJson, stringOption, writeSection } from "./script-helpers.js";
+import { intOption, runPythonJson, stringOption, writeBatchesJson, writeSection } from "./script-helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
@@ -264,20 +264,7 @@ function prepare(n: number): { shapes: string; trainPairs: number } {
   const batches: Batch[] = all.slice(0, n);
   if (batches.length < n) throw new Error(`only ${all.length} batches in an epoch for ${n} steps`);
   mkdirSync(join(ROOT, "tmp"), { recursive: true });
-  writeFileSync(
-    BATCHES_FILE,
-    JSON.stringify(
-      batches.map((b) => ({
-        B: b.B,
-        S: b.S,
-        T: b.T,
-        src: [...b.src],
-        srcLengths: [...b.srcLengths],
-        tgtIn: [...b.tgtIn],
-        tgtOut: [...b.tgtOut],
-      })),
-    ),
-  );
+  writeBatchesJson(BATCHES_FILE, batches);
   writeFileSync(WEIGHTS_FILE, encodeSafetensors(model.stateDict()));
   writeFileSync(RECIPE_FILE, JSON.stringify({ config, ...RECIPE }));
   return {

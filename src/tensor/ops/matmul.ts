@@ -5,7 +5,7 @@
  */
 import type { MatmulParams } from "../../kernels/contract.js";
 import { backend } from "../../kernels/registry.js";
-import { broadcastShapes, fmt, sizeOf, stridesOf } from "../shape.js";
+import { broadcastShapes, fmt, sameShape, sizeOf, stridesOf } from "../shape.js";
 import { composite, isTracing, record, Tensor } from "../tensor.js";
 import { add, sumTo } from "./elementwise.js";
 import { reshape } from "./layout.js";
@@ -31,8 +31,13 @@ function batchOffsets(batchShape: number[], ownBatch: readonly number[], matSize
   return out;
 }
 
-/** op(A) · op(B) for tensors of rank ≥ 2 with broadcast batch dimensions. */
-export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+/** The kernel's parameters for op(A) · op(B) (rank ≥ 2, broadcast batch dimensions) and its shape. */
+function matmulParams(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+): { p: MatmulParams; shape: number[] } {
   if (a.rank < 2 || b.rank < 2) {
     throw new Error(`matmul: operands need rank ≥ 2 here, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   }
@@ -58,7 +63,13 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
     aOffsets: batchOffsets(batchShape, aBatch, ar * ac),
     bOffsets: batchOffsets(batchShape, bBatch, br * bc),
   };
-  const out = new Tensor(backend().matmul(a.data, b.data, p), [...batchShape, m, n]);
+  return { p, shape: [...batchShape, m, n] };
+}
+
+/** op(A) · op(B) for tensors of rank ≥ 2 with broadcast batch dimensions. */
+export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  const { p, shape } = matmulParams(a, b, transA, transB);
+  const out = new Tensor(backend().matmul(a.data, b.data, p), shape);
   return record(
     out,
     "matmul",
@@ -80,8 +91,7 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
 
 /**
  * A gradient product op(A)·op(B): added in place into `sum` (autograd's own gradient sum of that
- * operand, of the product's exact shape: same batch dimensions, nothing broadcast) when the backend
- * can, returning null; else a new tensor.
+ * operand) when the backend can and the product has the sum's shape, returning null; else a new tensor.
  */
 function matmulInto(
   a: Tensor,
@@ -91,36 +101,11 @@ function matmulInto(
   sum: Tensor | null | undefined,
 ): Tensor | null {
   const kernel = sum ? backend().matmulAccumulate : undefined;
-  if (sum && kernel && a.rank === b.rank && sum.rank === a.rank) {
-    const r = a.rank;
-    const m = transA ? a.shape[r - 1] : a.shape[r - 2];
-    const k = transA ? a.shape[r - 2] : a.shape[r - 1];
-    const n = transB ? b.shape[r - 2] : b.shape[r - 1];
-    let same =
-      k === (transB ? b.shape[r - 1] : b.shape[r - 2]) && sum.shape[r - 2] === m && sum.shape[r - 1] === n;
-    let batch = 1;
-    for (let d = 0; d < r - 2 && same; d++) {
-      same = a.shape[d] === b.shape[d] && a.shape[d] === sum.shape[d];
-      batch *= a.shape[d];
-    }
-    if (same) {
-      const aOffsets = new Int32Array(batch);
-      const bOffsets = new Int32Array(batch);
-      for (let i = 0; i < batch; i++) {
-        aOffsets[i] = i * m * k;
-        bOffsets[i] = i * k * n;
-      }
-      kernel.call(
-        backend(),
-        a.data,
-        b.data,
-        { batch, m, k, n, transA, transB, aOffsets, bOffsets },
-        sum.data,
-      );
-      return null;
-    }
-  }
-  return matmulT(a, b, transA, transB);
+  if (!sum || !kernel) return matmulT(a, b, transA, transB);
+  const { p, shape } = matmulParams(a, b, transA, transB);
+  if (!sameShape(shape, sum.shape)) return matmulT(a, b, transA, transB);
+  kernel.call(backend(), a.data, b.data, p, sum.data);
+  return null;
 }
 
 /** `torch.matmul`: 1-D operands are promoted to a row (left) or column (right) and squeezed back. */
@@ -213,18 +198,9 @@ export function addLinear(
   }
   const kernel = backend().matmulAccumulate;
   if (!kernel || isTracing()) return add(base, matmulT(x, weight, false, true));
-  const [m, k] = x.shape;
-  const n = weight.shape[0];
   const out = reuseBase ? base.data : Float32Array.from(base.data);
-  const zero = new Int32Array(1);
-  kernel.call(
-    backend(),
-    x.data,
-    weight.data,
-    { batch: 1, m, k, n, transA: false, transB: true, aOffsets: zero, bOffsets: zero },
-    out,
-  );
-  return record(new Tensor(out, [m, n]), "addLinear", [base, x, weight], (g, sums) => [
+  kernel.call(backend(), x.data, weight.data, matmulParams(x, weight, false, true).p, out);
+  return record(new Tensor(out, base.shape), "addLinear", [base, x, weight], (g, sums) => [
     g,
     x.requiresGrad ? matmulT(g, weight, false, false) : null,
     weight.requiresGrad ? matmulInto(g, x, true, false, sums?.[2]) : null,
