@@ -172,7 +172,7 @@ export function markdownReport(report: Report): string {
       "maxrss of that process: runtime, libraries, inputs and the work) is not polluted by other cells.",
   );
   out.push(
-    `- Warm-up (full-size runs for up to 1 s; when a run is estimated above 3 s, one run at a quarter of ` +
+    `- Warm-up (full-size runs: at least 10 and 250 ms, at most 1 s; when a run is estimated above 3 s, one run at a quarter of ` +
       `the size), then timed runs until ${report.settings.cellBudgetS} s or ${report.settings.maxRuns} runs ` +
       `(at least one); the table gives the median. A cell whose warm-up plus one run is estimated ` +
       `(from the system's speed on the previous, smaller workload) above ${report.settings.maxCellS} s is ` +

@@ -54,7 +54,7 @@ function arg(name: string): string | undefined {
 const settings = {
   cellBudgetS: Number(arg("cell-s") ?? 6),
   maxCellS: Number(arg("max-cell-s") ?? 60),
-  maxRuns: 50,
+  maxRuns: 200,
   /** Rounds per workload, each going through every system (interleaved); the median round is shown. */
   rounds: Number(arg("rounds") ?? 3),
 };

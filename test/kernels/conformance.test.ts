@@ -719,6 +719,40 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
         }
       });
 
+      it("NaN propagates without a bias too (the scale folded into the exponent), causal or not", () => {
+        const N = Number.NaN;
+        // No bias: the kernels take the scale inside the exponent and a plain row maximum, which may
+        // skip a NaN. Slice 0: query row 1 all NaN, which causal masking turns into NaN beside −∞
+        // (the row must not pass for fully masked). Slice 1: one NaN key element at key 200, in the
+        // second key block and inside a vector, so only the exponential sees it. 300 keys: three
+        // blocks of keys, a scalar tail.
+        const bh = 2;
+        const t = 80;
+        const s = 300;
+        const d = 16;
+        const dv = 8;
+        for (const causal of [false, true]) {
+          const q = uniform(bh * t * d);
+          const k = uniform(bh * s * d);
+          const v = uniform(bh * s * dv);
+          for (let c = 0; c < d; c++) q[(0 * t + 1) * d + c] = N;
+          k[(1 * s + 200) * d + 3] = N;
+          const p: FusedAttentionParams = { bh, t, s, d, dv, scale: 0.3, causal };
+          const fr = ref.attentionForward!(q, k, v, p);
+          // Oracle: slice 0 row 1 NaN; slice 1 every row that sees key 200 (all rows, or none under
+          // causal with t = 80 < 200).
+          for (let row = 0; row < bh * t; row++) {
+            const want = row === 1 || (row >= t && !causal);
+            const out = fr.output.subarray(row * dv, (row + 1) * dv);
+            expect(out.every(Number.isNaN), `oracle row ${row} causal ${causal}`).toBe(want);
+            expect(out.some(Number.isNaN), `oracle row ${row} causal ${causal}`).toBe(want);
+          }
+          const fw = w.attentionForward!(q, k, v, p);
+          expectClose(`NaN attention output, no bias, causal ${causal}`, fw.output, fr.output);
+          expectClose(`NaN attention lse, no bias, causal ${causal}`, fw.lse, fr.lse);
+        }
+      });
+
       interface Case {
         name: string;
         bh: number;
