@@ -236,10 +236,11 @@ export interface Backend {
    */
   dropoutMask?(out: Float32Array, state: number, threshold: number, keep: number): number;
   /**
-   * Optional: x · coef into a new array, each product in double rounded once to float32 (what a
-   * JavaScript loop over a Float32Array gives: gradient-norm clipping's scale, bit for bit).
+   * Optional: x · coef into `out` (default a new array; x itself scales in place), each product in
+   * double rounded once to float32 (what a JavaScript loop over a Float32Array gives: gradient-norm
+   * clipping's scale, bit for bit). Returns `out`.
    */
-  scale?(x: Float32Array, coef: number): Float32Array;
+  scale?(x: Float32Array, coef: number, out?: Float32Array): Float32Array;
   /** Optional: Σ x², summed in double (gradient-norm clipping). */
   sumOfSquares?(x: Float32Array): number;
   /** Optional fused LSTM cell forward (see LstmCellResult); a backend has both LSTM kernels or neither. */

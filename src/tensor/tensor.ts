@@ -189,15 +189,31 @@ export class Tensor {
         grads.delete(t);
         ownSums.delete(g);
         // A fresh buffer per leaf: ops may hand the same gradient tensor (or a view of its data) to
-        // several parents, and optimizers must be free to change one leaf's .grad in place.
+        // several parents, and optimizers must be free to change one leaf's .grad in place. A leaf's
+        // existing .grad is added into in place (PyTorch's AccumulateGrad), and is already the sum
+        // when it was handed to the ops below.
         if (t.node === null || t.retains) {
-          t.grad = t.grad ? ops.add(t.grad, g) : new Tensor(Float32Array.from(g.data), t.shape);
+          if (g === t.grad) {
+            // accumulated in place
+          } else if (t.grad && sameShape(t.grad.shape, g.shape) && t.grad.data.length === g.data.length) {
+            addInto(t.grad.data, g.data);
+          } else {
+            t.grad = t.grad ? ops.add(t.grad, g) : new Tensor(Float32Array.from(g.data), t.shape);
+          }
         }
         if (t.node === null) continue;
-        // The parents' gradient sums that are ours to add into (an op may add into them itself).
+        // The parents' gradient sums that are ours to add into (an op may add into them itself): sums
+        // made here, and a leaf's own .grad (kept between steps by zeroGrad({ setToNone: false }):
+        // a weight's gradient product then adds straight into it, no array per step).
         let sums: (Tensor | null)[] | undefined;
         for (let i = 0; i < t.node.parents.length; i++) {
-          const prev = grads.get(t.node.parents[i]);
+          const p = t.node.parents[i];
+          let prev = grads.get(p);
+          if (!prev && p.node === null && p.requiresGrad && p.grad && sameShape(p.grad.shape, p.shape)) {
+            prev = p.grad;
+            grads.set(p, prev);
+            ownSums.add(prev);
+          }
           if (prev && ownSums.has(prev)) (sums ??= new Array(t.node.parents.length).fill(null))[i] = prev;
         }
         const pg = t.node.backward(g, sums);

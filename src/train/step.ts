@@ -30,8 +30,8 @@ export interface TeacherForced {
 /** What a step needs of an optimizer (Adam, AdamW, SGD): its parameters, zeroGrad and step. */
 export interface StepOptimizer {
   readonly paramGroups: readonly { params: Tensor[] }[];
-  /** Clears the parameters' gradients. */
-  zeroGrad(): void;
+  /** Clears the parameters' gradients (`setToNone: false`: zeroes them in place, as Optimizer does). */
+  zeroGrad(options?: { setToNone?: boolean }): void;
   /** Updates the parameters from their gradients. */
   step(): void;
 }
@@ -88,7 +88,9 @@ export function trainStepAccumulated(
   if (batches.length === 0) throw new Error("trainStepAccumulated: no micro-batches (batches is empty)");
   const tokens = batches.map(lossTokens);
   const total = tokens.reduce((a, b) => a + b, 0);
-  optimizer.zeroGrad();
+  // Gradients zeroed in place and kept (PyTorch 1's zero_grad()): each weight's gradient is then
+  // written into the same array every step instead of a new one (fewer arrays for the GC to find).
+  optimizer.zeroGrad({ setToNone: false });
   let lossSum = 0;
   batches.forEach((b, i) => {
     const { logits } = model.forward(b.src, b.srcLengths, b.tgtIn, b.B, b.S, b.T);

@@ -200,6 +200,9 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
         [4, 29, 1, 33], // depth 1: an outer product
         [2, 17, 2, 530], // depth 2, n > 512
         [1, 1, 300, 700], // a batch-1 linear layer (thin, possibly threaded)
+        [6, 1, 2000, 17], // a latent alignment's gradient g·Pᵀ: narrow (dots), or thin over 8 depth slices
+        [2, 70, 100, 5], // narrow, many rows: dots in row chunks
+        [3, 2, 600, 40], // two rows, three depth slices (thin)
       ];
       for (const [batch, m, k, n] of shapes) {
         for (const [transA, transB] of [
@@ -262,6 +265,8 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           [29, 1, 33], // depth 1
           [37, 45, 29],
           [70, 300, 9], // k > 256: the second depth slice adds too
+          [1, 2000, 17], // narrow (dots) or thin over 8 depth slices: every slice adds
+          [2, 600, 40], // thin, three depth slices
         ]) {
           for (const [transA, transB] of [
             [false, false],
@@ -312,10 +317,14 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
       });
       it("a row's product does not depend on how many rows share the call (bit for bit)", () => {
         // Greedy decoding drops finished rows: the rows that stay must keep their numbers.
+        // k 600: three depth slices (a gemv as deep as a vocabulary); n 260: two column blocks.
         for (const [k, n] of [
           [37, 19],
           [200, 70],
           [1, 33],
+          [600, 45],
+          [300, 260],
+          [100, 5], // narrow: dot products
         ]) {
           for (const transB of [false, true]) {
             const rows = 13;

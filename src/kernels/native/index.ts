@@ -495,8 +495,8 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       count("dropoutMask", 1);
       return addon.dropoutMask(out, state >>> 0, threshold, keep);
     },
-    scale(x, coef) {
-      const out = new Float32Array(x.length);
+    scale(x, coef, out = new Float32Array(x.length)) {
+      if (out.length !== x.length) throw new Error(`scale: out has ${out.length} elements, x ${x.length}`);
       if (x.length > 0) count("scale", addon.scale(x, out, coef));
       return out;
     },

@@ -3,11 +3,12 @@
  * Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent neural networks"):
  *   ‖g‖ = (Σ_params ‖g_p‖ᵖ)^(1/p)  (max |g| for p = ∞),
  *   g ← g · min(1, maxNorm / (‖g‖ + 1e-6)).
- * Parameters without a gradient are skipped. The gradients are replaced by scaled copies (a `.grad`
- * tensor may be shared with other tensors, so it is never scaled in place).
+ * Parameters without a gradient are skipped. The gradients are scaled in place, as PyTorch's
+ * `p.grad.mul_(clip_coef)`: autograd gives every leaf a `.grad` array of its own, and a `.grad` kept
+ * between steps (`zeroGrad({ setToNone: false })`) stays the same array.
  */
 import { backend } from "../../kernels/registry.js";
-import { Tensor } from "../../tensor/index.js";
+import type { Tensor } from "../../tensor/index.js";
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
@@ -47,32 +48,23 @@ export function clipGradNorm(
   }
   const coef = Math.min(1, maxNorm / (total + 1e-6));
   // Scaling by 1 changes nothing (PyTorch multiplies by the clamped 1.0): keep the gradients then.
-  // Otherwise new arrays: a gradient array may be shared (add's backward hands one to both parents).
   if (!(coef === 1)) {
     for (const p of withGrad) {
-      const g = p.grad!;
-      const d = g.data;
+      const d = p.grad!.data;
       const kernel = d.length >= 1024 ? backend().scale : undefined;
-      let out: Float32Array;
-      if (kernel) out = kernel.call(backend(), d, coef);
-      else {
-        out = new Float32Array(d.length);
-        for (let i = 0; i < d.length; i++) out[i] = d[i] * coef;
-      }
-      p.grad = new Tensor(out, g.shape);
+      if (kernel) kernel.call(backend(), d, coef, d);
+      else for (let i = 0; i < d.length; i++) d[i] *= coef;
     }
   }
   return total;
 }
 
-/** Clamps every gradient entry to [−clipValue, clipValue] (as `clip_grad_value_`). */
+/** Clamps every gradient entry to [−clipValue, clipValue] in place (as `clip_grad_value_`). */
 export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
   if (!(clipValue >= 0)) throw new Error(`clipGradValue: clipValue must be ≥ 0, got ${clipValue}`);
   for (const p of params) {
     if (!p.grad) continue;
-    p.grad = new Tensor(
-      p.grad.data.map((v) => Math.min(clipValue, Math.max(-clipValue, v))),
-      p.grad.shape,
-    );
+    const d = p.grad.data;
+    for (let i = 0; i < d.length; i++) d[i] = Math.min(clipValue, Math.max(-clipValue, d[i]));
   }
 }

@@ -90,9 +90,20 @@ export abstract class Optimizer<
   /** One update of every parameter that has a gradient. */
   abstract step(): void;
 
-  /** Clears `.grad` of every parameter. */
-  zeroGrad(): void {
-    for (const g of this.paramGroups) for (const p of g.params) p.zeroGrad();
+  /**
+   * Clears every parameter's gradient, as `torch.optim.Optimizer.zero_grad(set_to_none)`: by default
+   * `.grad` becomes null (PyTorch 2's default); with `setToNone: false` an existing `.grad` is filled
+   * with zeros and kept (PyTorch 1's default), so the next backward adds into the same arrays — a
+   * weight's gradient product is then written straight into its `.grad`, with no array per step. The
+   * difference shows only for a parameter that gets no gradient in a step: null is skipped by `step()`,
+   * zeros are an update with a zero gradient (Adam's moments decay).
+   */
+  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        if (setToNone || !p.grad) p.zeroGrad();
+        else p.grad.data.fill(0);
+      }
   }
 
   /** The learning rate of each group. */

@@ -50,6 +50,23 @@ describe("clipGradNorm", () => {
   });
 });
 
+describe("in place, as PyTorch's clip_grad_norm_ / clip_grad_value_", () => {
+  it("keeps each .grad tensor and its array (a kept gradient stays the optimizer's array)", () => {
+    // 3000 entries: the backend's scale kernel where it has one; 2: the loop.
+    for (const n of [3000, 2]) {
+      const a = withGrad(new Array(n).fill(0), new Array(n).fill(1));
+      const [g, d] = [a.grad, a.grad!.data];
+      clipGradNorm([a], 1);
+      expect(a.grad).toBe(g);
+      expect(a.grad!.data).toBe(d);
+      expect(d[0]).toBeCloseTo(1 / (Math.sqrt(n) + 1e-6), 6);
+      clipGradValue([a], 1e-3);
+      expect(a.grad!.data).toBe(d);
+      expect(d[n - 1]).toBeCloseTo(Math.min(1e-3, 1 / Math.sqrt(n)), 7);
+    }
+  });
+});
+
 describe("clipGradValue", () => {
   it("clamps each entry", () => {
     const a = withGrad([0, 0, 0], [-2, 0.5, 3]);
