@@ -423,6 +423,10 @@ type FusedKernels = Required<
   Pick<Backend, "attentionForward" | "attentionBackward" | "lstmCell" | "lstmCellBackward">
 >;
 
+/** A binary op's walk over one axis ([rank 1, n, a's stride, b's stride]), refilled per call (the
+ * addon reads it before returning). */
+const FLAT_META = new Int32Array([1, 0, 0, 0]);
+
 /** The element-wise, matrix and axis-wise kernels (matmul and softmax on instruction set `ix`). */
 function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels {
   return {
@@ -438,11 +442,20 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       const n = outShape.reduce((p, d) => p * d, 1);
       const out = new Float32Array(n);
       if (n === 0) return out;
-      const c = collapseAxes(outShape, [
-        broadcastStrides(aShape, outShape),
-        broadcastStrides(bShape, outShape),
-      ]);
-      const meta = Int32Array.from([c.dims.length, ...c.dims, ...c.strides[0], ...c.strides[1]]);
+      let meta: Int32Array;
+      if ((a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
+        // One axis: each operand whole (the output's size: the same shape up to 1s) or one value.
+        meta = FLAT_META;
+        meta[1] = n;
+        meta[2] = a.length === n ? 1 : 0;
+        meta[3] = b.length === n ? 1 : 0;
+      } else {
+        const c = collapseAxes(outShape, [
+          broadcastStrides(aShape, outShape),
+          broadcastStrides(bShape, outShape),
+        ]);
+        meta = Int32Array.from([c.dims.length, ...c.dims, ...c.strides[0], ...c.strides[1]]);
+      }
       const par = n >= (op === "pow" ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
       count("binary", addon.binary(BINARY[op], a, b, out, meta, par));
       return out;
