@@ -158,8 +158,19 @@ export interface Backend {
   permute(x: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array;
   /** out(outer, indices.length, inner) = x(outer, indices[j], inner). */
   indexSelect(x: Float32Array, outer: number, n: number, inner: number, indices: Int32Array): Float32Array;
-  /** Adds g(outer, indices.length, inner) into zeros(outer, n, inner) at indices (gather's adjoint). */
-  indexAdd(g: Float32Array, outer: number, n: number, inner: number, indices: Int32Array): Float32Array;
+  /**
+   * Adds g(outer, indices.length, inner) into zeros(outer, n, inner) at indices (gather's adjoint) and
+   * returns it; a backend may instead add into `into` (outer·n·inner floats, a gradient sum) and return
+   * `into` itself — callers check which array came back.
+   */
+  indexAdd(
+    g: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    indices: Int32Array,
+    into?: Float32Array,
+  ): Float32Array;
   /** Concatenates parts of shape (outer, sizes[i], inner) along the middle axis. */
   concat(parts: Float32Array[], outer: number, sizes: readonly number[], inner: number): Float32Array;
   /**

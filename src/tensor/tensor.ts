@@ -181,6 +181,13 @@ export class Tensor {
     // decoder's memory gets one or two per output step). A sum leaves the set when its tensor's
     // backward runs, since that may hand it on, shared, to several parents.
     const ownSums = new Set<Tensor>();
+    // Leaves' kept .grad arrays (zeroGrad({ setToNone: false })), by how many of this backward's
+    // gradients they hold (0 or 1). One is handed to the ops like an own sum only where that gives
+    // the numbers a fresh .grad gets, so a run that kept its gradients and one that starts from null
+    // (a resumed run's first step) stay equal bit for bit: the first gradient may be added into it
+    // (into zeros that is the product itself), the second is computed alone and then added (as a
+    // fresh first + second), the third on are added into it (as into an own sum).
+    const kept = new Map<Tensor, number>();
     noGrad(() => {
       for (let k = order.length - 1; k >= 0; k--) {
         const t = order[k];
@@ -188,6 +195,7 @@ export class Tensor {
         if (!g) continue;
         grads.delete(t);
         ownSums.delete(g);
+        kept.delete(g);
         // A fresh buffer per leaf: ops may hand the same gradient tensor (or a view of its data) to
         // several parents, and optimizers must be free to change one leaf's .grad in place. A leaf's
         // existing .grad is added into in place (PyTorch's AccumulateGrad), and is already the sum
@@ -203,8 +211,8 @@ export class Tensor {
         }
         if (t.node === null) continue;
         // The parents' gradient sums that are ours to add into (an op may add into them itself): sums
-        // made here, and a leaf's own .grad (kept between steps by zeroGrad({ setToNone: false }):
-        // a weight's gradient product then adds straight into it, no array per step).
+        // made here, and a leaf's kept .grad for its first gradient (a weight's gradient product then
+        // goes straight into it, no array per step).
         let sums: (Tensor | null)[] | undefined;
         for (let i = 0; i < t.node.parents.length; i++) {
           const p = t.node.parents[i];
@@ -212,15 +220,34 @@ export class Tensor {
           if (!prev && p.node === null && p.requiresGrad && p.grad && sameShape(p.grad.shape, p.shape)) {
             prev = p.grad;
             grads.set(p, prev);
-            ownSums.add(prev);
+            kept.set(prev, 0);
           }
-          if (prev && ownSums.has(prev)) (sums ??= new Array(t.node.parents.length).fill(null))[i] = prev;
+          if (!prev) continue;
+          const first = kept.get(prev) === 0 && !sums?.includes(prev); // one slot, if p is two parents
+          if (ownSums.has(prev) || first) (sums ??= new Array(t.node.parents.length).fill(null))[i] = prev;
         }
         const pg = t.node.backward(g, sums);
         t.node.parents.forEach((p, i) => {
           const gi = pg[i];
-          if (!p.requiresGrad || !gi) return;
+          if (!p.requiresGrad) return;
           const prev = grads.get(p);
+          const held = prev ? kept.get(prev) : undefined;
+          if (prev && held !== undefined) {
+            // A kept .grad: this slot's gradient was added into it by the op, or is added now.
+            if (!gi && sums?.[i] !== prev) return; // no gradient flowed here
+            if (gi && gi.data.length !== prev.data.length) {
+              kept.delete(prev);
+              grads.set(p, ops.add(prev, gi));
+              return;
+            }
+            if (gi) addInto(prev.data, gi.data);
+            if (held >= 1) {
+              kept.delete(prev);
+              ownSums.add(prev);
+            } else kept.set(prev, 1);
+            return;
+          }
+          if (!gi) return;
           if (!prev) grads.set(p, gi);
           else if (
             ownSums.has(prev) &&

@@ -561,8 +561,8 @@ function layoutOn(addon: Addon, count: Count): LayoutKernels {
       count("indexSelect", addon.indexSelect(x, out, outer, n, inner, indices));
       return out;
     },
-    indexAdd(g, outer, n, inner, indices) {
-      const out = new Float32Array(outer * n * inner);
+    indexAdd(g, outer, n, inner, indices, into) {
+      const out = into && into.length === outer * n * inner ? into : new Float32Array(outer * n * inner);
       if (out.length === 0 || g.length === 0) return out;
       count("indexAdd", addon.indexAdd(g, out, outer, n, inner, indices));
       return out;

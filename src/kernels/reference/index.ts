@@ -228,8 +228,9 @@ function indexAdd(
   n: number,
   inner: number,
   indices: Int32Array,
+  into?: Float32Array,
 ): Float32Array {
-  const out = new Float32Array(outer * n * inner);
+  const out = into && into.length === outer * n * inner ? into : new Float32Array(outer * n * inner);
   forEachIndexedRow(outer, n, inner, indices, (picked, packed) => {
     for (let i = 0; i < inner; i++) out[picked + i] += g[packed + i];
   });

@@ -3,7 +3,7 @@
  * Gradient: dW[v] = Σ_{n: ids[n] = v} g[n], except the `paddingIdx` row, which receives none.
  */
 import { backend } from "../../kernels/registry.js";
-import { fmt, type Shape, sizeOf } from "../shape.js";
+import { fmt, type Shape, sameShape, sizeOf } from "../shape.js";
 import { record, Tensor } from "../tensor.js";
 
 /** A padding row index normalised to [0, num) (negative counts from the end), or null. */
@@ -54,13 +54,18 @@ export function embedding(
     out,
     "embedding",
     parents,
-    (g) => {
+    (g, sums) => {
       let gd = g.data;
       if (pad !== null && idx.includes(pad)) {
         gd = Float32Array.from(gd);
         for (let n = 0; n < idx.length; n++) if (idx[n] === pad) gd.fill(0, n * D, (n + 1) * D);
       }
-      return [new Tensor(backend().indexAdd(gd, 1, V, D, idx), weight.shape)];
+      // Into the weight's gradient sum where autograd hands one (a kept .grad) and the backend adds
+      // into it; else a new (V, D) array.
+      const sum = sums?.[0];
+      const into = sum && sameShape(sum.shape, weight.shape) ? sum.data : undefined;
+      const r = backend().indexAdd(gd, 1, V, D, idx, into);
+      return [into !== undefined && r === into ? null : new Tensor(r, weight.shape)];
     },
     attrs,
   );

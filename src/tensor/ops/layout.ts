@@ -102,7 +102,13 @@ export function indexSelect(x: Tensor, axis: number, indices: ArrayLike<number>)
     out,
     "indexSelect",
     [x],
-    (g) => [new Tensor(backend().indexAdd(g.data, outer, n, inner, idx), x.shape)],
+    (g, sums) => {
+      // Into x's gradient sum where autograd hands one and the backend adds into it.
+      const sum = sums?.[0];
+      const into = sum && sameShape(sum.shape, x.shape) ? sum.data : undefined;
+      const r = backend().indexAdd(g.data, outer, n, inner, idx, into);
+      return [into !== undefined && r === into ? null : new Tensor(r, x.shape)];
+    },
     { axis: a, indices: idx },
   );
 }
