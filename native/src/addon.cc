@@ -127,8 +127,10 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   const float* x = a.arr<float>(1, &n);
   float* out = a.arr<float>(2);
   const bool par = a.flag(3);
+  const Kernels* K = a.n > 4 ? a.isa(4) : nullptr;  // the instruction set for tanh (abi ≥ 3)
   if (!a.ok) return nullptr;
   std::lock_guard<std::mutex> lk(callMutex);
+  if (op == 3 && K) return ret(env, K->unary_tanh(x, out, (long)n, par));
   int r = 1;
   switch (op) {
     case 0: r = unary_run<0>(x, out, n, par); break;
@@ -740,7 +742,7 @@ napi_value Init(napi_env env, napi_value exports) {
   // (an argument added or changed meaning, as matmul's accumulate flag did, would be misread silently).
   // Raise it with every change to a function's arguments or meaning, here and there.
   napi_value abi;
-  napi_create_int32(env, 2, &abi);
+  napi_create_int32(env, 3, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

@@ -78,6 +78,8 @@ struct Kernels {
   /** One Adam update in place (src/nn/optim/adam.ts). */
   int (*adam_step)(float* w, const float* g, float* m, float* v, long n, float stepSize, float beta1, float beta2,
                    float bc2, float eps);
+  /** tanh of each entry in double, rounded once to float (SIMD; the unary op's tanh). */
+  int (*unary_tanh)(const float* x, float* out, long n, bool par);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

@@ -115,6 +115,48 @@ describe.runIf(!disabled && buildable)("NaN beyond the conformance suite (where 
   });
 });
 
+describe.runIf(!disabled && buildable)("tanh, SIMD in double precision", () => {
+  it("rounds as (float)tanh((double)x): all but a rare boundary case of 200,000 entries, specials exact", async () => {
+    const n = 200_000;
+    const x = new Float32Array(n);
+    let s = 7;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      return s / 2 ** 32 - 0.5;
+    };
+    // Wide, unit and tiny magnitudes, across the polynomial / exponential switch at |x| = 0.625.
+    for (let i = 0; i < n; i++) x[i] = rnd() * [60, 2, 1e-3, 1.3][i % 4];
+    const specials = [
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      Number.NaN,
+      0.625,
+      -0.625,
+      19.5,
+      20,
+      21,
+      1e-30,
+      -1e-30,
+      1e-8,
+    ];
+    x.set(specials, 0);
+    for (const b of await loadNativeBackends()) {
+      const y = b.unary("tanh", x);
+      let differ = 0;
+      for (let i = 0; i < n; i++) {
+        const want = Math.fround(Math.tanh(x[i]));
+        if (Object.is(y[i], want)) continue;
+        differ++;
+        expect(Math.abs(y[i] - want), `${b.name} tanh(${x[i]})`).toBeLessThanOrEqual(Math.abs(want) * 1.2e-7);
+      }
+      expect(differ, `${b.name}: entries off by one ulp`).toBeLessThanOrEqual(2);
+      specials.forEach((v, i) => expect(y[i], `${b.name} tanh(${v})`).toBe(Math.fround(Math.tanh(v))));
+    }
+  });
+});
+
 describe.runIf(disabled)("with QKV_NATIVE=0 (run by the fallback test below)", () => {
   it("loading fails with the reason, initBackend() picks wasm, the test backends are reference and wasm", async () => {
     await expect(loadNativeBackend()).rejects.toThrow(/disabled by QKV_NATIVE=0/);

@@ -44,7 +44,8 @@ import { broadcastStrides } from "../strides.js";
 interface Addon {
   info(): { isas: string[]; threads: number };
   setThreads(n: number): number;
-  unary(op: number, x: Float32Array, out: Float32Array, par: boolean): number;
+  /** ix (abi ≥ 3): the instruction set whose SIMD tanh serves op 3. */
+  unary(op: number, x: Float32Array, out: Float32Array, par: boolean, ix: number): number;
   binary(
     op: number,
     a: Float32Array,
@@ -331,7 +332,7 @@ function requireAddon(n: NodeParts): Addon {
 }
 
 /** The addon interface this code speaks (native/src/addon.cc sets `abi`). */
-const NATIVE_ABI = 2;
+const NATIVE_ABI = 3;
 
 /** Runs `load` once and remembers the addon, or the error, and the status. */
 function settle(load: () => Addon): Addon {
@@ -435,7 +436,7 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       if (x.length === 0) return out;
       const costly = COSTLY_UNARY.has(op);
       const par = x.length >= (costly ? PAR_TRANSCENDENTAL : PAR_ELEMENTWISE);
-      count("unary", addon.unary(UNARY[op], x, out, par));
+      count("unary", addon.unary(UNARY[op], x, out, par, ix));
       return out;
     },
     binary(op, a, aShape, b, bShape, outShape) {
