@@ -152,7 +152,9 @@ describe.runIf(!disabled && buildable)("tanh, SIMD in double precision", () => {
         expect(Math.abs(y[i] - want), `${b.name} tanh(${x[i]})`).toBeLessThanOrEqual(Math.abs(want) * 1.2e-7);
       }
       expect(differ, `${b.name}: entries off by one ulp`).toBeLessThanOrEqual(2);
-      specials.forEach((v, i) => expect(y[i], `${b.name} tanh(${v})`).toBe(Math.fround(Math.tanh(v))));
+      specials.forEach((v, i) => {
+        expect(y[i], `${b.name} tanh(${v})`).toBe(Math.fround(Math.tanh(v)));
+      });
     }
   });
 });

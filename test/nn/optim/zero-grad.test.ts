@@ -57,11 +57,15 @@ describeOnEveryBackend("zeroGrad", () => {
       expect(intoWeight).toBe(2);
     }
     const kept = lin.parameters().map((p) => Float32Array.from(p.grad!.data));
-    lin.parameters().forEach((p, i) => expect(p.grad!.data).toBe(arrays[i]));
+    lin.parameters().forEach((p, i) => {
+      expect(p.grad!.data).toBe(arrays[i]);
+    });
     // The same step from null gradients (a resumed run's first step): the same numbers, bit for bit.
     opt.zeroGrad();
     loss(lin, x2).backward();
-    lin.parameters().forEach((p, i) => expect([...p.grad!.data]).toEqual([...kept[i]]));
+    lin.parameters().forEach((p, i) => {
+      expect([...p.grad!.data]).toEqual([...kept[i]]);
+    });
     // And a second backward without zeroing accumulates in place: twice the gradient.
     opt.zeroGrad({ setToNone: false });
     loss(lin, x2).backward();
