@@ -127,10 +127,11 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   const float* x = a.arr<float>(1, &n);
   float* out = a.arr<float>(2);
   const bool par = a.flag(3);
-  const Kernels* K = a.n > 4 ? a.isa(4) : nullptr;  // the instruction set for tanh (abi ≥ 3)
+  const Kernels* K = a.n > 4 ? a.isa(4) : nullptr;  // the instruction set for tanh and log (abi ≥ 3)
   if (!a.ok) return nullptr;
   std::lock_guard<std::mutex> lk(callMutex);
   if (op == 3 && K) return ret(env, K->unary_tanh(x, out, (long)n, par));
+  if (op == 2 && K) return ret(env, K->unary_log(x, out, (long)n, par));
   int r = 1;
   switch (op) {
     case 0: r = unary_run<0>(x, out, n, par); break;

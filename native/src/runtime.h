@@ -80,6 +80,8 @@ struct Kernels {
                    float bc2, float eps);
   /** tanh of each entry in double, rounded once to float (SIMD; the unary op's tanh). */
   int (*unary_tanh)(const float* x, float* out, long n, bool par);
+  /** log of each entry in double, rounded once to float (SIMD; the unary op's log). */
+  int (*unary_log)(const float* x, float* out, long n, bool par);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

@@ -153,7 +153,52 @@ describe.runIf(!disabled && buildable)("tanh, SIMD in double precision", () => {
       }
       expect(differ, `${b.name}: entries off by one ulp`).toBeLessThanOrEqual(2);
       specials.forEach((v, i) => {
-        expect(y[i], `${b.name} tanh(${v})`).toBe(Math.fround(Math.tanh(v)));
+        expect(y[i], `${b.name} tanh(${v})`).toBe(Math.fround(Math.tanh(Math.fround(v))));
+      });
+    }
+  });
+});
+
+describe.runIf(!disabled && buildable)("log, SIMD in double precision", () => {
+  it("rounds as (float)log((double)x) on 200,000 entries (subnormal floats included), specials exact", async () => {
+    const n = 200_000;
+    const x = new Float32Array(n);
+    let s = 3;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
+    // Around 1 (both sides of √2 after the exponent is taken out), 70 decades, tiny and subnormal.
+    for (let i = 0; i < n; i++)
+      x[i] = [rnd() * 2, 10 ** (rnd() * 70 - 35), rnd() * 1e-30, rnd() * 1e-40][i % 4];
+    const specials = [
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      Number.NaN,
+      -1,
+      1,
+      2,
+      0.5,
+      Math.SQRT2 * (1 - 2 ** -22), // just below and above √2: the mantissa's two ranges
+      Math.SQRT2 * (1 + 2 ** -22),
+      1e-45,
+      3.4e38,
+    ];
+    x.set(specials, 0);
+    for (const b of await loadNativeBackends()) {
+      const y = b.unary("log", x);
+      let differ = 0;
+      for (let i = 0; i < n; i++) {
+        const want = Math.fround(Math.log(x[i]));
+        if (Object.is(y[i], want)) continue;
+        differ++;
+        expect(Math.abs(y[i] - want), `${b.name} log(${x[i]})`).toBeLessThanOrEqual(Math.abs(want) * 1.2e-7);
+      }
+      expect(differ, `${b.name}: entries off by one ulp`).toBeLessThanOrEqual(2);
+      specials.forEach((v, i) => {
+        expect(y[i], `${b.name} log(${v})`).toBe(Math.fround(Math.log(Math.fround(v))));
       });
     }
   });

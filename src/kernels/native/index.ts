@@ -44,7 +44,7 @@ import { broadcastStrides } from "../strides.js";
 interface Addon {
   info(): { isas: string[]; threads: number };
   setThreads(n: number): number;
-  /** ix (abi ≥ 3): the instruction set whose SIMD tanh serves op 3. */
+  /** ix (abi ≥ 3): the instruction set whose SIMD tanh and log serve ops 3 and 2. */
   unary(op: number, x: Float32Array, out: Float32Array, par: boolean, ix: number): number;
   binary(
     op: number,
