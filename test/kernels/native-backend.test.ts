@@ -115,18 +115,49 @@ describe.runIf(!disabled && buildable)("NaN beyond the conformance suite (where 
   });
 });
 
-describe.runIf(!disabled && buildable)("tanh, SIMD in double precision", () => {
-  it("rounds as (float)tanh((double)x): all but a rare boundary case of 200,000 entries, specials exact", async () => {
-    const n = 200_000;
-    const x = new Float32Array(n);
-    let s = 7;
-    const rnd = () => {
-      s = (s * 1103515245 + 12345) >>> 0;
-      return s / 2 ** 32 - 0.5;
-    };
+/** A deterministic stream in [0, 1) (the same inputs in every run). */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * The native `op` on 200,000 entries from `fill` (specials first) against `f` in double rounded once:
+ * every entry equal but at most two one-ulp boundary cases, every special exact (as float32 values).
+ */
+async function expectRoundedOnce(
+  op: "tanh" | "log",
+  f: (x: number) => number,
+  fill: (i: number) => number,
+  specials: number[],
+): Promise<void> {
+  const n = 200_000;
+  const x = Float32Array.from({ length: n }, (_, i) => fill(i));
+  x.set(specials, 0);
+  for (const b of await loadNativeBackends()) {
+    const y = b.unary(op, x);
+    let differ = 0;
+    for (let i = 0; i < n; i++) {
+      const want = Math.fround(f(x[i]));
+      if (Object.is(y[i], want)) continue;
+      differ++;
+      expect(Math.abs(y[i] - want), `${b.name} ${op}(${x[i]})`).toBeLessThanOrEqual(Math.abs(want) * 1.2e-7);
+    }
+    expect(differ, `${b.name}: entries off by one ulp`).toBeLessThanOrEqual(2);
+    specials.forEach((v, i) => {
+      expect(y[i], `${b.name} ${op}(${v})`).toBe(Math.fround(f(Math.fround(v))));
+    });
+  }
+}
+
+describe.runIf(!disabled && buildable)("tanh and log, SIMD in double precision", () => {
+  it("tanh rounds as (float)tanh((double)x): all but a rare boundary case of 200,000 entries, specials exact", async () => {
+    const rnd = lcg(7);
     // Wide, unit and tiny magnitudes, across the polynomial / exponential switch at |x| = 0.625.
-    for (let i = 0; i < n; i++) x[i] = rnd() * [60, 2, 1e-3, 1.3][i % 4];
-    const specials = [
+    await expectRoundedOnce("tanh", Math.tanh, (i) => (rnd() - 0.5) * [60, 2, 1e-3, 1.3][i % 4], [
       0,
       -0,
       Infinity,
@@ -140,67 +171,32 @@ describe.runIf(!disabled && buildable)("tanh, SIMD in double precision", () => {
       1e-30,
       -1e-30,
       1e-8,
-    ];
-    x.set(specials, 0);
-    for (const b of await loadNativeBackends()) {
-      const y = b.unary("tanh", x);
-      let differ = 0;
-      for (let i = 0; i < n; i++) {
-        const want = Math.fround(Math.tanh(x[i]));
-        if (Object.is(y[i], want)) continue;
-        differ++;
-        expect(Math.abs(y[i] - want), `${b.name} tanh(${x[i]})`).toBeLessThanOrEqual(Math.abs(want) * 1.2e-7);
-      }
-      expect(differ, `${b.name}: entries off by one ulp`).toBeLessThanOrEqual(2);
-      specials.forEach((v, i) => {
-        expect(y[i], `${b.name} tanh(${v})`).toBe(Math.fround(Math.tanh(Math.fround(v))));
-      });
-    }
+    ]);
   });
-});
 
-describe.runIf(!disabled && buildable)("log, SIMD in double precision", () => {
-  it("rounds as (float)log((double)x) on 200,000 entries (subnormal floats included), specials exact", async () => {
-    const n = 200_000;
-    const x = new Float32Array(n);
-    let s = 3;
-    const rnd = () => {
-      s = (s * 1103515245 + 12345) >>> 0;
-      return s / 2 ** 32;
-    };
+  it("log rounds as (float)log((double)x) on 200,000 entries (subnormal floats included), specials exact", async () => {
+    const rnd = lcg(3);
     // Around 1 (both sides of √2 after the exponent is taken out), 70 decades, tiny and subnormal.
-    for (let i = 0; i < n; i++)
-      x[i] = [rnd() * 2, 10 ** (rnd() * 70 - 35), rnd() * 1e-30, rnd() * 1e-40][i % 4];
-    const specials = [
-      0,
-      -0,
-      Infinity,
-      -Infinity,
-      Number.NaN,
-      -1,
-      1,
-      2,
-      0.5,
-      Math.SQRT2 * (1 - 2 ** -22), // just below and above √2: the mantissa's two ranges
-      Math.SQRT2 * (1 + 2 ** -22),
-      1e-45,
-      3.4e38,
-    ];
-    x.set(specials, 0);
-    for (const b of await loadNativeBackends()) {
-      const y = b.unary("log", x);
-      let differ = 0;
-      for (let i = 0; i < n; i++) {
-        const want = Math.fround(Math.log(x[i]));
-        if (Object.is(y[i], want)) continue;
-        differ++;
-        expect(Math.abs(y[i] - want), `${b.name} log(${x[i]})`).toBeLessThanOrEqual(Math.abs(want) * 1.2e-7);
-      }
-      expect(differ, `${b.name}: entries off by one ulp`).toBeLessThanOrEqual(2);
-      specials.forEach((v, i) => {
-        expect(y[i], `${b.name} log(${v})`).toBe(Math.fround(Math.log(Math.fround(v))));
-      });
-    }
+    await expectRoundedOnce(
+      "log",
+      Math.log,
+      (i) => [rnd() * 2, 10 ** (rnd() * 70 - 35), rnd() * 1e-30, rnd() * 1e-40][i % 4],
+      [
+        0,
+        -0,
+        Infinity,
+        -Infinity,
+        Number.NaN,
+        -1,
+        1,
+        2,
+        0.5,
+        Math.SQRT2 * (1 - 2 ** -22), // just below and above √2: the mantissa's two ranges
+        Math.SQRT2 * (1 + 2 ** -22),
+        1e-45,
+        3.4e38,
+      ],
+    );
   });
 });
 
