@@ -29,10 +29,12 @@ export {
   getThreadSupport,
   initBackend,
   listBackends,
+  outputPoolStats,
   ready,
   registerBackend,
   setBackend,
   setNumThreads,
+  setOutputPool,
   type WasmThreadSupport,
 } from "./kernels/index.js";
 export * from "./models/registry.js";

@@ -9,6 +9,9 @@
  * await setNumThreads(4);     // native and wasm threads (Node, or a Worker of an isolated page)
  */
 import { setNativeThreads } from "./native/index.js";
+
+export { outputPoolStats, setOutputPool } from "./pool.js";
+
 import { getBackend, loadedWasmModule, requestedBackend, setBackend, wasmModule } from "./registry.js";
 import type { WasmBackend, WasmThreadSupport } from "./wasm/index.js";
 import type { RuntimeOptions } from "./wasm/runtime.js";

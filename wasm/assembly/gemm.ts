@@ -98,8 +98,11 @@ export function kern1x8(a: usize, acs: usize, b: usize, ldb: usize, K: i32, c: u
 const MB = 64;
 const NB = 256;
 const KC = 256;
-/** Bytes of per-thread scratch the matmul needs (packed B block + a 4×8 tail tile). */
-export const MATMUL_SCRATCH: i32 = KC * NB * 4 + 4 * 8 * 4;
+/**
+ * Bytes of per-thread scratch the matmul needs: the packed B block, then a 4×8 tail tile (general
+ * path) or one row of THIN_NC sums (the thin path, accumulating).
+ */
+export const MATMUL_SCRATCH: i32 = KC * NB * 4 + NB * 4;
 
 /**
  * Packs B(k0:k0+kc, j0:j1) into 8-column panels: panel p, row kk at dst + (p·kc + kk)·32 bytes,
@@ -160,7 +163,7 @@ const THIN_NC = NB;
  * Thin products (m ≤ 2 rows — a decoder step's query against its keys, a batch-1 linear layer — or a
  * depth k ≤ 2, an outer product), k ≤ KC: no packing, direct rows c_i = Σ_p a_ip b_p over op(B)'s
  * rows (B's own rows, or gathered into the scratch when transB). Each element is summed as the
- * micro-kernels sum it (from zero, p = 0 … k − 1, c + a·b), so a row's result does not depend on the
+ * micro-kernels sum it (from zero, p = 0 … k − 1, c + a·b; accumulating, that sum is then added to C), so a row's result does not depend on the
  * path or on how many other rows share the call (greedy decoding drops finished rows and must keep
  * the others' numbers). A task is (batch, THIN_NC columns). Same args as `matmul`.
  */
@@ -177,6 +180,8 @@ function matmulThin(args: usize, tid: i32): void {
   const aOff = argP(args, 10);
   const bOff = argP(args, 11);
   const scratch = argP(args, 12) + <usize>tid * argP(args, 13);
+  const accumulate = argI(args, 14) != 0;
+  const rowSum = scratch + <usize>(KC * NB * 4); // THIN_NC floats past op(B)'s gathered block
   const ars: usize = transA ? 4 : (<usize>k) << 2;
   const acs: usize = transA ? (<usize>m) << 2 : 4;
   const nb = (n + THIN_NC - 1) / THIN_NC;
@@ -193,23 +198,32 @@ function matmulThin(args: usize, tid: i32): void {
         for (let j = 0; j < w; j++) store<f32>(at(scratch, p * w + j), load<f32>(at(b, (j0 + j) * k + p)));
     for (let i = 0; i < m; i++) {
       const ci = at(c, i * n + j0);
-      memory.fill(ci, 0, (<usize>w) << 2);
+      // Accumulating, the row is summed from zero aside and then added to C, as the micro-kernels do.
+      const row = accumulate ? rowSum : ci;
+      memory.fill(row, 0, (<usize>w) << 2);
       for (let p = 0; p < k; p++) {
         const x = load<f32>(a + <usize>i * ars + <usize>p * acs);
         const bp = transB ? at(scratch, p * w) : at(b, p * n + j0);
         const xv = f32x4.splat(x);
         let j = 0;
         for (; j + 4 <= w; j += 4)
-          v128.store(at(ci, j), f32x4.add(v128.load(at(ci, j)), f32x4.mul(xv, v128.load(at(bp, j)))));
-        for (; j < w; j++) store<f32>(at(ci, j), load<f32>(at(ci, j)) + x * load<f32>(at(bp, j)));
+          v128.store(at(row, j), f32x4.add(v128.load(at(row, j)), f32x4.mul(xv, v128.load(at(bp, j)))));
+        for (; j < w; j++) store<f32>(at(row, j), load<f32>(at(row, j)) + x * load<f32>(at(bp, j)));
+      }
+      if (accumulate) {
+        let j = 0;
+        for (; j + 4 <= w; j += 4)
+          v128.store(at(ci, j), f32x4.add(v128.load(at(row, j)), v128.load(at(ci, j))));
+        for (; j < w; j++) store<f32>(at(ci, j), load<f32>(at(row, j)) + load<f32>(at(ci, j)));
       }
     }
   }
 }
 
 /**
- * C[bt] = op(A[bt]) · op(B[bt]). args: [counter, batch, m, k, n, transA, transB, A, B, C, aOffsets,
- * bOffsets, scratch, scratchStride]. Offsets are i32 element offsets per batch entry.
+ * C[bt] = op(A[bt]) · op(B[bt]), or C[bt] += … when `accumulate`. args: [counter, batch, m, k, n,
+ * transA, transB, A, B, C, aOffsets, bOffsets, scratch, scratchStride, accumulate]. Offsets are i32
+ * element offsets per batch entry.
  */
 export function matmul(args: usize, tid: i32, nt: i32): void {
   // Thin products take the direct path (k ≤ KC: op(B)'s gathered block fits the scratch).
@@ -231,6 +245,7 @@ export function matmul(args: usize, tid: i32, nt: i32): void {
   const aOff = argP(args, 10);
   const bOff = argP(args, 11);
   const packed = argP(args, 12) + <usize>tid * argP(args, 13);
+  const accumulate = argI(args, 14) != 0;
   const tile = packed + <usize>(KC * NB * 4);
   const mBlocks = (m + MB - 1) / MB;
   const nBlocks = (n + NB - 1) / NB;
@@ -254,7 +269,7 @@ export function matmul(args: usize, tid: i32, nt: i32): void {
     const np = (j1 - j0 + 7) >> 3;
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = imin(KC, k - k0);
-      const acc = k0 > 0;
+      const acc = k0 > 0 || accumulate;
       packB(b, k, n, transB, k0, kc, j0, j1, packed);
       for (let p = 0; p < np; p++) {
         const bp = packed + <usize>(p * kc) * 32;

@@ -20,8 +20,12 @@ import { DEFAULT_REVERSAL, type Pair, type ReversalConfig, ReversalRun } from ".
 export const MAX_STEPS = 2000;
 export const KINDS = ["luong-dot", "none"] as const;
 
-/** What the page's controls set; the rest of the recipe is `DEFAULT_REVERSAL`. */
-export type TrainSettings = Pick<ReversalConfig, "trainSize" | "lr" | "hidden">;
+/**
+ * What the page's controls set; the rest of the recipe is `DEFAULT_REVERSAL`. `batchSize` (no control
+ * on the page) is for benchmarks: bench:explorer times the issue's epoch, 16 batches of 32.
+ */
+export type TrainSettings = Pick<ReversalConfig, "trainSize" | "lr" | "hidden"> &
+  Partial<Pick<ReversalConfig, "batchSize">>;
 
 export type ToWorker =
   | { type: "init"; threads?: number; settings: TrainSettings }
@@ -54,6 +58,8 @@ export interface RunSnapshot {
   losses: number[];
   /** Median milliseconds per step over the last 50 steps. */
   stepMs: number;
+  /** Milliseconds of every step (the step alone: evaluations apart). */
+  stepTimes: number[];
   /** Every evaluation so far (the last is what the panel shows). */
   evals: EvalSnapshot[];
   /** The model's output and alignment for the probe at the last evaluation. */
@@ -110,6 +116,7 @@ function snapshot(r: ReversalRun): RunSnapshot {
     probe: r.probe,
     losses: r.losses,
     stepMs: median(r.stepMs.slice(-50)),
+    stepTimes: r.stepMs,
     evals: r.history.map((h) => ({
       step: h.step,
       loss: h.loss,

@@ -5,7 +5,8 @@
  * Same contract, same conformance suite as the reference backend (test/kernels/conformance.test.ts).
  *
  * Each call copies its inputs into the wasm arena, runs the kernel (on several threads when the work
- * is large enough to pay for it), and returns a fresh Float32Array.
+ * is large enough to pay for it), and copies its output out into an array of the output pool
+ * (src/kernels/pool.ts: memory used again in browsers, a fresh Float32Array in Node).
  */
 import type { AttentionGrads, Backend, FusedAttentionParams, MatmulParams } from "../contract.js";
 import {
@@ -18,6 +19,7 @@ import {
   REDUCE_CODE,
   UNARY_CODE,
 } from "../op-codes.js";
+import { uninitArray } from "../pool.js";
 import {
   attentionIsEmpty,
   checkThreadCount,
@@ -91,7 +93,7 @@ function takePadded(
   if (rows === rowsPad && cols === colsPad) return rt.take(ptr, groups * rows * cols);
   const f = rt.f32;
   const base = ptr >>> 2;
-  const out = new Float32Array(groups * rows * cols);
+  const out = uninitArray(groups * rows * cols);
   for (let g = 0; g < groups; g++) {
     if (cols === colsPad) {
       const s = base + g * rowsPad * colsPad;
@@ -106,12 +108,48 @@ function takePadded(
   return out;
 }
 
-type ArithmeticKernels = Pick<Backend, "unary" | "binary" | "matmul" | "reduce" | "softmax" | "argmax">;
+type ArithmeticKernels = Pick<Backend, "unary" | "binary" | "matmul" | "reduce" | "softmax" | "argmax"> &
+  Required<Pick<Backend, "matmulAccumulate">>;
 type LayoutKernels = Pick<Backend, "permute" | "indexSelect" | "indexAdd" | "concat">;
 type AttentionKernels = Required<Pick<Backend, "attentionForward" | "attentionBackward">>;
 
 /** The element-wise, matrix and axis-wise kernels on a runtime. */
 function arithmeticOn(rt: WasmRuntime): ArithmeticKernels {
+  /** Runs C = op(A)·op(B) (C += … from `into` when given) in the arena; returns C's pointer there. */
+  const product = (a: Float32Array, b: Float32Array, p: MatmulParams, into: Float32Array | null) => {
+    const { batch, m, k, n } = p;
+    const size = batch * m * n;
+    const nt = rt.threadsFor(size * k, PAR_MATMUL);
+    rt.reset();
+    const pa = rt.alloc(a.length * 4);
+    const pb = rt.alloc(b.length * 4);
+    const pc = rt.alloc(size * 4);
+    const offs = rt.alloc(batch * 8);
+    const scratch = rt.alloc(rt.matmulScratch * Math.max(nt, 1));
+    rt.put(pa, a);
+    rt.put(pb, b);
+    if (into) rt.put(pc, into);
+    rt.put(offs, p.aOffsets);
+    rt.put(offs + batch * 4, p.bOffsets);
+    rt.setArgs([
+      batch,
+      m,
+      k,
+      n,
+      p.transA ? 1 : 0,
+      p.transB ? 1 : 0,
+      pa,
+      pb,
+      pc,
+      offs,
+      offs + batch * 4,
+      scratch,
+      rt.matmulScratch,
+      into ? 1 : 0,
+    ]);
+    rt.run("matmul", nt);
+    return pc;
+  };
   return {
     unary(op, x) {
       const n = x.length;
@@ -147,37 +185,19 @@ function arithmeticOn(rt: WasmRuntime): ArithmeticKernels {
       return rt.take(po, n);
     },
     matmul(a, b, p: MatmulParams) {
-      const { batch, m, k, n } = p;
-      const size = batch * m * n;
-      if (size === 0 || k === 0) return new Float32Array(size);
-      const nt = rt.threadsFor(size * k, PAR_MATMUL);
-      rt.reset();
-      const pa = rt.alloc(a.length * 4);
-      const pb = rt.alloc(b.length * 4);
-      const pc = rt.alloc(size * 4);
-      const offs = rt.alloc(batch * 8);
-      const scratch = rt.alloc(rt.matmulScratch * Math.max(nt, 1));
-      rt.put(pa, a);
-      rt.put(pb, b);
-      rt.put(offs, p.aOffsets);
-      rt.put(offs + batch * 4, p.bOffsets);
-      rt.setArgs([
-        batch,
-        m,
-        k,
-        n,
-        p.transA ? 1 : 0,
-        p.transB ? 1 : 0,
-        pa,
-        pb,
-        pc,
-        offs,
-        offs + batch * 4,
-        scratch,
-        rt.matmulScratch,
-      ]);
-      rt.run("matmul", nt);
+      const size = p.batch * p.m * p.n;
+      if (size === 0 || p.k === 0) return new Float32Array(size);
+      const pc = product(a, b, p, null);
       return rt.take(pc, size);
+    },
+    matmulAccumulate(a, b, p: MatmulParams, into) {
+      const size = p.batch * p.m * p.n;
+      if (into.length !== size) {
+        throw new Error(`matmulAccumulate: into ${into.length} ≠ ${p.batch}·${p.m}·${p.n}`);
+      }
+      if (size === 0 || p.k === 0) return;
+      const pc = product(a, b, p, into);
+      into.set(rt.f32.subarray(pc >>> 2, (pc >>> 2) + size));
     },
     reduce(op, x, outer, n, inner) {
       const size = outer * inner;

@@ -5,10 +5,11 @@
  * Memory: [0, heapBase) holds the module's constant tables; then a 64-byte control block for the
  * threads (16 int32 slots), a 256-byte argument block for the current job, and the arena. Every
  * kernel call resets the arena, allocates its inputs, outputs and scratch from it (bump allocation),
- * copies inputs in, runs, and copies outputs out; the memory grows on demand and is kept, so
- * steady-state calls allocate nothing in wasm. Kernel calls are synchronous and never nested, so one
+ * copies inputs in, runs, and copies outputs out (into arrays of the output pool); the memory grows
+ * on demand and is kept, so steady-state calls allocate nothing in wasm. Kernel calls are synchronous and never nested, so one
  * arena suffices.
  */
+import { uninitArray } from "../pool.js";
 import { unsharedVariant, wasmBytes } from "./module.js";
 import { threadSupport, WorkerPool } from "./threads.js";
 
@@ -215,10 +216,12 @@ export class WasmRuntime {
     else this.i32v.set(src, ptr >>> 2);
   }
 
-  /** A fresh copy of `n` floats at `ptr`. */
+  /** A copy of the `n` floats at `ptr`, in an array of the output pool (src/kernels/pool.ts). */
   take(ptr: number, n: number): Float32Array {
     const i = ptr >>> 2;
-    return this.f32v.slice(i, i + n);
+    const out = uninitArray(n);
+    out.set(this.f32v.subarray(i, i + n));
+    return out;
   }
 
   /** Writes the job's arguments (slot 0, the task counter, is reset to 0). */

@@ -10,7 +10,11 @@ import { composite, isTracing, record, Tensor } from "../tensor.js";
 import { add, sumTo } from "./elementwise.js";
 import { reshape } from "./layout.js";
 
+/** The offsets of a product without batch dimensions: one matrix at 0. */
+const NO_BATCH = Int32Array.of(0);
+
 function batchOffsets(batchShape: number[], ownBatch: readonly number[], matSize: number): Int32Array {
+  if (batchShape.length === 0) return NO_BATCH; // one matrix product (kernels only read the offsets)
   const n = sizeOf(batchShape);
   const out = new Int32Array(n);
   const own = stridesOf(ownBatch);

@@ -12,6 +12,7 @@
  * rows (it is their parent), and the hub's backward returns the filled buffer as dL/dx and resets it
  * for the next backward pass.
  */
+import { outputArray } from "../../kernels/pool.js";
 import { fmt } from "../shape.js";
 import { isGradEnabled, isTracing, record, Tensor } from "../tensor.js";
 
@@ -30,7 +31,7 @@ export function unbind(x: Tensor): Tensor[] {
   // Rows whose gradient has been written in this pass: the first is copied in, later ones added.
   let written: Uint8Array | null = null;
   const hub = record(new Tensor(x.data, x.shape), "unbind", [x], () => {
-    const g = buffer ?? new Float32Array(x.size);
+    const g = buffer ?? outputArray(x.size);
     buffer = null;
     written = null;
     return [new Tensor(g, x.shape)];
@@ -42,7 +43,7 @@ export function unbind(x: Tensor): Tensor[] {
       "unbind",
       [hub],
       (g) => {
-        buffer ??= new Float32Array(x.size);
+        buffer ??= outputArray(x.size);
         written ??= new Uint8Array(n);
         const off = i * inner;
         const gd = g.data;
