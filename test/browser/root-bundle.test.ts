@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledDotProductAttention } from "../../src/attention/index.js";
 import { causalMask } from "../../src/attention/masks.js";
 import { tensor } from "../../src/tensor/index.js";
-import { hasChromium, launchChromium } from "../helpers/browser.js";
+import { bundleForPage, hasChromium, launchChromium } from "../helpers/browser.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -42,16 +42,7 @@ let bundle = "";
 let browser: Browser | null = null;
 
 beforeAll(async () => {
-  const out = await build({
-    stdin: { contents: entry, resolveDir: root, loader: "js" },
-    bundle: true,
-    platform: "browser",
-    format: "esm",
-    write: false,
-    alias: { qkv: `${root}src/index.ts` },
-    logLevel: "silent",
-  });
-  bundle = out.outputFiles[0].text;
+  bundle = await bundleForPage(entry);
   if (hasChromium()) browser = await launchChromium();
 }, 120_000);
 
