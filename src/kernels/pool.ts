@@ -18,6 +18,8 @@
  *     and later outputs come from slabs of their own (collected as usual), never more memory than that.
  * Reused memory is zero-filled where an output is asked for zeroed (`outputArray`); `uninitArray` is
  * for callers that write every element. Outputs over `POOL_MAX_OUTPUT` bytes get their own buffer.
+ * A pooled array sent by `postMessage` is cloned with its whole slab (structured cloning copies a
+ * view's buffer), so messages should carry copies (`.slice()`) of small results.
  */
 
 /** Bytes per slab. */
