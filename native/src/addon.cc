@@ -514,6 +514,21 @@ napi_value SoftmaxBackward(napi_env env, napi_callback_info info) {
   return ret(env, K->softmax_backward(y, g, dx, outer, n, inner, log, par));
 }
 
+napi_value MixtureBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Kernels* K = a.isa(0);
+  const float* P = a.arr<float>(1);
+  const float* u = a.arr<float>(2);
+  const float* w = a.arr<float>(3);
+  float* dz = a.arr<float>(4);
+  float* da = a.arr<float>(5);
+  const int N = a.i32(6), S = a.i32(7), V = a.i32(8);
+  const bool par = a.flag(9);
+  if (!a.ok) return nullptr;
+  std::lock_guard<std::mutex> lk(callMutex);
+  return ret(env, K->mixture_backward(P, u, w, dz, da, N, S, V, par));
+}
+
 // dims = [bh, t, s, d, dv, causal, biasStrideT, biasStrideS]; then scale, bias | null, offsets | null.
 bool attnArgs(Args& a, size_t at, AttnArgs& p) {
   const int* dims = a.arr<int>(at);
@@ -726,6 +741,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxBackward", nullptr, SoftmaxBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mixtureBackward", nullptr, MixtureBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -743,7 +759,7 @@ napi_value Init(napi_env env, napi_value exports) {
   // (an argument added or changed meaning, as matmul's accumulate flag did, would be misread silently).
   // Raise it with every change to a function's arguments or meaning, here and there.
   napi_value abi;
-  napi_create_int32(env, 3, &abi);
+  napi_create_int32(env, 4, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

@@ -82,6 +82,9 @@ struct Kernels {
   int (*unary_tanh)(const float* x, float* out, long n, bool par);
   /** log of each entry in double, rounded once to float (SIMD; the unary op's log). */
   int (*unary_log)(const float* x, float* out, long n, bool par);
+  /** The latent alignment's mixture backward (src/kernels/contract.ts `mixtureBackward`). */
+  int (*mixture_backward)(const float* P, const float* u, const float* a, float* dz, float* da, int N, int S, int V,
+                          bool par);
 };
 
 #if defined(__x86_64__) || defined(_M_X64)

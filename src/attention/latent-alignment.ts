@@ -7,8 +7,25 @@
  *
  * so a word must be explained by one position and the attention is pushed towards it. The posterior
  * of an observed word y is p(a = j | y) = a_j softmax(z_j)_y / p(y).
+ *
+ * Gradient, with u = g / p (g the gradient of log p): ∂/∂a_j = P_j · u and ∂/∂z_j = a_j P_j ⊙ (u − P_j · u).
+ * A backend with the `mixtureBackward` kernel computes it in one pass over P; otherwise (and while
+ * tracing for ONNX) the forward is composed of softmax, matmul, add and log and autograd derives it.
  */
-import { add, log, matmul, softmax, squeeze, type Tensor, unsqueeze } from "../tensor/index.js";
+import { backend } from "../kernels/registry.js";
+import {
+  add,
+  div,
+  isTracing,
+  log,
+  matmul,
+  noGrad,
+  record,
+  softmax,
+  squeeze,
+  Tensor,
+  unsqueeze,
+} from "../tensor/index.js";
 
 /** Added to the mixed probabilities before the log: keeps log p finite where p underflows to 0. */
 export const LATENT_FLOOR = 1e-30;
@@ -29,6 +46,32 @@ export function mixPositions(
     );
   }
   const positionProbs = softmax(positionLogits, -1);
-  const mixed = squeeze(matmul(unsqueeze(weights, r - 1), positionProbs), r - 1);
-  return { logits: log(add(mixed, LATENT_FLOOR)), positionProbs };
+  const kernel = backend().mixtureBackward;
+  if (!kernel || isTracing()) {
+    const mixed = squeeze(matmul(unsqueeze(weights, r - 1), positionProbs), r - 1);
+    return { logits: log(add(mixed, LATENT_FLOOR)), positionProbs };
+  }
+  // The same forward, one node: its backward, from u = g / (Σ_j a_j P_j + floor), is
+  //   da_j = P_j · u,   dz_j = P_j ⊙ (a_j u − a_j da_j)
+  // (the composed backward's softmax gradient of dP_j = a_j u, without that (…, S, V) array).
+  const shifted = noGrad(() =>
+    add(squeeze(matmul(unsqueeze(weights, r - 1), positionProbs), r - 1), LATENT_FLOOR),
+  );
+  const S = weights.shape[r - 1];
+  const V = positionLogits.shape[r];
+  const N = S === 0 ? 0 : weights.size / S;
+  const logits = record(
+    noGrad(() => log(shifted)),
+    "mixPositions",
+    [weights, positionLogits],
+    (g) => {
+      const u = div(g, shifted);
+      const { dz, da } = kernel.call(backend(), positionProbs.data, u.data, weights.data, N, S, V);
+      return [
+        weights.requiresGrad ? new Tensor(da, weights.shape) : null,
+        positionLogits.requiresGrad ? new Tensor(dz, positionLogits.shape) : null,
+      ];
+    },
+  );
+  return { logits, positionProbs };
 }

@@ -152,6 +152,19 @@ export interface Backend {
     inner: number,
     log: boolean,
   ): Float32Array;
+  /**
+   * Optional: the latent alignment's mixture backward (src/attention/latent-alignment.ts). For
+   * logits log(Σ_j a_j P_j + floor), P_j = softmax(z_j) over v entries, and u = g / (Σ_j a_j P_j + floor):
+   * da_j = P_j · u and dz_j = P_j ⊙ (a_j u − a_j da_j), for P (n, s, v), u (n, v), a (n, s).
+   */
+  mixtureBackward?(
+    p: Float32Array,
+    u: Float32Array,
+    a: Float32Array,
+    n: number,
+    s: number,
+    v: number,
+  ): { dz: Float32Array; da: Float32Array };
   /** Index of the maximum along the middle axis (first one on ties). */
   argmax(x: Float32Array, outer: number, n: number, inner: number): Int32Array;
   /** Transposes axes: out[perm-indexed] = x. */

@@ -212,6 +212,7 @@ export const LOWERINGS: LoweringTable = {
   lstm: lowerLstm,
   lstmCell: null,
   addLinear: null, // never traced: `addLinear` composes add and matmul while tracing
+  mixPositions: null, // never traced: `mixPositions` composes softmax, matmul, add and log while tracing
 };
 
 /** Emits node #i through its lowering; an op without one is an error naming it. */

@@ -76,6 +76,11 @@ export interface OpAttrs {
   sinusoidalEncoding: { shape: [number, number]; offset: number };
   lstm: { lstm: LstmModuleLike; state: boolean; lengths: boolean };
   lstmCell: undefined;
+  /**
+   * log Σ_j a_j softmax(z_j) with its fused backward (attention/latent-alignment.ts `mixPositions`;
+   * never recorded while tracing: composed then).
+   */
+  mixPositions: undefined;
 }
 
 /** Every op name (a union: a misspelling is a type error). */

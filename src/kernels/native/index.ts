@@ -126,6 +126,18 @@ interface Addon {
     log: boolean,
     par: boolean,
   ): number;
+  mixtureBackward(
+    isa: number,
+    p: Float32Array,
+    u: Float32Array,
+    a: Float32Array,
+    dz: Float32Array,
+    da: Float32Array,
+    n: number,
+    s: number,
+    v: number,
+    par: boolean,
+  ): number;
   softmax(
     isa: number,
     x: Float32Array,
@@ -332,7 +344,7 @@ function requireAddon(n: NodeParts): Addon {
 }
 
 /** The addon interface this code speaks (native/src/addon.cc sets `abi`). */
-const NATIVE_ABI = 3;
+const NATIVE_ABI = 4;
 
 /** Runs `load` once and remembers the addon, or the error, and the status. */
 function settle(load: () => Addon): Addon {
@@ -412,6 +424,7 @@ type ArithmeticKernels = Pick<
   | "reduce"
   | "softmax"
   | "softmaxBackward"
+  | "mixtureBackward"
   | "argmax"
   | "addInto"
   | "adamStep"
@@ -528,6 +541,20 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
         addon.softmaxBackward(ix, y, g, dx, outer, n, inner, log, y.length >= PAR_TRANSCENDENTAL),
       );
       return dx;
+    },
+    mixtureBackward(p, u, a, n, s, v) {
+      if (p.length !== n * s * v || u.length !== n * v || a.length !== n * s)
+        throw new Error(
+          `mixtureBackward: probs ${p.length}, upstream ${u.length}, weights ${a.length} do not fit (${n}, ${s}, ${v})`,
+        );
+      const dz = new Float32Array(p.length);
+      const da = new Float32Array(a.length);
+      if (p.length === 0) return { dz, da };
+      count(
+        "mixtureBackward",
+        addon.mixtureBackward(ix, p, u, a, dz, da, n, s, v, p.length >= PAR_TRANSCENDENTAL),
+      );
+      return { dz, da };
     },
     softmax(x, outer, n, inner, log) {
       const out = new Float32Array(x.length);
