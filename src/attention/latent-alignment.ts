@@ -26,6 +26,7 @@ import {
   Tensor,
   unsqueeze,
 } from "../tensor/index.js";
+import { softmaxOverwriting } from "../tensor/ops/softmax.js";
 
 /** Added to the mixed probabilities before the log: keeps log p finite where p underflows to 0. */
 export const LATENT_FLOOR = 1e-30;
@@ -38,6 +39,15 @@ export const LATENT_FLOOR = 1e-30;
 export function mixPositions(
   weights: Tensor,
   positionLogits: Tensor,
+  {
+    overwriteLogits = false,
+  }: {
+    /**
+     * Where the fused backward runs, write the probabilities over positionLogits' own array (one
+     * (…, S, V) array fewer): only for logits nothing reads again (a product made for this call).
+     */
+    overwriteLogits?: boolean;
+  } = {},
 ): { logits: Tensor; positionProbs: Tensor } {
   const r = weights.rank;
   if (positionLogits.rank !== r + 1 || weights.shape.some((d, i) => d !== positionLogits.shape[i])) {
@@ -45,12 +55,15 @@ export function mixPositions(
       `mixPositions: weights [${weights.shape.join(", ")}] must be positionLogits [${positionLogits.shape.join(", ")}] without its last axis`,
     );
   }
-  const positionProbs = softmax(positionLogits, -1);
   const kernel = backend().mixtureBackward;
   if (!kernel || isTracing()) {
+    const positionProbs = softmax(positionLogits, -1);
     const mixed = squeeze(matmul(unsqueeze(weights, r - 1), positionProbs), r - 1);
     return { logits: log(add(mixed, LATENT_FLOOR)), positionProbs };
   }
+  const positionProbs = overwriteLogits
+    ? softmaxOverwriting(positionLogits, -1)
+    : softmax(positionLogits, -1);
   // The same forward, one node: its backward, from u = g / (Σ_j a_j P_j + floor), is
   //   da_j = P_j · u,   dz_j = P_j ⊙ (a_j u − a_j da_j)
   // (the composed backward's softmax gradient of dP_j = a_j u, without that (…, S, V) array).

@@ -137,9 +137,17 @@ export interface Backend {
   reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number): Float32Array;
   /**
    * Softmax (or log-softmax) along the middle axis, max-subtracted. A lane whose values are all -∞
-   * (every key masked) yields zeros for softmax and -∞ for log-softmax — never NaN.
+   * (every key masked) yields zeros for softmax and -∞ for log-softmax — never NaN. With `out`
+   * (x.length floats, which may be x itself: in place) the result is written there and `out` returned.
    */
-  softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array;
+  softmax(
+    x: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    log: boolean,
+    out?: Float32Array,
+  ): Float32Array;
   /**
    * Optional: the gradient of softmax (log false: dx = y ⊙ (g − Σ g ⊙ y)) or log-softmax (log true:
    * dx = g − exp(y) ⊙ Σ g) along the middle axis, from the forward's output y and the gradient g.

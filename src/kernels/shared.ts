@@ -118,6 +118,11 @@ export function zeroAttentionGrads(p: FusedAttentionParams): AttentionGrads {
 }
 
 /** Throws unless n is a thread count (a positive integer). */
+/** softmax's `out`, when given, must hold x.length floats (it may be x itself). */
+export function checkSoftmaxOut(x: Float32Array, out: Float32Array | undefined): void {
+  if (out && out.length !== x.length) throw new Error(`softmax: out ${out.length} ≠ x ${x.length}`);
+}
+
 export function checkThreadCount(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
 }

@@ -12,7 +12,7 @@ import { manualSeed, mul, randn, softmax, sum, type Tensor } from "../../src/ten
 import { describeOnEveryBackend } from "../helpers/on-backend.js";
 
 /** A loss through mixPositions with weights a = softmax(w) and logits z; its value and gradients. */
-function run(w0: Float32Array, z0: Float32Array, shape: [number, number, number]) {
+function run(w0: Float32Array, z0: Float32Array, shape: [number, number, number], overwriteLogits = false) {
   const [N, S, V] = shape;
   const w = randn([N, S]);
   w.data.set(w0);
@@ -20,13 +20,19 @@ function run(w0: Float32Array, z0: Float32Array, shape: [number, number, number]
   const z = randn([N, S, V]);
   z.data.set(z0);
   z.requiresGrad = true;
-  const { logits, positionProbs } = mixPositions(softmax(w, -1), z);
+  const { logits, positionProbs } = mixPositions(softmax(w, -1), z, { overwriteLogits });
   const target = randn([N, V]);
   target.data.fill(0.01);
   for (let i = 0; i < N; i++) target.data[i * V + (i % V)] = 1;
   const loss: Tensor = sum(mul(logits, target));
   loss.backward();
-  return { logits: logits.data, probs: positionProbs.data, gw: w.grad!.data, gz: z.grad!.data };
+  return {
+    logits: logits.data,
+    probs: positionProbs.data,
+    gw: w.grad!.data,
+    gz: z.grad!.data,
+    shared: positionProbs.data === z.data,
+  };
 }
 
 function inputs(shape: [number, number, number]) {
@@ -67,6 +73,17 @@ describeOnEveryBackend("mixPositions", (b: Backend) => {
           );
       }
     }
+  });
+
+  it("overwriteLogits: the same numbers; the logits' array takes the probabilities only on the fused path", () => {
+    const shape: [number, number, number] = [6, 5, 37];
+    const { w, z } = inputs(shape);
+    const plain = run(w, z, shape);
+    const over = run(w, z, shape, true);
+    for (const key of ["logits", "probs", "gw", "gz"] as const)
+      expect(Array.from(over[key]), key).toEqual(Array.from(plain[key]));
+    expect(plain.shared).toBe(false);
+    expect(over.shared).toBe(b.mixtureBackward !== undefined);
   });
 
   it.skipIf(!b.mixtureBackward)(

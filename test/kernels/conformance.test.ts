@@ -509,6 +509,24 @@ describe.each(candidates.map((b) => [b.name, b] as const))(
           ),
         );
       });
+      it("softmax into `out`, and in place (out = x): the same numbers as a fresh result, bit for bit", () => {
+        for (const log of [false, true]) {
+          for (const [o, n, i] of [...views, [7, 2001, 1] as const, [3, 40, 1] as const]) {
+            const x = uniform(o * n * i, -8, 8);
+            for (let k = 0; k < x.length; k += 5) x[k] = -Infinity;
+            const fresh = w.softmax(x, o, n, i, log);
+            const out = new Float32Array(x.length);
+            expect(w.softmax(x, o, n, i, log, out)).toBe(out);
+            expect(Array.from(out), `out ${[o, n, i]} log=${log}`).toEqual(Array.from(fresh));
+            const inPlace = Float32Array.from(x);
+            expect(w.softmax(inPlace, o, n, i, log, inPlace)).toBe(inPlace);
+            expect(Array.from(inPlace), `in place ${[o, n, i]} log=${log}`).toEqual(Array.from(fresh));
+          }
+        }
+        expect(() => w.softmax(new Float32Array(6), 2, 3, 1, false, new Float32Array(5))).toThrow(
+          /softmax: out 5 ≠ x 6/,
+        );
+      });
       it("softmaxBackward equals the composed gradient, masked lanes included (where the backend has it)", () => {
         const k = w.softmaxBackward?.bind(w);
         if (!k) return; // optional: autograd composes it from mul, sum and sub

@@ -30,6 +30,7 @@ import {
 } from "../op-codes.js";
 import {
   attentionIsEmpty,
+  checkSoftmaxOut,
   checkThreadCount,
   collapseAxes,
   concatRows,
@@ -556,8 +557,9 @@ function arithmeticOn(addon: Addon, ix: number, count: Count): ArithmeticKernels
       );
       return { dz, da };
     },
-    softmax(x, outer, n, inner, log) {
-      const out = new Float32Array(x.length);
+    softmax(x, outer, n, inner, log, into) {
+      checkSoftmaxOut(x, into);
+      const out = into ?? new Float32Array(x.length);
       if (x.length === 0) return out;
       count("softmax", addon.softmax(ix, x, out, outer, n, inner, log, x.length >= PAR_TRANSCENDENTAL));
       return out;

@@ -4,7 +4,7 @@
  * and stored as float32.
  */
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, UnaryOp } from "../contract.js";
-import { concatRows, forEachIndexedRow, REDUCE_IDENTITY } from "../shared.js";
+import { checkSoftmaxOut, concatRows, forEachIndexedRow, REDUCE_IDENTITY } from "../shared.js";
 import { broadcastStrides, stridesOf } from "../strides.js";
 import { attentionBackward, attentionForward } from "./attention.js";
 import { erf } from "./erf.js";
@@ -149,8 +149,17 @@ function reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: 
   return out;
 }
 
-function softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array {
-  const out = new Float32Array(x.length);
+function softmax(
+  x: Float32Array,
+  outer: number,
+  n: number,
+  inner: number,
+  log: boolean,
+  into?: Float32Array,
+): Float32Array {
+  checkSoftmaxOut(x, into);
+  // Each entry is written after its lane's last read of it (max, sum, then the entry): in place is safe.
+  const out = into ?? new Float32Array(x.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;

@@ -22,6 +22,7 @@ import {
 import { uninitArray } from "../pool.js";
 import {
   attentionIsEmpty,
+  checkSoftmaxOut,
   checkThreadCount,
   collapseAxes,
   emptyAttention,
@@ -212,14 +213,17 @@ function arithmeticOn(rt: WasmRuntime): ArithmeticKernels {
       rt.run("reduce", nt);
       return rt.take(po, size);
     },
-    softmax(x, outer, n, inner, log) {
-      if (x.length === 0) return new Float32Array(0);
+    softmax(x, outer, n, inner, log, into) {
+      checkSoftmaxOut(x, into);
+      if (x.length === 0) return into ?? new Float32Array(0);
       rt.reset();
       const p = rt.alloc(x.length * 4);
       rt.put(p, x);
       rt.setArgs([p, p, outer, n, inner, log ? 1 : 0]);
       rt.run("softmax", rt.threadsFor(x.length, PAR_TRANSCENDENTAL));
-      return rt.take(p, x.length);
+      if (!into) return rt.take(p, x.length);
+      into.set(rt.f32.subarray(p >>> 2, (p >>> 2) + x.length));
+      return into;
     },
     argmax(x, outer, n, inner) {
       if (n === 0 || outer * inner === 0) return new Int32Array(outer * inner);

@@ -296,7 +296,8 @@ export class Seq2Seq extends Module {
       const S = state.memory.shape[1];
       const sS = broadcastTo(unsqueeze(s.h, 1), [N, S, s.h.shape[1]]);
       const hj = this.drop.forward(tanh(this.combine.forward(concat([state.memory, sS], 2)))); // (N, S, Hd)
-      const mixed = mixPositions(weights, this.out.forward(hj)); // (N, V), (N, S, V)
+      // The logits are made for this call: their array may take the probabilities.
+      const mixed = mixPositions(weights, this.out.forward(hj), { overwriteLogits: true }); // (N, V), (N, S, V)
       logits = mixed.logits;
       positionProbs = mixed.positionProbs;
       hTilde = squeeze(matmul(unsqueeze(weights, 1), hj), 1);

@@ -257,7 +257,9 @@ export class TransformerModel extends Module {
     const xw = linear(words, slice(wc, 1, 0, d)); // (B, S, d)
     const hw = linear(h, slice(wc, 1, d, 2 * d)); // (B, T, d)
     const hj = this.drop.forward(tanh(add(unsqueeze(xw, 1), unsqueeze(hw, 2)))); // (B, T, S, d)
-    return { ...mixPositions(weights, this.out.forward(hj)), weights }; // (B, T, V), (B, T, S, V)
+    // The logits are made for this call: their array may take the probabilities.
+    const mixed = mixPositions(weights, this.out.forward(hj), { overwriteLogits: true });
+    return { ...mixed, weights }; // (B, T, V), (B, T, S, V)
   }
 
   /** The source embeddings the latent alignment layer predicts from (made by `encode` for this memory). */

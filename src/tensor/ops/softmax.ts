@@ -12,9 +12,23 @@ import { sum } from "./reduce.js";
 
 /** softmax along `axis` (default the last): exp(xᵢ − max) / Σⱼ exp(xⱼ − max) (`torch.softmax`). */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  return softmaxOf(x, axis, false);
+}
+
+/**
+ * softmax written over x's own array (x then holds the weights): one array fewer, only for an x that
+ * nothing reads again — a product just made for it, whose own backward never reads its values (the
+ * latent alignment's per-position logits). The gradient is softmax's.
+ */
+export function softmaxOverwriting(x: Tensor, axis = -1): Tensor {
+  return softmaxOf(x, axis, true);
+}
+
+function softmaxOf(x: Tensor, axis: number, overwrite: boolean): Tensor {
   const a = normAxis("softmax", axis, x.rank);
   const { outer, n, inner } = splitAtAxis(x.shape, a);
-  const y = new Tensor(backend().softmax(x.data, outer, n, inner, false), x.shape);
+  const data = backend().softmax(x.data, outer, n, inner, false, overwrite ? x.data : undefined);
+  const y = new Tensor(data, x.shape);
   return record(
     y,
     "softmax",
