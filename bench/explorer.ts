@@ -210,8 +210,8 @@ try {
       await page.waitForTimeout(300);
       const asset = readdirSync(join(WEB_DIST, "assets")).find((f) => /^train-worker-.*\.js$/.test(f));
       if (!asset) throw new Error("bench:explorer: no train-worker asset in web/dist/assets");
-      const c = DEFAULT_REVERSAL;
-      const settings = { trainSize: c.trainSize, lr: c.lr, hidden: c.hidden, batchSize: EPOCH.batchSize };
+      const { trainSize, lr, hidden } = DEFAULT_REVERSAL;
+      const settings = { trainSize, lr, hidden, batchSize: EPOCH.batchSize };
       const got = (await page.evaluate(`(async () => {
         const w = new Worker(${JSON.stringify(`/assets/${asset}`)}, { type: "module" });
         let last = null;

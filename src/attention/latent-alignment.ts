@@ -55,11 +55,13 @@ export function mixPositions(
       `mixPositions: weights [${weights.shape.join(", ")}] must be positionLogits [${positionLogits.shape.join(", ")}] without its last axis`,
     );
   }
+  /** Σ_j a_j P_j + floor (…, V). */
+  const mixed = (probs: Tensor) =>
+    add(squeeze(matmul(unsqueeze(weights, r - 1), probs), r - 1), LATENT_FLOOR);
   const kernel = backend().mixtureBackward;
   if (!kernel || isTracing()) {
     const positionProbs = softmax(positionLogits, -1);
-    const mixed = squeeze(matmul(unsqueeze(weights, r - 1), positionProbs), r - 1);
-    return { logits: log(add(mixed, LATENT_FLOOR)), positionProbs };
+    return { logits: log(mixed(positionProbs)), positionProbs };
   }
   const positionProbs = overwriteLogits
     ? softmaxOverwriting(positionLogits, -1)
@@ -67,9 +69,7 @@ export function mixPositions(
   // The same forward, one node: its backward, from u = g / (Σ_j a_j P_j + floor), is
   //   da_j = P_j · u,   dz_j = P_j ⊙ (a_j u − a_j da_j)
   // (the composed backward's softmax gradient of dP_j = a_j u, without that (…, S, V) array).
-  const shifted = noGrad(() =>
-    add(squeeze(matmul(unsqueeze(weights, r - 1), positionProbs), r - 1), LATENT_FLOOR),
-  );
+  const shifted = noGrad(() => mixed(positionProbs));
   const S = weights.shape[r - 1];
   const V = positionLogits.shape[r];
   const N = S === 0 ? 0 : weights.size / S;

@@ -197,8 +197,7 @@ function arithmeticOn(rt: WasmRuntime): ArithmeticKernels {
         throw new Error(`matmulAccumulate: into ${into.length} ≠ ${p.batch}·${p.m}·${p.n}`);
       }
       if (size === 0 || p.k === 0) return;
-      const pc = product(a, b, p, into);
-      into.set(rt.f32.subarray(pc >>> 2, (pc >>> 2) + size));
+      rt.takeInto(product(a, b, p, into), into);
     },
     reduce(op, x, outer, n, inner) {
       const size = outer * inner;
@@ -221,9 +220,7 @@ function arithmeticOn(rt: WasmRuntime): ArithmeticKernels {
       rt.put(p, x);
       rt.setArgs([p, p, outer, n, inner, log ? 1 : 0]);
       rt.run("softmax", rt.threadsFor(x.length, PAR_TRANSCENDENTAL));
-      if (!into) return rt.take(p, x.length);
-      into.set(rt.f32.subarray(p >>> 2, (p >>> 2) + x.length));
-      return into;
+      return into ? rt.takeInto(p, into) : rt.take(p, x.length);
     },
     argmax(x, outer, n, inner) {
       if (n === 0 || outer * inner === 0) return new Int32Array(outer * inner);

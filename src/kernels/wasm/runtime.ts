@@ -218,9 +218,13 @@ export class WasmRuntime {
 
   /** A copy of the `n` floats at `ptr`, in an array of the output pool (src/kernels/pool.ts). */
   take(ptr: number, n: number): Float32Array {
+    return this.takeInto(ptr, uninitArray(n));
+  }
+
+  /** Copies the `out.length` floats at `ptr` into `out` (a caller's array) and returns it. */
+  takeInto<T extends Float32Array>(ptr: number, out: T): T {
     const i = ptr >>> 2;
-    const out = uninitArray(n);
-    out.set(this.f32v.subarray(i, i + n));
+    out.set(this.f32v.subarray(i, i + out.length));
     return out;
   }
 
